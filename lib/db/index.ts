@@ -1,0 +1,26 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient, Prisma } from "./generated/client";
+import { env } from "../env";
+
+export { Prisma };
+export type { PrismaClient };
+/** A client or an interactive transaction: repositories accept either, so checkout can pass its `tx` through. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export function createPrismaClient(connectionString: string, poolSize = 10): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+}
+
+const globalForPrisma = globalThis as unknown as { cartwrightPrisma?: PrismaClient };
+
+/** One Prisma client per process (kept on globalThis so dev hot reload does not open a pool per edit). */
+export function prisma(): PrismaClient {
+  globalForPrisma.cartwrightPrisma ??= createPrismaClient(env().DATABASE_URL, env().DATABASE_POOL_SIZE);
+  return globalForPrisma.cartwrightPrisma;
+}
+
+export async function disconnectPrisma(): Promise<void> {
+  const client = globalForPrisma.cartwrightPrisma;
+  globalForPrisma.cartwrightPrisma = undefined;
+  await client?.$disconnect();
+}

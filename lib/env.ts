@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgresql:" || u.protocol === "postgres:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be a PostgreSQL URL like postgresql://user:password@host:5432/database");
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\/[^/]/.test(v), "must be a Redis URL like redis://127.0.0.1:6379");
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: positiveInt(10),
+    REDIS_URL: redisUrl.optional(),
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /** prefix for every key this app writes to the KV store (lets test runs share one Redis) */
+    KV_PREFIX: z.string().default("cw:"),
+    DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").default("USD"),
+    CART_MAX_LINE_QUANTITY: positiveInt(99),
+    CART_ABANDON_AFTER_DAYS: positiveInt(14),
+    ORDER_RESERVATION_MINUTES: positiveInt(15),
+    PAYMENT_PROVIDER: z.enum(["stripe", "test"]).optional(),
+    STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().startsWith("pk_", "must start with pk_").optional(),
+    /** points the Stripe SDK at another host (the local fake in tests): http://127.0.0.1:12111 */
+    STRIPE_API_BASE: z.url().optional(),
+    NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    ADMIN_API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    TRUST_PROXY: bool,
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  })
+  .superRefine((e, ctx) => {
+    if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPSTASH_REDIS_REST_TOKEN"],
+        message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+      });
+    if (e.PAYMENT_PROVIDER === "stripe" && !e.STRIPE_SECRET_KEY)
+      ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when PAYMENT_PROVIDER=stripe" });
+  })
+  .transform((e) => ({
+    ...e,
+    paymentProvider: e.PAYMENT_PROVIDER ?? (e.STRIPE_SECRET_KEY ? "stripe" : "test"),
+  }));
+
+export type Env = z.output<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment; the error lists every bad variable by name, never its value (it may be a secret). */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`));
+}
+
+let cached: Env | undefined;
+
+/** The process environment, validated once. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

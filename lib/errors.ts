@@ -1,0 +1,77 @@
+import { ZodError } from "zod";
+
+/** Every machine-readable error code the app answers with, and its HTTP status (ARCHITECTURE.md, HTTP API). */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  invalid_signature: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  insufficient_stock: 409,
+  prices_changed: 409,
+  cart_not_active: 409,
+  conflict: 409,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
+  currency_mismatch: 422,
+  discount_invalid: 422,
+  cart_empty: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  payment_provider_error: 502,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorDetails = Record<string, unknown>;
+
+/** The one error type the domain throws. Route handlers and server actions map it in one place. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
+    super(message);
+    this.name = "DomainError";
+    this.code = code;
+    this.httpStatus = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+export type ErrorBody = { error: { code: ErrorCode; message: string; details?: ErrorDetails } };
+
+/** `{ "a.b": ["msg"] }` from a ZodError, keyed by the dotted path of each issue ("" for the root). */
+export function fieldErrorsOf(err: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.map(String).join(".");
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+export function validationError(err: ZodError, message = "The request is not valid."): DomainError {
+  return new DomainError("validation_failed", message, { fieldErrors: fieldErrorsOf(err) });
+}
+
+/** Maps anything thrown to the documented JSON error. Unknown errors become a 500 that leaks nothing. */
+export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } {
+  const err = e instanceof ZodError ? validationError(e) : e;
+  if (isDomainError(err)) {
+    const body: ErrorBody = { error: { code: err.code, message: err.message } };
+    if (err.details !== undefined) body.error.details = err.details;
+    return { status: err.httpStatus, body };
+  }
+  return {
+    status: 500,
+    body: { error: { code: "internal_error", message: "Something went wrong on our side. Please try again." } },
+  };
+}
+
+export const notFound = (what: string) => new DomainError("not_found", `${what} was not found.`);

@@ -1,0 +1,9 @@
+import { inject } from "vitest";
+import { resetEnvCache } from "@/lib/env";
+
+// Every integration test file sees the run's own database and Redis prefix through the ordinary environment.
+process.env.DATABASE_URL = inject("databaseUrl");
+process.env.REDIS_URL = inject("redisUrl");
+process.env.KV_PREFIX = inject("kvPrefix");
+process.env.DATABASE_POOL_SIZE ??= "20";
+resetEnvCache();
