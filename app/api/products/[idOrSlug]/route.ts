@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { findProduct } from "@/lib/catalog";
+import { prisma } from "@/lib/db";
+import { notFound } from "@/lib/errors";
+import { handle, json, parseWith } from "@/lib/http/handler";
+
+const params = z.object({ idOrSlug: z.string().min(1).max(200) });
+
+export const GET = handle(async (_req: Request, ctx: { params: Promise<{ idOrSlug: string }> }) => {
+  const { idOrSlug } = parseWith(params, await ctx.params);
+  const product = await findProduct(prisma(), idOrSlug);
+  if (!product) throw notFound("Product");
+  return json({ product });
+});

@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import { DomainError, toErrorResponse, validationError } from "../errors";
+
+/** Everything a route handler answers with goes through here: one error mapping for the whole API. */
+export function handle<C>(fn: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
+  return async (req, ctx) => {
+    try {
+      return await fn(req, ctx);
+    } catch (e) {
+      const { status, body } = toErrorResponse(e);
+      if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "request failed", url: req.url, method: req.method, err: String(e instanceof Error ? e.stack ?? e.message : e) }));
+      return Response.json(body, { status, headers: { "cache-control": "no-store" } });
+    }
+  };
+}
+
+export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
+  return Response.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
+}
+
+/** Reads and validates a JSON body; malformed JSON and schema failures are both 400 validation_failed. */
+export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  const text = await req.text();
+  try {
+    raw = text === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new DomainError("validation_failed", "The request body is not valid JSON.", { fieldErrors: { "": ["Invalid JSON"] } });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** Validates route params / query values the same way as bodies. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
