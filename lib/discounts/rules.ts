@@ -1,0 +1,256 @@
+import { allocate, divideRoundHalfUp, formatMoney, toSafeNumber } from "@/lib/money";
+
+// The discount RULES: whether a code may be used on a cart (validateDiscount, checkCombinable) and how much it
+// takes off each line (computeDiscount). Pure: no database, no clock (the caller passes `now`), no mutation of
+// the inputs. Redeeming a use is lib/discounts/redeem.ts.
+
+export type DiscountType = "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING" | "BUY_X_GET_Y";
+
+export type DiscountRule = {
+  id: number;
+  code: string;
+  type: DiscountType;
+  /** PERCENTAGE & BUY_X_GET_Y: basis points (1..10000); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: 0 */
+  value: number;
+  /** required when FIXED_AMOUNT or minOrderAmount is set */
+  currency: string | null;
+  minOrderAmount: number | null;
+  maxUses: number | null;
+  maxUsesPerCustomer: number | null;
+  usesCount: number;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  /** empty = all products */
+  applicableProductIds: number[];
+  buyQuantity: number | null;
+  getQuantity: number | null;
+  maxApplications: number | null;
+  isActive: boolean;
+};
+
+export type PricingLine = { itemId: string; productId: number; variantId: number; unitPrice: number; quantity: number };
+
+export type DiscountFailureReason =
+  | "unknown"
+  | "inactive"
+  | "not_yet_valid"
+  | "expired"
+  | "usage_limit_reached"
+  | "customer_limit_reached"
+  | "min_order_not_met"
+  | "not_applicable"
+  | "not_combinable"
+  | "currency_mismatch";
+
+export type Validation = { ok: true } | { ok: false; reason: DiscountFailureReason; message: string };
+
+export type DiscountComputation = { amount: number; perLine: Map<string, number> };
+
+export type DiscountStatus = "scheduled" | "active" | "expired" | "exhausted" | "inactive";
+
+const OK: Validation = { ok: true };
+const fail = (reason: DiscountFailureReason, message: string): Validation => ({ ok: false, reason, message });
+
+/** unitPrice * quantity, checked: both non-negative safe integers, the product a safe integer. */
+export function lineAmount(line: PricingLine): number {
+  if (!Number.isSafeInteger(line.unitPrice) || line.unitPrice < 0) {
+    throw new RangeError(`Line ${line.itemId}: unitPrice must be a non-negative integer, got ${line.unitPrice}.`);
+  }
+  if (!Number.isSafeInteger(line.quantity) || line.quantity < 0) {
+    throw new RangeError(`Line ${line.itemId}: quantity must be a non-negative integer, got ${line.quantity}.`);
+  }
+  return toSafeNumber(BigInt(line.unitPrice) * BigInt(line.quantity), `line ${line.itemId} amount`);
+}
+
+/** Whether the code applies to this product (an empty product list means every product). */
+export function isApplicable(d: DiscountRule, productId: number): boolean {
+  return d.applicableProductIds.length === 0 || d.applicableProductIds.includes(productId);
+}
+
+/** Sum of unitPrice * quantity over the lines the code applies to. */
+export function applicableSubtotal(d: DiscountRule, lines: readonly PricingLine[]): number {
+  let total = 0n;
+  for (const line of lines) if (isApplicable(d, line.productId)) total += BigInt(lineAmount(line));
+  return toSafeNumber(total, "applicable subtotal");
+}
+
+/** The amounts of a FIXED_AMOUNT value and of minOrderAmount are in the code's currency: they must be the cart's. */
+function needsCurrency(d: DiscountRule): boolean {
+  return d.type === "FIXED_AMOUNT" || d.minOrderAmount != null;
+}
+
+/**
+ * May this code be applied to this cart now? Checks, in this order (the first failure wins): unknown, inactive,
+ * not_yet_valid (now < validFrom), expired (now >= validUntil: validUntil is exclusive), usage_limit_reached,
+ * customer_limit_reached (only when customerUses is known), currency_mismatch, not_applicable (no line it applies
+ * to, or an empty cart), min_order_not_met (on the applicable subtotal; the message says how much is missing).
+ * A BUY_X_GET_Y code on a cart with applicable products but no complete group yet is valid (it computes to 0).
+ */
+export function validateDiscount(
+  d: DiscountRule | null,
+  ctx: { currency: string; lines: readonly PricingLine[]; now: Date; customerUses?: number | null },
+): Validation {
+  if (!d) return fail("unknown", "This code is not valid.");
+  if (!d.isActive) return fail("inactive", "This code is no longer active.");
+  if (d.validFrom && ctx.now.getTime() < d.validFrom.getTime()) {
+    return fail("not_yet_valid", "This code can't be used yet.");
+  }
+  if (d.validUntil && ctx.now.getTime() >= d.validUntil.getTime()) return fail("expired", "This code has expired.");
+  if (d.maxUses != null && d.usesCount >= d.maxUses) {
+    return fail("usage_limit_reached", "This code has reached its usage limit.");
+  }
+  if (ctx.customerUses != null && d.maxUsesPerCustomer != null && ctx.customerUses >= d.maxUsesPerCustomer) {
+    return fail(
+      "customer_limit_reached",
+      d.maxUsesPerCustomer === 1
+        ? "You have already used this code."
+        : `You have already used this code ${d.maxUsesPerCustomer} times, the most allowed.`,
+    );
+  }
+  if (needsCurrency(d) && d.currency !== ctx.currency) {
+    return fail(
+      "currency_mismatch",
+      d.currency ? `This code only works for orders in ${d.currency}.` : "This code can't be used in this currency.",
+    );
+  }
+  if (ctx.lines.length === 0) return fail("not_applicable", "Add something to your cart to use this code.");
+  if (!ctx.lines.some((l) => l.quantity > 0 && isApplicable(d, l.productId))) {
+    return fail("not_applicable", "This code doesn't apply to anything in your cart.");
+  }
+  if (d.minOrderAmount != null) {
+    const subtotal = applicableSubtotal(d, ctx.lines);
+    if (subtotal < d.minOrderAmount) {
+      const missing = formatMoney({ amount: d.minOrderAmount - subtotal, currency: ctx.currency });
+      return fail("min_order_not_met", `Add ${missing} more to use this code.`);
+    }
+  }
+  return OK;
+}
+
+const sameCode = (a: DiscountRule, b: DiscountRule) =>
+  a.id === b.id || a.code.trim().toLowerCase() === b.code.trim().toLowerCase();
+
+/**
+ * Stacking policy: at most one FREE_SHIPPING code plus at most one other code per cart, and a code only once.
+ * `applied` are the codes already on the cart, `adding` the new one.
+ */
+export function checkCombinable(applied: readonly DiscountRule[], adding: DiscountRule): Validation {
+  if (applied.some((a) => sameCode(a, adding))) {
+    return fail("not_combinable", `The code ${adding.code} is already applied to this cart.`);
+  }
+  const isShipping = adding.type === "FREE_SHIPPING";
+  const clash = applied.find((a) => (a.type === "FREE_SHIPPING") === isShipping);
+  if (clash) {
+    return fail(
+      "not_combinable",
+      isShipping
+        ? `Only one free-shipping code can be used per order, and ${clash.code} is already applied.`
+        : `Only one discount code can be used per order (plus one free-shipping code), and ${clash.code} is already applied. Remove it to use ${adding.code}.`,
+    );
+  }
+  return OK;
+}
+
+/** For the admin list. Inactive wins, then expired, exhausted, scheduled; otherwise active. */
+export function discountStatus(d: DiscountRule, now: Date): DiscountStatus {
+  if (!d.isActive) return "inactive";
+  if (d.validUntil && now.getTime() >= d.validUntil.getTime()) return "expired";
+  if (d.maxUses != null && d.usesCount >= d.maxUses) return "exhausted";
+  if (d.validFrom && now.getTime() < d.validFrom.getTime()) return "scheduled";
+  return "active";
+}
+
+function emptyShares(lines: readonly PricingLine[]): Map<string, number> {
+  const perLine = new Map<string, number>();
+  for (const line of lines) {
+    if (perLine.has(line.itemId)) throw new RangeError(`Duplicate cart line ${line.itemId}.`);
+    perLine.set(line.itemId, 0);
+  }
+  return perLine;
+}
+
+/** A basis-point value held to 0..10000 so a bad row can never take off more than the whole amount. */
+const clampBps = (bps: number) => Math.min(10_000, Math.max(0, Math.trunc(bps)));
+
+/** Splits `amount` over `weighted` lines by largest remainder (ties to the earlier line) into `perLine`. */
+function spread(amount: number, weighted: { itemId: string; weight: number }[], perLine: Map<string, number>): void {
+  if (amount === 0 || weighted.length === 0) return;
+  const shares = allocate(
+    amount,
+    weighted.map((w) => w.weight),
+  );
+  weighted.forEach((w, i) => perLine.set(w.itemId, (perLine.get(w.itemId) ?? 0) + (shares[i] ?? 0)));
+}
+
+/**
+ * How much the code takes off, in total and per line (every line of `lines` has an entry, 0 where nothing).
+ * The caller has validated the code (currency, dates, limits). FREE_SHIPPING is 0 here: pricing waives shipping.
+ *
+ * - PERCENTAGE: value bps of the applicable subtotal, rounded half-up once, allocated to the applicable lines in
+ *   proportion to their amounts by largest remainder (ties to the earlier line).
+ * - FIXED_AMOUNT: min(value, applicable subtotal), allocated the same way.
+ * - BUY_X_GET_Y: groups = floor(applicable units / (X + Y)), at most maxApplications; the groups * Y cheapest
+ *   applicable units (ties: earlier line first) get value bps off their total, rounded half-up once, split over
+ *   their lines by largest remainder weighted by those units' amounts.
+ * A line's share never exceeds its amount, and the shares always sum to `amount`.
+ */
+export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]): DiscountComputation {
+  const perLine = emptyShares(lines);
+  const applicable = lines
+    .map((line, index) => ({ line, index, amount: lineAmount(line) }))
+    .filter((x) => isApplicable(d, x.line.productId));
+  const subtotal = applicable.reduce((a, x) => a + BigInt(x.amount), 0n);
+
+  switch (d.type) {
+    case "FREE_SHIPPING":
+      return { amount: 0, perLine };
+
+    case "PERCENTAGE":
+    case "FIXED_AMOUNT": {
+      const amount =
+        d.type === "PERCENTAGE"
+          ? divideRoundHalfUp(subtotal * BigInt(clampBps(d.value)), 10_000n)
+          : toSafeNumber(minBig(BigInt(Math.max(0, Math.trunc(d.value))), subtotal));
+      spread(
+        amount,
+        applicable.map((x) => ({ itemId: x.line.itemId, weight: x.amount })),
+        perLine,
+      );
+      return { amount, perLine };
+    }
+
+    case "BUY_X_GET_Y": {
+      const buy = d.buyQuantity ?? 0;
+      const get = d.getQuantity ?? 0;
+      if (!Number.isSafeInteger(buy) || !Number.isSafeInteger(get) || buy < 0 || get <= 0) return { amount: 0, perLine };
+      const units = applicable.reduce((a, x) => a + BigInt(x.line.quantity), 0n);
+      let groups = units / BigInt(buy + get);
+      if (d.maxApplications != null) groups = minBig(groups, BigInt(Math.max(0, Math.trunc(d.maxApplications))));
+      let toDiscount = groups * BigInt(get);
+      if (toDiscount === 0n) return { amount: 0, perLine };
+
+      // cheapest first; Array.prototype.sort is stable, so equal prices keep cart order (earlier line first)
+      const cheapestFirst = [...applicable].sort((a, b) => a.line.unitPrice - b.line.unitPrice);
+      const taken: { itemId: string; weight: number }[] = [];
+      let takenTotal = 0n;
+      for (const x of cheapestFirst) {
+        if (toDiscount === 0n) break;
+        const n = minBig(BigInt(x.line.quantity), toDiscount);
+        if (n === 0n) continue;
+        toDiscount -= n;
+        const value = n * BigInt(x.line.unitPrice);
+        takenTotal += value;
+        taken.push({ itemId: x.line.itemId, weight: toSafeNumber(value) });
+      }
+      // the cart's own order for the tie-break of the split, not the price order
+      const byCartOrder = new Map(lines.map((l, i) => [l.itemId, i]));
+      taken.sort((a, b) => (byCartOrder.get(a.itemId) ?? 0) - (byCartOrder.get(b.itemId) ?? 0));
+      const amount = divideRoundHalfUp(takenTotal * BigInt(clampBps(d.value)), 10_000n);
+      spread(amount, taken, perLine);
+      return { amount, perLine };
+    }
+  }
+  throw new RangeError(`Unknown discount type ${String((d as { type: unknown }).type)}.`);
+}
+
+const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
