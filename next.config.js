@@ -18,10 +18,14 @@ const csp = [
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // tests build into their own folder so they never clobber the build `npm start` serves
+  distDir: process.env.NEXT_DIST_DIR || ".next",
+  // `npm test` typechecks the whole repo with tsc as its own step; the build need not do it again
+  typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "redis", "@electric-sql/pglite", "@electric-sql/pglite-socket"],
-  turbopack: { root: __dirname },
+  turbopack: { root: import.meta.dirname },
   async headers() {
     return [
       {
@@ -39,4 +43,4 @@ const nextConfig = {
   },
 };
 
-module.exports = nextConfig;
+export default nextConfig;

@@ -1,0 +1,75 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+
+export type AppServer = { url: string; port: number; process: ChildProcess; stop: () => Promise<void> };
+
+export const TEST_DIST_DIR = ".next-test";
+
+/** `next build` into the test build folder (production build, the same the store serves). */
+export function buildApp(): void {
+  const r = spawnSync("npx", ["next", "build"], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (r.status !== 0) throw new Error("next build failed");
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited with code ${child.exitCode} before answering`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the app did not answer ${url} in time`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts the built app (`next start`) on a port with the given environment and waits until it answers. */
+export async function startApp(opts: { port: number; env: Record<string, string>; quiet?: boolean }): Promise<AppServer> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_DIST_DIR: TEST_DIST_DIR,
+    NEXT_TELEMETRY_DISABLED: "1",
+    NEXTAUTH_URL: `http://127.0.0.1:${opts.port}`,
+    NEXTAUTH_SECRET: randomBytes(24).toString("base64url"),
+    CRON_SECRET: "test-cron-secret-0123456789",
+    ADMIN_API_TOKEN: "test-admin-token-0123456789",
+    ...opts.env,
+  };
+  const child: ChildProcess = spawn("npx", ["next", "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"],
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${opts.port}`;
+  await waitForHttp(`${url}/api/products`, child, 60_000);
+  return {
+    url,
+    port: opts.port,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        // npx starts next as a grandchild: signal the whole process group
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          child.kill("SIGTERM");
+        }
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }, 10_000).unref();
+      }),
+  };
+}
