@@ -1,0 +1,205 @@
+import { createClient, ErrorReply, type RedisClientType } from "redis";
+import { env } from "../env";
+import {
+  casLoop,
+  KvUnavailableError,
+  LUA_CAS_UPDATE,
+  LUA_INCR_TTL,
+  secondsFromPttl,
+  ttlMs,
+  type KvStore,
+} from "./types";
+
+export interface RedisKvOptions {
+  /** redis:// or rediss:// URL; default REDIS_URL. */
+  url?: string;
+  /** Prepended to every key; default KV_PREFIX. */
+  prefix?: string;
+  /** TCP connect timeout per attempt (ms). */
+  connectTimeoutMs?: number;
+  /** Per-command timeout (ms): a command on a hung connection fails instead of waiting forever. */
+  commandTimeoutMs?: number;
+  /** How long a call waits for a (re)connection in progress before failing with KvUnavailableError (ms). */
+  readyWaitMs?: number;
+  /** Upper bound of the reconnect backoff (ms); the client keeps reconnecting in the background forever. */
+  maxReconnectDelayMs?: number;
+}
+
+type Client = RedisClientType;
+
+/** Server replies that mean "not available right now" rather than "your command is wrong". */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+/**
+ * KvStore over TCP Redis (node-redis). Connects lazily on first use. While Redis is down every call fails fast
+ * (the offline queue is disabled, each command has a timeout, a call waits at most `readyWaitMs` for a
+ * reconnection) with KvUnavailableError, and the client reconnects by itself with capped exponential backoff.
+ */
+export class RedisKvStore implements KvStore {
+  readonly kind = "redis" as const;
+  readonly prefix: string;
+  private readonly url: string;
+  private readonly connectTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly readyWaitMs: number;
+  private readonly maxReconnectDelayMs: number;
+  private client: Client | undefined;
+  private lastError: unknown;
+  private outageLogged = false;
+  private readonly readyWaiters = new Set<() => void>();
+
+  constructor(opts: RedisKvOptions = {}) {
+    const url = opts.url ?? env().REDIS_URL;
+    if (!url) throw new Error("RedisKvStore needs a Redis URL (REDIS_URL).");
+    this.url = url;
+    this.prefix = opts.prefix ?? env().KV_PREFIX;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 1000;
+    this.readyWaitMs = opts.readyWaitMs ?? 500;
+    this.maxReconnectDelayMs = opts.maxReconnectDelayMs ?? 2000;
+  }
+
+  private k(key: string): string {
+    return this.prefix + key;
+  }
+
+  private createAndConnect(): Client {
+    const client = createClient({
+      url: this.url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: this.commandTimeoutMs },
+      socket: {
+        connectTimeout: this.connectTimeoutMs,
+        // 50, 100, 200, ... ms up to the cap, plus jitter so many instances do not reconnect in lockstep
+        reconnectStrategy: (retries: number) =>
+          Math.min(this.maxReconnectDelayMs, 50 * 2 ** Math.min(retries, 10)) + Math.floor(Math.random() * 50),
+      },
+    });
+    client.on("error", (err: unknown) => {
+      this.lastError = err;
+      if (!this.outageLogged) {
+        this.outageLogged = true;
+        console.warn(`[kv] Redis unavailable, reconnecting in the background: ${describe(err)}`);
+      }
+    });
+    client.on("ready", () => {
+      if (this.outageLogged) console.warn("[kv] Redis connection restored");
+      this.outageLogged = false;
+      for (const wake of [...this.readyWaiters]) wake();
+    });
+    // Resolves when first connected; rejects only when the client is closed. Errors arrive on "error".
+    client.connect().catch(() => {});
+    return client;
+  }
+
+  /** The connected client, or KvUnavailableError after waiting at most readyWaitMs for a connection. */
+  private async ready(): Promise<Client> {
+    const client = (this.client ??= this.createAndConnect());
+    if (client.isReady) return client;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.readyWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.readyWaitMs);
+      this.readyWaiters.add(wake);
+    });
+    if (client !== this.client || !client.isReady) throw new KvUnavailableError({ cause: this.lastError });
+    return client;
+  }
+
+  private async run<T>(op: (c: Client) => Promise<T>): Promise<T> {
+    const client = await this.ready();
+    try {
+      return await op(client);
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  private wrap(e: unknown): unknown {
+    if (e instanceof KvUnavailableError) return e;
+    // a reply error is a bug in the command (WRONGTYPE, a script error...), unless Redis says it is busy/loading
+    if (e instanceof ErrorReply && !TRANSIENT_REPLY.test(e.message)) return e;
+    this.lastError = e;
+    return new KvUnavailableError({ cause: e });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.run((c) => c.get(this.k(key)))) as string | null;
+  }
+
+  async set(key: string, value: string, opts?: { ttlSeconds?: number }): Promise<void> {
+    const px = opts?.ttlSeconds === undefined ? undefined : ttlMs(opts.ttlSeconds);
+    await this.run((c) =>
+      px === undefined ? c.set(this.k(key), value) : c.set(this.k(key), value, { expiration: { type: "PX", value: px } }),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run((c) => c.del(this.k(key)));
+  }
+
+  async expire(key: string, ttlSeconds: number): Promise<boolean> {
+    const ms = ttlMs(ttlSeconds);
+    return Number(await this.run((c) => c.pExpire(this.k(key), ms))) === 1;
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    return secondsFromPttl(Number(await this.run((c) => c.pTTL(this.k(key)))));
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    const ms = ttlMs(ttlSeconds);
+    const n = await this.run((c) => c.eval(LUA_INCR_TTL, { keys: [this.k(key)], arguments: [String(ms)] }));
+    return Number(n);
+  }
+
+  async update(
+    key: string,
+    fn: (current: string | null) => string | null,
+    opts?: { ttlSeconds?: number },
+  ): Promise<string | null> {
+    const k = this.k(key);
+    const px = opts?.ttlSeconds === undefined ? "0" : String(ttlMs(opts.ttlSeconds));
+    return casLoop(async () => {
+      const current = (await this.run((c) => c.get(k))) as string | null;
+      const next = fn(current);
+      if (current === null && next === null) return { done: true, value: null };
+      const written = await this.run((c) =>
+        c.eval(LUA_CAS_UPDATE, {
+          keys: [k],
+          arguments: [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px],
+        }),
+      );
+      return Number(written) === 1 ? { done: true, value: next } : { done: false };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run((c) => c.ping());
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const wake of [...this.readyWaiters]) wake();
+    if (!client) return;
+    if (client.isReady) {
+      try {
+        await client.close();
+        return;
+      } catch {
+        // fall through: drop the socket
+      }
+    }
+    if (client.isOpen) client.destroy();
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(describe).join("; ");
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
