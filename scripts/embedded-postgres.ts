@@ -34,8 +34,8 @@ function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Prom
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; quiet?: boolean }): Promise<EmbeddedPostgres> {
   mkdirSync(opts.dataDir, { recursive: true });
-  const pkgDir = path.dirname(require.resolve("@electric-sql/pglite-socket/package.json"));
-  const server = path.join(pkgDir, "dist", "scripts", "server.js");
+  // the package exports no ./package.json; its entry point sits in dist/, next to scripts/server.js
+  const server = path.join(path.dirname(require.resolve("@electric-sql/pglite-socket")), "scripts", "server.js");
   const child: ChildProcess = spawn(
     process.execPath,
     [server, `--db=${opts.dataDir}`, `--port=${opts.port}`, "--host=127.0.0.1", "--max-connections=10"],

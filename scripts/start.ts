@@ -3,6 +3,7 @@
 // DATABASE_URL / REDIS_URL / STRIPE_* set it uses those. Ctrl-C stops everything it started.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { EnvError, parseEnv } from "../lib/env";
 import { createPrismaClient } from "../lib/db";
@@ -11,6 +12,7 @@ import { DATA_DIR, checkDatabaseReachable, ensureSecrets, migrateDeploy } from "
 import { seed } from "./seed";
 
 const dev = process.argv.includes("--dev");
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const port = Number(process.env.PORT ?? 3000);
 const EMBEDDED_PORT = Number(process.env.EMBEDDED_DB_PORT ?? 54329);
 
@@ -36,7 +38,7 @@ function buildIfNeeded(): void {
   const sources = ["app", "components", "lib", "public", "next.config.js", "package-lock.json", "tsconfig.json"];
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestMtime(sources)) return;
   log("building the app (first start, or sources changed)...");
-  const r = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   if (r.status !== 0) throw new Error("next build failed (see above)");
 }
 
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
 
   if (!dev) buildIfNeeded();
   log(`serving on http://localhost:${port}`);
-  const next = spawn("npx", ["next", dev ? "dev" : "start", "-p", String(port)], { stdio: "inherit", env: process.env });
+  // the next binary directly (not through npx), so a signal to it reaches the server itself
+  const next = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(port)], { stdio: "inherit", env: process.env });
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
 export type AppServer = { url: string; port: number; process: ChildProcess; stop: () => Promise<void> };
 
@@ -7,7 +10,7 @@ export const TEST_DIST_DIR = ".next-test";
 
 /** `next build` into the test build folder (production build, the same the store serves). */
 export function buildApp(): void {
-  const r = spawnSync("npx", ["next", "build"], {
+  const r = spawnSync(process.execPath, [nextBin, "build"], {
     stdio: "inherit",
     env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
   });
@@ -42,7 +45,7 @@ export async function startApp(opts: { port: number; env: Record<string, string>
     ADMIN_API_TOKEN: "test-admin-token-0123456789",
     ...opts.env,
   };
-  const child: ChildProcess = spawn("npx", ["next", "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
     env,
     stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"],
     detached: true,
@@ -57,7 +60,7 @@ export async function startApp(opts: { port: number; env: Record<string, string>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
-        // npx starts next as a grandchild: signal the whole process group
+        // signal the whole process group (the server and anything it started)
         try {
           process.kill(-child.pid!, "SIGTERM");
         } catch {
