@@ -131,7 +131,7 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
   // second code (which the stacking policy does not allow, but the engine does not rely on that) can only take
   // what is left of each line; its AppliedDiscount.amount is what it actually took.
   const lineDiscounts = lines.map(() => 0);
-  const applied: AppliedDiscount[] = discounts.map((d) => ({ discountId: d.id, code: d.code, type: d.type, amount: 0 }));
+  const amountOfCode = discounts.map(() => 0);
   const freeShipping: number[] = [];
   discounts.forEach((d, k) => {
     if (d.type === "FREE_SHIPPING") {
@@ -152,7 +152,7 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
       lineDiscounts[i] = after;
       took += after - before;
     });
-    (applied[k] as AppliedDiscount).amount = took;
+    amountOfCode[k] = took;
   });
   const discount = checked(lineDiscounts.reduce((a, x) => a + BigInt(x), 0n), "discount");
 
@@ -164,6 +164,9 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
 
   if (address) {
     const rate = findShippingRate(address, currency, rates);
+    if (!Number.isSafeInteger(rate.amount) || rate.amount < 0) {
+      throw new RangeError(`Shipping rate ${rate.zone}/${rate.currency} must be a non-negative integer amount.`);
+    }
     const beforeCodes = rate.freeOver != null && subtotal - discount >= rate.freeOver ? 0 : rate.amount;
     waived = freeShipping.length > 0 ? beforeCodes : 0;
     shipping = beforeCodes - waived;
@@ -176,7 +179,13 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
   }
   // the first FREE_SHIPPING code is the one that waived the shipping; any other waived nothing more
   const firstFree = freeShipping[0];
-  if (firstFree !== undefined) (applied[firstFree] as AppliedDiscount).amount = waived;
+  if (firstFree !== undefined) amountOfCode[firstFree] = waived;
+  const appliedDiscounts: AppliedDiscount[] = discounts.map((d, k) => ({
+    discountId: d.id,
+    code: d.code,
+    type: d.type,
+    amount: amountOfCode[k] ?? 0,
+  }));
 
   const total = checked(
     BigInt(subtotal) - BigInt(discount) + BigInt(shipping ?? 0) + BigInt(tax ?? 0),
@@ -197,6 +206,6 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
 
   return {
     summary: { currency, subtotal, discount, shipping, shippingTax, tax, total, lines: summaryLines },
-    appliedDiscounts: applied,
+    appliedDiscounts,
   };
 }
