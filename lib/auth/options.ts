@@ -1,0 +1,63 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { authenticate } from "../accounts";
+import { prisma } from "../db";
+import { env } from "../env";
+
+const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+// Only for `next dev` / tests started without one; `npm start` generates a real secret into ./.data.
+const DEVELOPMENT_SECRET = "cartwright-development-secret-not-for-production";
+
+/** NEXTAUTH_SECRET: signs the session JWT and (through a derived key) the app's own cookies. */
+export function authSecret(): string {
+  const secret = env().NEXTAUTH_SECRET;
+  if (secret) return secret;
+  if (env().NODE_ENV === "production") throw new Error("NEXTAUTH_SECRET must be set in production.");
+  return DEVELOPMENT_SECRET;
+}
+
+/**
+ * next-auth v4: email + password against our users table, a JWT session (no session table) carrying the user id
+ * and role. Cookies are next-auth's defaults: httpOnly, SameSite=Lax, Secure (and `__Secure-` names) when
+ * NEXTAUTH_URL is https.
+ */
+export const authOptions: NextAuthOptions = {
+  providers: [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Email and password",
+      credentials: {
+        email: { label: "Email", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
+      async authorize(credentials) {
+        const user = await authenticate(prisma(), credentials?.email, credentials?.password);
+        return user ? { id: user.id, email: user.email, role: user.role } : null;
+      },
+    }),
+  ],
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/signin" },
+  // a getter: read when next-auth handles a request, not when this module is imported (e.g. during `next build`)
+  get secret() {
+    return authSecret();
+  },
+  callbacks: {
+    jwt({ token, user }) {
+      // `user` is only present on the sign-in request; later requests carry what was stored here.
+      if (user) {
+        token.sub = user.id;
+        token.id = user.id;
+        token.email = user.email;
+        token.role = user.role;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      if (typeof token.id === "string" && typeof token.email === "string" && token.role)
+        session.user = { id: token.id, email: token.email, role: token.role };
+      return session;
+    },
+  },
+};

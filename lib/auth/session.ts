@@ -1,0 +1,62 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { getServerSession } from "next-auth";
+import type { Role } from "../db/generated/enums";
+import { env } from "../env";
+import { DomainError } from "../errors";
+import { authOptions } from "./options";
+
+export type SessionUser = { id: string; email: string; role: Role };
+/** Who passed requireAdmin: a signed-in ADMIN, or a headless client holding ADMIN_API_TOKEN. */
+export type AdminPrincipal = { kind: "user"; user: SessionUser } | { kind: "api_token" };
+
+/** The signed-in user from the session cookie (server components, route handlers, server actions), or null. */
+export async function currentUser(): Promise<SessionUser | null> {
+  const session = await getServerSession(authOptions);
+  const u = session?.user;
+  if (!u || typeof u.id !== "string" || typeof u.email !== "string" || (u.role !== "CUSTOMER" && u.role !== "ADMIN"))
+    return null;
+  return { id: u.id, email: u.email, role: u.role };
+}
+
+/** The signed-in user, or 401 unauthorized. */
+export async function requireUser(): Promise<SessionUser> {
+  const user = await currentUser();
+  if (!user) throw new DomainError("unauthorized", "Please sign in.");
+  return user;
+}
+
+/**
+ * An ADMIN session, or `Authorization: Bearer <ADMIN_API_TOKEN>` (headless clients; pass the request).
+ * Neither: 401. Signed in without the ADMIN role: 403.
+ */
+export async function requireAdmin(req?: Request): Promise<AdminPrincipal> {
+  const token = env().ADMIN_API_TOKEN;
+  if (req && token && bearerMatches(req, token)) return { kind: "api_token" };
+  const user = await currentUser();
+  if (!user) throw new DomainError("unauthorized", "Please sign in.");
+  if (user.role !== "ADMIN") throw new DomainError("forbidden", "This needs an administrator account.");
+  return { kind: "user", user };
+}
+
+/** True when the request carries `Authorization: Bearer <secret>` (cron routes). An unset secret never matches. */
+export function hasCronSecret(req: Request, secret: string | undefined): boolean {
+  return typeof secret === "string" && secret.length > 0 && bearerMatches(req, secret);
+}
+
+function bearerToken(req: Request): string | null {
+  const header = req.headers.get("authorization");
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1] ?? null;
+}
+
+function bearerMatches(req: Request, secret: string): boolean {
+  const presented = bearerToken(req);
+  return presented !== null && safeEqual(presented, secret);
+}
+
+/** Constant-time string comparison; hashing first makes the lengths equal, so the length does not leak either. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a, "utf8").digest();
+  const hb = createHash("sha256").update(b, "utf8").digest();
+  return timingSafeEqual(ha, hb);
+}
