@@ -1,0 +1,24 @@
+import Link from "next/link";
+import { currentUser } from "@/lib/auth/session";
+import { SignOutButton } from "./sign-out-button";
+
+/** The header's account area (a server component: reads the session cookie, so pages using it render per request). */
+export async function AccountMenu() {
+  const user = await currentUser();
+  if (!user)
+    return (
+      <div className="header-nav" data-testid="account-menu">
+        <Link href="/signin">Sign in</Link>
+      </div>
+    );
+  return (
+    <div className="header-nav" data-testid="account-menu">
+      <span className="muted" data-testid="account-email">
+        {user.email}
+      </span>
+      <Link href="/orders">Orders</Link>
+      {user.role === "ADMIN" && <Link href="/admin/discounts">Admin</Link>}
+      <SignOutButton />
+    </div>
+  );
+}

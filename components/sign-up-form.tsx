@@ -1,0 +1,101 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { signInAndGo } from "./sign-in-form";
+
+type FieldErrors = Partial<Record<"email" | "password", string[]>>;
+type ErrorBody = { error?: { code?: string; message?: string; details?: { fieldErrors?: Record<string, string[]> } } };
+
+export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
+  const router = useRouter();
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const email = String(form.get("email") ?? "");
+    const password = String(form.get("password") ?? "");
+    setPending(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const res = await fetch("/api/account/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password }),
+      });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => ({}))) as ErrorBody;
+        const fe = body.error?.details?.fieldErrors ?? {};
+        const next: FieldErrors = { email: fe.email, password: fe.password };
+        setFieldErrors(next);
+        if (!next.email && !next.password) setError(body.error?.message ?? "We could not create your account. Please try again.");
+        setPending(false);
+        return;
+      }
+      if (!(await signInAndGo(email, password, callbackUrl, router))) {
+        // the account exists; only the automatic sign-in failed
+        router.push("/signin");
+      }
+    } catch {
+      setError("We could not create your account. Please try again.");
+      setPending(false);
+    }
+  }
+
+  const signInHref = callbackUrl ? `/signin?${new URLSearchParams({ callbackUrl })}` : "/signin";
+  return (
+    <form onSubmit={onSubmit} noValidate>
+      <div className="field">
+        <label htmlFor="signup-email">Email</label>
+        <input
+          id="signup-email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          aria-invalid={fieldErrors.email ? true : undefined}
+          aria-describedby={fieldErrors.email ? "signup-email-error" : undefined}
+        />
+        {fieldErrors.email && (
+          <p id="signup-email-error" className="field-error">
+            {fieldErrors.email.join(" ")}
+          </p>
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor="signup-password">Password</label>
+        <input
+          id="signup-password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          maxLength={200}
+          aria-invalid={fieldErrors.password ? true : undefined}
+          aria-describedby="signup-password-hint"
+        />
+        <span id="signup-password-hint" className="muted">
+          At least 8 characters.
+        </span>
+        {fieldErrors.password && <p className="field-error">{fieldErrors.password.join(" ")}</p>}
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="btn btn-block" disabled={pending}>
+        {pending ? "Creating your account…" : "Create account"}
+      </button>
+      <p className="muted">
+        Already have an account? <Link href={signInHref}>Sign in</Link>
+      </p>
+    </form>
+  );
+}
