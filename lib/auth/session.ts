@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getServerSession } from "next-auth";
+import { connection } from "next/server";
 import type { Role } from "../db/generated/enums";
 import { env } from "../env";
 import { DomainError } from "../errors";
@@ -11,6 +12,9 @@ export type AdminPrincipal = { kind: "user"; user: SessionUser } | { kind: "api_
 
 /** The signed-in user from the session cookie (server components, route handlers, server actions), or null. */
 export async function currentUser(): Promise<SessionUser | null> {
+  // A session is per request: this makes a page that shows it render per request instead of being prerendered
+  // at build time (where there is no request, and no secret or database to read).
+  await connection();
   const session = await getServerSession(authOptions);
   const u = session?.user;
   if (!u || typeof u.id !== "string" || typeof u.email !== "string" || (u.role !== "CUSTOMER" && u.role !== "ADMIN"))
