@@ -47,6 +47,8 @@ export class RedisKvStore implements KvStore {
   private lastError: unknown;
   private outageLogged = false;
   private readonly readyWaiters = new Set<() => void>();
+  /** Counts (re)connections: a cache user that sees it change knows it may have missed invalidations. */
+  connectionEpoch = 0;
 
   constructor(opts: RedisKvOptions = {}) {
     const url = opts.url ?? env().REDIS_URL;
@@ -83,6 +85,7 @@ export class RedisKvStore implements KvStore {
       }
     });
     client.on("ready", () => {
+      this.connectionEpoch += 1;
       if (this.outageLogged) console.warn("[kv] Redis connection restored");
       this.outageLogged = false;
       for (const wake of [...this.readyWaiters]) wake();

@@ -29,6 +29,9 @@ export interface KvStore {
   ): Promise<string | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** For connection-based stores: changes on every (re)connection, so a cache user knows it may have missed
+   *  invalidations while disconnected. Absent for stateless (HTTP, SQL) stores. */
+  readonly connectionEpoch?: number;
 }
 
 export type KvKind = KvStore["kind"];

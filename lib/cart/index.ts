@@ -1,0 +1,20 @@
+import { prisma } from "../db";
+import { env } from "../env";
+import { kv } from "../kv";
+import { CartService } from "./service";
+
+export { CartService, newCartId, type CartActor, type SavedForLaterView } from "./service";
+export type { CartRecord, CartLine, CustomOptions } from "./model";
+export { customOptionsSchema, shippingAddressSchema } from "./model";
+export { viewCart, type CartView } from "./view";
+
+const globalForCart = globalThis as unknown as { cartwrightCartService?: CartService };
+
+/** One cart service per process, wired to the process's database and KV store. */
+export function cartService(): CartService {
+  globalForCart.cartwrightCartService ??= new CartService(prisma(), kv(), {
+    maxLineQuantity: env().CART_MAX_LINE_QUANTITY,
+    defaultCurrency: env().DEFAULT_CURRENCY,
+  });
+  return globalForCart.cartwrightCartService;
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import type { ShippingAddress } from "../pricing";
+
+/** Custom options on a cart line; unknown keys are refused. */
+export const customOptionsSchema = z.strictObject({
+  giftWrap: z.boolean().optional(),
+  giftMessage: z.string().trim().max(200, "Gift message can be at most 200 characters").optional(),
+  personalization: z.string().trim().max(100, "Personalization can be at most 100 characters").optional(),
+});
+export type CustomOptions = z.output<typeof customOptionsSchema>;
+
+/** Drops empty values so `{ giftWrap: false }` and `{}` are the same line. */
+export function normalizeOptions(o: CustomOptions | undefined): CustomOptions {
+  const out: CustomOptions = {};
+  if (o?.giftWrap) out.giftWrap = true;
+  if (o?.giftMessage) out.giftMessage = o.giftMessage;
+  if (o?.personalization) out.personalization = o.personalization;
+  return out;
+}
+
+/** Canonical text of the options: the same variant with the same options is one line. */
+export function optionsKey(o: CustomOptions): string {
+  const n = normalizeOptions(o);
+  const keys = Object.keys(n).sort() as (keyof CustomOptions)[];
+  return keys.length === 0 ? "" : JSON.stringify(keys.map((k) => [k, n[k]]));
+}
+
+export const shippingAddressSchema = z.strictObject({
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, "Use the two-letter country code, e.g. US"),
+  region: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{1,3}$/, "Use the region code, e.g. CA")
+    .optional()
+    .nullable(),
+  postalCode: z.string().trim().min(1, "Postal code is required").max(16, "Postal code is too long"),
+  city: z.string().trim().max(100).optional().nullable(),
+  line1: z.string().trim().max(200).optional().nullable(),
+});
+
+export type CartStatus = "ACTIVE" | "ABANDONED" | "CHECKED_OUT";
+
+export type CartLine = {
+  id: string;
+  productId: number;
+  variantId: number;
+  /** snapshot taken at add-to-cart, so reading a cart needs no catalog query */
+  sku: string;
+  name: string;
+  attributes: Record<string, string>;
+  imageUrl: string | null;
+  quantity: number;
+  /** captured at add-to-cart; re-checked at checkout */
+  unitPrice: number;
+  customOptions: CustomOptions;
+  optionsKey: string;
+  addedAt: string;
+};
+
+export type CartDiscountRef = { discountId: number; code: string };
+
+/** One cart, the same shape in both stores (the KV document of a guest cart, the rows of a signed-in one). */
+export type CartRecord = {
+  id: string;
+  userId: string | null;
+  sessionId: string | null;
+  status: CartStatus;
+  currency: string;
+  shippingAddress: ShippingAddress | null;
+  items: CartLine[];
+  discounts: CartDiscountRef[];
+  /** bumped on every write; the cache only ever moves forward in version */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+};
+
+/** What add-to-cart needs to know about a variant. */
+export type VariantInfo = {
+  id: number;
+  productId: number;
+  sku: string;
+  name: string;
+  attributes: Record<string, string>;
+  imageUrl: string | null;
+  price: number;
+  currency: string;
+  stock: number;
+  sellable: boolean;
+};
