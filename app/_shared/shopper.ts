@@ -1,0 +1,75 @@
+import { headers } from "next/headers";
+import { cartService, viewCart, type CartRecord, type CartView } from "@/lib/cart";
+import { currentUser, type SessionUser } from "@/lib/auth/session";
+import { clearGuestCartId, readGuestCartId, writeGuestCartId } from "@/lib/auth/cookies";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { isDomainError } from "@/lib/errors";
+import { kv } from "@/lib/kv";
+
+export type Shopper = { user: SessionUser | null };
+
+const mergeNoticeKey = (userId: string) => `merge-notice:${userId}`;
+
+/**
+ * The cart of whoever is asking: the signed-in user's active cart (merging a guest cart left in the cookie, once),
+ * or the guest's cart from the signed cookie. With `create`, a guest without a live cart gets a new one (an
+ * expired guest cart is never an error). Cookie writes only work in actions and route handlers: elsewhere they are
+ * skipped, and the merge still happens exactly once because the guest cart is claimed atomically.
+ */
+export async function shopperCart(opts: { create: boolean }): Promise<{ user: SessionUser | null; cart: CartRecord | null }> {
+  const service = cartService();
+  const user = await currentUser();
+  const guestId = await readGuestCartId();
+  if (user) {
+    if (guestId) {
+      const merged = await service.mergeGuestCart(guestId, user.id);
+      await clearGuestCartId().catch(() => {});
+      if (merged.capped.length)
+        await kv()
+          .set(mergeNoticeKey(user.id), JSON.stringify(merged.capped), { ttlSeconds: 600 })
+          .catch(() => {});
+      return { user, cart: merged.cart };
+    }
+    return { user, cart: await service.cartForUser(user.id) };
+  }
+  if (guestId) {
+    try {
+      const cart = await service.getCart(guestId, { userId: null });
+      if (cart.status === "ACTIVE") return { user, cart };
+    } catch (e) {
+      if (!isDomainError(e) || (e.code !== "not_found" && e.code !== "forbidden")) throw e;
+    }
+  }
+  if (!opts.create) return { user, cart: null };
+  const cart = await service.createGuestCart();
+  await writeGuestCartId(cart.id);
+  return { user, cart };
+}
+
+/** The "some quantities were reduced" message left by a merge, shown once. */
+export async function takeMergeNotice(userId: string): Promise<{ name: string; requested: number; kept: number }[]> {
+  try {
+    const raw = await kv().get(mergeNoticeKey(userId));
+    if (!raw) return [];
+    await kv().delete(mergeNoticeKey(userId));
+    return JSON.parse(raw) as { name: string; requested: number; kept: number }[];
+  } catch {
+    return [];
+  }
+}
+
+export async function cartView(cart: CartRecord): Promise<CartView> {
+  return viewCart(prisma(), cart);
+}
+
+/** The client a rate limit counts against: the connecting IP, or the first X-Forwarded-For hop behind a proxy. */
+export async function clientKey(): Promise<string> {
+  const h = await headers();
+  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (env().TRUST_PROXY && forwarded) return forwarded;
+  // `next start` records the socket's address in x-forwarded-for itself (appending to any value a client sent),
+  // so without a trusted proxy the LAST hop is the connecting peer.
+  const hops = h.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  return hops[hops.length - 1] ?? h.get("x-real-ip") ?? "unknown";
+}
