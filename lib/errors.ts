@@ -50,8 +50,10 @@ export type ErrorBody = { error: { code: ErrorCode; message: string; details?: E
 export function fieldErrorsOf(err: ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of err.issues) {
-    const key = issue.path.map(String).join(".");
-    (out[key] ??= []).push(issue.message);
+    const base = issue.path.map(String);
+    // an unknown key is reported at that key, so a form or client can point at it
+    const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...base, k].join(".")) : [base.join(".")];
+    for (const key of keys) (out[key] ??= []).push(issue.code === "unrecognized_keys" ? "Unknown field" : issue.message);
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { seed } from "./seed";
 
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const port = Number(process.env.PORT ?? 3000);
 const EMBEDDED_PORT = Number(process.env.EMBEDDED_DB_PORT ?? 54329);
 
@@ -68,9 +69,11 @@ async function main(): Promise<void> {
   }
 
   if (!dev) buildIfNeeded();
-  log(`serving on http://localhost:${port}`);
-  // the next binary directly (not through npx), so a signal to it reaches the server itself
-  const next = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(port)], { stdio: "inherit", env: process.env });
+  // our own server (scripts/serve.ts) around Next's handler, run directly so a signal reaches it
+  const next = spawn(process.execPath, [tsxCli, "scripts/serve.ts", ...(dev ? ["--dev"] : []), "--port", String(port)], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: dev ? "development" : "production" },
+  });
 
   let stopping = false;
   const stop = async (code: number) => {

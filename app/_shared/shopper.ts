@@ -3,7 +3,6 @@ import { cartService, viewCart, type CartRecord, type CartView } from "@/lib/car
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { clearGuestCartId, readGuestCartId, writeGuestCartId } from "@/lib/auth/cookies";
 import { prisma } from "@/lib/db";
-import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
 import { kv } from "@/lib/kv";
 
@@ -63,13 +62,12 @@ export async function cartView(cart: CartRecord): Promise<CartView> {
   return viewCart(prisma(), cart);
 }
 
-/** The client a rate limit counts against: the connecting IP, or the first X-Forwarded-For hop behind a proxy. */
+/**
+ * The client a rate limit counts against: the connecting IP, or the first X-Forwarded-For hop behind a trusted
+ * proxy (TRUST_PROXY). scripts/serve.ts overwrites X-Forwarded-For with the socket address when no proxy is
+ * trusted, so in both cases the first hop is the answer.
+ */
 export async function clientKey(): Promise<string> {
   const h = await headers();
-  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
-  if (env().TRUST_PROXY && forwarded) return forwarded;
-  // `next start` records the socket's address in x-forwarded-for itself (appending to any value a client sent),
-  // so without a trusted proxy the LAST hop is the connecting peer.
-  const hops = h.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
-  return hops[hops.length - 1] ?? h.get("x-real-ip") ?? "unknown";
+  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
 export type AppServer = { url: string; port: number; process: ChildProcess; stop: () => Promise<void> };
 
@@ -45,7 +46,7 @@ export async function startApp(opts: { port: number; env: Record<string, string>
     ADMIN_API_TOKEN: "test-admin-token-0123456789",
     ...opts.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [tsxCli, "scripts/serve.ts", "--port", String(opts.port), "--host", "127.0.0.1"], {
     env,
     stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"],
     detached: true,
