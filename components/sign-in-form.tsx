@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
+import { mergeGuestCartAction } from "@/app/cart/actions";
 import { useState, type FormEvent } from "react";
 
 export const WRONG_CREDENTIALS_MESSAGE = "Email or password is incorrect.";
@@ -33,6 +34,8 @@ export async function signInAndGo(
 ): Promise<boolean> {
   const result = await signIn("credentials", { email, password, redirect: false });
   if (!result || result.error || !result.ok) return false;
+  // the cart picked as a guest joins the account's cart now, before any page renders it
+  await mergeGuestCartAction();
   router.replace(safeCallbackPath(callbackUrl, window.location.origin));
   router.refresh();
   return true;

@@ -111,3 +111,12 @@ export async function setShippingAddressAction(input: unknown): Promise<ActionRe
     return undefined;
   });
 }
+
+/** Right after sign-in: merges the guest cart from the cookie into the account's cart and clears the cookie. */
+export async function mergeGuestCartAction(): Promise<ActionResult> {
+  return runAction(async () => {
+    await shopperCart({ create: false });
+    refresh();
+    return undefined;
+  });
+}
