@@ -7,7 +7,8 @@ const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
 export type AppServer = { url: string; port: number; process: ChildProcess; stop: () => Promise<void> };
 
-export const TEST_DIST_DIR = ".next-test";
+/** The test build folder; runs on another E2E_PORT build into their own folder so parallel runs never collide. */
+export const TEST_DIST_DIR = process.env.E2E_PORT ? `.next-test-${process.env.E2E_PORT}` : ".next-test";
 
 /** `next build` into the test build folder (production build, the same the store serves). */
 export function buildApp(): void {
