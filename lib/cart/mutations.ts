@@ -49,6 +49,8 @@ export function addLine(
 ): CartRecord {
   assertActive(cart);
   const { variant, quantity, limits } = input;
+  // an empty cart takes the currency of its first item, so a shopper can buy in any currency the shop sells in
+  if (cart.items.length === 0 && cart.discounts.length === 0 && cart.currency !== variant.currency) cart = { ...cart, currency: variant.currency };
   assertSellable(cart, variant);
   const options = normalizeOptions(input.options);
   const key = optionsKey(options);

@@ -118,8 +118,16 @@ describe("guest carts (KV store)", () => {
     c = await service.updateItemQuantity(cart.id, { userId: null }, itemId, 0);
     expect(c.items).toHaveLength(0);
     await expectCode(service.removeItem(cart.id, { userId: null }, itemId), "not_found");
+    // an empty cart adopts the currency of its first item; after that, another currency is refused
     const eur = await service.createGuestCart("EUR");
-    await expectCode(service.addItem(eur.id, { userId: null }, { variantId: variantB, quantity: 1 }), "currency_mismatch");
+    const adopted = await service.addItem(eur.id, { userId: null }, { variantId: variantB, quantity: 1 });
+    expect(adopted.currency).toBe("USD");
+    const eurProduct = await db.product.create({
+      data: { slug: `eur-${randomUUID()}`, name: "Euro Scarf", basePrice: 5900, currency: "EUR", variants: { create: [{ sku: `EUR-${randomUUID()}`, stockQuantity: 5 }] } },
+      include: { variants: true },
+    });
+    const e = await expectCode(service.addItem(eur.id, { userId: null }, { variantId: eurProduct.variants[0]!.id, quantity: 1 }), "currency_mismatch");
+    expect(e.details).toMatchObject({ cartCurrency: "USD", itemCurrency: "EUR" });
   });
 
   it("an unknown cart id is not found", async () => {
