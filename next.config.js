@@ -24,7 +24,7 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
   reactStrictMode: true,
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "redis", "@electric-sql/pglite", "@electric-sql/pglite-socket"],
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "redis", "@electric-sql/pglite", "@electric-sql/pglite-socket", "pino", "prom-client"],
   turbopack: { root: import.meta.dirname },
   async headers() {
     return [

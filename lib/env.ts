@@ -45,6 +45,7 @@ export const envSchema = z
     NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     ADMIN_API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     TRUST_PROXY: bool,
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   })

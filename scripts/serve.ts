@@ -1,8 +1,12 @@
 // The production HTTP server: Next's request handler behind a plain node:http server, so the app knows the real
-// connecting address (App Router handlers cannot see the socket) and can shut down gracefully.
+// connecting address (App Router handlers cannot see the socket), every request gets an id, a structured log line
+// and a duration metric, and SIGTERM drains in-flight requests before the database pool and KV store close.
 // Usage: tsx scripts/serve.ts [--dev] [--port 3000] [--host 0.0.0.0]
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import next from "next";
+import { logger } from "../lib/observability/logger";
+import { metrics, routeLabel } from "../lib/observability/metrics";
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -13,28 +17,56 @@ const dev = args.includes("--dev");
 const port = Number(arg("--port") ?? process.env.PORT ?? 3000);
 const hostname = arg("--host") ?? process.env.HOST ?? "0.0.0.0";
 const trustProxy = ["1", "true", "yes"].includes(process.env.TRUST_PROXY ?? "");
+const log = logger();
 
 const app = next({ dev, dir: process.cwd(), hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+let inFlight = 0;
 const server = http.createServer((req, res) => {
+  const started = process.hrtime.bigint();
   // Behind a trusted proxy the first X-Forwarded-For hop is the client; otherwise a client could write any value
   // there, so it is replaced by the socket's address before the app sees it (rate limits count per client).
   if (!trustProxy) req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
+  const incomingId = req.headers["x-request-id"];
+  const requestId = typeof incomingId === "string" && /^[\w-]{1,64}$/.test(incomingId) ? incomingId : randomUUID();
+  req.headers["x-request-id"] = requestId;
+  res.setHeader("x-request-id", requestId);
+  inFlight += 1;
+  res.on("close", () => {
+    inFlight -= 1;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const route = routeLabel(path);
+    metrics().httpDuration.observe({ route, method: req.method ?? "GET", status: String(res.statusCode) }, seconds);
+    if (!route.startsWith("/_next/"))
+      log.info({ requestId, method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, "request");
+  });
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000;
-server.listen(port, hostname, () => console.log(`[cartwright] listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));
+server.listen(port, hostname, () => log.info({ port, hostname, dev }, `listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));
 
+type Closable = { $disconnect?: () => Promise<void>; close?: () => Promise<void> };
 let stopping = false;
-function shutdown(signal: string) {
+async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`[cartwright] ${signal}: finishing in-flight requests`);
-  server.close(() => process.exit(0));
+  log.info({ signal, inFlight }, "shutting down: no new connections, finishing in-flight requests");
+  const hardStop = setTimeout(() => {
+    log.warn({ inFlight }, "in-flight requests did not finish in time; exiting");
+    process.exit(1);
+  }, 25_000);
+  hardStop.unref();
+  server.close(async () => {
+    // the app keeps its pool and KV client on globalThis (lib/db, lib/kv): close them after the last response
+    const g = globalThis as unknown as { cartwrightPrisma?: Closable; cartwrightKv?: Closable };
+    await Promise.allSettled([g.cartwrightPrisma?.$disconnect?.(), g.cartwrightKv?.close?.()]);
+    log.info("stopped");
+    process.exit(0);
+  });
   server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 25_000).unref();
 }
-process.on("SIGTERM", () => shutdown("SIGTERM"));
-process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

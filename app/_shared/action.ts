@@ -1,5 +1,6 @@
 import { ZodError, type z } from "zod";
 import { fieldErrorsOf, toErrorResponse, type ErrorCode } from "@/lib/errors";
+import { logger } from "@/lib/observability/logger";
 
 /** What every server action returns: typed, never a bare string. */
 export type ActionResult<T = undefined> =
@@ -12,7 +13,7 @@ export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T
     return { ok: true, data: await fn() };
   } catch (e) {
     const { body } = toErrorResponse(e);
-    if (body.error.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "server action failed", err: String(e instanceof Error ? (e.stack ?? e.message) : e) }));
+    if (body.error.code === "internal_error") logger().error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }, "server action failed");
     const fieldErrors = e instanceof ZodError ? fieldErrorsOf(e) : (body.error.details?.fieldErrors as Record<string, string[]> | undefined);
     return { ok: false, code: body.error.code, message: body.error.message, ...(fieldErrors ? { fieldErrors } : {}), ...(body.error.details ? { details: body.error.details } : {}) };
   }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Db, PrismaClient } from "../db";
 import { toAttributes } from "../catalog";
 import { isKvUnavailable, type KvStore } from "../kv";
+import { metrics } from "../observability/metrics";
 import type { ShippingAddress } from "../pricing";
 import { cartKey, parseCart } from "./guest-store";
 import { optionsKey, type CartRecord, type CartStatus, type CustomOptions } from "./model";
@@ -127,11 +128,16 @@ export class UserCartStore {
     if (await this.cacheUsable()) {
       try {
         const cached = parseCart(await this.kv.get(cartKey(cartId)));
-        if (cached && cached.userId !== null) return { cart: cached, fromCache: true };
+        if (cached && cached.userId !== null) {
+          metrics().kvCache.inc({ result: "hit" });
+          return { cart: cached, fromCache: true };
+        }
+        metrics().kvCache.inc({ result: "miss" });
       } catch (e) {
         this.noteKvFailure(e);
+        metrics().kvCache.inc({ result: "bypass" });
       }
-    }
+    } else metrics().kvCache.inc({ result: "bypass" });
     const cart = await this.loadFromDb(cartId);
     if (cart && cart.userId !== null) await this.writeCache(cart);
     return { cart, fromCache: false };

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { DomainError, toErrorResponse, validationError } from "../errors";
+import { logger } from "../observability/logger";
 
 /** Everything a route handler answers with goes through here: one error mapping for the whole API. */
 export function handle<C>(fn: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
@@ -8,7 +9,11 @@ export function handle<C>(fn: (req: Request, ctx: C) => Promise<Response>): (req
       return await fn(req, ctx);
     } catch (e) {
       const { status, body } = toErrorResponse(e);
-      if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "request failed", url: req.url, method: req.method, err: String(e instanceof Error ? e.stack ?? e.message : e) }));
+      if (status >= 500)
+        logger().error(
+          { requestId: req.headers.get("x-request-id"), method: req.method, path: new URL(req.url).pathname, status, err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) },
+          "request failed",
+        );
       return Response.json(body, { status, headers: { "cache-control": "no-store" } });
     }
   };

@@ -1,0 +1,369 @@
+import { z } from "zod";
+import type { Db } from "../db";
+import { discountStatus, type DiscountStatus, type DiscountType } from "../discounts/rules";
+import { toDiscountRule } from "../discounts/repository";
+import { DomainError, notFound } from "../errors";
+import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
+
+// The admin side of discounts: one schema for the API and the admin form, and the create / read / update service.
+// The API speaks in the units an admin thinks in: `value` is a percent (12.5) for PERCENTAGE and BUY_X_GET_Y and
+// minor units for FIXED_AMOUNT; the table stores basis points for the percent types (see prisma/schema.prisma).
+//
+// PATCH rules: `type` cannot change (the meaning of `value`, the redemptions already made and every cart holding
+// the code depend on it; create a new code instead). Sending the current type is accepted, so a client may send a
+// whole discount back. `code` may change, as long as it stays unique. `id`, `usesCount` and `status` are read-only
+// (refused as unknown keys). Every PATCH is validated as a whole: the merged result must pass the same rules as a
+// create. There is no DELETE: deactivating (`isActive: false`) keeps the history of redemptions intact.
+
+export const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const satisfies readonly DiscountType[];
+export const CODE_TAKEN_MESSAGE = "A discount with this code already exists.";
+
+/** PostgreSQL INTEGER columns. */
+const INT_MAX = 2_147_483_647;
+
+const wholeNumber = (min: number, minMessage: string) =>
+  z
+    .number({ error: "Enter a whole number." })
+    .int("Enter a whole number.")
+    .min(min, minMessage)
+    .max(INT_MAX, `Use at most ${INT_MAX}.`);
+
+const dateTime = z
+  .iso.datetime({ offset: true, error: "Use an ISO 8601 date-time with a time zone, e.g. 2026-01-01T00:00:00Z." })
+  .transform((s) => new Date(s));
+
+const discountFields = {
+  code: z
+    .string({ error: "Enter a code." })
+    .trim()
+    .min(3, "Use at least 3 characters.")
+    .max(32, "Use at most 32 characters.")
+    .regex(/^[A-Za-z0-9_-]+$/, "Use only letters, digits, - and _.")
+    .transform((s) => s.toUpperCase()),
+  type: z.enum(DISCOUNT_TYPES, { error: `Choose one of ${DISCOUNT_TYPES.join(", ")}.` }),
+  /** percent (PERCENTAGE, BUY_X_GET_Y) or minor units (FIXED_AMOUNT); checked against the type below */
+  value: z.number({ error: "Enter a number." }).nullable().optional(),
+  currency: z
+    .string({ error: "Use an ISO 4217 currency code such as USD." })
+    .trim()
+    .toUpperCase()
+    .refine((c) => isCurrencyCode(c), "Use an ISO 4217 currency code such as USD.")
+    .nullable()
+    .optional(),
+  minOrderAmount: wholeNumber(1, "Must be more than 0.").nullable().optional(),
+  maxUses: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  maxUsesPerCustomer: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  validFrom: dateTime.nullable().optional(),
+  validUntil: dateTime.nullable().optional(),
+  applicableProductIds: z
+    .array(z.number({ error: "Not a product id." }).int("Not a product id.").positive("Not a product id.").max(INT_MAX, "Not a product id."), {
+      error: "Send a list of product ids, or null for all products.",
+    })
+    .min(1, "Choose at least one product, or send null for all products.")
+    .max(1000, "Use at most 1000 products.")
+    .transform((ids) => [...new Set(ids)])
+    .nullable()
+    .optional(),
+  buyQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  getQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  maxApplications: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  isActive: z.boolean({ error: "Must be true or false." }).optional(),
+};
+
+/** A discount in API units with every field present (null = not set). What the type rules check. */
+export type DiscountDraft = {
+  code: string;
+  type: DiscountType;
+  value: number | null;
+  currency: string | null;
+  minOrderAmount: number | null;
+  maxUses: number | null;
+  maxUsesPerCustomer: number | null;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  applicableProductIds: number[] | null;
+  buyQuantity: number | null;
+  getQuantity: number | null;
+  maxApplications: number | null;
+  isActive: boolean;
+};
+
+type Issue = { path: keyof DiscountDraft; message: string };
+
+/**
+ * The rules that depend on the type and on more than one field. `usesCount` (on a PATCH) keeps maxUses from going
+ * below the uses already made (the table refuses that too).
+ */
+export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
+  const issues: Issue[] = [];
+  const add = (path: keyof DiscountDraft, message: string) => issues.push({ path, message });
+  switch (d.type) {
+    case "PERCENTAGE":
+    case "BUY_X_GET_Y":
+      if (d.value == null) add("value", "Enter the percent off.");
+      else if (!(d.value > 0 && d.value <= 100)) add("value", "Enter a percent more than 0 and at most 100.");
+      else if (percentToBasisPoints(d.value) === null) add("value", "Use at most 2 decimals.");
+      break;
+    case "FIXED_AMOUNT":
+      if (d.value == null) add("value", "Enter the amount off.");
+      else if (!Number.isInteger(d.value) || d.value < 1 || d.value > INT_MAX)
+        add("value", "The amount off is a positive whole number of minor units (500 = $5.00).");
+      if (d.currency == null) add("currency", "Choose the currency of the amount off.");
+      break;
+    case "FREE_SHIPPING":
+      if (d.value != null && d.value !== 0) add("value", "A free-shipping code has no value.");
+      break;
+  }
+  if (d.minOrderAmount != null && d.currency == null && d.type !== "FIXED_AMOUNT")
+    add("currency", "Choose the currency of the minimum order.");
+  if (d.type === "BUY_X_GET_Y") {
+    if (d.buyQuantity == null) add("buyQuantity", "Enter how many units must be bought.");
+    if (d.getQuantity == null) add("getQuantity", "Enter how many units are discounted.");
+  } else {
+    const only = "Only for buy-X-get-Y discounts.";
+    if (d.buyQuantity != null) add("buyQuantity", only);
+    if (d.getQuantity != null) add("getQuantity", only);
+    if (d.maxApplications != null) add("maxApplications", only);
+  }
+  if (d.validFrom && d.validUntil && d.validFrom.getTime() >= d.validUntil.getTime())
+    add("validUntil", "The end must be after the start.");
+  if (d.maxUses != null && d.maxUses < usesCount)
+    add("maxUses", `This code has been used ${usesCount} times already; the limit cannot be lower.`);
+  return issues;
+}
+
+const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "code" | "type">): DiscountDraft => ({
+  code: input.code,
+  type: input.type,
+  value: input.value ?? null,
+  currency: input.currency ?? null,
+  minOrderAmount: input.minOrderAmount ?? null,
+  maxUses: input.maxUses ?? null,
+  maxUsesPerCustomer: input.maxUsesPerCustomer ?? null,
+  validFrom: input.validFrom ?? null,
+  validUntil: input.validUntil ?? null,
+  applicableProductIds: input.applicableProductIds ?? null,
+  buyQuantity: input.buyQuantity ?? null,
+  getQuantity: input.getQuantity ?? null,
+  maxApplications: input.maxApplications ?? null,
+  isActive: input.isActive ?? true,
+});
+
+/** POST /api/admin/discounts and the "New discount" form. Unknown keys are refused. */
+export const createDiscountSchema = z
+  .strictObject(discountFields)
+  .transform((input) => draftOf(input))
+  .superRefine((d, ctx) => {
+    for (const i of discountRuleIssues(d)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
+  });
+
+/** PATCH /api/admin/discounts/{id}: any subset of the fields; null clears an optional one. */
+export const patchDiscountSchema = z.strictObject({
+  ...discountFields,
+  code: discountFields.code.optional(),
+  type: discountFields.type.optional(),
+});
+
+export type CreateDiscountInput = z.input<typeof createDiscountSchema>;
+export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
+
+/** The `discount` of ARCHITECTURE.md (HTTP API), plus `status`. Unset fields are null. */
+export type DiscountJson = {
+  id: number;
+  code: string;
+  type: DiscountType;
+  value: number;
+  currency: string | null;
+  minOrderAmount: number | null;
+  maxUses: number | null;
+  maxUsesPerCustomer: number | null;
+  usesCount: number;
+  validFrom: string | null;
+  validUntil: string | null;
+  /** null = every product */
+  applicableProductIds: number[] | null;
+  buyQuantity: number | null;
+  getQuantity: number | null;
+  maxApplications: number | null;
+  isActive: boolean;
+  status: DiscountStatus;
+};
+
+type DiscountRow = Parameters<typeof toDiscountRule>[0];
+
+const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
+
+export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
+  const rule = toDiscountRule(row);
+  return {
+    id: rule.id,
+    code: rule.code,
+    type: rule.type,
+    value: isPercentType(rule.type) ? basisPointsToPercent(rule.value) : rule.type === "FREE_SHIPPING" ? 0 : rule.value,
+    currency: rule.currency,
+    minOrderAmount: rule.minOrderAmount,
+    maxUses: rule.maxUses,
+    maxUsesPerCustomer: rule.maxUsesPerCustomer,
+    usesCount: rule.usesCount,
+    validFrom: rule.validFrom?.toISOString() ?? null,
+    validUntil: rule.validUntil?.toISOString() ?? null,
+    applicableProductIds: rule.applicableProductIds.length === 0 ? null : [...rule.applicableProductIds],
+    buyQuantity: rule.buyQuantity,
+    getQuantity: rule.getQuantity,
+    maxApplications: rule.maxApplications,
+    isActive: rule.isActive,
+    status: discountStatus(rule, now),
+  };
+}
+
+function draftOfRow(row: DiscountRow): DiscountDraft {
+  const json = toDiscountJson(row, new Date(0));
+  return {
+    ...json,
+    value: row.type === "FREE_SHIPPING" ? null : json.value,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+  };
+}
+
+/** The stored `value` column for a type and an API value (already checked by discountRuleIssues). */
+function storedValue(type: DiscountType, value: number | null): number {
+  if (value == null || type === "FREE_SHIPPING") return 0;
+  if (isPercentType(type)) {
+    const bps = percentToBasisPoints(value);
+    if (bps === null) throw new RangeError(`unchecked percent ${value}`);
+    return bps;
+  }
+  return value;
+}
+
+function validationFailed(issues: Issue[]): DomainError {
+  const fieldErrors: Record<string, string[]> = {};
+  for (const i of issues) (fieldErrors[i.path] ??= []).push(i.message);
+  return new DomainError("validation_failed", "The request is not valid.", { fieldErrors });
+}
+
+/** Every id must be a product that exists (inactive products included: a code may be prepared before a launch). */
+async function checkProductsExist(db: Db, ids: number[] | null | undefined): Promise<void> {
+  if (!ids || ids.length === 0) return;
+  const found = new Set((await db.product.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((p) => p.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0)
+    throw validationFailed([{ path: "applicableProductIds", message: `No product with id ${missing.join(", ")}.` }]);
+}
+
+const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === "P2002";
+
+const codeTaken = () => new DomainError("conflict", CODE_TAKEN_MESSAGE, { fieldErrors: { code: [CODE_TAKEN_MESSAGE] } });
+
+/** Newest first, with status and usage. */
+export async function listDiscounts(db: Db, now: Date): Promise<DiscountJson[]> {
+  const rows = await db.discount.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+  return rows.map((r) => toDiscountJson(r, now));
+}
+
+export async function getDiscount(db: Db, id: number, now: Date): Promise<DiscountJson> {
+  const row = await db.discount.findUnique({ where: { id } });
+  if (!row) throw notFound("Discount");
+  return toDiscountJson(row, now);
+}
+
+/**
+ * Creates a code (stored upper-cased). There is no "does it exist?" read first: the unique index on lower(code)
+ * decides, so two concurrent creates of "SUMMER" and "summer" end with one code and one 409 conflict.
+ */
+export async function createDiscount(db: Db, input: unknown, now: Date): Promise<DiscountJson> {
+  const d = createDiscountSchema.parse(input);
+  await checkProductsExist(db, d.applicableProductIds);
+  try {
+    const row = await db.discount.create({
+      data: {
+        code: d.code,
+        type: d.type,
+        value: storedValue(d.type, d.value),
+        currency: d.currency,
+        minOrderAmount: d.minOrderAmount,
+        maxUses: d.maxUses,
+        maxUsesPerCustomer: d.maxUsesPerCustomer,
+        validFrom: d.validFrom,
+        validUntil: d.validUntil,
+        applicableProductIds: d.applicableProductIds ?? [],
+        buyQuantity: d.buyQuantity,
+        getQuantity: d.getQuantity,
+        maxApplications: d.maxApplications,
+        isActive: d.isActive,
+      },
+    });
+    return toDiscountJson(row, now);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw codeTaken();
+    throw e;
+  }
+}
+
+/**
+ * Applies a PATCH. Only the fields sent are written, after the merged discount passed the create rules. The write
+ * is conditional on the uses made so far (`uses_count <= new max_uses`), so a checkout redeeming the code at the
+ * same moment cannot make the new limit invalid in between.
+ */
+export async function updateDiscount(db: Db, id: number, input: unknown, now: Date): Promise<DiscountJson> {
+  const patch = patchDiscountSchema.parse(input);
+  const row = await db.discount.findUnique({ where: { id } });
+  if (!row) throw notFound("Discount");
+  const current = draftOfRow(row);
+  if (patch.type !== undefined && patch.type !== current.type)
+    throw validationFailed([{ path: "type", message: "The type of a discount cannot be changed. Create a new code instead." }]);
+
+  const merged: DiscountDraft = { ...current };
+  for (const [key, value] of Object.entries(patch) as [keyof DiscountDraft, unknown][])
+    if (value !== undefined) (merged as Record<keyof DiscountDraft, unknown>)[key] = value;
+  const issues = discountRuleIssues(merged, row.usesCount);
+  if (issues.length > 0) throw validationFailed(issues);
+  await checkProductsExist(db, patch.applicableProductIds);
+
+  const sent = (key: keyof typeof patch) => patch[key] !== undefined;
+  const data = {
+    ...(sent("code") && { code: merged.code }),
+    ...(sent("value") && { value: storedValue(merged.type, merged.value) }),
+    ...(sent("currency") && { currency: merged.currency }),
+    ...(sent("minOrderAmount") && { minOrderAmount: merged.minOrderAmount }),
+    ...(sent("maxUses") && { maxUses: merged.maxUses }),
+    ...(sent("maxUsesPerCustomer") && { maxUsesPerCustomer: merged.maxUsesPerCustomer }),
+    ...(sent("validFrom") && { validFrom: merged.validFrom }),
+    ...(sent("validUntil") && { validUntil: merged.validUntil }),
+    ...(sent("applicableProductIds") && { applicableProductIds: merged.applicableProductIds ?? [] }),
+    ...(sent("buyQuantity") && { buyQuantity: merged.buyQuantity }),
+    ...(sent("getQuantity") && { getQuantity: merged.getQuantity }),
+    ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),
+    ...(sent("isActive") && { isActive: merged.isActive }),
+  };
+  if (Object.keys(data).length === 0) return toDiscountJson(row, now);
+
+  try {
+    const updated = await db.discount.updateManyAndReturn({
+      where: { id, ...(merged.maxUses != null ? { usesCount: { lte: merged.maxUses } } : {}) },
+      data,
+    });
+    const result = updated[0];
+    if (result) return toDiscountJson(result, now);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw codeTaken();
+    throw e;
+  }
+  // nothing matched: deleted meanwhile, or redeemed past the new limit meanwhile
+  const again = await db.discount.findUnique({ where: { id } });
+  if (!again) throw notFound("Discount");
+  throw validationFailed([
+    { path: "maxUses", message: `This code has been used ${again.usesCount} times already; the limit cannot be lower.` },
+  ]);
+}
+
+/** Deactivate / reactivate: the same as PATCH { isActive }. */
+export function setDiscountActive(db: Db, id: number, isActive: boolean, now: Date): Promise<DiscountJson> {
+  return updateDiscount(db, id, { isActive }, now);
+}
+
+/** Route and form ids: a positive INTEGER, as a number or as its decimal digits ("12"; not "0x0c", not "1e1"). */
+export const discountIdSchema = z
+  .union([z.number(), z.string().regex(/^\d{1,10}$/).transform(Number)], { error: "Not a discount id." })
+  .pipe(z.number().int("Not a discount id.").positive("Not a discount id.").max(INT_MAX, "Not a discount id."));

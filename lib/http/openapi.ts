@@ -1,0 +1,895 @@
+import { z } from "zod";
+import { registerSchema } from "../accounts";
+import {
+  addItemSchema,
+  applyDiscountSchema,
+  cartIdSchema,
+  createCartSchema,
+  customOptionsSchema,
+  discountCodeParamSchema,
+  itemIdSchema,
+  shippingAddressSchema,
+  updateQuantitySchema,
+} from "../cart/schemas";
+import { ERROR_STATUS, type ErrorCode } from "../errors";
+
+// The OpenAPI 3.1 description of the HTTP API (ARCHITECTURE.md, "HTTP API"), served at GET /api/openapi.json.
+// Request schemas come from the zod schemas the routes validate with (z.toJSONSchema), so the document cannot
+// drift from what the handlers accept; responses and the routes without a zod schema yet are written by hand.
+// Every error response lists the machine codes it can carry (`x-error-codes`, and a `oneOf` of per-code envelopes
+// whose `error.code` is a `const`), each with the status lib/errors.ts gives it. No Next.js imports: pure data.
+
+export type JsonSchema = { [key: string]: unknown };
+export type OpenApiDocument = {
+  openapi: string;
+  jsonSchemaDialect: string;
+  info: { title: string; version: string; description: string; license: { name: string; identifier: string } };
+  servers: { url: string; description?: string }[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, OperationObject>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    securitySchemes: Record<string, JsonSchema>;
+    responses: Record<string, JsonSchema>;
+  };
+};
+export type OperationObject = {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  security: Record<string, string[]>[];
+  parameters?: JsonSchema[];
+  requestBody?: JsonSchema;
+  responses: Record<string, ResponseObject>;
+};
+export type ResponseObject = {
+  description: string;
+  headers?: Record<string, JsonSchema>;
+  content?: Record<string, { schema: JsonSchema }>;
+  "x-error-codes"?: ErrorCode[];
+  $ref?: string;
+};
+
+export type OpenApiOptions = {
+  /** CART_MAX_LINE_QUANTITY: the largest quantity of one cart line (default 99) */
+  maxLineQuantity?: number;
+  /** the document's version string (default the API version below) */
+  version?: string;
+};
+
+export const OPENAPI_VERSION = "3.1.0";
+const API_VERSION = "1.0.0";
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: "null" }] });
+const arrayOf = (items: JsonSchema): JsonSchema => ({ type: "array", items });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema => ({
+  type: "object",
+  properties,
+  required,
+  ...extra,
+});
+
+/** A zod schema as JSON Schema 2020-12 (the dialect of OpenAPI 3.1), without its own `$schema` line. */
+export function fromZod(schema: z.ZodType, io: "input" | "output" = "input"): JsonSchema {
+  const out = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = out;
+  return rest;
+}
+
+// ---- shared schemas -----------------------------------------------------------------------------------------
+
+const money: JsonSchema = {
+  type: "integer",
+  description: "An amount in minor units of the currency next to it (cents for USD/EUR, whole yen for JPY). Never a float.",
+};
+const moneyRef = ref("MoneyAmount");
+const nullableMoney = (what: string): JsonSchema => ({ ...nullable(moneyRef), description: `${what}; null without a shipping address ("calculated at checkout")` });
+const currency: JsonSchema = { type: "string", pattern: "^[A-Z]{3}$", description: "ISO 4217 code", examples: ["USD"] };
+const uuid: JsonSchema = { type: "string", format: "uuid" };
+const dateTime: JsonSchema = { type: "string", format: "date-time" };
+const attributes: JsonSchema = { type: "object", additionalProperties: { type: "string" }, examples: [{ size: "M", color: "Navy" }] };
+
+const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const;
+const DISCOUNT_FAILURE_REASONS = [
+  "unknown",
+  "inactive",
+  "not_yet_valid",
+  "expired",
+  "usage_limit_reached",
+  "customer_limit_reached",
+  "min_order_not_met",
+  "not_applicable",
+  "not_combinable",
+  "currency_mismatch",
+] as const;
+
+/** What `error.details` holds for each code (absent = no details are promised). */
+const ERROR_DETAILS: Partial<Record<ErrorCode, { schema: JsonSchema; required: boolean }>> = {
+  validation_failed: {
+    required: true,
+    schema: obj({
+      fieldErrors: {
+        type: "object",
+        description: 'Messages per dotted field path ("" for the body itself), e.g. { "quantity": ["At most 99"] }',
+        additionalProperties: arrayOf({ type: "string" }),
+      },
+    }),
+  },
+  insufficient_stock: {
+    required: true,
+    schema: obj({
+      items: {
+        ...arrayOf(obj({ variantId: { type: "integer" }, requested: { type: "integer" }, available: { type: "integer", minimum: 0 } })),
+        description: "Every short line at once",
+        minItems: 1,
+      },
+    }),
+  },
+  prices_changed: {
+    required: true,
+    schema: obj({
+      changes: arrayOf(obj({ itemId: uuid, variantId: { type: "integer" }, oldUnitPrice: moneyRef, newUnitPrice: moneyRef })),
+      summary: ref("CartSummary"),
+    }),
+  },
+  cart_not_active: { required: false, schema: obj({ status: { type: "string", enum: ["ACTIVE", "ABANDONED", "CHECKED_OUT"] } }, []) },
+  conflict: {
+    required: false,
+    schema: obj({ fieldErrors: { type: "object", additionalProperties: arrayOf({ type: "string" }) } }, []),
+  },
+  currency_mismatch: { required: false, schema: obj({ cartCurrency: currency, itemCurrency: currency }, []) },
+  discount_invalid: { required: true, schema: obj({ reason: { type: "string", enum: [...DISCOUNT_FAILURE_REASONS] } }) },
+  rate_limited: {
+    required: false,
+    schema: obj({ retryAfterSeconds: { type: "integer", minimum: 0, description: "When a new attempt can count again" } }, []),
+  },
+};
+
+const ERROR_MEANING: Record<ErrorCode, string> = {
+  validation_failed: "the body, a path parameter or a header is not valid (details.fieldErrors)",
+  invalid_signature: "the webhook signature does not verify",
+  unauthorized: "sign in (or send the right bearer token) first",
+  forbidden: "signed in, but this belongs to another account / needs another role",
+  not_found: "the cart, item, product, variant, order, discount or saved item does not exist",
+  insufficient_stock: "not enough stock (details.items: [{ variantId, requested, available }])",
+  prices_changed: "prices changed since the items were added; the cart now holds the new prices (details.changes, details.summary)",
+  cart_not_active: "the cart was already checked out (or abandoned)",
+  conflict: "it exists already (an email, a discount code)",
+  idempotency_key_in_use: "a request with this Idempotency-Key is still being processed",
+  idempotency_key_reused: "this Idempotency-Key was used for a different request body",
+  currency_mismatch: "the item or discount is priced in another currency than the cart",
+  discount_invalid: "the code cannot be used on this cart (details.reason)",
+  cart_empty: "the cart has no items",
+  rate_limited: "too many wrong discount codes for this cart or this client (details.retryAfterSeconds)",
+  internal_error: "an unexpected error; nothing is leaked",
+  payment_provider_error: "the payment provider failed or refused the call",
+  service_unavailable: "a dependency (such as Redis) is down; retry later",
+};
+
+const errorSchemaName = (code: ErrorCode) => `Error_${code}`;
+
+function errorEnvelope(code: ErrorCode): JsonSchema {
+  const details = ERROR_DETAILS[code];
+  const error: JsonSchema = obj(
+    {
+      code: { type: "string", const: code },
+      message: { type: "string", description: "A sentence for people; do not parse it" },
+      details: details?.schema ?? { type: "object" },
+    },
+    details?.required ? ["code", "message", "details"] : ["code", "message"],
+  );
+  return { ...obj({ error }), description: `${code} (HTTP ${ERROR_STATUS[code]}): ${ERROR_MEANING[code]}` };
+}
+
+// ---- operations ---------------------------------------------------------------------------------------------
+
+type Security = Record<string, string[]>[];
+const PUBLIC: Security = [];
+/** Works without a session (a cart id is a capability); a signed-in shopper's cart also needs their session. */
+const OPTIONAL_SESSION: Security = [{}, { sessionCookie: [] }];
+const SESSION: Security = [{ sessionCookie: [] }];
+const ORDER_ACCESS: Security = [{ sessionCookie: [] }, { orderToken: [] }];
+const ADMIN: Security = [{ sessionCookie: [] }, { adminToken: [] }];
+const CRON: Security = [{ cronSecret: [] }];
+const STRIPE: Security = [{ stripeSignature: [] }];
+
+type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema> };
+type OpSpec = {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  security: Security;
+  parameters?: JsonSchema[];
+  body?: { schema: JsonSchema; required?: boolean; mediaType?: string; description?: string };
+  success: Success;
+  errors: ErrorCode[];
+  /** false for next-auth's own endpoints, which do not answer with the error envelope */
+  envelope?: boolean;
+};
+
+function operation(spec: OpSpec): OperationObject {
+  const responses: Record<string, ResponseObject> = {
+    [String(spec.success.status)]: {
+      description: spec.success.description,
+      ...(spec.success.headers ? { headers: spec.success.headers } : {}),
+      content: { "application/json": { schema: spec.success.schema } },
+    },
+  };
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(spec.errors)) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
+    const schemas = codes.map((c) => ref(errorSchemaName(c)));
+    responses[String(status)] = {
+      description: codes.map((c) => `\`${c}\`: ${ERROR_MEANING[c]}`).join("; "),
+      "x-error-codes": codes,
+      content: { "application/json": { schema: schemas.length === 1 ? schemas[0]! : { oneOf: schemas } } },
+    };
+  }
+  if (spec.envelope !== false) responses["500"] = { $ref: "#/components/responses/InternalError", description: "internal_error" };
+  const op: OperationObject = {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tags: [spec.tag],
+    security: spec.security,
+    responses,
+  };
+  if (spec.description) op.description = spec.description;
+  if (spec.parameters?.length) op.parameters = spec.parameters;
+  if (spec.body)
+    op.requestBody = {
+      required: spec.body.required ?? true,
+      ...(spec.body.description ? { description: spec.body.description } : {}),
+      content: { [spec.body.mediaType ?? "application/json"]: { schema: spec.body.schema } },
+    };
+  return op;
+}
+
+const pathParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "path", required: true, description, schema });
+
+/** Builds the whole document. Pure; the route serves it as JSON. */
+export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument {
+  const maxQ = opts.maxLineQuantity ?? 99;
+
+  const cartIdParam = pathParam("cartId", fromZod(cartIdSchema), "The cart id (an unguessable capability for a guest cart)");
+  const itemIdParam = pathParam("itemId", fromZod(itemIdSchema), "A cart line id");
+  const codeParam = pathParam("code", fromZod(discountCodeParamSchema), "The discount code on the cart (case-insensitive), URL-encoded");
+  const savedIdParam = pathParam("id", uuid, "A saved-for-later entry id");
+  const orderIdParam = pathParam("orderId", uuid, "The order id");
+  const discountIdParam = pathParam("id", { type: "integer", minimum: 1 }, "The discount id");
+  const variantIdParam = pathParam("id", { type: "integer", minimum: 1 }, "The variant id");
+  const idempotencyKey: JsonSchema = {
+    name: "Idempotency-Key",
+    in: "header",
+    required: true,
+    description: "A new UUID per checkout attempt; a retry of the same attempt sends the same key (missing or malformed: 400)",
+    schema: uuid,
+  };
+
+  const cartResponse = (status: number, description: string, extra: Record<string, JsonSchema> = {}): Success => ({
+    status,
+    description,
+    schema: obj({ cart: ref("Cart"), ...extra }),
+  });
+  const savedList = arrayOf(ref("SavedForLaterItem"));
+  const setCookie = (what: string): Record<string, JsonSchema> => ({
+    "Set-Cookie": { description: what, schema: { type: "string" } },
+  });
+
+  // request bodies from the routes' own zod schemas
+  const registerBody = fromZod(registerSchema);
+  const props = registerBody.properties as Record<string, JsonSchema> | undefined;
+  if (props?.email) props.email = { ...props.email, format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" };
+
+  const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
+  const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
+
+  const paths: Record<string, Record<string, OperationObject>> = {
+    "/api/products": {
+      get: operation({
+        operationId: "listProducts",
+        summary: "The active products with their active variants",
+        tag: "catalog",
+        security: PUBLIC,
+        success: { status: 200, description: "The catalog", schema: obj({ products: arrayOf(ref("Product")) }) },
+        errors: [],
+      }),
+    },
+    "/api/products/{idOrSlug}": {
+      get: operation({
+        operationId: "getProduct",
+        summary: "One active product by numeric id or slug",
+        tag: "catalog",
+        security: PUBLIC,
+        parameters: [pathParam("idOrSlug", { type: "string", minLength: 1, maxLength: 200 }, "A product id (digits) or slug")],
+        success: { status: 200, description: "The product", schema: obj({ product: ref("Product") }) },
+        errors: ["validation_failed", "not_found"],
+      }),
+    },
+    "/api/carts": {
+      post: operation({
+        operationId: "createCart",
+        summary: "A new guest cart (sets the cart cookie), or the signed-in shopper's active cart",
+        description: "currency defaults to DEFAULT_CURRENCY (USD). The guest cart cookie is httpOnly, signed and SameSite=Lax.",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        body: { schema: fromZod(createCartSchema), required: false },
+        success: { ...cartResponse(201, "The cart"), headers: setCookie("cw_cart=<signed cart id>; HttpOnly; SameSite=Lax; Path=/ (guests only)") },
+        errors: ["validation_failed", "service_unavailable"],
+      }),
+    },
+    "/api/carts/{cartId}": {
+      get: operation({
+        operationId: "getCart",
+        summary: "A cart with its priced summary",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam],
+        success: cartResponse(200, "The cart"),
+        errors: CART_ERRORS,
+      }),
+    },
+    "/api/carts/{cartId}/items": {
+      post: operation({
+        operationId: "addCartItem",
+        summary: "Adds a variant; the same variant with the same options adds to that line",
+        description: `quantity 1..${maxQ} per line; customOptions with unknown keys are refused. The unit price is captured now and re-checked at checkout.`,
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam],
+        body: { schema: fromZod(addItemSchema(maxQ)) },
+        success: cartResponse(201, "The cart with the line"),
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch"],
+      }),
+    },
+    "/api/carts/{cartId}/items/{itemId}": {
+      patch: operation({
+        operationId: "updateCartItem",
+        summary: "Sets a line's quantity (0 removes the line)",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam, itemIdParam],
+        body: { schema: fromZod(updateQuantitySchema(maxQ)) },
+        success: cartResponse(200, "The cart"),
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock"],
+      }),
+      delete: operation({
+        operationId: "removeCartItem",
+        summary: "Removes a line",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam, itemIdParam],
+        success: cartResponse(200, "The cart"),
+        errors: CART_WRITE_ERRORS,
+      }),
+    },
+    "/api/carts/{cartId}/items/{itemId}/save-for-later": {
+      post: operation({
+        operationId: "saveCartItemForLater",
+        summary: "Moves a line of the signed-in shopper's cart to their saved-for-later list",
+        tag: "saved for later",
+        security: SESSION,
+        parameters: [cartIdParam, itemIdParam],
+        success: cartResponse(200, "The cart without the line, and the saved list", { savedForLater: savedList }),
+        errors: [...CART_WRITE_ERRORS, "unauthorized"],
+      }),
+    },
+    "/api/saved-for-later": {
+      get: operation({
+        operationId: "listSavedForLater",
+        summary: "The signed-in shopper's saved-for-later list, newest first",
+        tag: "saved for later",
+        security: SESSION,
+        success: { status: 200, description: "The saved list", schema: obj({ savedForLater: savedList }) },
+        errors: ["unauthorized", "service_unavailable"],
+      }),
+    },
+    "/api/saved-for-later/{id}/move-to-cart": {
+      post: operation({
+        operationId: "moveSavedToCart",
+        summary: "Moves a saved item back into the active cart (stock checked and price captured again)",
+        tag: "saved for later",
+        security: SESSION,
+        parameters: [savedIdParam],
+        success: cartResponse(200, "The cart with the line, and the saved list", { savedForLater: savedList }),
+        errors: ["validation_failed", "unauthorized", "not_found", "insufficient_stock", "currency_mismatch", "service_unavailable"],
+      }),
+    },
+    "/api/carts/{cartId}/shipping-address": {
+      put: operation({
+        operationId: "setShippingAddress",
+        summary: "Sets the shipping address; the summary then has shipping and tax",
+        description: 'country is ISO 3166-1 alpha-2 ("US"), region the subdivision code ("CA"). A destination not shipped to in the cart\'s currency is 400.',
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam],
+        body: { schema: fromZod(shippingAddressSchema) },
+        success: cartResponse(200, "The cart"),
+        errors: CART_WRITE_ERRORS,
+      }),
+    },
+    "/api/carts/{cartId}/discounts": {
+      post: operation({
+        operationId: "applyDiscount",
+        summary: "Validates a discount code and attaches it to the cart (checkout redeems it)",
+        description:
+          "The 11th wrong code for one cart, or the 31st for one client, within a sliding 15 minutes gets 429 rate_limited. A BUY_X_GET_Y code on a cart without a complete group yet is accepted with amount 0.",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam],
+        body: { schema: fromZod(applyDiscountSchema) },
+        success: cartResponse(200, "The cart with the discount"),
+        errors: [...CART_WRITE_ERRORS, "discount_invalid", "currency_mismatch", "rate_limited"],
+      }),
+    },
+    "/api/carts/{cartId}/discounts/{code}": {
+      delete: operation({
+        operationId: "removeDiscount",
+        summary: "Takes a discount code off the cart",
+        tag: "carts",
+        security: OPTIONAL_SESSION,
+        parameters: [cartIdParam, codeParam],
+        success: cartResponse(200, "The cart"),
+        errors: CART_WRITE_ERRORS,
+      }),
+    },
+    "/api/checkout": {
+      post: operation({
+        operationId: "checkout",
+        summary: "Reprices, reserves stock, creates the order and its payment",
+        description:
+          "Idempotent per Idempotency-Key: a completed key replays its stored answer; the same key with another body is 422 idempotency_key_reused; a key still in progress is 409 idempotency_key_in_use. On prices_changed the cart is updated to the new prices: confirm with a new key. Sets an httpOnly cookie holding the order token.",
+        tag: "checkout",
+        security: OPTIONAL_SESSION,
+        parameters: [idempotencyKey],
+        body: {
+          schema: obj(
+            { cartId: fromZod(cartIdSchema), email: { type: "string", format: "email", maxLength: 254 }, shippingAddress: ref("ShippingAddressInput") },
+            ["cartId", "email"],
+            { additionalProperties: false },
+          ),
+        },
+        success: {
+          status: 201,
+          description: "The order (PENDING_PAYMENT), its token and the payment to confirm",
+          headers: setCookie("the order token (httpOnly), so a guest can come back to the order"),
+          schema: obj({
+            order: ref("Order"),
+            orderToken: { type: "string", description: "Send as `Authorization: Bearer <orderToken>` to read the order without an account" },
+            payment: obj({ provider: { type: "string", enum: ["stripe", "test"] }, clientSecret: { type: "string" } }),
+          }),
+        },
+        errors: [
+          "validation_failed",
+          "forbidden",
+          "not_found",
+          "insufficient_stock",
+          "prices_changed",
+          "cart_not_active",
+          "idempotency_key_in_use",
+          "idempotency_key_reused",
+          "currency_mismatch",
+          "discount_invalid",
+          "cart_empty",
+          "payment_provider_error",
+          "service_unavailable",
+        ],
+      }),
+    },
+    "/api/payments/test/confirm": {
+      post: operation({
+        operationId: "confirmTestPayment",
+        summary: "Confirms an order's payment with the built-in test provider (test provider only)",
+        description:
+          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). Same access rule as GET /api/orders/{orderId}.",
+        tag: "checkout",
+        security: ORDER_ACCESS,
+        body: {
+          schema: obj({ orderId: uuid, cardNumber: { type: "string", minLength: 12, maxLength: 23, examples: ["4242424242424242"] } }, ["orderId", "cardNumber"], {
+            additionalProperties: false,
+          }),
+        },
+        success: { status: 200, description: "The order after the payment event", schema: obj({ order: ref("Order") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "not_found", "payment_provider_error"],
+      }),
+    },
+    "/api/orders/{orderId}": {
+      get: operation({
+        operationId: "getOrder",
+        summary: "An order: for its signed-in owner, or with `Authorization: Bearer <orderToken>`",
+        tag: "orders",
+        security: ORDER_ACCESS,
+        parameters: [orderIdParam],
+        success: { status: 200, description: "The order", schema: obj({ order: ref("Order") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+      }),
+    },
+    "/api/webhooks/stripe": {
+      post: operation({
+        operationId: "stripeWebhook",
+        summary: "Stripe payment events (the Stripe-Signature header is verified over the raw body)",
+        description: "Each event is recorded by id and applied once, in any order of arrival; a repeated event is acknowledged again.",
+        tag: "payments",
+        security: STRIPE,
+        body: {
+          schema: { type: "object", required: ["id", "type", "data"], properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" } } },
+          description: "A Stripe event, exactly as Stripe sent it",
+        },
+        success: { status: 200, description: "Acknowledged", schema: { type: "object", properties: { received: { type: "boolean" } } } },
+        errors: ["invalid_signature", "validation_failed", "service_unavailable"],
+      }),
+    },
+    "/api/account/register": {
+      post: operation({
+        operationId: "register",
+        summary: "Creates a customer account (sign-in itself is next-auth's /api/auth/*)",
+        tag: "accounts",
+        security: PUBLIC,
+        body: { schema: registerBody },
+        success: { status: 201, description: "The account", schema: obj({ user: ref("User") }) },
+        errors: ["validation_failed", "conflict"],
+      }),
+    },
+    "/api/cron/expire-orders": {
+      post: operation({
+        operationId: "cronExpireOrders",
+        summary: "Cancels orders still unpaid after their reservation (safe on several instances at once)",
+        tag: "cron",
+        security: CRON,
+        success: { status: 200, description: "How many orders were expired", schema: obj({ processed: { type: "integer", minimum: 0 } }) },
+        errors: ["unauthorized", "payment_provider_error", "service_unavailable"],
+      }),
+    },
+    "/api/cron/abandon-carts": {
+      post: operation({
+        operationId: "cronAbandonCarts",
+        summary: "Marks idle signed-in carts ABANDONED (safe on several instances at once)",
+        tag: "cron",
+        security: CRON,
+        success: { status: 200, description: "How many carts were abandoned", schema: obj({ processed: { type: "integer", minimum: 0 } }) },
+        errors: ["unauthorized", "service_unavailable"],
+      }),
+    },
+    "/api/admin/discounts": {
+      get: operation({
+        operationId: "adminListDiscounts",
+        summary: "Every discount",
+        tag: "admin",
+        security: ADMIN,
+        success: { status: 200, description: "The discounts", schema: obj({ discounts: arrayOf(ref("Discount")) }) },
+        errors: ["unauthorized", "forbidden"],
+      }),
+      post: operation({
+        operationId: "adminCreateDiscount",
+        summary: "Creates a discount",
+        tag: "admin",
+        security: ADMIN,
+        body: { schema: ref("DiscountInput") },
+        success: { status: 201, description: "The discount", schema: obj({ discount: ref("Discount") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "conflict"],
+      }),
+    },
+    "/api/admin/discounts/{id}": {
+      get: operation({
+        operationId: "adminGetDiscount",
+        summary: "One discount",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        success: { status: 200, description: "The discount", schema: obj({ discount: ref("Discount") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+      }),
+      patch: operation({
+        operationId: "adminUpdateDiscount",
+        summary: "Changes a discount (only the fields sent)",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        body: { schema: ref("DiscountPatch") },
+        success: { status: 200, description: "The discount", schema: obj({ discount: ref("Discount") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/variants/{id}": {
+      patch: operation({
+        operationId: "adminUpdateVariant",
+        summary: "Sets a variant's stock and/or price override (null clears the override)",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [variantIdParam],
+        body: {
+          schema: obj(
+            { stock: { type: "integer", minimum: 0 }, priceOverride: { ...nullable(moneyRef), description: "minor units; null clears it" } },
+            [],
+            { additionalProperties: false, minProperties: 1 },
+          ),
+        },
+        success: { status: 200, description: "The variant", schema: obj({ variant: ref("AdminVariant") }) },
+        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+      }),
+    },
+    "/api/openapi.json": {
+      get: operation({
+        operationId: "getOpenApiDocument",
+        summary: "This document",
+        tag: "meta",
+        security: PUBLIC,
+        success: { status: 200, description: "The OpenAPI 3.1 document", schema: { type: "object", required: ["openapi", "paths"] } },
+        errors: [],
+      }),
+    },
+    // next-auth's own endpoints (not the app's error envelope): how a headless client signs in
+    "/api/auth/csrf": {
+      get: operation({
+        operationId: "authCsrf",
+        summary: "next-auth: a CSRF token for the sign-in form (and its cookie)",
+        tag: "auth (next-auth)",
+        security: PUBLIC,
+        envelope: false,
+        success: { status: 200, description: "The token", schema: obj({ csrfToken: { type: "string" } }) },
+        errors: [],
+      }),
+    },
+    "/api/auth/callback/credentials": {
+      post: operation({
+        operationId: "authSignIn",
+        summary: "next-auth: signs in with email and password (sets the session cookie)",
+        description: "Send the csrfToken from GET /api/auth/csrf with its cookie. With json=true the answer is JSON; a wrong password answers with a url carrying error=CredentialsSignin and sets no session.",
+        tag: "auth (next-auth)",
+        security: PUBLIC,
+        envelope: false,
+        body: {
+          mediaType: "application/x-www-form-urlencoded",
+          schema: obj(
+            { csrfToken: { type: "string" }, email: { type: "string" }, password: { type: "string" }, json: { type: "string", enum: ["true"] }, callbackUrl: { type: "string" } },
+            ["csrfToken", "email", "password"],
+          ),
+        },
+        success: { status: 200, description: "Where to go next", headers: setCookie("next-auth.session-token (httpOnly, SameSite=Lax)"), schema: obj({ url: { type: "string" } }) },
+        errors: [],
+      }),
+    },
+    "/api/auth/session": {
+      get: operation({
+        operationId: "authSession",
+        summary: "next-auth: the current session ({} when signed out)",
+        tag: "auth (next-auth)",
+        security: OPTIONAL_SESSION,
+        envelope: false,
+        success: {
+          status: 200,
+          description: "The session",
+          schema: {
+            type: "object",
+            properties: { user: obj({ id: { type: "string" }, email: { type: "string" }, role: { type: "string", enum: ["CUSTOMER", "ADMIN"] } }), expires: dateTime },
+          },
+        },
+        errors: [],
+      }),
+    },
+  };
+
+  const discountProps: Record<string, JsonSchema> = {
+    code: { type: "string", minLength: 1, maxLength: 64 },
+    type: { type: "string", enum: [...DISCOUNT_TYPES] },
+    value: {
+      type: "number",
+      minimum: 0,
+      description:
+        "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)",
+    },
+    currency: { ...nullable(currency), description: "Required when value is an amount (FIXED_AMOUNT) or minOrderAmount is set" },
+    minOrderAmount: nullable(moneyRef),
+    maxUses: nullable({ type: "integer", minimum: 1 }),
+    maxUsesPerCustomer: nullable({ type: "integer", minimum: 1 }),
+    validFrom: nullable(dateTime),
+    validUntil: nullable(dateTime),
+    applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "absent or null = all products" },
+    buyQuantity: nullable({ type: "integer", minimum: 1 }),
+    getQuantity: nullable({ type: "integer", minimum: 1 }),
+    maxApplications: nullable({ type: "integer", minimum: 1 }),
+    isActive: { type: "boolean" },
+  };
+
+  const schemas: Record<string, JsonSchema> = {
+    MoneyAmount: money,
+    Currency: currency,
+    ErrorCode: { type: "string", enum: Object.keys(ERROR_STATUS), description: "The machine-readable error codes (lib/errors.ts)" },
+    Error: {
+      description: "The error envelope every /api route (except next-auth's) answers a failure with",
+      ...obj({
+        error: obj({ code: ref("ErrorCode"), message: { type: "string" }, details: { type: "object" } }, ["code", "message"]),
+      }),
+    },
+    ...Object.fromEntries((Object.keys(ERROR_STATUS) as ErrorCode[]).map((c) => [errorSchemaName(c), errorEnvelope(c)])),
+    Variant: obj({
+      id: { type: "integer" },
+      sku: { type: "string" },
+      attributes,
+      price: { ...moneyRef, description: "Effective price: priceOverride ?? the product's basePrice" },
+      stock: { type: "integer", minimum: 0 },
+      available: { type: "boolean", description: "stock > 0 and active" },
+    }),
+    Product: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      currency: ref("Currency"),
+      basePrice: moneyRef,
+      imageUrl: nullable({ type: "string" }),
+      isActive: { type: "boolean" },
+      variants: arrayOf(ref("Variant")),
+    }),
+    AdminVariant: {
+      ...obj(
+        {
+          id: { type: "integer" },
+          sku: { type: "string" },
+          attributes,
+          price: moneyRef,
+          priceOverride: nullable(moneyRef),
+          stock: { type: "integer", minimum: 0 },
+          available: { type: "boolean" },
+        },
+        ["id", "sku", "stock"],
+      ),
+    },
+    CustomOptions: fromZod(customOptionsSchema, "output"),
+    ShippingAddressInput: fromZod(shippingAddressSchema, "input"),
+    ShippingAddress: fromZod(shippingAddressSchema, "output"),
+    CartItem: obj(
+      {
+        id: uuid,
+        productId: { type: "integer" },
+        variantId: { type: "integer" },
+        sku: { type: "string" },
+        name: { type: "string" },
+        attributes,
+        imageUrl: nullable({ type: "string" }),
+        quantity: { type: "integer", minimum: 1, maximum: maxQ },
+        unitPrice: { ...moneyRef, description: "Captured when the item was added; checkout re-checks it" },
+        customOptions: ref("CustomOptions"),
+        lineTotal: { ...moneyRef, description: "unitPrice * quantity" },
+      },
+      ["id", "productId", "variantId", "sku", "name", "quantity", "unitPrice", "customOptions", "lineTotal"],
+    ),
+    CartDiscount: obj(
+      {
+        code: { type: "string" },
+        type: { type: "string", enum: [...DISCOUNT_TYPES, "UNKNOWN"] },
+        amount: { ...moneyRef, description: "What it takes off; for FREE_SHIPPING the shipping it waives (0 without an address)" },
+        valid: { type: "boolean", description: "false when the code no longer applies (it then takes nothing off)" },
+        message: { type: "string" },
+      },
+      ["code", "type", "amount"],
+    ),
+    CartSummaryLine: obj({
+      itemId: uuid,
+      subtotal: moneyRef,
+      discount: moneyRef,
+      tax: nullableMoney("The line's tax on its discounted amount"),
+      total: moneyRef,
+    }),
+    CartSummary: {
+      ...obj({
+        currency: ref("Currency"),
+        subtotal: moneyRef,
+        discount: moneyRef,
+        shipping: nullableMoney("Shipping (0 when free)"),
+        shippingTax: nullableMoney("Tax on shipping"),
+        tax: nullableMoney("Sum of the lines' tax + shippingTax"),
+        total: { ...moneyRef, description: "subtotal - discount + shipping + tax (without an address: subtotal - discount)" },
+        lines: arrayOf(ref("CartSummaryLine")),
+      }),
+    },
+    Cart: obj(
+      {
+        id: { type: "string" },
+        status: { type: "string", enum: ["ACTIVE", "ABANDONED", "CHECKED_OUT"] },
+        currency: ref("Currency"),
+        items: arrayOf(ref("CartItem")),
+        itemCount: { type: "integer", minimum: 0 },
+        discounts: arrayOf(ref("CartDiscount")),
+        shippingAddress: nullable(ref("ShippingAddress")),
+        summary: ref("CartSummary"),
+        shippingError: { type: "string", description: "Set when the address cannot be priced in this currency" },
+      },
+      ["id", "status", "currency", "items", "discounts", "shippingAddress", "summary"],
+    ),
+    SavedForLaterItem: obj({ id: uuid, productId: { type: "integer" }, variantId: { type: "integer" }, savedAt: dateTime }),
+    User: obj({ id: uuid, email: { type: "string", format: "email" } }),
+    OrderItem: obj(
+      {
+        id: uuid,
+        productId: { type: "integer" },
+        variantId: { type: "integer" },
+        sku: { type: "string" },
+        name: { type: "string" },
+        quantity: { type: "integer", minimum: 1 },
+        unitPrice: moneyRef,
+        discount: moneyRef,
+        tax: moneyRef,
+        total: moneyRef,
+        customOptions: ref("CustomOptions"),
+      },
+      ["id", "productId", "variantId", "sku", "name", "quantity", "unitPrice", "discount", "tax", "total"],
+    ),
+    Order: obj(
+      {
+        id: uuid,
+        status: { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] },
+        email: { type: "string" },
+        currency: ref("Currency"),
+        items: arrayOf(ref("OrderItem")),
+        summary: ref("CartSummary"),
+        payment: obj({ provider: { type: "string", enum: ["stripe", "test"] }, status: { type: "string" }, declineCode: nullable({ type: "string" }) }, [
+          "provider",
+          "status",
+        ]),
+        createdAt: dateTime,
+      },
+      ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
+    ),
+    Discount: obj({ id: { type: "integer" }, ...discountProps, usesCount: { type: "integer", minimum: 0 } }, ["id", "code", "type", "value", "usesCount", "isActive"]),
+    DiscountInput: obj(discountProps, ["code", "type", "value"], { additionalProperties: false }),
+    DiscountPatch: obj(discountProps, [], { additionalProperties: false, minProperties: 1 }),
+  };
+
+  return {
+    openapi: OPENAPI_VERSION,
+    jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    info: {
+      title: "Cartwright HTTP API",
+      version: opts.version ?? API_VERSION,
+      description:
+        "JSON in and out. Money is always an integer in minor units next to its ISO 4217 currency. Errors are " +
+        '`{ "error": { "code", "message", "details" } }` with the matching status; each error response lists its codes in ' +
+        "`x-error-codes`. A request answered with a 4xx changes nothing. A cart id is an unguessable capability; a signed-in " +
+        "shopper's cart and orders are only theirs.",
+      license: { name: "MIT", identifier: "MIT" },
+    },
+    servers: [{ url: "/", description: "This store" }],
+    tags: [
+      { name: "catalog", description: "Products and variants" },
+      { name: "carts", description: "Guest and signed-in carts" },
+      { name: "saved for later", description: "Signed-in shoppers' saved items" },
+      { name: "checkout", description: "Checkout and the test payment provider" },
+      { name: "orders", description: "Orders" },
+      { name: "payments", description: "Payment provider webhooks" },
+      { name: "accounts", description: "Sign-up" },
+      { name: "auth (next-auth)", description: "next-auth's endpoints used to sign in; they do not use the error envelope" },
+      { name: "cron", description: "Sweepers for a scheduler" },
+      { name: "admin", description: "Discounts and stock (an ADMIN session or ADMIN_API_TOKEN)" },
+      { name: "meta", description: "This document" },
+    ],
+    paths,
+    components: {
+      schemas,
+      responses: {
+        InternalError: {
+          description: "internal_error: an unexpected failure (nothing is leaked)",
+          "x-error-codes": ["internal_error"],
+          content: { "application/json": { schema: ref(errorSchemaName("internal_error")) } },
+        },
+      },
+      securitySchemes: {
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "next-auth.session-token",
+          description: "next-auth's JWT session cookie (named __Secure-next-auth.session-token over https), from POST /api/auth/callback/credentials",
+        },
+        orderToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <orderToken>` from POST /api/checkout" },
+        adminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer $ADMIN_API_TOKEN`" },
+        cronSecret: { type: "http", scheme: "bearer", description: "`Authorization: Bearer $CRON_SECRET`" },
+        stripeSignature: { type: "apiKey", in: "header", name: "Stripe-Signature", description: "Stripe's webhook signature over the raw body" },
+      },
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+function create() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "cartwright_process_" });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: "cartwright_http_request_duration_seconds",
+      help: "HTTP request duration by route pattern, method and status",
+      labelNames: ["route", "method", "status"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    checkouts: new Counter({
+      name: "cartwright_checkouts_total",
+      help: "Checkout attempts by outcome (placed, insufficient_stock, prices_changed, payment_failed, ...)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    reservationLockWait: new Histogram({
+      name: "cartwright_reservation_lock_wait_seconds",
+      help: "Time the checkout's reserve transaction took, including waiting for variant row locks",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    webhookEvents: new Counter({
+      name: "cartwright_payment_events_total",
+      help: "Payment events received, by type and whether they were applied or duplicates",
+      labelNames: ["type", "result"] as const,
+      registers: [registry],
+    }),
+    kvCache: new Counter({
+      name: "cartwright_cart_cache_requests_total",
+      help: "Signed-in cart reads by cache result (hit, miss, bypass when the KV store is unreachable)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof create>;
+const globalForMetrics = globalThis as unknown as { cartwrightMetrics?: Metrics };
+
+/** One registry per process, shared by the HTTP server and every route bundle (kept on globalThis). */
+export function metrics(): Metrics {
+  globalForMetrics.cartwrightMetrics ??= create();
+  return globalForMetrics.cartwrightMetrics;
+}
+
+/** A route label from a path: ids become placeholders so the label set stays small. */
+export function routeLabel(pathname: string): string {
+  if (pathname.startsWith("/_next/")) return "/_next/*";
+  return (
+    pathname
+      .split("/")
+      .map((seg) =>
+        /^\d+$/.test(seg) || /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(seg) || /^[A-Za-z0-9_-]{20,}$/.test(seg) ? ":id" : seg,
+      )
+      .join("/")
+      .slice(0, 120) || "/"
+  );
+}

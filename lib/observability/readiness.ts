@@ -1,0 +1,49 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { PrismaClient } from "../db";
+import type { KvStore } from "../kv";
+
+export type Check = { ok: boolean; ms: number; error?: string };
+export type Readiness = { ready: boolean; checks: { database: Check; migrations: Check; kv: Check } };
+
+async function timed(fn: () => Promise<void>, timeoutMs: number): Promise<Check> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, ms: Date.now() - started };
+  } catch (e) {
+    return { ok: false, ms: Date.now() - started, error: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 200) : String(e) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Migrations committed in prisma/migrations that the database has not finished applying. */
+export async function pendingMigrations(db: PrismaClient, migrationsDir = path.join(process.cwd(), "prisma", "migrations")): Promise<string[]> {
+  const onDisk = (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const rows = await db.$queryRaw<{ migration_name: string }[]>`
+    SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return onDisk.filter((m) => !applied.has(m)).sort();
+}
+
+/** Readiness: PostgreSQL answers, every committed migration is applied, the KV store answers; each within 1 s. */
+export async function checkReadiness(db: PrismaClient, kv: KvStore, timeoutMs = 1000): Promise<Readiness> {
+  const [database, migrations, kvCheck] = await Promise.all([
+    timed(async () => {
+      await db.$queryRaw`SELECT 1`;
+    }, timeoutMs),
+    timed(async () => {
+      const pending = await pendingMigrations(db);
+      if (pending.length) throw new Error(`pending migrations: ${pending.join(", ")}`);
+    }, timeoutMs),
+    timed(() => kv.ping(), timeoutMs),
+  ]);
+  return { ready: database.ok && migrations.ok && kvCheck.ok, checks: { database, migrations, kv: kvCheck } };
+}
