@@ -35,6 +35,8 @@ export const envSchema = z
     DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").default("USD"),
     CART_MAX_LINE_QUANTITY: positiveInt(99),
     CART_ABANDON_AFTER_DAYS: positiveInt(14),
+    /** "off" makes signed-in cart reads skip the KV cache (benchmarks, or a cache known to be bad) */
+    CART_CACHE: z.enum(["on", "off"]).default("on"),
     ORDER_RESERVATION_MINUTES: positiveInt(15),
     PAYMENT_PROVIDER: z.enum(["stripe", "test"]).optional(),
     STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),

@@ -23,6 +23,8 @@ export const updateVariantSchema = z
   })
   .refine((v) => v.stock !== undefined || v.priceOverride !== undefined, {
     message: "Send stock, priceOverride, or both.",
+    // only when the fields themselves are fine: an unknown key alone is reported at that key
+    when: (payload) => payload.issues.length === 0,
   });
 
 export type UpdateVariantInput = z.input<typeof updateVariantSchema>;

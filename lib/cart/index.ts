@@ -15,6 +15,7 @@ export function cartService(): CartService {
   globalForCart.cartwrightCartService ??= new CartService(prisma(), kv(), {
     maxLineQuantity: env().CART_MAX_LINE_QUANTITY,
     defaultCurrency: env().DEFAULT_CURRENCY,
+    cacheReads: env().CART_CACHE === "on",
   });
   return globalForCart.cartwrightCartService;
 }

@@ -24,6 +24,8 @@ export type CartServiceOptions = {
   discountFailuresPerClient?: number;
   discountFailureWindowSeconds?: number;
   now?: () => Date;
+  /** false: signed-in cart reads bypass the KV cache (writes still refresh it) */
+  cacheReads?: boolean;
 };
 
 export type SavedForLaterView = { id: string; productId: number; variantId: number; quantity: number; customOptions: CustomOptions; savedAt: string; sku: string; name: string; attributes: Record<string, string>; imageUrl: string | null; price: number; currency: string; available: boolean };
@@ -50,7 +52,7 @@ export class CartService {
     private readonly opts: CartServiceOptions,
   ) {
     this.guests = new GuestCartStore(kv);
-    this.users = new UserCartStore(db, kv);
+    this.users = new UserCartStore(db, kv, opts.cacheReads ?? true);
     this.now = opts.now ?? (() => new Date());
     this.limits = { maxLineQuantity: opts.maxLineQuantity };
   }

@@ -116,6 +116,8 @@ export class UserCartStore {
   constructor(
     private readonly db: PrismaClient,
     private readonly kv: KvStore,
+    /** off: every read goes to PostgreSQL (for measuring, or while a cache is known to be bad) */
+    private readonly cacheReads = true,
   ) {}
 
   async loadFromDb(cartId: string, db: Db = this.db): Promise<CartRecord | null> {
@@ -125,7 +127,7 @@ export class UserCartStore {
 
   /** From the cache when it can be trusted, else from PostgreSQL (then refilling the cache). */
   async load(cartId: string): Promise<{ cart: CartRecord | null; fromCache: boolean }> {
-    if (await this.cacheUsable()) {
+    if (this.cacheReads && (await this.cacheUsable())) {
       try {
         const cached = parseCart(await this.kv.get(cartKey(cartId)));
         if (cached && cached.userId !== null) {

@@ -1,0 +1,49 @@
+import type { CartService } from "../cart/service";
+import type { PrismaClient } from "../db";
+import type { PaymentProvider } from "../payments/types";
+
+export type LogLevel = "info" | "warn" | "error";
+export type Logger = (level: LogLevel, msg: string, data?: Record<string, unknown>) => void;
+
+/** What the checkout talks to. Routes get it from checkoutDeps(); tests build their own. */
+export type CheckoutDeps = {
+  db: PrismaClient;
+  /** the cart service: its guest store (KV) and user store (PostgreSQL + KV cache) */
+  carts: CartService;
+  provider: PaymentProvider;
+  now?: () => Date;
+  /** how long a PENDING_PAYMENT order holds its stock (ORDER_RESERVATION_MINUTES, default 15) */
+  reservationMinutes?: number;
+  /** per-line maximum when a cart is merged back after a failed payment (CART_MAX_LINE_QUANTITY, default 99) */
+  maxLineQuantity?: number;
+  log?: Logger;
+};
+
+export const defaultLog: Logger = (level, msg, data) => {
+  if (level === "info") return;
+  const line = JSON.stringify({ level, msg, ...data });
+  if (level === "error") console.error(line);
+  else console.warn(line);
+};
+
+export const clock = (deps: Pick<CheckoutDeps, "now">): Date => (deps.now ? deps.now() : new Date());
+export const logger = (deps: Pick<CheckoutDeps, "log">): Logger => deps.log ?? defaultLog;
+
+/** The PostgreSQL error code (SQLSTATE) inside a Prisma / driver-adapter error, if any. */
+export function pgCode(e: unknown): string | null {
+  const err = e as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } };
+  const cause = err?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? cause?.code ?? err?.meta?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  if (err?.code === "P2002") return "23505";
+  if (err?.code === "P2034") return "40001";
+  return null;
+}
+
+/** A unique violation (e.g. the one-ACTIVE-cart-per-user index when a cart comes back). */
+export const isUniqueViolation = (e: unknown) => pgCode(e) === "23505";
+/** A deadlock or serialization failure: the transaction may simply be run again. */
+export const isRetryableTxError = (e: unknown) => {
+  const c = pgCode(e);
+  return c === "40P01" || c === "40001";
+};
