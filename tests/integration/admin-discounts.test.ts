@@ -1,0 +1,275 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CODE_TAKEN_MESSAGE,
+  createDiscount,
+  getDiscount,
+  listDiscounts,
+  setDiscountActive,
+  updateDiscount,
+  type DiscountJson,
+} from "@/lib/admin/discounts";
+import { updateVariant } from "@/lib/admin/variants";
+import { createPrismaClient, type PrismaClient } from "@/lib/db";
+import { DomainError, toErrorResponse } from "@/lib/errors";
+
+let db: PrismaClient;
+let productA: number;
+let productB: number;
+let variantId: number;
+const NOW = new Date("2026-06-01T12:00:00Z");
+
+const code = (tag = "T") => `${tag}${randomBytes(4).toString("hex")}`.toUpperCase();
+
+async function rejection(p: Promise<unknown>): Promise<DomainError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  if (e === null) throw new Error("expected a rejection");
+  // ZodErrors become validation_failed in the one mapper, exactly as the routes and actions answer
+  const { body } = toErrorResponse(e);
+  return new DomainError(body.error.code, body.error.message, body.error.details);
+}
+
+async function fieldErrors(p: Promise<unknown>): Promise<Record<string, string[]>> {
+  const e = await rejection(p);
+  expect(e.code).toBe("validation_failed");
+  return (e.details?.fieldErrors ?? {}) as Record<string, string[]>;
+}
+
+beforeAll(async () => {
+  db = createPrismaClient(process.env.DATABASE_URL!, 5);
+  const make = (slug: string) =>
+    db.product.create({
+      data: {
+        slug: `${slug}-${randomBytes(4).toString("hex")}`,
+        name: `Admin ${slug}`,
+        basePrice: 2000,
+        currency: "USD",
+        variants: { create: [{ sku: `ADM-${randomBytes(5).toString("hex")}`, attributes: { size: "M" }, stockQuantity: 5 }] },
+      },
+      include: { variants: true },
+    });
+  const a = await make("admin-a");
+  const b = await make("admin-b");
+  productA = a.id;
+  productB = b.id;
+  variantId = a.variants[0]!.id;
+});
+
+afterAll(async () => {
+  await db.$disconnect();
+});
+
+describe("createDiscount", () => {
+  it("creates each type, stores percents as basis points, returns the API shape with status", async () => {
+    const pct = await createDiscount(db, { code: code("pct").toLowerCase(), type: "PERCENTAGE", value: 12.5 }, NOW);
+    expect(pct.code).toMatch(/^PCT[0-9A-F]{8}$/);
+    expect(pct).toMatchObject({ type: "PERCENTAGE", value: 12.5, usesCount: 0, isActive: true, status: "active", applicableProductIds: null });
+    expect((await db.discount.findUniqueOrThrow({ where: { id: pct.id } })).value).toBe(1250);
+    expect(Object.keys(pct).sort()).toEqual(
+      [
+        "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value",
+      ].sort(),
+    );
+
+    const fixed = await createDiscount(db, { code: code("fix"), type: "FIXED_AMOUNT", value: 500, currency: "usd", minOrderAmount: 3000 }, NOW);
+    expect(fixed).toMatchObject({ type: "FIXED_AMOUNT", value: 500, currency: "USD", minOrderAmount: 3000 });
+    expect((await db.discount.findUniqueOrThrow({ where: { id: fixed.id } })).value).toBe(500);
+
+    const ship = await createDiscount(db, { code: code("ship"), type: "FREE_SHIPPING", currency: "USD", minOrderAmount: 5000 }, NOW);
+    expect(ship).toMatchObject({ type: "FREE_SHIPPING", value: 0 });
+
+    const bxgy = await createDiscount(
+      db,
+      { code: code("bxgy"), type: "BUY_X_GET_Y", value: 100, buyQuantity: 2, getQuantity: 1, maxApplications: 3, applicableProductIds: [productA, productB, productA] },
+      NOW,
+    );
+    expect(bxgy).toMatchObject({ value: 100, buyQuantity: 2, getQuantity: 1, maxApplications: 3, applicableProductIds: [productA, productB] });
+    expect((await db.discount.findUniqueOrThrow({ where: { id: bxgy.id } })).value).toBe(10000);
+
+    const windowed = await createDiscount(
+      db,
+      {
+        code: code("win"),
+        type: "PERCENTAGE",
+        value: 0.01,
+        maxUses: 10,
+        maxUsesPerCustomer: 1,
+        validFrom: "2026-05-01T00:00:00+02:00",
+        validUntil: "2026-07-01T00:00:00Z",
+        isActive: false,
+      },
+      NOW,
+    );
+    expect(windowed).toMatchObject({
+      value: 0.01,
+      validFrom: "2026-04-30T22:00:00.000Z",
+      validUntil: "2026-07-01T00:00:00.000Z",
+      maxUses: 10,
+      maxUsesPerCustomer: 1,
+      status: "inactive",
+    });
+
+    const listed = await listDiscounts(db, NOW);
+    const ids = listed.map((d) => d.id);
+    for (const d of [pct, fixed, ship, bxgy, windowed]) expect(ids).toContain(d.id);
+    expect(await getDiscount(db, bxgy.id, NOW)).toEqual(bxgy);
+  });
+
+  it("refuses bad input field by field, and writes nothing", async () => {
+    const before = await db.discount.count();
+    const base = { code: code(), type: "PERCENTAGE", value: 10 };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...base, code: "AB" }, "code"],
+      [{ ...base, code: "x".repeat(33) }, "code"],
+      [{ ...base, code: "NO SPACES" }, "code"],
+      [{ ...base, code: undefined }, "code"],
+      [{ ...base, type: "BOGO" }, "type"],
+      [{ ...base, value: 0 }, "value"],
+      [{ ...base, value: 100.01 }, "value"],
+      [{ ...base, value: 12.345 }, "value"],
+      [{ ...base, value: "10" }, "value"],
+      [{ ...base, value: undefined }, "value"],
+      [{ ...base, type: "FIXED_AMOUNT", value: 500 }, "currency"],
+      [{ ...base, type: "FIXED_AMOUNT", value: 5.5, currency: "USD" }, "value"],
+      [{ ...base, type: "FIXED_AMOUNT", value: 0, currency: "USD" }, "value"],
+      [{ ...base, type: "FIXED_AMOUNT", value: 500, currency: "XYZ" }, "currency"],
+      [{ ...base, type: "FREE_SHIPPING", value: 5 }, "value"],
+      [{ ...base, minOrderAmount: 1000 }, "currency"],
+      [{ ...base, minOrderAmount: 0, currency: "USD" }, "minOrderAmount"],
+      [{ ...base, minOrderAmount: 10.5, currency: "USD" }, "minOrderAmount"],
+      [{ ...base, maxUses: 0 }, "maxUses"],
+      [{ ...base, maxUsesPerCustomer: 0 }, "maxUsesPerCustomer"],
+      [{ ...base, type: "BUY_X_GET_Y", value: 100, getQuantity: 1 }, "buyQuantity"],
+      [{ ...base, type: "BUY_X_GET_Y", value: 100, buyQuantity: 2 }, "getQuantity"],
+      [{ ...base, type: "BUY_X_GET_Y", value: 100, buyQuantity: 2, getQuantity: 0 }, "getQuantity"],
+      [{ ...base, type: "BUY_X_GET_Y", value: 100, buyQuantity: 2, getQuantity: 1, maxApplications: 0 }, "maxApplications"],
+      [{ ...base, buyQuantity: 2 }, "buyQuantity"],
+      [{ ...base, maxApplications: 2 }, "maxApplications"],
+      [{ ...base, validFrom: "2026-07-01T00:00:00Z", validUntil: "2026-07-01T00:00:00Z" }, "validUntil"],
+      [{ ...base, validFrom: "2026-07-01" }, "validFrom"],
+      [{ ...base, validUntil: "2026-07-01T10:00" }, "validUntil"],
+      [{ ...base, applicableProductIds: [] }, "applicableProductIds"],
+      [{ ...base, applicableProductIds: [2_000_000_000] }, "applicableProductIds"],
+      [{ ...base, applicableProductIds: ["1"] }, "applicableProductIds.0"],
+      [{ ...base, isActive: "yes" }, "isActive"],
+      [{ ...base, usesCount: 5 }, "usesCount"],
+      [{ ...base, surprise: true }, "surprise"],
+    ];
+    for (const [input, field] of cases) {
+      const errors = await fieldErrors(createDiscount(db, input, NOW));
+      expect(Object.keys(errors), JSON.stringify(input)).toContain(field);
+    }
+    expect(await db.discount.count()).toBe(before);
+  });
+
+  it("refuses a code that exists in another case with a 409 conflict, also under concurrency", async () => {
+    const c = code("dup");
+    await createDiscount(db, { code: c, type: "PERCENTAGE", value: 10 }, NOW);
+    const e = await rejection(createDiscount(db, { code: c.toLowerCase(), type: "FREE_SHIPPING" }, NOW));
+    expect(e.code).toBe("conflict");
+    expect(e.httpStatus).toBe(409);
+    expect(e.message).toBe(CODE_TAKEN_MESSAGE);
+    expect(e.details).toEqual({ fieldErrors: { code: [CODE_TAKEN_MESSAGE] } });
+
+    const race = code("race");
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        createDiscount(db, { code: i % 2 ? race : race.toLowerCase(), type: "PERCENTAGE", value: 5 }, NOW),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results)
+      if (r.status === "rejected") expect((r.reason as DomainError).code).toBe("conflict");
+    expect(await db.discount.count({ where: { code: { equals: race, mode: "insensitive" } } })).toBe(1);
+  });
+});
+
+describe("updateDiscount", () => {
+  let d: DiscountJson;
+  beforeAll(async () => {
+    d = await createDiscount(db, { code: code("upd"), type: "PERCENTAGE", value: 10, applicableProductIds: [productA] }, NOW);
+  });
+
+  it("writes only what is sent; null clears; the code may change (upper-cased) but not to one that exists", async () => {
+    const renamed = code("ren");
+    const after = await updateDiscount(db, d.id, { code: renamed.toLowerCase(), value: 15, maxUses: 5, applicableProductIds: null }, NOW);
+    expect(after).toMatchObject({ code: renamed, value: 15, maxUses: 5, applicableProductIds: null, type: "PERCENTAGE" });
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).value).toBe(1500);
+    const cleared = await updateDiscount(db, d.id, { maxUses: null, type: "PERCENTAGE" }, NOW);
+    expect(cleared).toMatchObject({ maxUses: null, value: 15, code: renamed });
+
+    const other = await createDiscount(db, { code: code("oth"), type: "FREE_SHIPPING" }, NOW);
+    const e = await rejection(updateDiscount(db, d.id, { code: other.code.toLowerCase() }, NOW));
+    expect(e.code).toBe("conflict");
+    expect((await getDiscount(db, d.id, NOW)).code).toBe(renamed);
+  });
+
+  it("validates the merged result and refuses a change of type", async () => {
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { type: "FIXED_AMOUNT" }, NOW)))).toEqual(["type"]);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { value: 150 }, NOW)))).toEqual(["value"]);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { minOrderAmount: 1000 }, NOW)))).toEqual(["currency"]);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { value: null }, NOW)))).toEqual(["value"]);
+    await updateDiscount(db, d.id, { validUntil: "2026-07-01T00:00:00Z" }, NOW);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { validFrom: "2026-08-01T00:00:00Z" }, NOW)))).toEqual(["validUntil"]);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { id: 5 }, NOW)))).toEqual(["id"]);
+    expect((await getDiscount(db, d.id, NOW)).value).toBe(15);
+    const fixed = await createDiscount(db, { code: code("fx"), type: "FIXED_AMOUNT", value: 500, currency: "USD" }, NOW);
+    expect(Object.keys(await fieldErrors(updateDiscount(db, fixed.id, { currency: null }, NOW)))).toEqual(["currency"]);
+    expect(await updateDiscount(db, fixed.id, { value: 750, currency: "EUR" }, NOW)).toMatchObject({ value: 750, currency: "EUR" });
+  });
+
+  it("keeps maxUses at or above the uses already made", async () => {
+    const limited = await createDiscount(db, { code: code("lim"), type: "PERCENTAGE", value: 20, maxUses: 3 }, NOW);
+    await db.discount.update({ where: { id: limited.id }, data: { usesCount: 2 } }); // as two checkouts would
+    expect((await getDiscount(db, limited.id, NOW)).usesCount).toBe(2);
+    const errors = await fieldErrors(updateDiscount(db, limited.id, { maxUses: 1 }, NOW));
+    expect(errors.maxUses?.[0]).toContain("used 2 times");
+    expect(await updateDiscount(db, limited.id, { maxUses: 2 }, NOW)).toMatchObject({ maxUses: 2, status: "exhausted" });
+  });
+
+  it("answers not_found for an unknown id", async () => {
+    expect((await rejection(updateDiscount(db, 2_000_000_000, { isActive: false }, NOW))).code).toBe("not_found");
+    expect((await rejection(getDiscount(db, 2_000_000_000, NOW))).code).toBe("not_found");
+  });
+});
+
+describe("status", () => {
+  it("is inactive, expired, exhausted, scheduled or active, in that order of precedence", async () => {
+    const mk = (extra: Record<string, unknown>) => createDiscount(db, { code: code("st"), type: "PERCENTAGE", value: 5, ...extra }, NOW);
+    expect((await mk({})).status).toBe("active");
+    expect((await mk({ validFrom: "2026-06-02T00:00:00Z" })).status).toBe("scheduled");
+    expect((await mk({ validUntil: "2026-06-01T12:00:00Z" })).status).toBe("expired"); // validUntil is exclusive
+    expect((await mk({ validUntil: "2026-06-01T12:00:00.001Z" })).status).toBe("active");
+    expect((await mk({ validFrom: "2026-05-01T00:00:00Z", validUntil: "2026-05-02T00:00:00Z", isActive: false })).status).toBe("inactive");
+
+    const once = await mk({ maxUses: 1 });
+    await db.discount.update({ where: { id: once.id }, data: { usesCount: 1 } });
+    expect((await getDiscount(db, once.id, NOW)).status).toBe("exhausted");
+
+    const toggled = await mk({});
+    expect((await setDiscountActive(db, toggled.id, false, NOW)).status).toBe("inactive");
+    expect((await setDiscountActive(db, toggled.id, true, NOW)).status).toBe("active");
+  });
+});
+
+describe("updateVariant", () => {
+  it("sets stock and the price override; null clears the override; bad input is refused", async () => {
+    const v = await updateVariant(db, variantId, { stock: 0, priceOverride: 2500 });
+    expect(v).toMatchObject({ id: variantId, productId: productA, stock: 0, price: 2500, priceOverride: 2500, available: false, attributes: { size: "M" } });
+    expect(Object.keys(v).sort()).toEqual(["attributes", "available", "id", "price", "priceOverride", "productId", "sku", "stock"]);
+    const cleared = await updateVariant(db, variantId, { priceOverride: null, stock: 7 });
+    expect(cleared).toMatchObject({ price: 2000, priceOverride: null, stock: 7, available: true });
+
+    expect(Object.keys(await fieldErrors(updateVariant(db, variantId, { stock: -1 })))).toEqual(["stock"]);
+    expect(Object.keys(await fieldErrors(updateVariant(db, variantId, { stock: 1.5 })))).toEqual(["stock"]);
+    expect(Object.keys(await fieldErrors(updateVariant(db, variantId, { priceOverride: -5 })))).toEqual(["priceOverride"]);
+    expect(Object.keys(await fieldErrors(updateVariant(db, variantId, { price: 5 })))).toEqual(["price"]);
+    expect(Object.keys(await fieldErrors(updateVariant(db, variantId, {})))).toEqual([""]);
+    expect((await rejection(updateVariant(db, 2_000_000_000, { stock: 1 }))).code).toBe("not_found");
+    expect((await db.productVariant.findUniqueOrThrow({ where: { id: variantId } })).stockQuantity).toBe(7);
+  });
+});
