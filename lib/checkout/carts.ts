@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db";
+import { GUEST_CART_TTL_SECONDS } from "../cart/guest-store";
+import type { CartRecord } from "../cart/model";
+import { mergeLines, type CappedLine } from "../cart/mutations";
+import { persistCart } from "../cart/user-store";
+import { isKvUnavailable } from "../kv";
+import { clock, logger, type CheckoutDeps } from "./types";
+
+// How checkout reads, changes, closes and restores carts, in both stores.
+
+/** kv: a guest cart's JSON document in the KV store; db: a row in `carts` (signed-in carts, and guest carts
+ *  written there by an earlier checkout whose KV document is gone). */
+export type LocatedCart = { source: "kv" | "db"; cart: CartRecord };
+
+/** The cart, read from its source of truth: the KV document of a guest cart, else PostgreSQL (not the cache). */
+export async function locateCart(deps: CheckoutDeps, cartId: string): Promise<LocatedCart | null> {
+  let kvError: unknown;
+  try {
+    const guest = await deps.carts.guests.load(cartId);
+    if (guest) return { source: "kv", cart: guest };
+  } catch (e) {
+    if (!isKvUnavailable(e)) throw e;
+    kvError = e;
+  }
+  const row = await deps.carts.users.loadFromDb(cartId);
+  if (row) return { source: "db", cart: row };
+  if (kvError) throw kvError;
+  return null;
+}
+
+/** Applies a pure change through the cart's own store (atomic there); null if the cart is gone. */
+export async function mutateLocated(deps: CheckoutDeps, located: LocatedCart, change: (c: CartRecord) => CartRecord): Promise<CartRecord | null> {
+  return located.source === "kv" ? deps.carts.guests.mutate(located.cart.id, change) : deps.carts.users.mutate(located.cart.id, change);
+}
+
+/** After the reserve transaction committed: the KV copy must say CHECKED_OUT too. Never throws. */
+export async function afterCheckout(deps: CheckoutDeps, cartId: string, source: "kv" | "db"): Promise<void> {
+  try {
+    if (source === "kv") {
+      const now = clock(deps).toISOString();
+      await deps.carts.guests.mutate(cartId, (c) => (c.status === "CHECKED_OUT" ? c : { ...c, status: "CHECKED_OUT", version: c.version + 1, updatedAt: now }));
+    } else {
+      await deps.carts.users.evict(cartId);
+    }
+  } catch (e) {
+    // PostgreSQL already says CHECKED_OUT, and a second checkout of the cart is refused there
+    logger(deps)("warn", "checkout: could not update the cart's KV copy", { cartId, err: String(e) });
+  }
+}
+
+/** What to do in the KV store once the compensation transaction committed. */
+export type CartRestore =
+  | { kind: "none" }
+  | { kind: "guest"; cartId: string }
+  | { kind: "user"; cartId: string }
+  | { kind: "merged"; cartId: string; intoCartId: string; capped: CappedLine[] };
+
+/**
+ * Inside the compensation transaction (the order row is locked and was PENDING_PAYMENT): the order's cart comes
+ * back so the shopper can retry with another card. Locks cart rows before the caller restocks (the same order
+ * as checkout: carts, then variants, then discounts).
+ *  - guest cart: its row goes back to ACTIVE (the KV document is written back after commit);
+ *  - signed-in cart, and the user has no other ACTIVE cart: the same cart (same id) is ACTIVE again;
+ *  - signed-in cart, and the user has started another ACTIVE cart since: only one cart can be ACTIVE per user,
+ *    so this cart's lines are merged into that one (mergeLines: equal lines add up, capped at stock and the line
+ *    maximum) and this cart stays CHECKED_OUT.
+ * `orderQuantities` are what the caller is about to restock (counted as available for the merge caps).
+ */
+export async function restoreCartTx(
+  tx: Db,
+  deps: CheckoutDeps,
+  cartId: string,
+  orderQuantities: Map<number, number>,
+): Promise<CartRestore> {
+  const rows = await tx.$queryRaw<{ id: string; user_id: string | null; status: string }[]>`
+    SELECT id, user_id::text AS user_id, status::text AS status FROM carts WHERE id = ${cartId} FOR UPDATE`;
+  const cart = rows[0];
+  if (!cart || cart.status !== "CHECKED_OUT") return { kind: "none" };
+  if (cart.user_id === null) {
+    await tx.$executeRaw`UPDATE carts SET status = 'ACTIVE', version = version + 1, updated_at = now() WHERE id = ${cartId}`;
+    return { kind: "guest", cartId };
+  }
+  const other = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM carts WHERE user_id = ${cart.user_id}::uuid AND status = 'ACTIVE' AND id <> ${cartId} FOR UPDATE`;
+  const intoId = other[0]?.id;
+  if (!intoId) {
+    // may raise a unique violation if the user's new cart is being created right now: the caller retries
+    await tx.$executeRaw`UPDATE carts SET status = 'ACTIVE', version = version + 1, updated_at = now() WHERE id = ${cartId}`;
+    return { kind: "user", cartId };
+  }
+  const target = await deps.carts.users.loadFromDb(intoId, tx);
+  const source = await deps.carts.users.loadFromDb(cartId, tx);
+  if (!target || !source) return { kind: "none" };
+  const ids = [...new Set(source.items.map((l) => l.variantId))];
+  const stockRows = ids.length
+    ? await tx.$queryRaw<{ id: number; stock: number; sellable: boolean }[]>`
+        SELECT v.id, v.stock_quantity AS stock, (v.is_active AND p.is_active) AS sellable
+        FROM product_variants v JOIN products p ON p.id = v.product_id WHERE v.id = ANY(${ids}::int[])`
+    : [];
+  const stock = new Map(stockRows.map((r) => [r.id, r.sellable ? r.stock + (orderQuantities.get(r.id) ?? 0) : 0]));
+  const merged = mergeLines(target, source.items, (id) => stock.get(id) ?? 0, {
+    now: clock(deps),
+    limits: { maxLineQuantity: deps.maxLineQuantity ?? 99 },
+    newLineId: randomUUID,
+  });
+  const next: CartRecord = {
+    ...merged.cart,
+    shippingAddress: merged.cart.shippingAddress ?? source.shippingAddress,
+    discounts: merged.cart.discounts.length ? merged.cart.discounts : source.discounts,
+  };
+  await persistCart(tx, target, next);
+  return { kind: "merged", cartId, intoCartId: intoId, capped: merged.capped };
+}
+
+/** After the compensation committed: the KV store catches up. Never throws (PostgreSQL has the truth). */
+export async function afterRestore(deps: CheckoutDeps, restore: CartRestore): Promise<void> {
+  try {
+    switch (restore.kind) {
+      case "none":
+        return;
+      case "guest": {
+        const record = await deps.carts.users.loadFromDb(restore.cartId);
+        if (!record) return;
+        const expiresAt = new Date(clock(deps).getTime() + GUEST_CART_TTL_SECONDS * 1000).toISOString();
+        await deps.carts.guests.put({ ...record, status: "ACTIVE", expiresAt });
+        return;
+      }
+      case "user":
+        await deps.carts.users.evict(restore.cartId);
+        return;
+      case "merged":
+        await deps.carts.users.evict(restore.cartId);
+        await deps.carts.users.evict(restore.intoCartId);
+        return;
+    }
+  } catch (e) {
+    logger(deps)("warn", "checkout: could not restore the cart's KV copy", { ...restore, err: String(e) });
+  }
+}

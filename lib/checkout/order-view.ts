@@ -1,0 +1,143 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Db } from "../db";
+import { notFound } from "../errors";
+import type { CartSummary } from "../pricing";
+import type { CustomOptions } from "../cart/model";
+
+export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED";
+
+/**
+ * order.payment.status: pending (awaiting the shopper's payment) | succeeded | failed (declined: see declineCode)
+ * | canceled (the provider cancelled the payment) | expired (the reservation ran out) | refund_pending | refunded
+ * (a payment that succeeded after the order was cancelled is refunded).
+ */
+export type OrderPaymentStatus = "pending" | "succeeded" | "failed" | "canceled" | "expired" | "refund_pending" | "refunded";
+
+export type OrderItemView = {
+  id: string;
+  productId: number;
+  variantId: number;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  /** this line's share of the order's discounts */
+  discount: number;
+  tax: number;
+  /** unitPrice * quantity - discount + tax */
+  total: number;
+  customOptions: CustomOptions;
+};
+
+/** The order as the API shows it (ARCHITECTURE.md `order`). summary.lines[].itemId are the order item ids. */
+export type OrderView = {
+  id: string;
+  status: OrderStatus;
+  email: string;
+  currency: string;
+  items: OrderItemView[];
+  summary: CartSummary;
+  payment: { provider: string; status: string; declineCode?: string };
+  createdAt: string;
+};
+
+export const orderInclude = { items: { orderBy: { id: "asc" as const } } };
+
+type OrderRow = NonNullable<Awaited<ReturnType<typeof loadOrderRow>>>;
+
+export function loadOrderRow(db: Db, orderId: string) {
+  return db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+}
+
+export function orderJson(o: OrderRow): OrderView {
+  const currency = o.currency.trim();
+  const items = o.items.map((i) => ({
+    id: i.id,
+    productId: i.productId,
+    variantId: i.variantId,
+    sku: i.sku,
+    name: i.name,
+    quantity: i.quantity,
+    unitPrice: i.unitPrice,
+    discount: i.discount,
+    tax: i.tax,
+    total: i.total,
+    customOptions: (i.customOptions ?? {}) as CustomOptions,
+  }));
+  const payment: OrderView["payment"] = { provider: o.paymentProvider, status: o.paymentStatus };
+  if (o.declineCode) payment.declineCode = o.declineCode;
+  return {
+    id: o.id,
+    status: o.status as OrderStatus,
+    email: o.email,
+    currency,
+    items,
+    summary: {
+      currency,
+      subtotal: o.subtotal,
+      discount: o.discountTotal,
+      shipping: o.shippingTotal,
+      shippingTax: o.shippingTax,
+      tax: o.taxTotal,
+      total: o.total,
+      lines: items.map((i) => ({ itemId: i.id, subtotal: i.unitPrice * i.quantity, discount: i.discount, tax: i.tax, total: i.total })),
+    },
+    payment,
+    createdAt: o.createdAt.toISOString(),
+  };
+}
+
+/** A new bearer token for a guest to read their order (256 random bits, URL-safe). Only its hash is stored. */
+export const newOrderToken = () => randomBytes(32).toString("base64url");
+export const hashOrderToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+function tokenMatches(token: string, storedHash: string): boolean {
+  const a = Buffer.from(hashOrderToken(token), "hex");
+  const b = Buffer.from(storedHash, "hex");
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: unknown): s is string => typeof s === "string" && UUID.test(s);
+
+export type OrderViewer = { userId: string | null; token?: string | null };
+
+/**
+ * The order, for whoever may see it: the signed-in owner, or anyone presenting the order's token (Bearer header or
+ * the order-token cookie). Everyone else gets 404 not_found, another signed-in user included: answering 403 would
+ * confirm that the id exists.
+ */
+export async function getOrderForViewer(db: Db, orderId: string, viewer: OrderViewer): Promise<OrderView> {
+  if (!isUuid(orderId)) throw notFound("Order");
+  const row = await loadOrderRow(db, orderId);
+  if (!row) throw notFound("Order");
+  const owner = row.userId !== null && viewer.userId !== null && row.userId === viewer.userId;
+  if (!owner && !(viewer.token && tokenMatches(viewer.token, row.orderTokenHash))) throw notFound("Order");
+  return orderJson(row);
+}
+
+/** `Authorization: Bearer <token>` of a request, or null. */
+export function bearerTokenOf(req: Request): string | null {
+  const header = req.headers.get("authorization");
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1] ?? null;
+}
+
+/**
+ * n UUIDs (version 7 layout: millisecond time, then a 12-bit sequence number, then random bits) that sort in the
+ * order they were made: order items keep the cart's line order when read back ordered by id.
+ */
+export function orderedUuids(n: number, nowMs = Date.now()): string[] {
+  if (n > 4096) throw new RangeError("orderedUuids: at most 4096 ids at once");
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = randomBytes(16);
+    b.writeUIntBE(nowMs, 0, 6);
+    b[6] = 0x70 | ((i >> 8) & 0x0f);
+    b[7] = i & 0xff;
+    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+    const h = b.toString("hex");
+    out.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+  }
+  return out;
+}
