@@ -1,0 +1,46 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { discountIdSchema, getDiscount, type DiscountJson } from "@/lib/admin/discounts";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { isDomainError } from "@/lib/errors";
+import { describeValue } from "@/components/admin/discount-labels";
+import { DiscountForm } from "@/components/admin/discount-form";
+import { adminUserOrNull } from "../../guard";
+
+export const metadata: Metadata = { title: "Edit discount" };
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ id: string }> };
+
+async function load(id: number): Promise<DiscountJson | null> {
+  try {
+    return await getDiscount(prisma(), id, new Date());
+  } catch (e) {
+    if (isDomainError(e) && e.code === "not_found") return null;
+    throw e;
+  }
+}
+
+export default async function EditDiscountPage({ params }: Props) {
+  const raw = (await params).id;
+  if (!(await adminUserOrNull(`/admin/discounts/${encodeURIComponent(raw)}`))) return null;
+  const id = discountIdSchema.safeParse(raw);
+  if (!id.success) notFound();
+  const discount = await load(id.data);
+  if (!discount) notFound();
+  const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
+  const currencies = [...new Set([env().DEFAULT_CURRENCY, ...products.map((p) => p.currency), ...(discount.currency ? [discount.currency] : [])])];
+  return (
+    <div className="stack">
+      <p>
+        <Link href="/admin/discounts">← Discounts</Link>
+      </p>
+      <h1>
+        <code>{discount.code}</code> <span className="muted">{describeValue(discount)}</span>
+      </h1>
+      <DiscountForm products={products.map(({ id, name, isActive }) => ({ id, name, isActive }))} currencies={currencies} discount={discount} />
+    </div>
+  );
+}

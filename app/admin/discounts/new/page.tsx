@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { DiscountForm } from "@/components/admin/discount-form";
+import { adminUserOrNull } from "../../guard";
+
+export const metadata: Metadata = { title: "New discount" };
+export const dynamic = "force-dynamic";
+
+export default async function NewDiscountPage() {
+  if (!(await adminUserOrNull("/admin/discounts/new"))) return null;
+  const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
+  const currencies = [...new Set([env().DEFAULT_CURRENCY, ...products.map((p) => p.currency)])];
+  return (
+    <div className="stack">
+      <p>
+        <Link href="/admin/discounts">← Discounts</Link>
+      </p>
+      <h1>New discount</h1>
+      <DiscountForm products={products.map(({ id, name, isActive }) => ({ id, name, isActive }))} currencies={currencies} />
+    </div>
+  );
+}

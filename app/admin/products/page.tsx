@@ -1,0 +1,51 @@
+import type { Metadata } from "next";
+import { listProductsForAdmin } from "@/lib/admin/variants";
+import { prisma } from "@/lib/db";
+import { formatMoney } from "@/lib/money";
+import { VariantEditor } from "@/components/admin/variant-editor";
+import { adminUserOrNull } from "../guard";
+
+export const metadata: Metadata = { title: "Products & stock" };
+export const dynamic = "force-dynamic";
+
+export default async function AdminProductsPage() {
+  if (!(await adminUserOrNull("/admin/products"))) return null;
+  const products = await listProductsForAdmin(prisma());
+  return (
+    <div className="stack">
+      <h1>Products &amp; stock</h1>
+      <p className="muted">
+        Stock is set to the number you enter. A price override replaces the product&apos;s base price for that variant; leave it
+        empty to use the base price. Carts keep the price they were filled at, and checkout asks shoppers to confirm a change.
+      </p>
+      {products.map((p) => (
+        <section key={p.id} className="panel" data-testid="admin-product" data-slug={p.slug}>
+          <h2 className="admin-product-title">
+            {p.name} <span className="muted">· base price {formatMoney({ amount: p.basePrice, currency: p.currency })}</span>
+            {!p.isActive && <span className="status-pill status-inactive">Inactive</span>}
+          </h2>
+          <div className="table-scroll">
+            <table className="admin">
+              <thead>
+                <tr>
+                  <th scope="col">Variant</th>
+                  <th scope="col">Price</th>
+                  <th scope="col">Price override</th>
+                  <th scope="col">Stock</th>
+                  <th scope="col">
+                    <span className="sr-only">Save</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.variants.map((v) => (
+                  <VariantEditor key={v.id} variant={v} currency={p.currency} basePrice={p.basePrice} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ))}
+    </div>
+  );
+}

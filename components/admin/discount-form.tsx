@@ -1,0 +1,432 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState, useTransition, type ReactNode } from "react";
+import { createDiscountAction, setDiscountActiveAction, updateDiscountAction } from "@/app/admin/actions";
+import type { DiscountJson } from "@/lib/admin/discounts";
+import { parseMajorUnits, toMajorUnitsString } from "@/lib/money";
+import { StatusPill } from "./discount-labels";
+
+// The one form for creating and editing a discount. Fields follow the type; amounts are typed in major units
+// ("5.00") and sent in minor units (parseMajorUnits); percents are sent as typed (12.5); times are typed in the
+// browser's time zone and sent as ISO instants. The server validates everything and its field errors show next to
+// each field.
+
+type DiscountType = DiscountJson["type"];
+export type ProductOption = { id: number; name: string; isActive: boolean };
+
+type FormState = {
+  code: string;
+  type: DiscountType;
+  value: string;
+  currency: string;
+  minOrder: string;
+  maxUses: string;
+  maxUsesPerCustomer: string;
+  validFrom: string;
+  validUntil: string;
+  buyQuantity: string;
+  getQuantity: string;
+  maxApplications: string;
+  scope: "all" | "some";
+  productIds: number[];
+  isActive: boolean;
+};
+
+type Errors = Record<string, string[]>;
+
+const TYPES: [DiscountType, string][] = [
+  ["PERCENTAGE", "Percentage off"],
+  ["FIXED_AMOUNT", "Fixed amount off"],
+  ["FREE_SHIPPING", "Free shipping"],
+  ["BUY_X_GET_Y", "Buy X get Y"],
+];
+
+const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** An ISO instant as the value of a datetime-local input, in the browser's time zone. */
+function toLocalInput(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function initialState(d: DiscountJson | undefined): FormState {
+  const money = (amount: number | null) => (amount != null && d?.currency ? toMajorUnitsString(amount, d.currency) : "");
+  const int = (n: number | null | undefined) => (n == null ? "" : String(n));
+  if (!d)
+    return {
+      code: "", type: "PERCENTAGE", value: "", currency: "", minOrder: "", maxUses: "", maxUsesPerCustomer: "",
+      validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
+    };
+  return {
+    code: d.code,
+    type: d.type,
+    value: isPercentType(d.type) ? String(d.value) : d.type === "FIXED_AMOUNT" ? money(d.value) : "",
+    currency: d.currency ?? "",
+    minOrder: money(d.minOrderAmount),
+    maxUses: int(d.maxUses),
+    maxUsesPerCustomer: int(d.maxUsesPerCustomer),
+    // set after mount: the server does not know the browser's time zone
+    validFrom: "",
+    validUntil: "",
+    buyQuantity: int(d.buyQuantity),
+    getQuantity: int(d.getQuantity),
+    maxApplications: int(d.maxApplications),
+    scope: d.applicableProductIds ? "some" : "all",
+    productIds: d.applicableProductIds ?? [],
+    isActive: d.isActive,
+  };
+}
+
+/** The request body for create (mode "create") or PATCH (mode "edit"), or the errors found before sending. */
+function buildPayload(
+  s: FormState,
+  mode: "create" | "edit",
+  savedTimes: { validFrom: string; validUntil: string },
+): { payload: Record<string, unknown>; errors: Errors } {
+  const errors: Errors = {};
+  const err = (field: string, message: string) => (errors[field] ??= []).push(message);
+  const payload: Record<string, unknown> = { code: s.code.trim() };
+  if (mode === "create") payload.type = s.type;
+
+  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "";
+  const currency = needsCurrency ? s.currency || null : null;
+  payload.currency = currency;
+
+  const amount = (field: string, text: string): number | null => {
+    if (text.trim() === "") return null;
+    if (!currency) {
+      err("currency", "Choose the currency of this amount.");
+      return null;
+    }
+    const minor = parseMajorUnits(text, currency);
+    if (minor === null) err(field, `Enter an amount in ${currency}, like ${toMajorUnitsString(500, currency)}.`);
+    return minor;
+  };
+  const whole = (field: string, text: string): number | null => {
+    if (text.trim() === "") return null;
+    if (!/^\d{1,10}$/.test(text.trim())) {
+      err(field, "Enter a whole number.");
+      return null;
+    }
+    return Number(text.trim());
+  };
+
+  if (isPercentType(s.type)) {
+    const t = s.value.trim();
+    if (t === "") payload.value = null;
+    else if (/^\d{1,3}(\.\d+)?$/.test(t)) payload.value = Number(t);
+    else err("value", "Enter a percent like 15 or 12.5.");
+  } else if (s.type === "FIXED_AMOUNT") {
+    payload.value = amount("value", s.value);
+  }
+  payload.minOrderAmount = amount("minOrderAmount", s.minOrder);
+  payload.maxUses = whole("maxUses", s.maxUses);
+  payload.maxUsesPerCustomer = whole("maxUsesPerCustomer", s.maxUsesPerCustomer);
+  if (s.type === "BUY_X_GET_Y") {
+    payload.buyQuantity = whole("buyQuantity", s.buyQuantity);
+    payload.getQuantity = whole("getQuantity", s.getQuantity);
+    payload.maxApplications = whole("maxApplications", s.maxApplications);
+  }
+  for (const field of ["validFrom", "validUntil"] as const) {
+    // an unchanged time is not sent, so editing something else never rounds a stored time to the minute
+    if (mode === "edit" && s[field] === savedTimes[field]) continue;
+    if (s[field] === "") payload[field] = null;
+    else {
+      const d = new Date(s[field]);
+      if (Number.isNaN(d.getTime())) err(field, "Enter a date and time.");
+      else payload[field] = d.toISOString();
+    }
+  }
+  payload.applicableProductIds = s.scope === "all" ? null : s.productIds;
+  if (mode === "create") payload.isActive = s.isActive;
+  if (mode === "create") for (const [k, v] of Object.entries(payload)) if (v === null) delete payload[k];
+  return { payload, errors };
+}
+
+function FieldError({ name, errors }: { name: string; errors: Errors }) {
+  const list = Object.entries(errors)
+    .filter(([k]) => k === name || k.startsWith(`${name}.`))
+    .flatMap(([, v]) => v);
+  if (list.length === 0) return null;
+  return (
+    <span className="field-error" id={`${name}-error`} data-testid={`error-${name}`}>
+      {list.join(" ")}
+    </span>
+  );
+}
+
+function Field({ name, label, hint, errors, children }: { name: string; label: string; hint?: string; errors: Errors; children: ReactNode }) {
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      {children}
+      {hint && <span className="muted field-hint">{hint}</span>}
+      <FieldError name={name} errors={errors} />
+    </div>
+  );
+}
+
+const KNOWN_FIELDS = [
+  "code", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
+  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds",
+];
+
+export function DiscountForm({ products, currencies, discount }: { products: ProductOption[]; currencies: string[]; discount?: DiscountJson }) {
+  const mode = discount ? "edit" : "create";
+  const router = useRouter();
+  const [s, setS] = useState<FormState>(() => initialState(discount));
+  const [savedTimes, setSavedTimes] = useState({ validFrom: "", validUntil: "" });
+  const [current, setCurrent] = useState(discount);
+  const [errors, setErrors] = useState<Errors>({});
+  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [search, setSearch] = useState("");
+  const [pending, startTransition] = useTransition();
+
+  const [timeZone, setTimeZone] = useState("");
+  const storedFrom = discount?.validFrom ?? null;
+  const storedUntil = discount?.validUntil ?? null;
+  useEffect(() => {
+    setTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (!storedFrom && !storedUntil) return;
+    const times = { validFrom: toLocalInput(storedFrom), validUntil: toLocalInput(storedUntil) };
+    setSavedTimes(times);
+    setS((prev) => ({ ...prev, ...times }));
+  }, [storedFrom, storedUntil]);
+
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setS((prev) => ({ ...prev, [key]: value }));
+  const input = (name: keyof FormState & string, field: string = name) => ({
+    id: field,
+    name: field,
+    value: s[name] as string,
+    onChange: (e: { target: { value: string } }) => set(name, e.target.value as never),
+    "aria-invalid": errors[field] ? true : undefined,
+    "aria-describedby": errors[field] ? `${field}-error` : undefined,
+  });
+
+  const selected = useMemo(() => new Set(s.productIds), [s.productIds]);
+  const visibleProducts = products.filter(
+    (p) => (p.isActive || selected.has(p.id)) && p.name.toLowerCase().includes(search.trim().toLowerCase()),
+  );
+  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || errors.currency !== undefined;
+  const otherErrors = Object.entries(errors).filter(([k]) => !KNOWN_FIELDS.some((f) => k === f || k.startsWith(`${f}.`)));
+
+  function changeType(type: DiscountType) {
+    // the value means something else in another type: start it over (a buy-X-get-Y deal is usually "free")
+    setS((prev) => ({
+      ...prev,
+      type,
+      value: type === "BUY_X_GET_Y" ? "100" : "",
+      buyQuantity: type === "BUY_X_GET_Y" && prev.buyQuantity === "" ? "2" : prev.buyQuantity,
+      getQuantity: type === "BUY_X_GET_Y" && prev.getQuantity === "" ? "1" : prev.getQuantity,
+    }));
+    setErrors({});
+  }
+
+  function submit() {
+    setMessage(null);
+    const { payload, errors: found } = buildPayload(s, mode, savedTimes);
+    if (Object.keys(found).length > 0) {
+      setErrors(found);
+      setMessage({ kind: "error", text: "Please correct the fields marked below." });
+      return;
+    }
+    setErrors({});
+    startTransition(async () => {
+      const r = current ? await updateDiscountAction(current.id, payload) : await createDiscountAction(payload);
+      if (!r.ok) {
+        setErrors(r.fieldErrors ?? {});
+        setMessage({ kind: "error", text: r.fieldErrors ? "Please correct the fields marked below." : r.message });
+        return;
+      }
+      if (!current) {
+        router.push(`/admin/discounts?${new URLSearchParams({ created: r.data.code })}`);
+        return;
+      }
+      setCurrent(r.data);
+      const times = { validFrom: toLocalInput(r.data.validFrom), validUntil: toLocalInput(r.data.validUntil) };
+      setSavedTimes(times);
+      setS((prev) => ({ ...prev, code: r.data.code, ...times }));
+      setMessage({ kind: "ok", text: "Saved." });
+      router.refresh();
+    });
+  }
+
+  function toggleActive() {
+    if (!current) return;
+    setMessage(null);
+    startTransition(async () => {
+      const r = await setDiscountActiveAction(current.id, !current.isActive);
+      if (!r.ok) {
+        setMessage({ kind: "error", text: r.message });
+        return;
+      }
+      setCurrent(r.data);
+      setMessage({ kind: "ok", text: r.data.isActive ? "Activated." : "Deactivated." });
+      router.refresh();
+    });
+  }
+
+  return (
+    <form
+      className="panel discount-form"
+      noValidate
+      data-testid="discount-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      {current && (
+        <div className="discount-form-status">
+          <StatusPill status={current.status} />
+          <span className="muted">
+            Used {current.usesCount} {current.usesCount === 1 ? "time" : "times"}
+            {current.maxUses != null ? ` of ${current.maxUses}` : ""}
+          </span>
+          <button type="button" className="btn btn-secondary" onClick={toggleActive} disabled={pending} data-testid="toggle-active">
+            {current.isActive ? "Deactivate" : "Activate"}
+          </button>
+        </div>
+      )}
+
+      <div className="form-grid">
+        <Field name="code" label="Code" hint="3–32 letters, digits, - or _; saved in capitals." errors={errors}>
+          <input {...input("code")} maxLength={32} autoComplete="off" spellCheck={false} style={{ textTransform: "uppercase" }} />
+        </Field>
+        <Field name="type" label="Type" hint={current ? "The type of a code cannot change." : undefined} errors={errors}>
+          <select id="type" name="type" value={s.type} disabled={!!current} onChange={(e) => changeType(e.target.value as DiscountType)}>
+            {TYPES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+
+        {s.type === "PERCENTAGE" && (
+          <Field name="value" label="Percent off" hint="More than 0, at most 100, up to 2 decimals." errors={errors}>
+            <input {...input("value")} inputMode="decimal" placeholder="15" />
+          </Field>
+        )}
+        {s.type === "FIXED_AMOUNT" && (
+          <Field name="value" label="Amount off" hint={s.currency ? `In ${s.currency}.` : "Choose the currency too."} errors={errors}>
+            <input {...input("value")} inputMode="decimal" placeholder="5.00" />
+          </Field>
+        )}
+        {s.type === "BUY_X_GET_Y" && (
+          <>
+            <Field name="buyQuantity" label="Buy quantity" hint="Units the shopper pays for in each group." errors={errors}>
+              <input {...input("buyQuantity")} inputMode="numeric" />
+            </Field>
+            <Field name="getQuantity" label="Get quantity" hint="Units discounted in each group (the cheapest)." errors={errors}>
+              <input {...input("getQuantity")} inputMode="numeric" />
+            </Field>
+            <Field name="value" label="Percent off the discounted units" hint="100 = free." errors={errors}>
+              <input {...input("value")} inputMode="decimal" />
+            </Field>
+            <Field name="maxApplications" label="Max groups per order" hint="Empty = no limit." errors={errors}>
+              <input {...input("maxApplications")} inputMode="numeric" />
+            </Field>
+          </>
+        )}
+
+        <Field name="minOrderAmount" label="Minimum order" hint="Of the products the code applies to. Empty = none." errors={errors}>
+          <input {...input("minOrder", "minOrderAmount")} inputMode="decimal" placeholder="none" />
+        </Field>
+        {showCurrency && (
+          <Field name="currency" label="Currency" hint="Of the amount off and the minimum order; the cart must be in it." errors={errors}>
+            <select id="currency" name="currency" value={s.currency} onChange={(e) => set("currency", e.target.value)}>
+              <option value="">Choose…</option>
+              {currencies.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+
+        <Field name="maxUses" label="Total uses limit" hint="Empty = no limit." errors={errors}>
+          <input {...input("maxUses")} inputMode="numeric" />
+        </Field>
+        <Field name="maxUsesPerCustomer" label="Uses per customer" hint="Empty = no limit." errors={errors}>
+          <input {...input("maxUsesPerCustomer")} inputMode="numeric" />
+        </Field>
+        <Field name="validFrom" label="Starts" hint={timeZone ? `Your time (${timeZone}). Empty = now.` : "Empty = now."} errors={errors}>
+          <input {...input("validFrom")} type="datetime-local" />
+        </Field>
+        <Field name="validUntil" label="Ends" hint="The code stops working at this time. Empty = never." errors={errors}>
+          <input {...input("validUntil")} type="datetime-local" />
+        </Field>
+      </div>
+
+      <fieldset className="product-picker" aria-describedby={errors.applicableProductIds ? "applicableProductIds-error" : undefined}>
+        <legend>Applies to</legend>
+        <label className="checkbox">
+          <input type="radio" name="scope" value="all" checked={s.scope === "all"} onChange={() => set("scope", "all")} /> All products
+        </label>
+        <label className="checkbox">
+          <input type="radio" name="scope" value="some" checked={s.scope === "some"} onChange={() => set("scope", "some")} /> Only selected products
+        </label>
+        {s.scope === "some" && (
+          <div className="product-picker-list">
+            <div className="field">
+              <label htmlFor="product-search">Search products</label>
+              <input id="product-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} autoComplete="off" />
+            </div>
+            <ul data-testid="product-options">
+              {visibleProducts.map((p) => (
+                <li key={p.id}>
+                  <label className="checkbox">
+                    <input
+                      type="checkbox"
+                      checked={selected.has(p.id)}
+                      onChange={(e) =>
+                        set("productIds", e.target.checked ? [...s.productIds, p.id] : s.productIds.filter((id) => id !== p.id))
+                      }
+                    />
+                    {p.name}
+                    {!p.isActive && <span className="muted"> (inactive)</span>}
+                  </label>
+                </li>
+              ))}
+              {visibleProducts.length === 0 && <li className="muted">No product matches “{search}”.</li>}
+            </ul>
+            <p className="muted">{s.productIds.length} selected</p>
+          </div>
+        )}
+        <FieldError name="applicableProductIds" errors={errors} />
+      </fieldset>
+
+      {!current && (
+        <label className="checkbox">
+          <input type="checkbox" checked={s.isActive} onChange={(e) => set("isActive", e.target.checked)} /> Active (shoppers can use it in its time window)
+        </label>
+      )}
+
+      {otherErrors.length > 0 && (
+        <ul className="field-error">
+          {otherErrors.map(([k, v]) => (
+            <li key={k}>
+              {k ? `${k}: ` : ""}
+              {v.join(" ")}
+            </li>
+          ))}
+        </ul>
+      )}
+      {message && (
+        <p className={message.kind === "ok" ? "success" : "error"} role={message.kind === "ok" ? "status" : "alert"} data-testid="form-message">
+          {message.text}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="btn" disabled={pending}>
+          {pending ? "Saving…" : current ? "Save changes" : "Create discount"}
+        </button>
+      </div>
+    </form>
+  );
+}
