@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { discountStatus, type DiscountStatus, type DiscountType } from "../discounts/rules";
 import { toDiscountRule } from "../discounts/repository";
-import { DomainError, notFound } from "../errors";
+import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
 
 // The admin side of discounts: one schema for the API and the admin form, and the create / read / update service.
@@ -237,6 +237,25 @@ function storedValue(type: DiscountType, value: number | null): number {
   return value;
 }
 
+/**
+ * A create whose fields failed parsing never reaches the type rules (zod stops there); so that a form shows every
+ * problem at once, the rules also run over the fields that did parse, for the fields without an error yet.
+ */
+function withRuleIssues(error: z.ZodError, input: unknown): DomainError {
+  const fieldErrors = fieldErrorsOf(error);
+  const raw = input && typeof input === "object" ? (input as Record<string, unknown>) : {};
+  const partial: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(discountFields)) {
+    const r = schema.safeParse(raw[key]);
+    if (r.success) partial[key] = r.data;
+  }
+  if (typeof partial.type === "string") {
+    const draft = draftOf({ ...partial, code: "", type: partial.type as DiscountType });
+    for (const i of discountRuleIssues(draft)) if (!fieldErrors[i.path]) fieldErrors[i.path] = [i.message];
+  }
+  return new DomainError("validation_failed", "The request is not valid.", { fieldErrors });
+}
+
 function validationFailed(issues: Issue[]): DomainError {
   const fieldErrors: Record<string, string[]> = {};
   for (const i of issues) (fieldErrors[i.path] ??= []).push(i.message);
@@ -273,7 +292,9 @@ export async function getDiscount(db: Db, id: number, now: Date): Promise<Discou
  * decides, so two concurrent creates of "SUMMER" and "summer" end with one code and one 409 conflict.
  */
 export async function createDiscount(db: Db, input: unknown, now: Date): Promise<DiscountJson> {
-  const d = createDiscountSchema.parse(input);
+  const parsed = createDiscountSchema.safeParse(input);
+  if (!parsed.success) throw withRuleIssues(parsed.error, input);
+  const d = parsed.data;
   await checkProductsExist(db, d.applicableProductIds);
   try {
     const row = await db.discount.create({

@@ -163,6 +163,9 @@ describe("createDiscount", () => {
       const errors = await fieldErrors(createDiscount(db, input, NOW));
       expect(Object.keys(errors), JSON.stringify(input)).toContain(field);
     }
+    // a field that fails parsing does not hide the type rules' errors on the other fields
+    const both = await fieldErrors(createDiscount(db, { code: "x!", type: "PERCENTAGE", value: 150, minOrderAmount: 100 }, NOW));
+    expect(Object.keys(both).sort()).toEqual(["code", "currency", "value"]);
     expect(await db.discount.count()).toBe(before);
   });
 
