@@ -157,12 +157,17 @@ export const createDiscountSchema = z
     for (const i of discountRuleIssues(d)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
   });
 
-/** PATCH /api/admin/discounts/{id}: any subset of the fields; null clears an optional one. */
-export const patchDiscountSchema = z.strictObject({
-  ...discountFields,
-  code: discountFields.code.optional(),
-  type: discountFields.type.optional(),
-});
+/** PATCH /api/admin/discounts/{id}: any non-empty subset of the fields; null clears an optional one. */
+export const patchDiscountSchema = z
+  .strictObject({
+    ...discountFields,
+    code: discountFields.code.optional(),
+    type: discountFields.type.optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), {
+    message: "Send at least one field to change.",
+    when: (payload) => payload.issues.length === 0,
+  });
 
 export type CreateDiscountInput = z.input<typeof createDiscountSchema>;
 export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
@@ -358,7 +363,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),
     ...(sent("isActive") && { isActive: merged.isActive }),
   };
-  if (Object.keys(data).length === 0) return toDiscountJson(row, now);
+  if (Object.keys(data).length === 0) return toDiscountJson(row, now); // only `type`, unchanged, was sent
 
   try {
     const updated = await db.discount.updateManyAndReturn({

@@ -219,6 +219,7 @@ describe("updateDiscount", () => {
     await updateDiscount(db, d.id, { validUntil: "2026-07-01T00:00:00Z" }, NOW);
     expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { validFrom: "2026-08-01T00:00:00Z" }, NOW)))).toEqual(["validUntil"]);
     expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { id: 5 }, NOW)))).toEqual(["id"]);
+    expect(await fieldErrors(updateDiscount(db, d.id, {}, NOW))).toEqual({ "": ["Send at least one field to change."] });
     expect((await getDiscount(db, d.id, NOW)).value).toBe(15);
     const fixed = await createDiscount(db, { code: code("fx"), type: "FIXED_AMOUNT", value: 500, currency: "USD" }, NOW);
     expect(Object.keys(await fieldErrors(updateDiscount(db, fixed.id, { currency: null }, NOW)))).toEqual(["currency"]);
