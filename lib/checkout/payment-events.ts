@@ -5,7 +5,7 @@ import { isTestProvider, normalizeCardNumber, type NormalizedPaymentEvent } from
 import { afterRestore, restoreCartTx, type CartRestore } from "./carts";
 import { getOrderForViewer, isUuid, type OrderView, type OrderViewer } from "./order-view";
 import { restock } from "./stock";
-import { clock, isUniqueViolation, logger, type CheckoutDeps } from "./types";
+import { clock, isUniqueViolation, logger, observe, type CheckoutDeps } from "./types";
 
 // Step 5 (payment events) and the compensation shared with step 6 (expiry). Every change to an order happens in
 // a transaction holding the order row (SELECT ... FOR UPDATE) and is guarded by the order's status, so events
@@ -68,6 +68,17 @@ async function findOrderFor(db: Db, event: NormalizedPaymentEvent) {
  * provider unreachable...) leaves the event unrecorded and the provider's retry applies it.
  */
 export async function applyPaymentEvent(deps: CheckoutDeps, event: NormalizedPaymentEvent): Promise<PaymentEventResult> {
+  let result = "error";
+  try {
+    const r = await applyEvent(deps, event);
+    result = r.outcome;
+    return r;
+  } finally {
+    observe((m) => m.webhookEvents.inc({ type: event.type, result }));
+  }
+}
+
+async function applyEvent(deps: CheckoutDeps, event: NormalizedPaymentEvent): Promise<PaymentEventResult> {
   const { db } = deps;
   const seen = await db.paymentEvent.findUnique({ where: { id: event.id }, select: { orderId: true } });
   if (seen) {

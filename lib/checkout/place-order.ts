@@ -20,7 +20,7 @@ import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
 import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderView } from "./order-view";
 import { reserveStock, type ShortLine } from "./stock";
-import { clock, isRetryableTxError, logger, type CheckoutDeps } from "./types";
+import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
 export const CHECKOUT_SCOPE = "checkout";
 
@@ -77,6 +77,20 @@ const normalizeEmail = (email: string) => email.trim().toLowerCase();
  * stored on the idempotency key and replayed as the same error.
  */
 export async function placeOrder(deps: CheckoutDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  let outcome = "error";
+  try {
+    const result = await placeOrderCounted(deps, input);
+    outcome = result.replayed ? "replayed" : "placed";
+    return result;
+  } catch (e) {
+    if (isDomainError(e)) outcome = e.code;
+    throw e;
+  } finally {
+    observe((m) => m.checkouts.inc({ outcome }));
+  }
+}
+
+async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const email = normalizeEmail(input.email);
   const fingerprint = fingerprintOf({
     cartId: input.cartId,
@@ -244,6 +258,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
   const reservedUntil = new Date(now.getTime() + (deps.reservationMinutes ?? 15) * 60_000);
   const addressJson = JSON.stringify(address);
+  const started = performance.now();
   try {
     await db.$transaction(async (tx) => {
       if (located.source === "db") {
@@ -311,6 +326,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       }
     }, TX_OPTIONS);
   } catch (e) {
+    observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
     if (e instanceof RedeemFailed) {
       // rolled back; the code comes off the cart so the shopper sees the new total
       await dropDiscount(deps, located, e.discount.discountId, now);
@@ -318,6 +334,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     }
     throw e;
   }
+  observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
   await afterCheckout(deps, cart.id, located.source);
   return { orderId, token };
 }

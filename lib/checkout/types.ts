@@ -1,4 +1,6 @@
 import type { CartService } from "../cart/service";
+import { logger as appLogger } from "../observability/logger";
+import { metrics, type Metrics } from "../observability/metrics";
 import type { PrismaClient } from "../db";
 import type { PaymentProvider } from "../payments/types";
 
@@ -19,12 +21,17 @@ export type CheckoutDeps = {
   log?: Logger;
 };
 
-export const defaultLog: Logger = (level, msg, data) => {
-  if (level === "info") return;
-  const line = JSON.stringify({ level, msg, ...data });
-  if (level === "error") console.error(line);
-  else console.warn(line);
-};
+/** The app's structured logger (lib/observability). */
+export const defaultLog: Logger = (level, msg, data) => appLogger()[level](data ?? {}, msg);
+
+/** Records a metric; a metrics failure never fails a checkout. */
+export function observe(fn: (m: Metrics) => void): void {
+  try {
+    fn(metrics());
+  } catch {
+    // metrics are best effort
+  }
+}
 
 export const clock = (deps: Pick<CheckoutDeps, "now">): Date => (deps.now ? deps.now() : new Date());
 export const logger = (deps: Pick<CheckoutDeps, "log">): Logger => deps.log ?? defaultLog;

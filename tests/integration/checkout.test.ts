@@ -1,0 +1,783 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import type Stripe from "stripe";
+import { createPrismaClient, type PrismaClient } from "@/lib/db";
+import { RedisKvStore } from "@/lib/kv";
+import { CartService } from "@/lib/cart/service";
+import { DomainError } from "@/lib/errors";
+import { forgetRateTables } from "@/lib/rates";
+import { createStripeProvider, createTestProvider, TEST_CARDS, type PaymentProvider, type StripePaymentProvider } from "@/lib/payments";
+import {
+  applyPaymentEvent,
+  confirmTestPayment,
+  expireReservations,
+  getOrderForViewer,
+  placeOrder,
+  type CheckoutDeps,
+  type PlaceOrderInput,
+} from "@/lib/checkout";
+import { redeem } from "@/lib/discounts/redeem";
+import { reserveStock, restock } from "@/lib/checkout/stock";
+import { beginIdempotent, completeIdempotent, purgeExpiredIdempotencyKeys, recordOrderOnKey, releaseIdempotent } from "@/lib/idempotency";
+import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
+
+// Checkout against the real PostgreSQL and Redis of the run, with the real Stripe SDK talking to the local fake.
+
+const SECRET_KEY = "sk_test_cartwrightCheckout0123456789";
+const WEBHOOK_SECRET = "whsec_cartwright_checkout_test";
+const ADDRESS = { country: "US", region: "CA", postalCode: "94105" };
+
+let db: PrismaClient;
+let kv: RedisKvStore;
+let carts: CartService;
+let fake: StripeFake;
+let stripe: StripePaymentProvider;
+let deps: CheckoutDeps;
+
+const quiet = () => {};
+
+beforeAll(async () => {
+  db = createPrismaClient(process.env.DATABASE_URL!, 20);
+  kv = new RedisKvStore({ url: process.env.REDIS_URL!, prefix: `${process.env.KV_PREFIX}checkout:` });
+  carts = new CartService(db, kv, { maxLineQuantity: 99, defaultCurrency: "USD" });
+  fake = await startStripeFake({ apiKey: SECRET_KEY });
+  stripe = createStripeProvider({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiBase: fake.url, maxNetworkRetries: 0 });
+  deps = { db, carts, provider: stripe, log: quiet };
+  await db.shippingZoneCountry.upsert({ where: { country: "US" }, create: { country: "US", zone: "DOMESTIC" }, update: {} });
+  await db.shippingRate.upsert({
+    where: { zone_currency: { zone: "DOMESTIC", currency: "USD" } },
+    create: { zone: "DOMESTIC", currency: "USD", amount: 500, freeOver: null },
+    update: { amount: 500, freeOver: null },
+  });
+  await db.taxRate.upsert({
+    where: { country_region: { country: "US", region: "CA" } },
+    create: { country: "US", region: "CA", name: "California", ratePpm: 72500 },
+    update: { ratePpm: 72500, taxesShipping: false },
+  });
+  forgetRateTables();
+});
+
+afterAll(async () => {
+  await fake.close();
+  await kv.close();
+  await db.$disconnect();
+});
+
+beforeEach(() => fake.reset());
+
+// ---- helpers -------------------------------------------------------------------------------------------------
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+/** A DomainError becomes a value; anything else (a 500, a deadlock) fails the test. */
+async function attempt<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    if (e instanceof DomainError) return { ok: false, error: e };
+    throw e;
+  }
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<DomainError> {
+  const r = await attempt(p);
+  if (r.ok) throw new Error(`expected ${code}, got success`);
+  expect(r.error.code).toBe(code);
+  return r.error;
+}
+
+async function makeProduct(opts: { price?: number; variants: { stock: number; priceOverride?: number }[] }) {
+  const tag = randomUUID().slice(0, 8);
+  const p = await db.product.create({
+    data: {
+      slug: `co-${tag}`,
+      name: `Checkout Tee ${tag}`,
+      basePrice: opts.price ?? 2000,
+      currency: "USD",
+      variants: {
+        create: opts.variants.map((v, i) => ({ sku: `CO-${tag}-${i}`, attributes: { n: String(i) }, stockQuantity: v.stock, priceOverride: v.priceOverride ?? null })),
+      },
+    },
+    include: { variants: { orderBy: { id: "asc" } } },
+  });
+  return { productId: p.id, variantIds: p.variants.map((v) => v.id) };
+}
+
+async function guestCart(lines: [variantId: number, quantity: number][], codes: string[] = []): Promise<string> {
+  const cart = await carts.createGuestCart();
+  for (const [variantId, quantity] of lines) await carts.addItem(cart.id, { userId: null }, { variantId, quantity });
+  for (const code of codes) await carts.applyDiscount(cart.id, { userId: null }, code, "test-client");
+  return cart.id;
+}
+
+async function makeUser(): Promise<string> {
+  return (await db.user.create({ data: { email: `co-${randomUUID()}@example.test`, passwordHash: "x" } })).id;
+}
+
+function input(cartId: string, extra: Partial<PlaceOrderInput> = {}): PlaceOrderInput {
+  return {
+    cartId,
+    email: `Shopper-${cartId.slice(0, 6)}@Example.test`,
+    shippingAddress: ADDRESS,
+    idempotencyKey: randomUUID(),
+    actor: { userId: null },
+    ...extra,
+  };
+}
+
+const checkout = (cartId: string, extra: Partial<PlaceOrderInput> = {}) => placeOrder(deps, input(cartId, extra));
+
+const stockOf = async (variantId: number) => (await db.productVariant.findUniqueOrThrow({ where: { id: variantId } })).stockQuantity;
+
+async function paymentIdOf(orderId: string): Promise<string> {
+  return (await db.order.findUniqueOrThrow({ where: { id: orderId } })).paymentIntentId!;
+}
+
+/** A webhook delivery as Stripe would send it, verified and normalised by the real provider. */
+function webhook(type: string, pi: Stripe.PaymentIntent | Record<string, unknown>) {
+  const payload = fake.webhookPayload(type, pi);
+  return stripe.parseWebhook(payload, fake.signedHeader(payload, WEBHOOK_SECRET))!;
+}
+
+async function deadlocks(): Promise<number> {
+  const rows = await db.$queryRaw<{ deadlocks: bigint }[]>`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`;
+  return Number(rows[0]?.deadlocks ?? 0);
+}
+
+// ---- the happy path ------------------------------------------------------------------------------------------
+
+describe("placeOrder", () => {
+  it("reserves stock, writes the order, closes the cart, creates one PaymentIntent and answers with the order", async () => {
+    const { productId, variantIds } = await makeProduct({ price: 2000, variants: [{ stock: 5 }] });
+    const v = variantIds[0]!;
+    const cartId = await guestCart([[v, 2]]);
+    const result = await checkout(cartId, { email: "  Guest@Example.TEST " });
+    expect(result.status).toBe(201);
+    expect(result.replayed).toBe(false);
+    const { order, orderToken, payment } = result.body;
+
+    expect(Object.keys(order).sort()).toEqual(["createdAt", "currency", "email", "id", "items", "payment", "status", "summary"]);
+    expect(order).toMatchObject({ status: "PENDING_PAYMENT", email: "guest@example.test", currency: "USD", payment: { provider: "stripe", status: "pending" } });
+    expect(order.payment.declineCode).toBeUndefined();
+    expect(order.items).toHaveLength(1);
+    expect(Object.keys(order.items[0]!).sort()).toEqual(["customOptions", "discount", "id", "name", "productId", "quantity", "sku", "tax", "total", "unitPrice", "variantId"]);
+    // 2 x 2000, shipping 500 (not taxed in CA), tax 7.25% of 4000 = 290
+    expect(order.items[0]).toMatchObject({ productId, variantId: v, quantity: 2, unitPrice: 2000, discount: 0, tax: 290, total: 4290, customOptions: {} });
+    expect(order.summary).toEqual({
+      currency: "USD",
+      subtotal: 4000,
+      discount: 0,
+      shipping: 500,
+      shippingTax: 0,
+      tax: 290,
+      total: 4790,
+      lines: [{ itemId: order.items[0]!.id, subtotal: 4000, discount: 0, tax: 290, total: 4290 }],
+    });
+    expect(new Date(order.createdAt).toISOString()).toBe(order.createdAt);
+
+    // one PaymentIntent for the total, in minor units, carrying the order id
+    expect(fake.createdCount).toBe(1);
+    const pi = fake.intents()[0]!;
+    expect(pi).toMatchObject({ amount: 4790, currency: "usd", metadata: { order_id: order.id } });
+    expect(payment).toEqual({ provider: "stripe", clientSecret: pi.client_secret });
+    expect(fake.requests()[0]!.idempotencyKey).toBe(`order:${order.id}`);
+
+    expect(await stockOf(v)).toBe(3);
+    const row = await db.order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(row.paymentIntentId).toBe(pi.id);
+    expect(row.reservedUntil.getTime() - row.createdAt.getTime()).toBeGreaterThan(14 * 60_000);
+    // the guest cart is CHECKED_OUT in both stores, and its lines are kept in PostgreSQL
+    expect((await carts.getCart(cartId, { userId: null })).status).toBe("CHECKED_OUT");
+    const cartRow = await db.cart.findUniqueOrThrow({ where: { id: cartId }, include: { items: true } });
+    expect(cartRow.status).toBe("CHECKED_OUT");
+    expect(cartRow.items.map((i) => i.quantity)).toEqual([2]);
+
+    // the order token reads the order; nothing else does
+    expect((await getOrderForViewer(db, order.id, { userId: null, token: orderToken })).id).toBe(order.id);
+    await expectCode(getOrderForViewer(db, order.id, { userId: null, token: "wrong" }), "not_found");
+    await expectCode(getOrderForViewer(db, order.id, { userId: await makeUser(), token: null }), "not_found");
+    await expectCode(getOrderForViewer(db, "not-a-uuid", { userId: null, token: orderToken }), "not_found");
+
+    // checking the cart out again, with another key, is refused
+    await expectCode(checkout(cartId), "cart_not_active");
+    expect(await stockOf(v)).toBe(3);
+  });
+
+  it("refuses an empty cart, a cart without an address, an unknown cart and another user's cart", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const empty = await guestCart([]);
+    await expectCode(checkout(empty), "cart_empty");
+    const noAddress = await guestCart([[variantIds[0]!, 1]]);
+    const e = await expectCode(checkout(noAddress, { shippingAddress: undefined }), "validation_failed");
+    expect(e.details).toEqual({ fieldErrors: { shippingAddress: [expect.any(String)] } });
+    await expectCode(checkout("no-such-cart-0000"), "not_found");
+    const owner = await makeUser();
+    const userCart = await carts.cartForUser(owner);
+    await carts.addItem(userCart.id, { userId: owner }, { variantId: variantIds[0]!, quantity: 1 });
+    await expectCode(checkout(userCart.id, { actor: { userId: await makeUser() } }), "forbidden");
+    await expectCode(checkout(userCart.id, { actor: { userId: null } }), "forbidden");
+    expect(await stockOf(variantIds[0]!)).toBe(5);
+    expect(await db.order.count({ where: { cartId: { in: [empty, noAddress, userCart.id] } } })).toBe(0);
+  });
+
+  it("a signed-in cart: the order is the user's, the cart CHECKED_OUT, and the user gets a fresh cart next", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cart = await carts.cartForUser(uid);
+    await carts.addItem(cart.id, { userId: uid }, { variantId: variantIds[0]!, quantity: 1, customOptions: { giftWrap: true } });
+    await carts.setShippingAddress(cart.id, { userId: uid }, ADDRESS);
+    const { body } = await checkout(cart.id, { actor: { userId: uid }, shippingAddress: undefined });
+    expect(body.order.items[0]!.customOptions).toEqual({ giftWrap: true });
+    expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).userId).toBe(uid);
+    expect((await getOrderForViewer(db, body.order.id, { userId: uid })).id).toBe(body.order.id);
+    expect((await carts.getCart(cart.id, { userId: uid })).status).toBe("CHECKED_OUT");
+    expect((await carts.cartForUser(uid)).id).not.toBe(cart.id);
+  });
+
+  it("two checkouts of one cart with different keys: exactly one succeeds, the other gets cart_not_active", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 50 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const results = await Promise.all(Array.from({ length: 6 }, () => attempt(checkout(cartId))));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of results) if (!r.ok) expect(r.error.code).toBe("cart_not_active");
+    expect(await db.order.count({ where: { cartId } })).toBe(1);
+    expect(await stockOf(variantIds[0]!)).toBe(49);
+  });
+});
+
+// ---- contention ----------------------------------------------------------------------------------------------
+
+describe("stock under contention (real PostgreSQL)", () => {
+  it("50 concurrent checkouts of one variant with stock 10: exactly 10 orders, stock 0, 40 insufficient_stock", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 10 }] });
+    const v = variantIds[0]!;
+    const cartIds = await Promise.all(Array.from({ length: 50 }, () => guestCart([[v, 1]])));
+    const results = await Promise.all(cartIds.map((id) => attempt(checkout(id))));
+    const ok = results.filter((r) => r.ok);
+    const failed = results.flatMap((r) => (r.ok ? [] : [r.error]));
+    expect(ok).toHaveLength(10);
+    expect(failed).toHaveLength(40);
+    for (const e of failed) {
+      expect(e.code).toBe("insufficient_stock");
+      expect(e.details).toEqual({ items: [{ variantId: v, requested: 1, available: 0 }] });
+    }
+    expect(await stockOf(v)).toBe(0);
+    expect(await db.orderItem.aggregate({ where: { variantId: v }, _sum: { quantity: true } })).toEqual({ _sum: { quantity: 10 } });
+    expect(fake.createdCount).toBe(10);
+    // the losers' carts are still ACTIVE (a 4xx changes nothing)
+    const losers = cartIds.filter((_, i) => !results[i]!.ok);
+    const states = await Promise.all(losers.map((id) => carts.getCart(id, { userId: null })));
+    expect(states.every((c) => c.status === "ACTIVE")).toBe(true);
+    expect(await db.cart.count({ where: { id: { in: losers } } })).toBe(0);
+  });
+
+  it("30 concurrent checkouts of multi-item carts overlapping in random order: no deadlock, no oversell, every short line reported", async () => {
+    const { variantIds } = await makeProduct({ variants: Array.from({ length: 6 }, () => ({ stock: 12 })) });
+    const initial = new Map(variantIds.map((id) => [id, 12]));
+    const shuffled = <T>(xs: T[]) => xs.map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    const plans = Array.from({ length: 30 }, () => shuffled(variantIds).slice(0, 3).map((id) => [id, 1 + Math.floor(Math.random() * 2)] as [number, number]));
+    const cartIds = await Promise.all(plans.map((lines) => guestCart(lines)));
+    const before = await deadlocks();
+    const results = await Promise.all(cartIds.map((id) => attempt(checkout(id))));
+    const orders = results.flatMap((r) => (r.ok ? [r.value.body.order] : []));
+    for (const [i, r] of results.entries()) {
+      if (r.ok) continue;
+      expect(r.error.code).toBe("insufficient_stock");
+      const items = (r.error.details as { items: { variantId: number; requested: number; available: number }[] }).items;
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) {
+        expect(item.requested).toBeGreaterThan(item.available);
+        expect(plans[i]!.some(([id, q]) => id === item.variantId && q === item.requested)).toBe(true);
+      }
+    }
+    expect(orders.length).toBeGreaterThan(0);
+    for (const id of variantIds) {
+      const sold = orders.flatMap((o) => o.items).filter((it) => it.variantId === id).reduce((n, it) => n + it.quantity, 0);
+      const stock = await stockOf(id);
+      expect(stock).toBeGreaterThanOrEqual(0);
+      expect(stock).toBe(initial.get(id)! - sold);
+    }
+    // statistics reach pg_stat_database when each backend flushes them (at most a second or so later)
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await deadlocks()).toBe(before);
+  });
+
+  it("the reserve statement itself (no pre-check): 40 concurrent multi-variant reservations in random order never oversell or deadlock", async () => {
+    const { variantIds } = await makeProduct({ variants: Array.from({ length: 4 }, () => ({ stock: 10 })) });
+    const shuffled = <T>(xs: T[]) => xs.map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    const plans = Array.from({ length: 40 }, () => shuffled(variantIds).slice(0, 3).map((variantId) => ({ variantId, quantity: 1 + Math.floor(Math.random() * 3) })));
+    const before = await deadlocks();
+    const results = await Promise.all(
+      plans.map((lines) =>
+        db.$transaction(async (tx) => {
+          const short = await reserveStock(tx, lines);
+          if (short.length) throw Object.assign(new Error("short"), { short });
+          return lines;
+        }, { maxWait: 20_000 }).then(
+          (lines) => ({ ok: true as const, lines }),
+          (e: { short?: { variantId: number; requested: number; available: number }[] }) => {
+            if (!e.short) throw e;
+            return { ok: false as const, short: e.short };
+          },
+        ),
+      ),
+    );
+    for (const id of variantIds) {
+      const sold = results.flatMap((r) => (r.ok ? r.lines : [])).filter((l) => l.variantId === id).reduce((n, l) => n + l.quantity, 0);
+      expect(sold).toBeLessThanOrEqual(10);
+      expect(await stockOf(id)).toBe(10 - sold);
+    }
+    for (const r of results) if (!r.ok) for (const s of r.short) expect(s.requested).toBeGreaterThan(s.available);
+    expect(results.filter((r) => !r.ok).length).toBeGreaterThan(0);
+    // restock puts back exactly what it is given
+    await db.$transaction(async (tx) => restock(tx, [{ variantId: variantIds[0]!, quantity: 2 }, { variantId: variantIds[0]!, quantity: 1 }]));
+    const soldA = results.flatMap((r) => (r.ok ? r.lines : [])).filter((l) => l.variantId === variantIds[0]).reduce((n, l) => n + l.quantity, 0);
+    expect(await stockOf(variantIds[0]!)).toBe(10 - soldA + 3);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await deadlocks()).toBe(before);
+  });
+});
+
+// ---- idempotency ---------------------------------------------------------------------------------------------
+
+describe("idempotency", () => {
+  it("20 concurrent requests with one key: one order, one PaymentIntent; the replay is the same body", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const req = input(cartId);
+    const results = await Promise.all(Array.from({ length: 20 }, () => attempt(placeOrder(deps, req))));
+    const ok = results.flatMap((r) => (r.ok ? [r.value] : []));
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of results) if (!r.ok) expect(r.error.code).toBe("idempotency_key_in_use");
+    expect(new Set(ok.map((r) => r.body.order.id)).size).toBe(1);
+    expect(await db.order.count({ where: { cartId } })).toBe(1);
+    expect(fake.createdCount).toBe(1);
+    expect(await stockOf(variantIds[0]!)).toBe(4);
+
+    const first = ok.find((r) => !r.replayed)!;
+    const again = await placeOrder(deps, req);
+    expect(again.replayed).toBe(true);
+    expect(again.body).toEqual(first.body);
+    expect(fake.createdCount).toBe(1);
+
+    await expectCode(placeOrder(deps, { ...req, email: "someone-else@example.test" }), "idempotency_key_reused");
+    await expectCode(placeOrder(deps, { ...req, actor: { userId: await makeUser() } }), "idempotency_key_reused");
+  });
+
+  it("a final 4xx is stored and replayed as the same error; a new key gets a new answer", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 1 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    await db.productVariant.update({ where: { id: variantIds[0]! }, data: { stockQuantity: 0 } });
+    const req = input(cartId);
+    const e1 = await expectCode(placeOrder(deps, req), "insufficient_stock");
+    await db.productVariant.update({ where: { id: variantIds[0]! }, data: { stockQuantity: 1 } });
+    const e2 = await expectCode(placeOrder(deps, req), "insufficient_stock");
+    expect({ message: e2.message, details: e2.details }).toEqual({ message: e1.message, details: e1.details });
+    expect((await checkout(cartId)).status).toBe(201);
+  });
+
+  it("keys: in use while fresh, taken over when stale, resumed at the recorded order, released, purged", async () => {
+    const key = randomUUID();
+    const opts = { scope: "test", key, fingerprint: "f1" };
+    const a = await beginIdempotent(db, opts);
+    expect(a.kind).toBe("new");
+    await expectCode(beginIdempotent(db, opts), "idempotency_key_in_use");
+    await expectCode(beginIdempotent(db, { ...opts, fingerprint: "f2" }), "idempotency_key_reused");
+    // a crashed attempt: its lock is older than staleAfterMs
+    await db.idempotencyKey.update({ where: { scope_key: { scope: "test", key } }, data: { lockedAt: new Date(Date.now() - 120_000) } });
+    const takeovers = await Promise.all(Array.from({ length: 5 }, () => attempt(beginIdempotent(db, opts))));
+    expect(takeovers.filter((t) => t.ok)).toHaveLength(1);
+    const b = takeovers.find((t) => t.ok)!;
+    if (!b.ok || b.value.kind !== "new") throw new Error("expected a takeover");
+    // the first attempt lost the key: it can no longer record or complete anything
+    if (a.kind !== "new") throw new Error("unreachable");
+    expect(await completeIdempotent(db, a, 201, { x: 1 })).toBe(false);
+    // release without an order: the key is gone, the next request starts over
+    await releaseIdempotent(db, b.value);
+    const c = await beginIdempotent(db, opts);
+    expect(c.kind).toBe("new");
+    if (c.kind !== "new") throw new Error("unreachable");
+    // with an order recorded (the recovery point), a release unlocks it: the retry resumes for that order
+    const { variantIds } = await makeProduct({ variants: [{ stock: 1 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const { body } = await checkout(cartId);
+    await db.$transaction(async (tx) => recordOrderOnKey(tx, c, body.order.id));
+    await releaseIdempotent(db, c);
+    const d = await beginIdempotent(db, opts);
+    expect(d).toMatchObject({ kind: "resume", orderId: body.order.id });
+    if (d.kind !== "resume") throw new Error("unreachable");
+    expect(await completeIdempotent(db, d, 201, { done: true })).toBe(true);
+    expect(await beginIdempotent(db, opts)).toEqual({ kind: "replay", status: 201, body: { done: true } });
+    // kept 24 h, then purged
+    await db.idempotencyKey.update({ where: { scope_key: { scope: "test", key } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await purgeExpiredIdempotencyKeys(db)).toBeGreaterThanOrEqual(1);
+    expect(await db.idempotencyKey.count({ where: { scope: "test", key } })).toBe(0);
+  });
+
+  it("the payment provider failing once after commit: 502, then the retry with the same key resumes with exactly one PaymentIntent", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const req = input(cartId);
+    fake.failNext(1);
+    const e = await expectCode(placeOrder(deps, req), "payment_provider_error");
+    expect(e.httpStatus).toBe(502);
+    // the order is committed (recovery point) and keeps its stock; no PaymentIntent yet
+    const orders = await db.order.findMany({ where: { cartId } });
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ status: "PENDING_PAYMENT", paymentIntentId: null });
+    expect(await stockOf(variantIds[0]!)).toBe(2);
+    expect(fake.createdCount).toBe(0);
+
+    const retry = await placeOrder(deps, req);
+    expect(retry.status).toBe(201);
+    expect(retry.body.order.id).toBe(orders[0]!.id);
+    expect(fake.createdCount).toBe(1);
+    expect(await paymentIdOf(orders[0]!.id)).toBe(fake.intents()[0]!.id);
+    expect(await db.order.count({ where: { cartId } })).toBe(1);
+    expect(await stockOf(variantIds[0]!)).toBe(2);
+    // the token handed out by the resumed attempt reads the order
+    expect((await getOrderForViewer(db, retry.body.order.id, { userId: null, token: retry.body.orderToken })).id).toBe(retry.body.order.id);
+    const replay = await placeOrder(deps, req);
+    expect(replay).toEqual({ ...retry, replayed: true });
+    expect(fake.createdCount).toBe(1);
+  });
+});
+
+// ---- prices --------------------------------------------------------------------------------------------------
+
+describe("re-pricing", () => {
+  it("prices changed between add and checkout: 409 with the list and the new summary, the cart updated; the confirming call succeeds", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ price: 1000, variants: [{ stock: 10 }, { stock: 10, priceOverride: 1500 }] });
+    const [a, b] = variantIds as [number, number];
+    const cart = await carts.cartForUser(uid);
+    await carts.addItem(cart.id, { userId: uid }, { variantId: a, quantity: 2 });
+    await carts.addItem(cart.id, { userId: uid }, { variantId: b, quantity: 1 });
+    const lineA = (await carts.getCart(cart.id, { userId: uid })).items.find((l) => l.variantId === a)!;
+    await db.productVariant.update({ where: { id: a }, data: { priceOverride: 1200 } });
+
+    const req = input(cart.id, { actor: { userId: uid } });
+    const e = await expectCode(placeOrder(deps, req), "prices_changed");
+    const details = e.details as { changes: unknown[]; summary: { subtotal: number; total: number; shipping: number; tax: number } };
+    expect(details.changes).toEqual([{ itemId: lineA.id, variantId: a, oldUnitPrice: 1000, newUnitPrice: 1200 }]);
+    // 2 x 1200 + 1500 = 3900; shipping 500; tax 7.25% of 2400 = 174, of 1500 = 108.75 -> 109
+    expect(details.summary).toMatchObject({ subtotal: 3900, shipping: 500, tax: 283, total: 4683 });
+    const updated = await carts.getCart(cart.id, { userId: uid });
+    expect(updated.status).toBe("ACTIVE");
+    expect(updated.items.find((l) => l.variantId === a)!.unitPrice).toBe(1200);
+    expect(await stockOf(a)).toBe(10);
+    // the same key replays the 409; the shopper confirms with a new key
+    await expectCode(placeOrder(deps, req), "prices_changed");
+    const { body } = await placeOrder(deps, { ...req, idempotencyKey: randomUUID() });
+    expect(body.order.items.map((i) => [i.variantId, i.unitPrice])).toEqual([[a, 1200], [b, 1500]]);
+    expect(body.order.summary.total).toBe(4683);
+  });
+
+  it("an inactive variant is reported as insufficient_stock with available 0, together with every other short line", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }, { stock: 2 }, { stock: 9 }] });
+    const [a, b, c] = variantIds as [number, number, number];
+    const cartId = await guestCart([[a, 1], [b, 2], [c, 1]]);
+    await db.productVariant.update({ where: { id: a }, data: { isActive: false } });
+    await db.productVariant.update({ where: { id: b }, data: { stockQuantity: 1 } });
+    const e = await expectCode(checkout(cartId), "insufficient_stock");
+    expect(e.details).toEqual({ items: [{ variantId: a, requested: 1, available: 0 }, { variantId: b, requested: 2, available: 1 }] });
+  });
+});
+
+// ---- discounts -----------------------------------------------------------------------------------------------
+
+describe("discounts", () => {
+  it("a code with max_uses 3 under 20 concurrent checkouts is used exactly 3 times; the others lose the code", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 100 }] });
+    const code = `THREE-${randomUUID().slice(0, 8)}`;
+    const d = await db.discount.create({ data: { code, type: "FIXED_AMOUNT", value: 500, currency: "USD", maxUses: 3 } });
+    const cartIds = await Promise.all(Array.from({ length: 20 }, () => guestCart([[variantIds[0]!, 1]], [code])));
+    const results = await Promise.all(cartIds.map((id) => attempt(checkout(id))));
+    const ok = results.flatMap((r) => (r.ok ? [r.value.body.order] : []));
+    expect(ok).toHaveLength(3);
+    for (const o of ok) expect(o.summary.discount).toBe(500);
+    for (const r of results) {
+      if (r.ok) continue;
+      expect(r.error.code).toBe("discount_invalid");
+      expect(r.error.details).toEqual({ reason: "usage_limit_reached", code });
+    }
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(3);
+    expect(await db.discountRedemption.count({ where: { discountId: d.id, releasedAt: null } })).toBe(3);
+    expect(await stockOf(variantIds[0]!)).toBe(97);
+    const losers = cartIds.filter((_, i) => !results[i]!.ok);
+    for (const id of losers) expect((await carts.getCart(id, { userId: null })).discounts).toEqual([]);
+  });
+
+  it("redeem() directly: 50 concurrent redemptions of max_uses 10 -> exactly 10; a per-customer limit holds too", async () => {
+    const d = await db.discount.create({ data: { code: `TEN-${randomUUID().slice(0, 8)}`, type: "PERCENTAGE", value: 1000, maxUses: 10 } });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        db.$transaction(async (tx) => redeem(tx, d.id, { customerKey: `email:c${i}@example.test`, userId: null, orderId: null }), { maxWait: 20_000 }),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(10);
+    for (const r of results) if (!r.ok) expect(r.reason).toBe("usage_limit_reached");
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(10);
+    expect(await db.discountRedemption.count({ where: { discountId: d.id } })).toBe(10);
+
+    const perCustomer = await db.discount.create({ data: { code: `TWO-${randomUUID().slice(0, 8)}`, type: "PERCENTAGE", value: 1000, maxUsesPerCustomer: 2 } });
+    const mine = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        db.$transaction(async (tx) => {
+          const r = await redeem(tx, perCustomer.id, { customerKey: "user:same", userId: null, orderId: null });
+          if (!r.ok) throw Object.assign(new Error("rollback"), { reason: r.reason });
+          return r;
+        }, { maxWait: 20_000 }).then(
+          () => "ok",
+          (e: { reason?: string }) => e.reason ?? "error",
+        ),
+      ),
+    );
+    expect(mine.filter((r) => r === "ok")).toHaveLength(2);
+    expect(mine.filter((r) => r === "customer_limit_reached")).toHaveLength(10);
+    // the failed ones rolled back their uses_count increment
+    expect((await db.discount.findUniqueOrThrow({ where: { id: perCustomer.id } })).usesCount).toBe(2);
+  });
+});
+
+// ---- payment events ------------------------------------------------------------------------------------------
+
+describe("payment events", () => {
+  it("a declined payment with duplicate and out-of-order webhooks: restocks once, releases the discount once, the same cart comes back", async () => {
+    const { variantIds } = await makeProduct({ price: 3000, variants: [{ stock: 5 }] });
+    const v = variantIds[0]!;
+    const code = `TENOFF-${randomUUID().slice(0, 8)}`;
+    const d = await db.discount.create({ data: { code, type: "PERCENTAGE", value: 1000, maxUses: 5 } });
+    const cartId = await guestCart([[v, 2]], [code]);
+    const { body } = await checkout(cartId);
+    expect(body.order.summary.discount).toBe(600);
+    expect(await stockOf(v)).toBe(3);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(1);
+
+    const piId = await paymentIdOf(body.order.id);
+    const failed = webhook("payment_intent.payment_failed", fake.fail(piId, "insufficient_funds"));
+    expect(await applyPaymentEvent(deps, failed)).toEqual({ outcome: "cancelled", orderId: body.order.id });
+
+    const after = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(after.status).toBe("CANCELLED");
+    expect(after.payment).toEqual({ provider: "stripe", status: "failed", declineCode: "insufficient_funds" });
+    expect(fake.intent(piId)!.status).toBe("canceled");
+    expect(await stockOf(v)).toBe(5);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
+    expect(await db.discountRedemption.count({ where: { orderId: body.order.id, releasedAt: { not: null } } })).toBe(1);
+    const back = await carts.getCart(cartId, { userId: null });
+    expect(back).toMatchObject({ id: cartId, status: "ACTIVE" });
+    expect(back.items.map((l) => [l.variantId, l.quantity])).toEqual([[v, 2]]);
+    expect(back.discounts.map((x) => x.code)).toEqual([code]);
+
+    // the same delivery again, the cancellation our cancel caused, another failure event: no change at all
+    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("duplicate");
+    const cancelled = webhook("payment_intent.canceled", fake.intent(piId)!);
+    expect((await applyPaymentEvent(deps, cancelled)).outcome).toBe("unchanged");
+    expect((await applyPaymentEvent(deps, cancelled)).outcome).toBe("duplicate");
+    expect(await Promise.all([applyPaymentEvent(deps, failed), applyPaymentEvent(deps, failed)])).toEqual([
+      { outcome: "duplicate", orderId: body.order.id },
+      { outcome: "duplicate", orderId: body.order.id },
+    ]);
+    expect(await stockOf(v)).toBe(5);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
+    expect(await db.paymentEvent.count({ where: { orderId: body.order.id } })).toBe(2);
+
+    // the shopper retries with the restored cart (same id): a new order
+    const second = await checkout(cartId);
+    expect(second.body.order.id).not.toBe(body.order.id);
+    expect(second.body.order.summary.discount).toBe(600);
+    expect(await stockOf(v)).toBe(3);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(1);
+  });
+
+  it("succeeded, then a failure arriving late: stays PAID and nothing is cancelled", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const { body } = await checkout(cartId);
+    const piId = await paymentIdOf(body.order.id);
+    const succeededPi = fake.succeed(piId);
+    const succeeded = webhook("payment_intent.succeeded", succeededPi);
+    const lateFailure = webhook("payment_intent.payment_failed", {
+      ...succeededPi,
+      status: "requires_payment_method",
+      last_payment_error: { code: "card_declined", decline_code: "generic_decline", type: "card_error" },
+    });
+    expect((await applyPaymentEvent(deps, succeeded)).outcome).toBe("paid");
+    expect((await applyPaymentEvent(deps, lateFailure)).outcome).toBe("unchanged");
+    expect((await applyPaymentEvent(deps, succeeded)).outcome).toBe("duplicate");
+    const order = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(order.status).toBe("PAID");
+    expect(order.payment).toEqual({ provider: "stripe", status: "succeeded" });
+    expect(await stockOf(variantIds[0]!)).toBe(4);
+    expect(fake.requests().some((r) => r.path.endsWith("/cancel"))).toBe(false);
+    expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).paidAt).not.toBeNull();
+  });
+
+  it("a failure event whose cancel finds the payment already succeeded is a success", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const { body } = await checkout(cartId);
+    const piId = await paymentIdOf(body.order.id);
+    const failed = webhook("payment_intent.payment_failed", fake.fail(piId));
+    fake.succeed(piId); // the shopper's second card went through before the failure was delivered
+    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("paid");
+    expect((await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken })).status).toBe("PAID");
+    expect(await stockOf(variantIds[0]!)).toBe(4);
+  });
+
+  it("the webhook route: a bad signature is 400 invalid_signature and changes nothing; a good one is applied", async () => {
+    const { setPaymentProviderForTests } = await import("@/lib/payments");
+    const { disconnectPrisma } = await import("@/lib/db");
+    const { closeKv } = await import("@/lib/kv");
+    const { POST } = await import("@/app/api/webhooks/stripe/route");
+    setPaymentProviderForTests(stripe);
+    try {
+      const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+      const cartId = await guestCart([[variantIds[0]!, 1]]);
+      const { body } = await checkout(cartId);
+      const payload = fake.webhookPayload("payment_intent.succeeded", fake.succeed(await paymentIdOf(body.order.id)));
+      const post = (signature: string | null) =>
+        POST(new Request("http://test/api/webhooks/stripe", { method: "POST", body: payload, headers: signature ? { "stripe-signature": signature } : {} }), {});
+
+      for (const signature of [fake.signedHeader(payload, "whsec_someone_else"), null, "t=1,v1=00"]) {
+        const res = await post(signature);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_signature");
+      }
+      const tampered = await POST(
+        new Request("http://test/api/webhooks/stripe", { method: "POST", body: payload.replace(body.order.id, randomUUID()), headers: { "stripe-signature": fake.signedHeader(payload, WEBHOOK_SECRET) } }),
+        {},
+      );
+      expect(tampered.status).toBe(400);
+      expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).status).toBe("PENDING_PAYMENT");
+      expect(await db.paymentEvent.count({ where: { orderId: body.order.id } })).toBe(0);
+
+      const res = await post(fake.signedHeader(payload, WEBHOOK_SECRET));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true });
+      expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).status).toBe("PAID");
+      expect((await post(fake.signedHeader(payload, WEBHOOK_SECRET))).status).toBe(200);
+    } finally {
+      setPaymentProviderForTests();
+      await closeKv();
+      await disconnectPrisma();
+    }
+  });
+});
+
+// ---- expiry --------------------------------------------------------------------------------------------------
+
+describe("reservation expiry", () => {
+  it("an expired reservation is released: PaymentIntent cancelled, stock back, discount released, cart ACTIVE; once", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 4 }] });
+    const v = variantIds[0]!;
+    const code = `EXP-${randomUUID().slice(0, 8)}`;
+    const d = await db.discount.create({ data: { code, type: "PERCENTAGE", value: 500, maxUses: 1 } });
+    const cartId = await guestCart([[v, 3]], [code]);
+    const { body } = await checkout(cartId);
+    const fresh = await guestCart([[v, 1]]);
+    const { body: notExpired } = await checkout(fresh);
+    expect(await stockOf(v)).toBe(0);
+    await db.order.update({ where: { id: body.order.id }, data: { reservedUntil: new Date(Date.now() - 60_000) } });
+
+    const [n1, n2] = await Promise.all([expireReservations(deps, { batch: 10 }), expireReservations(deps, { batch: 10 })]);
+    expect(n1 + n2).toBe(1);
+    const order = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(order.status).toBe("CANCELLED");
+    expect(order.payment.status).toBe("expired");
+    expect(fake.intent(await paymentIdOf(body.order.id))!.status).toBe("canceled");
+    expect(await stockOf(v)).toBe(3);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
+    expect((await carts.getCart(cartId, { userId: null })).status).toBe("ACTIVE");
+    // the other order's reservation still runs
+    expect((await db.order.findUniqueOrThrow({ where: { id: notExpired.order.id } })).status).toBe("PENDING_PAYMENT");
+    expect(await expireReservations(deps, { batch: 10 })).toBe(0);
+    expect(await stockOf(v)).toBe(3);
+  });
+
+  it("an expired order whose payment succeeded meanwhile becomes PAID instead", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 4 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const { body } = await checkout(cartId);
+    fake.succeed(await paymentIdOf(body.order.id));
+    await db.order.update({ where: { id: body.order.id }, data: { reservedUntil: new Date(Date.now() - 60_000) } });
+    expect(await expireReservations(deps, { batch: 10 })).toBe(1);
+    expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).status).toBe("PAID");
+    expect(await stockOf(variantIds[0]!)).toBe(3);
+  });
+});
+
+// ---- the test provider and signed-in carts coming back ---------------------------------------------------------
+
+describe("test provider", () => {
+  let testDeps: CheckoutDeps;
+  beforeAll(() => {
+    const provider: PaymentProvider = createTestProvider();
+    testDeps = { db, carts, provider, log: quiet };
+  });
+
+  async function userCheckout(uid: string, variantId: number, quantity: number) {
+    const cart = await carts.cartForUser(uid);
+    await carts.addItem(cart.id, { userId: uid }, { variantId, quantity });
+    const { body } = await placeOrder(testDeps, input(cart.id, { actor: { userId: uid } }));
+    return { cartId: cart.id, body };
+  }
+
+  it("a success card pays the order; only the owner or the token may confirm", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { body } = await userCheckout(uid, variantIds[0]!, 1);
+    expect(body.payment).toEqual({ provider: "test", clientSecret: expect.stringMatching(/^test_pi_/) });
+    await expectCode(confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, { userId: null }), "not_found");
+    await expectCode(confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: "4242" }, { userId: uid }), "validation_failed");
+    const paid = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, { userId: uid });
+    expect(paid.status).toBe("PAID");
+    const again = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: body.orderToken });
+    expect(again.status).toBe("PAID");
+    await expectCode(confirmTestPayment(deps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, { userId: uid }), "not_found");
+  });
+
+  it("a decline brings the signed-in cart back (same id) when the user has no other cart", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { cartId, body } = await userCheckout(uid, variantIds[0]!, 2);
+    const declined = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.insufficientFunds }, { userId: uid });
+    expect(declined).toMatchObject({ status: "CANCELLED", payment: { status: "failed", declineCode: "insufficient_funds" } });
+    expect(await stockOf(variantIds[0]!)).toBe(3);
+    const back = await carts.cartForUser(uid);
+    expect(back.id).toBe(cartId);
+    expect(back.items.map((l) => l.quantity)).toEqual([2]);
+  });
+
+  it("a decline merges the lines into the user's newer ACTIVE cart, which stays the active one", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 10 }, { stock: 10 }] });
+    const [a, b] = variantIds as [number, number];
+    const { cartId, body } = await userCheckout(uid, a, 2);
+    const newer = await carts.cartForUser(uid);
+    expect(newer.id).not.toBe(cartId);
+    await carts.addItem(newer.id, { userId: uid }, { variantId: a, quantity: 1 });
+    await carts.addItem(newer.id, { userId: uid }, { variantId: b, quantity: 1 });
+    await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.genericDecline }, { userId: uid });
+    const active = await carts.cartForUser(uid);
+    expect(active.id).toBe(newer.id);
+    expect(active.items.map((l) => [l.variantId, l.quantity]).sort()).toEqual([[a, 3], [b, 1]].sort());
+    expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
+    expect(await stockOf(a)).toBe(10);
+  });
+
+  it("a payment that succeeds for an order already cancelled by expiry is refunded", async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { body } = await userCheckout(uid, variantIds[0]!, 1);
+    await db.order.update({ where: { id: body.order.id }, data: { reservedUntil: new Date(Date.now() - 60_000) } });
+    expect(await expireReservations(testDeps, { batch: 10 })).toBe(1);
+    const provider = testDeps.provider as ReturnType<typeof createTestProvider>;
+    const late = provider.confirmTestCard(await paymentIdOf(body.order.id), body.order.id, TEST_CARDS.success);
+    expect(await applyPaymentEvent(testDeps, late)).toEqual({ outcome: "refunded", orderId: body.order.id });
+    const o = await getOrderForViewer(db, body.order.id, { userId: uid });
+    expect(o).toMatchObject({ status: "CANCELLED", payment: { status: "refunded" } });
+    expect(await stockOf(variantIds[0]!)).toBe(3);
+  });
+});
