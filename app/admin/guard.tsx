@@ -16,7 +16,7 @@ export async function adminUserOrNull(path: string): Promise<SessionUser | null>
 /** What a signed-in customer sees instead of an admin page. */
 export function Forbidden({ email }: { email: string | null }) {
   return (
-    <section className="panel auth-card" data-testid="admin-forbidden" role="alert">
+    <section className="panel auth-card" data-testid="admin-forbidden">
       <h1>403 — Forbidden</h1>
       <p>You do not have access to this page. It needs an administrator account.</p>
       {email && <p className="muted">You are signed in as {email}.</p>}

@@ -230,7 +230,7 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
     const { payload, errors: found } = buildPayload(s, mode, savedTimes);
     if (Object.keys(found).length > 0) {
       setErrors(found);
-      setMessage({ kind: "error", text: "Please correct the fields marked below." });
+      setMessage({ kind: "error", text: "Please correct the marked fields." });
       return;
     }
     setErrors({});
@@ -238,7 +238,7 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
       const r = current ? await updateDiscountAction(current.id, payload) : await createDiscountAction(payload);
       if (!r.ok) {
         setErrors(r.fieldErrors ?? {});
-        setMessage({ kind: "error", text: r.fieldErrors ? "Please correct the fields marked below." : r.message });
+        setMessage({ kind: "error", text: r.fieldErrors ? "Please correct the marked fields." : r.message });
         return;
       }
       if (!current) {

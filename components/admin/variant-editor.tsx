@@ -28,8 +28,17 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
     if (o !== "" && minor === null) found.priceOverride = [`Enter a price like ${toMajorUnitsString(2500, currency)}, or leave it empty.`];
     setErrors(found);
     if (Object.keys(found).length > 0) return;
+    // only what changed: re-sending a stock read when the page loaded would undo the sales made since
+    const patch = {
+      ...(Number(s) !== saved.stock && { stock: Number(s) }),
+      ...(minor !== saved.priceOverride && { priceOverride: minor }),
+    };
+    if (Object.keys(patch).length === 0) {
+      setMessage({ kind: "ok", text: "Nothing to change." });
+      return;
+    }
     startTransition(async () => {
-      const r = await updateVariantAction(variant.id, { stock: Number(s), priceOverride: minor });
+      const r = await updateVariantAction(variant.id, patch);
       if (!r.ok) {
         setErrors(r.fieldErrors ?? {});
         setMessage({ kind: "error", text: r.message });
