@@ -41,12 +41,22 @@ export async function afterCheckout(deps: CheckoutDeps, cartId: string, source: 
       const now = clock(deps).toISOString();
       await deps.carts.guests.mutate(cartId, (c) => (c.status === "CHECKED_OUT" ? c : { ...c, status: "CHECKED_OUT", version: c.version + 1, updatedAt: now }));
     } else {
-      await deps.carts.users.evict(cartId);
+      await refreshCache(deps, cartId);
     }
   } catch (e) {
     // PostgreSQL already says CHECKED_OUT, and a second checkout of the cart is refused there
     logger(deps)("warn", "checkout: could not update the cart's KV copy", { cartId, err: String(e) });
   }
+}
+
+/**
+ * A signed-in cart's cache gets the committed copy (newer version), rather than being evicted: a reader that
+ * loaded the old copy before the commit cannot put it back afterwards (the cache only moves forward).
+ */
+async function refreshCache(deps: CheckoutDeps, cartId: string): Promise<void> {
+  const record = await deps.carts.users.loadFromDb(cartId);
+  if (record?.userId) await deps.carts.users.writeCache(record);
+  else await deps.carts.users.evict(cartId);
 }
 
 /** What to do in the KV store once the compensation transaction committed. */
@@ -127,11 +137,11 @@ export async function afterRestore(deps: CheckoutDeps, restore: CartRestore): Pr
         return;
       }
       case "user":
-        await deps.carts.users.evict(restore.cartId);
+        await refreshCache(deps, restore.cartId);
         return;
       case "merged":
-        await deps.carts.users.evict(restore.cartId);
-        await deps.carts.users.evict(restore.intoCartId);
+        await refreshCache(deps, restore.cartId);
+        await refreshCache(deps, restore.intoCartId);
         return;
     }
   } catch (e) {

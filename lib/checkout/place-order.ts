@@ -451,9 +451,12 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, orderId: string, t
     });
     clientSecret = created.clientSecret;
     if (order.paymentIntentId !== created.paymentId) {
-      const n = await db.order.updateMany({ where: { id: orderId, paymentIntentId: null }, data: { paymentIntentId: created.paymentId } });
-      if (n.count !== 1)
-        logger(deps)("error", "checkout: order already has another payment id", { orderId, stored: order.paymentIntentId, created: created.paymentId });
+      // a webhook may have stored it first (it carries the order id in its metadata)
+      const n = await db.order.updateMany({
+        where: { id: orderId, OR: [{ paymentIntentId: null }, { paymentIntentId: created.paymentId }] },
+        data: { paymentIntentId: created.paymentId },
+      });
+      if (n.count !== 1) logger(deps)("error", "checkout: order already has another payment id", { orderId, created: created.paymentId });
     }
   }
   const fresh = await loadOrderRow(db, orderId);

@@ -88,7 +88,7 @@ export async function beginIdempotent(db: Db, opts: BeginOptions): Promise<Begin
         "idempotency_key_reused",
         "This Idempotency-Key was already used for a different request. Send a new key for a new request.",
       );
-    if (row.state === "COMPLETED") return { kind: "replay", status: row.response_status ?? 200, body: row.response_body };
+    if (row.state === "COMPLETED") return { kind: "replay", status: row.response_status ?? 200, body: storedBody(row.response_body) };
     if (!row.stale)
       throw new DomainError(
         "idempotency_key_in_use",
@@ -121,12 +121,23 @@ export async function recordOrderOnKey(tx: Db, lock: IdempotencyLock, orderId: s
     throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
 }
 
+/** The body is stored as its JSON text (a jsonb string): jsonb would reorder object keys, and a replay should be
+ *  the same bytes as the original answer. */
+function storedBody(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 /** Stores the final answer (201, or a 4xx that follows from the request); later requests with the key replay it.
  *  Returns false when this attempt no longer holds the key (it was taken over). */
 export async function completeIdempotent(db: Db, lock: IdempotencyLock, status: number, body: unknown): Promise<boolean> {
   const n = await db.$executeRaw`
     UPDATE idempotency_keys
-    SET state = 'COMPLETED', response_status = ${status}::int, response_body = ${JSON.stringify(body)}::jsonb
+    SET state = 'COMPLETED', response_status = ${status}::int, response_body = to_jsonb(${JSON.stringify(body)}::text)
     WHERE scope = ${lock.scope} AND key = ${lock.key} AND locked_at = ${lock.lockedAt} AND state = 'IN_PROGRESS'`;
   return n === 1;
 }

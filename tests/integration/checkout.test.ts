@@ -25,7 +25,7 @@ import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 
 const SECRET_KEY = "sk_test_cartwrightCheckout0123456789";
 const WEBHOOK_SECRET = "whsec_cartwright_checkout_test";
-const ADDRESS = { country: "US", region: "CA", postalCode: "94105" };
+const ADDRESS = { country: "KY", postalCode: "KY1-1000" };
 
 let db: PrismaClient;
 let kv: RedisKvStore;
@@ -43,15 +43,16 @@ beforeAll(async () => {
   fake = await startStripeFake({ apiKey: SECRET_KEY });
   stripe = createStripeProvider({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiBase: fake.url, maxNetworkRetries: 0 });
   deps = { db, carts, provider: stripe, log: quiet };
-  await db.shippingZoneCountry.upsert({ where: { country: "US" }, create: { country: "US", zone: "DOMESTIC" }, update: {} });
+  // a country and zone of this file's own, so other test files' rates (US...) neither affect nor are affected
+  await db.shippingZoneCountry.upsert({ where: { country: "KY" }, create: { country: "KY", zone: "CHECKOUT_TEST" }, update: { zone: "CHECKOUT_TEST" } });
   await db.shippingRate.upsert({
-    where: { zone_currency: { zone: "DOMESTIC", currency: "USD" } },
-    create: { zone: "DOMESTIC", currency: "USD", amount: 500, freeOver: null },
+    where: { zone_currency: { zone: "CHECKOUT_TEST", currency: "USD" } },
+    create: { zone: "CHECKOUT_TEST", currency: "USD", amount: 500, freeOver: null },
     update: { amount: 500, freeOver: null },
   });
   await db.taxRate.upsert({
-    where: { country_region: { country: "US", region: "CA" } },
-    create: { country: "US", region: "CA", name: "California", ratePpm: 72500 },
+    where: { country_region: { country: "KY", region: "" } },
+    create: { country: "KY", region: "", name: "Checkout test tax", ratePpm: 72500 },
     update: { ratePpm: 72500, taxesShipping: false },
   });
   forgetRateTables();
@@ -161,7 +162,7 @@ describe("placeOrder", () => {
     expect(order.payment.declineCode).toBeUndefined();
     expect(order.items).toHaveLength(1);
     expect(Object.keys(order.items[0]!).sort()).toEqual(["customOptions", "discount", "id", "name", "productId", "quantity", "sku", "tax", "total", "unitPrice", "variantId"]);
-    // 2 x 2000, shipping 500 (not taxed in CA), tax 7.25% of 4000 = 290
+    // 2 x 2000, shipping 500 (not taxed), tax 7.25% of 4000 = 290
     expect(order.items[0]).toMatchObject({ productId, variantId: v, quantity: 2, unitPrice: 2000, discount: 0, tax: 290, total: 4290, customOptions: {} });
     expect(order.summary).toEqual({
       currency: "USD",
@@ -358,6 +359,7 @@ describe("idempotency", () => {
     const again = await placeOrder(deps, req);
     expect(again.replayed).toBe(true);
     expect(again.body).toEqual(first.body);
+    expect(JSON.stringify(again.body)).toBe(JSON.stringify(first.body)); // the same bytes, keys in the same order
     expect(fake.createdCount).toBe(1);
 
     await expectCode(placeOrder(deps, { ...req, email: "someone-else@example.test" }), "idempotency_key_reused");
