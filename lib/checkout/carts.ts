@@ -18,7 +18,17 @@ export async function locateCart(deps: CheckoutDeps, cartId: string): Promise<Lo
   let kvError: unknown;
   try {
     const guest = await deps.carts.guests.load(cartId);
-    if (guest) return { source: "kv", cart: guest };
+    if (guest?.status === "ACTIVE") return { source: "kv", cart: guest };
+    if (guest) {
+      // Not ACTIVE in the KV store: PostgreSQL decides. An ACTIVE row there means the cart came back after a
+      // failed payment but writing its KV copy failed: repair the copy and use it.
+      const row = await deps.carts.users.loadFromDb(cartId);
+      if (row && row.userId === null && row.status === "ACTIVE") {
+        await deps.carts.guests.put(row).catch(() => {});
+        return { source: "kv", cart: row };
+      }
+      return { source: "kv", cart: guest };
+    }
   } catch (e) {
     if (!isKvUnavailable(e)) throw e;
     kvError = e;
@@ -102,6 +112,12 @@ export async function restoreCartTx(
   const target = await deps.carts.users.loadFromDb(intoId, tx);
   const source = await deps.carts.users.loadFromDb(cartId, tx);
   if (!target || !source) return { kind: "none" };
+  if (target.currency !== source.currency) {
+    // one cart cannot hold two currencies: this one waits as ABANDONED, and comes back (activeCartFor revives
+    // the latest abandoned cart) once the user has no ACTIVE cart
+    await tx.$executeRaw`UPDATE carts SET status = 'ABANDONED', version = version + 1, updated_at = now() WHERE id = ${cartId}`;
+    return { kind: "user", cartId };
+  }
   const ids = [...new Set(source.items.map((l) => l.variantId))];
   const stockRows = ids.length
     ? await tx.$queryRaw<{ id: number; stock: number; sellable: boolean }[]>`

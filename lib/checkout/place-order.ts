@@ -327,6 +327,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     }, TX_OPTIONS);
   } catch (e) {
     observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
+    if (isDomainError(e) && e.code === "cart_not_active" && located.source === "kv")
+      await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
     if (e instanceof RedeemFailed) {
       // rolled back; the code comes off the cart so the shopper sees the new total
       await dropDiscount(deps, located, e.discount.discountId, now);

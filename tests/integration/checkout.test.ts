@@ -246,6 +246,31 @@ describe("placeOrder", () => {
   });
 });
 
+describe("the two copies of a guest cart (KV document, PostgreSQL row) heal", () => {
+  it("a KV copy still ACTIVE after its checkout committed is refused by PostgreSQL and repaired", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    await checkout(cartId);
+    const doc = JSON.parse((await kv.get(`cart:${cartId}`))!) as { status: string };
+    await kv.set(`cart:${cartId}`, JSON.stringify({ ...doc, status: "ACTIVE" })); // as if the KV write had failed
+    await expectCode(checkout(cartId), "cart_not_active");
+    expect((await carts.getCart(cartId, { userId: null })).status).toBe("CHECKED_OUT");
+    expect(await stockOf(variantIds[0]!)).toBe(4);
+  });
+
+  it("a cart that came back after a decline but whose KV copy still says CHECKED_OUT can be checked out", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
+    const cartId = await guestCart([[variantIds[0]!, 1]]);
+    const { body } = await checkout(cartId);
+    const doc = JSON.parse((await kv.get(`cart:${cartId}`))!) as { status: string };
+    await applyPaymentEvent(deps, webhook("payment_intent.payment_failed", fake.fail(await paymentIdOf(body.order.id))));
+    await kv.set(`cart:${cartId}`, JSON.stringify(doc)); // as if writing the restored copy had failed
+    const again = await checkout(cartId);
+    expect(again.body.order.id).not.toBe(body.order.id);
+    expect(await stockOf(variantIds[0]!)).toBe(4);
+  });
+});
+
 // ---- contention ----------------------------------------------------------------------------------------------
 
 describe("stock under contention (real PostgreSQL)", () => {
