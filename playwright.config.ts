@@ -9,6 +9,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
+  // parallel runs on other ports keep their artifacts apart
+  outputDir: process.env.E2E_PORT ? `test-results/port-${process.env.E2E_PORT}` : "test-results",
   reporter: [["list"], ["json", { outputFile: ".test-results/playwright.json" }]],
   globalSetup: "./tests/e2e/global-setup.ts",
   use: {

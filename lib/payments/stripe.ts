@@ -185,6 +185,18 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
+  async clientSecretOf(paymentId: string): Promise<string> {
+    let pi: Stripe.PaymentIntent;
+    try {
+      pi = await this.stripe.paymentIntents.retrieve(paymentId);
+    } catch (e) {
+      throw toProviderError("retrieve", e);
+    }
+    if (!pi.client_secret)
+      throw new DomainError("payment_provider_error", "The payment provider returned no client secret.", { provider: "stripe", operation: "retrieve", reason: "invalid_response" });
+    return pi.client_secret;
+  }
+
   async refundPayment(paymentId: string, idempotencyKey: string): Promise<void> {
     try {
       await this.stripe.refunds.create({ payment_intent: paymentId }, { idempotencyKey });

@@ -71,6 +71,10 @@ class BuiltInTestProvider implements TestPaymentProvider {
 
   async refundPayment(): Promise<void> {}
 
+  async clientSecretOf(paymentId: string): Promise<string> {
+    return `${paymentId}_secret_${digest(paymentId)}`;
+  }
+
   parseWebhook(): NormalizedPaymentEvent | null {
     throw new DomainError("invalid_signature", "The test payment provider does not accept webhooks.", {
       reason: "not_supported",

@@ -46,6 +46,8 @@ export interface PaymentProvider {
   /** Cancels; if the provider says it has already succeeded, returns { status: "succeeded" } instead of throwing. */
   cancelPayment(paymentId: string, idempotencyKey: string): Promise<{ status: "canceled" | "succeeded" }>;
   refundPayment(paymentId: string, idempotencyKey: string): Promise<void>;
+  /** The client secret the browser needs to pay (fetched again so a payment page survives a reload). */
+  clientSecretOf(paymentId: string): Promise<string>;
   /** Verifies the signature over the RAW body and normalises the event; returns null for event types we ignore.
    *  A bad or missing signature throws DomainError("invalid_signature"). */
   parseWebhook(rawBody: string, signatureHeader: string | null): NormalizedPaymentEvent | null;

@@ -1,0 +1,40 @@
+"use server";
+
+import { z } from "zod";
+import { readOrderTokens, writeOrderToken } from "@/lib/auth/cookies";
+import { checkoutBodySchema, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema, placeOrder } from "@/lib/checkout";
+import { DomainError } from "@/lib/errors";
+import { parseInput, runAction, type ActionResult } from "@/app/_shared/action";
+import { shopperCart } from "@/app/_shared/shopper";
+
+const placeOrderInput = checkoutBodySchema.omit({ cartId: true }).extend({ idempotencyKey: z.uuid() });
+
+export type PlacedOrder = { orderId: string; status: string; provider: string; clientSecret: string | null; total: number; currency: string };
+
+/** Places the order for the shopper's cart. The page sends a fresh idempotency key per attempt, the same on retry. */
+export async function placeOrderAction(input: unknown): Promise<ActionResult<PlacedOrder>> {
+  return runAction(async () => {
+    const { email, shippingAddress, idempotencyKey } = parseInput(placeOrderInput, input);
+    const { user, cart } = await shopperCart({ create: false });
+    if (!cart) throw new DomainError("cart_empty", "Your cart is empty.");
+    // no revalidation here: the page moves on to /checkout/pay/{orderId}, or refreshes itself to show new prices
+    const result = await placeOrder(checkoutDeps(), { cartId: cart.id, email, shippingAddress, idempotencyKey, actor: { userId: user?.id ?? null } });
+    await writeOrderToken(result.body.order.id, result.body.orderToken);
+    const o = result.body.order;
+    return { orderId: o.id, status: o.status, provider: result.body.payment.provider, clientSecret: result.body.payment.clientSecret, total: o.summary.total, currency: o.currency };
+  });
+}
+
+export type PaymentOutcome = { orderId: string; status: string; paymentStatus: string; declineCode: string | null };
+
+/** The built-in test provider's card step. */
+export async function payWithTestCardAction(input: unknown): Promise<ActionResult<PaymentOutcome>> {
+  return runAction(async () => {
+    const { orderId, cardNumber } = parseInput(confirmTestPaymentSchema, input);
+    const { user } = await shopperCart({ create: false });
+    const token = (await readOrderTokens())[orderId] ?? null;
+    // no revalidation: the page navigates to the order (paid) or explains the decline in place
+    const order = await confirmTestPayment(checkoutDeps(), { orderId, cardNumber }, { userId: user?.id ?? null, token });
+    return { orderId: order.id, status: order.status, paymentStatus: order.payment.status, declineCode: order.payment.declineCode ?? null };
+  });
+}

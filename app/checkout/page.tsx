@@ -1,0 +1,21 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { cartView, shopperCart } from "@/app/_shared/shopper";
+import { CheckoutFlow } from "@/components/checkout-flow";
+
+export const metadata: Metadata = { title: "Checkout" };
+export const dynamic = "force-dynamic";
+
+export default async function CheckoutPage({ searchParams }: { searchParams: Promise<{ email?: string | string[] }> }) {
+  const asked = (await searchParams).email;
+  const emailParam = typeof asked === "string" && asked.length <= 254 ? asked : "";
+  const { user, cart } = await shopperCart({ create: false });
+  if (!cart || cart.items.length === 0) redirect("/cart");
+  const view = await cartView(cart);
+  return (
+    <div>
+      <h1>Checkout</h1>
+      <CheckoutFlow cart={view} initialEmail={user?.email ?? emailParam} />
+    </div>
+  );
+}

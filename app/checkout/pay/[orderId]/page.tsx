@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import { notFound, redirect } from "next/navigation";
+import { currentUser } from "@/lib/auth/session";
+import { readOrderTokens } from "@/lib/auth/cookies";
+import { checkoutDeps, getOrderForViewer } from "@/lib/checkout";
+import { env } from "@/lib/env";
+import { isDomainError } from "@/lib/errors";
+import { PaymentStep } from "@/components/payment-step";
+
+export const metadata: Metadata = { title: "Payment" };
+export const dynamic = "force-dynamic";
+
+/** The payment step of an order waiting for payment (a page of its own, so a reload does not lose it). */
+export default async function PayPage({ params }: { params: Promise<{ orderId: string }> }) {
+  const { orderId } = await params;
+  const user = await currentUser();
+  const token = (await readOrderTokens())[orderId] ?? null;
+  const deps = checkoutDeps();
+  let order;
+  try {
+    order = await getOrderForViewer(deps.db, orderId, { userId: user?.id ?? null, token });
+  } catch (e) {
+    if (isDomainError(e) && e.code === "not_found") notFound();
+    throw e;
+  }
+  if (order.status !== "PENDING_PAYMENT") redirect(`/orders/${order.id}`);
+  const row = await deps.db.order.findUnique({ where: { id: order.id }, select: { paymentIntentId: true } });
+  const clientSecret = deps.provider.name === "stripe" && row?.paymentIntentId ? await deps.provider.clientSecretOf(row.paymentIntentId) : null;
+  return (
+    <div>
+      <h1>Payment</h1>
+      <PaymentStep order={order} provider={deps.provider.name} clientSecret={clientSecret} publishableKey={env().NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? null} />
+    </div>
+  );
+}

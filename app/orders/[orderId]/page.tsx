@@ -1,0 +1,105 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { currentUser } from "@/lib/auth/session";
+import { readOrderTokens } from "@/lib/auth/cookies";
+import { getOrderForViewer } from "@/lib/checkout";
+import { prisma } from "@/lib/db";
+import { isDomainError } from "@/lib/errors";
+import { formatMinor } from "@/components/money";
+import { OrderStatusPoller } from "@/components/order-status-poller";
+
+export const metadata: Metadata = { title: "Your order" };
+export const dynamic = "force-dynamic";
+
+const HEADLINE: Record<string, string> = {
+  PAID: "Thank you! Your order is paid.",
+  PENDING_PAYMENT: "Waiting for your payment…",
+  CANCELLED: "This order was cancelled.",
+};
+
+export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
+  const { orderId } = await params;
+  const user = await currentUser();
+  const token = (await readOrderTokens())[orderId] ?? null;
+  let order;
+  try {
+    order = await getOrderForViewer(prisma(), orderId, { userId: user?.id ?? null, token });
+  } catch (e) {
+    if (isDomainError(e) && e.code === "not_found") notFound();
+    throw e;
+  }
+  const money = (n: number) => formatMinor(n, order.currency);
+  const s = order.summary;
+  return (
+    <div className="stack">
+      <OrderStatusPoller orderId={order.id} pending={order.status === "PENDING_PAYMENT"} />
+      <h1 data-testid="order-headline">{HEADLINE[order.status] ?? order.status}</h1>
+      <p className="muted">
+        Order <code>{order.id.slice(0, 8)}</code> · placed {new Date(order.createdAt).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · a receipt goes to {order.email}
+      </p>
+      <p>
+        Status: <span className={`status-pill status-${order.status === "PAID" ? "active" : order.status === "CANCELLED" ? "expired" : "scheduled"}`} data-testid="order-status">{order.status === "PENDING_PAYMENT" ? "Awaiting payment" : order.status === "PAID" ? "Paid" : "Cancelled"}</span>
+        {order.payment.declineCode && <span className="muted"> · payment declined ({order.payment.declineCode.replaceAll("_", " ")})</span>}
+      </p>
+      {order.status === "CANCELLED" && (
+        <p>
+          Nothing was charged; the items went back to your <Link href="/cart">cart</Link>.
+        </p>
+      )}
+      <div className="panel">
+        <table className="admin">
+          <thead>
+            <tr>
+              <th>Item</th>
+              <th>Qty</th>
+              <th>Price</th>
+              <th>Discount</th>
+              <th>Tax</th>
+              <th>Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.items.map((i) => (
+              <tr key={i.id}>
+                <td>
+                  {i.name} <span className="muted">{i.sku}</span>
+                </td>
+                <td>{i.quantity}</td>
+                <td>{money(i.unitPrice)}</td>
+                <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
+                <td>{money(i.tax)}</td>
+                <td>{money(i.total)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <dl className="summary-rows" style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
+          <div>
+            <dt>Subtotal</dt>
+            <dd>{money(s.subtotal)}</dd>
+          </div>
+          {s.discount > 0 && (
+            <div>
+              <dt>Discount</dt>
+              <dd>−{money(s.discount)}</dd>
+            </div>
+          )}
+          <div>
+            <dt>Shipping</dt>
+            <dd>{s.shipping === 0 ? "Free" : money(s.shipping ?? 0)}</dd>
+          </div>
+          <div>
+            <dt>Tax</dt>
+            <dd>{money(s.tax ?? 0)}</dd>
+          </div>
+          <div className="total">
+            <dt>Total</dt>
+            <dd data-testid="order-total">{money(s.total)}</dd>
+          </div>
+        </dl>
+      </div>
+      <Link href="/">Continue shopping</Link>
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import type { OrderView } from "@/lib/checkout/order-view";
+import { payWithTestCardAction } from "@/app/checkout/actions";
+import { formatMinor } from "./money";
+import { StripePayment } from "./stripe-payment";
+
+const DECLINES: Record<string, string> = {
+  generic_decline: "Your card was declined.",
+  card_declined: "Your card was declined.",
+  insufficient_funds: "Your card has insufficient funds.",
+  expired_card: "Your card has expired.",
+  incorrect_cvc: "The card's security code is incorrect.",
+};
+
+export function PaymentStep({ order, provider, clientSecret, publishableKey }: { order: OrderView; provider: string; clientSecret: string | null; publishableKey: string | null }) {
+  const router = useRouter();
+  const [card, setCard] = useState("4242 4242 4242 4242");
+  const [error, setError] = useState<string | null>(null);
+  const [declined, setDeclined] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const money = (n: number) => formatMinor(n, order.currency);
+
+  if (declined)
+    return (
+      <div className="panel stack" role="alert" data-testid="payment-error">
+        <p>
+          <strong>{DECLINES[declined] ?? "Your payment was not accepted."}</strong> Nothing was charged, the order was cancelled and your items are back in your
+          cart.
+        </p>
+        {/* a full load, so the header's cart count is read again too */}
+        <a href={`/checkout?${new URLSearchParams({ email: order.email })}`} className="btn" data-testid="retry-checkout">
+          Try another card
+        </a>
+      </div>
+    );
+
+  return (
+    <div className="cart-layout">
+      <section className="panel stack" aria-label="Payment">
+        <p className="muted">Your items are reserved. Pay {money(order.summary.total)} to complete the order.</p>
+        {provider === "stripe" && clientSecret && publishableKey ? (
+          <StripePayment publishableKey={publishableKey} clientSecret={clientSecret} orderId={order.id} />
+        ) : (
+          <form
+            data-testid="test-card-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setError(null);
+              startTransition(async () => {
+                const r = await payWithTestCardAction({ orderId: order.id, cardNumber: card });
+                if (!r.ok) return setError(r.fieldErrors?.cardNumber?.[0] ?? r.message);
+                if (r.data.status === "PAID") return router.push(`/orders/${order.id}`);
+                if (r.data.status === "CANCELLED") {
+                  // no refresh: this page would now redirect to the cancelled order; the shopper reads why here first
+                  setDeclined(r.data.declineCode ?? "generic_decline");
+                  return;
+                }
+                setError("Your payment is still being processed. Please wait a moment.");
+              });
+            }}
+          >
+            <div className="field">
+              <label htmlFor="card-number">Card number</label>
+              <input id="card-number" inputMode="numeric" autoComplete="cc-number" value={card} onChange={(e) => setCard(e.target.value)} maxLength={40} />
+              {error && (
+                <span className="field-error" role="alert">
+                  {error}
+                </span>
+              )}
+              <span className="muted">Test payments: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has insufficient funds.</span>
+            </div>
+            <button type="submit" className="btn btn-block" disabled={pending} data-testid="pay-button">
+              {pending ? "Paying…" : `Pay ${money(order.summary.total)}`}
+            </button>
+          </form>
+        )}
+      </section>
+      <aside className="panel">
+        <ul className="cart-lines">
+          {order.items.map((i) => (
+            <li key={i.id} className="line-meta">
+              {i.quantity} × {i.name} — {money(i.total)}
+            </li>
+          ))}
+        </ul>
+        <p>
+          <strong>Total {money(order.summary.total)}</strong>
+        </p>
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+type Variant = { id: number; sku: string; price: number; stock: number; available: boolean; attributes: Record<string, string> };
+type Product = { id: number; slug: string; name: string; currency: string; variants: Variant[] };
+
+async function catalog(request: APIRequestContext): Promise<Product[]> {
+  return ((await (await request.get("/api/products")).json()) as { products: Product[] }).products;
+}
+
+async function variantOf(request: APIRequestContext, sku: string): Promise<Variant> {
+  const v = (await catalog(request)).flatMap((p) => p.variants).find((x) => x.sku === sku);
+  if (!v) throw new Error(`no variant ${sku}`);
+  return v;
+}
+
+async function addToCart(page: Page, slug: string, picks: Record<string, string>) {
+  await page.goto(`/products/${slug}`);
+  for (const [legend, value] of Object.entries(picks))
+    await page.locator("fieldset", { has: page.locator("legend", { hasText: legend }) }).getByRole("button", { name: value, exact: true }).click();
+  await page.getByTestId("add-to-cart").click();
+  await expect(page.getByTestId("add-result")).toContainText("Added");
+}
+
+async function fillCheckoutDetails(page: Page, email: string) {
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Country").selectOption("US");
+  await page.getByLabel("State / province").fill("NY");
+  await page.getByLabel("Postal code").fill("10001");
+  await page.getByRole("button", { name: "Estimate shipping & tax" }).click();
+  await expect(page.getByTestId("summary-tax")).not.toHaveText("Calculated at checkout");
+}
+
+test("a guest buys two items with 4242 4242 4242 4242 and lands on a paid confirmation", async ({ page, request }) => {
+  const before = await variantOf(request, "MUG-ENAMEL-CREAM");
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await addToCart(page, "dot-grid-notebook", { Color: "Sage" });
+  await fillCheckoutDetails(page, "guest-buyer@example.test");
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByTestId("pay-button").click();
+  await expect(page).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("order-headline")).toHaveText("Thank you! Your order is paid.");
+  await expect(page.getByTestId("order-status")).toHaveText("Paid");
+  expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock - 1);
+  await expect(page.getByTestId("cart-count")).toHaveText("0");
+});
+
+test("a declined card says so clearly, and the stock comes back", async ({ page, request }) => {
+  const before = await variantOf(request, "TOTE-WAXED-NATURAL");
+  await addToCart(page, "waxed-canvas-tote", { Color: "Natural" });
+  await fillCheckoutDetails(page, "declined@example.test");
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  expect((await variantOf(request, "TOTE-WAXED-NATURAL")).stock).toBe(before.stock - 1); // reserved
+  await page.getByLabel("Card number").fill("4000 0000 0000 0002");
+  await page.getByTestId("pay-button").click();
+  await expect(page.getByTestId("payment-error")).toContainText("Your card was declined.");
+  await expect(page.getByTestId("payment-error")).toContainText("Nothing was charged");
+  expect((await variantOf(request, "TOTE-WAXED-NATURAL")).stock).toBe(before.stock); // released
+  // the cart is back and the shopper can pay with another card
+  await page.getByTestId("retry-checkout").click();
+  await expect(page.getByTestId("cart-count")).toHaveText("1");
+  await page.getByTestId("place-order").click();
+  await page.getByLabel("Card number").fill("4242424242424242");
+  await page.getByTestId("pay-button").click();
+  await expect(page.getByTestId("order-status")).toHaveText("Paid");
+});
+
+test("a price changed by an admin after add-to-cart is shown before payment", async ({ page, request }) => {
+  const v = await variantOf(request, "CAP-CANVAS-KHAKI");
+  await addToCart(page, "canvas-cap", { Color: "Khaki" });
+  await fillCheckoutDetails(page, "price-change@example.test");
+  const newPrice = v.price + 300;
+  const patch = await request.patch(`/api/admin/variants/${v.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, data: { priceOverride: newPrice } });
+  expect(patch.status()).toBe(200);
+  try {
+    await page.getByTestId("place-order").click();
+    const problem = page.getByTestId("checkout-problem");
+    await expect(problem).toContainText("Some prices changed");
+    await expect(problem).toContainText(`$${(v.price / 100).toFixed(2)} → $${(newPrice / 100).toFixed(2)}`);
+    await expect(page.getByTestId("test-card-form")).toHaveCount(0); // no payment before the shopper confirms
+    await expect(page.getByTestId("summary-subtotal")).toHaveText(`$${(newPrice / 100).toFixed(2)}`);
+    await page.getByRole("button", { name: "Confirm new prices and continue" }).click();
+    await expect(page.getByTestId("test-card-form")).toBeVisible();
+  } finally {
+    await request.patch(`/api/admin/variants/${v.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, data: { priceOverride: null } });
+  }
+});
