@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { registerSchema } from "../accounts";
+import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
+import { updateVariantSchema } from "../admin/variants";
 import {
   addItemSchema,
   applyDiscountSchema,
@@ -11,11 +13,13 @@ import {
   shippingAddressSchema,
   updateQuantitySchema,
 } from "../cart/schemas";
+import { checkoutBodySchema, confirmTestPaymentSchema } from "../checkout/schemas";
 import { ERROR_STATUS, type ErrorCode } from "../errors";
 
 // The OpenAPI 3.1 description of the HTTP API (ARCHITECTURE.md, "HTTP API"), served at GET /api/openapi.json.
 // Request schemas come from the zod schemas the routes validate with (z.toJSONSchema), so the document cannot
-// drift from what the handlers accept; responses and the routes without a zod schema yet are written by hand.
+// drift from what the handlers accept; responses (and what zod cannot express, e.g. a pipe's email format) are
+// written by hand.
 // Every error response lists the machine codes it can carry (`x-error-codes`, and a `oneOf` of per-code envelopes
 // whose `error.code` is a `const`), each with the status lib/errors.ts gives it. No Next.js imports: pure data.
 
@@ -190,7 +194,7 @@ const PUBLIC: Security = [];
 /** Works without a session (a cart id is a capability); a signed-in shopper's cart also needs their session. */
 const OPTIONAL_SESSION: Security = [{}, { sessionCookie: [] }];
 const SESSION: Security = [{ sessionCookie: [] }];
-const ORDER_ACCESS: Security = [{ sessionCookie: [] }, { orderToken: [] }];
+const ORDER_ACCESS: Security = [{ sessionCookie: [] }, { orderToken: [] }, { orderTokenCookie: [] }];
 const ADMIN: Security = [{ sessionCookie: [] }, { adminToken: [] }];
 const CRON: Security = [{ cronSecret: [] }];
 const STRIPE: Security = [{ stripeSignature: [] }];
@@ -252,6 +256,13 @@ function operation(spec: OpSpec): OperationObject {
 
 const pathParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "path", required: true, description, schema });
 
+/** A zod-derived object schema with some properties amended (what zod cannot say: formats, descriptions). */
+function amend(schema: JsonSchema, props: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema {
+  const properties = { ...(schema.properties as Record<string, JsonSchema>) };
+  for (const [k, v] of Object.entries(props)) properties[k] = { ...properties[k], ...v };
+  return { ...schema, properties, ...extra };
+}
+
 /** Builds the whole document. Pure; the route serves it as JSON. */
 export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument {
   const maxQ = opts.maxLineQuantity ?? 99;
@@ -261,8 +272,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const codeParam = pathParam("code", fromZod(discountCodeParamSchema), "The discount code on the cart (case-insensitive), URL-encoded");
   const savedIdParam = pathParam("id", uuid, "A saved-for-later entry id");
   const orderIdParam = pathParam("orderId", uuid, "The order id");
-  const discountIdParam = pathParam("id", { type: "integer", minimum: 1 }, "The discount id");
-  const variantIdParam = pathParam("id", { type: "integer", minimum: 1 }, "The variant id");
+  const discountIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The discount id (a positive integer)");
+  const variantIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The variant id (a positive integer)");
   const idempotencyKey: JsonSchema = {
     name: "Idempotency-Key",
     in: "header",
@@ -282,9 +293,23 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   });
 
   // request bodies from the routes' own zod schemas
-  const registerBody = fromZod(registerSchema);
-  const props = registerBody.properties as Record<string, JsonSchema> | undefined;
-  if (props?.email) props.email = { ...props.email, format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" };
+  const email: JsonSchema = { format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" };
+  const registerBody = amend(fromZod(registerSchema), { email });
+  const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "Overrides (and is saved onto) the cart's address; without one here or on the cart: 400" } });
+  const valueDescription =
+    "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)";
+  const discountAmends: Record<string, JsonSchema> = {
+    value: { description: valueDescription },
+    currency: { description: "ISO 4217; required when value is an amount (FIXED_AMOUNT) or minOrderAmount is set" },
+    minOrderAmount: { description: "Minor units of `currency`" },
+    applicableProductIds: { description: "null (or absent) = every product" },
+  };
+  const discountCreateBody = amend(fromZod(createDiscountSchema), discountAmends, { description: "Unknown keys are refused; the type rules are checked on the whole discount" });
+  const discountPatchBody = amend(fromZod(patchDiscountSchema), discountAmends, {
+    minProperties: 1,
+    description: "Any non-empty subset of the fields; null clears an optional one. The type cannot change; id, usesCount and status are read-only.",
+  });
+  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" } }, { minProperties: 1 });
 
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
@@ -447,17 +472,14 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "checkout",
         security: OPTIONAL_SESSION,
         parameters: [idempotencyKey],
-        body: {
-          schema: obj(
-            { cartId: fromZod(cartIdSchema), email: { type: "string", format: "email", maxLength: 254 }, shippingAddress: ref("ShippingAddressInput") },
-            ["cartId", "email"],
-            { additionalProperties: false },
-          ),
-        },
+        body: { schema: checkoutBody },
         success: {
           status: 201,
           description: "The order (PENDING_PAYMENT), its token and the payment to confirm",
-          headers: setCookie("the order token (httpOnly), so a guest can come back to the order"),
+          headers: {
+            ...setCookie("cw_orders: the order token (httpOnly, signed), so a guest can come back to the order"),
+            "Idempotent-Replayed": { description: '"true" when this is the stored answer of an earlier request with the same key', schema: { type: "string", enum: ["true"] } },
+          },
           schema: obj({
             order: ref("Order"),
             orderToken: { type: "string", description: "Send as `Authorization: Bearer <orderToken>` to read the order without an account" },
@@ -471,6 +493,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           "insufficient_stock",
           "prices_changed",
           "cart_not_active",
+          "conflict",
           "idempotency_key_in_use",
           "idempotency_key_reused",
           "currency_mismatch",
@@ -486,27 +509,24 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         operationId: "confirmTestPayment",
         summary: "Confirms an order's payment with the built-in test provider (test provider only)",
         description:
-          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). Same access rule as GET /api/orders/{orderId}.",
+          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). Same access rule as GET /api/orders/{orderId}. 404 when the test provider is not the active one.",
         tag: "checkout",
         security: ORDER_ACCESS,
-        body: {
-          schema: obj({ orderId: uuid, cardNumber: { type: "string", minLength: 12, maxLength: 23, examples: ["4242424242424242"] } }, ["orderId", "cardNumber"], {
-            additionalProperties: false,
-          }),
-        },
+        body: { schema: amend(fromZod(confirmTestPaymentSchema), { cardNumber: { examples: ["4242 4242 4242 4242"] } }) },
         success: { status: 200, description: "The order after the payment event", schema: obj({ order: ref("Order") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "not_found", "payment_provider_error"],
+        errors: ["validation_failed", "not_found", "conflict"],
       }),
     },
     "/api/orders/{orderId}": {
       get: operation({
         operationId: "getOrder",
-        summary: "An order: for its signed-in owner, or with `Authorization: Bearer <orderToken>`",
+        summary: "An order: for its signed-in owner, or with `Authorization: Bearer <orderToken>` (or the order-token cookie)",
+        description: "Anyone else gets 404 not_found, another signed-in shopper included (a 403 would confirm that the id exists).",
         tag: "orders",
         security: ORDER_ACCESS,
         parameters: [orderIdParam],
         success: { status: 200, description: "The order", schema: obj({ order: ref("Order") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+        errors: ["not_found"],
       }),
     },
     "/api/webhooks/stripe": {
@@ -520,8 +540,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           schema: { type: "object", required: ["id", "type", "data"], properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" } } },
           description: "A Stripe event, exactly as Stripe sent it",
         },
-        success: { status: 200, description: "Acknowledged", schema: { type: "object", properties: { received: { type: "boolean" } } } },
-        errors: ["invalid_signature", "validation_failed", "service_unavailable"],
+        success: { status: 200, description: "Acknowledged (event types that are not handled too)", schema: obj({ received: { type: "boolean", const: true } }) },
+        errors: ["invalid_signature", "validation_failed", "payment_provider_error", "service_unavailable"],
       }),
     },
     "/api/account/register": {
@@ -569,7 +589,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "Creates a discount",
         tag: "admin",
         security: ADMIN,
-        body: { schema: ref("DiscountInput") },
+        body: { schema: discountCreateBody },
         success: { status: 201, description: "The discount", schema: obj({ discount: ref("Discount") }) },
         errors: ["validation_failed", "unauthorized", "forbidden", "conflict"],
       }),
@@ -590,7 +610,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "admin",
         security: ADMIN,
         parameters: [discountIdParam],
-        body: { schema: ref("DiscountPatch") },
+        body: { schema: discountPatchBody },
         success: { status: 200, description: "The discount", schema: obj({ discount: ref("Discount") }) },
         errors: ["validation_failed", "unauthorized", "forbidden", "not_found", "conflict"],
       }),
@@ -602,13 +622,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "admin",
         security: ADMIN,
         parameters: [variantIdParam],
-        body: {
-          schema: obj(
-            { stock: { type: "integer", minimum: 0 }, priceOverride: { ...nullable(moneyRef), description: "minor units; null clears it" } },
-            [],
-            { additionalProperties: false, minProperties: 1 },
-          ),
-        },
+        body: { schema: variantPatchBody },
         success: { status: 200, description: "The variant", schema: obj({ variant: ref("AdminVariant") }) },
         errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
       }),
@@ -675,25 +689,23 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   };
 
   const discountProps: Record<string, JsonSchema> = {
-    code: { type: "string", minLength: 1, maxLength: 64 },
+    id: { type: "integer" },
+    code: { type: "string", description: "Stored upper-case" },
     type: { type: "string", enum: [...DISCOUNT_TYPES] },
-    value: {
-      type: "number",
-      minimum: 0,
-      description:
-        "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)",
-    },
-    currency: { ...nullable(currency), description: "Required when value is an amount (FIXED_AMOUNT) or minOrderAmount is set" },
+    value: { type: "number", description: valueDescription },
+    currency: nullable(currency),
     minOrderAmount: nullable(moneyRef),
     maxUses: nullable({ type: "integer", minimum: 1 }),
     maxUsesPerCustomer: nullable({ type: "integer", minimum: 1 }),
+    usesCount: { type: "integer", minimum: 0 },
     validFrom: nullable(dateTime),
     validUntil: nullable(dateTime),
-    applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "absent or null = all products" },
+    applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "null = every product" },
     buyQuantity: nullable({ type: "integer", minimum: 1 }),
     getQuantity: nullable({ type: "integer", minimum: 1 }),
     maxApplications: nullable({ type: "integer", minimum: 1 }),
     isActive: { type: "boolean" },
+    status: { type: "string", enum: ["scheduled", "active", "expired", "exhausted", "inactive"], description: "Derived from the dates, uses and isActive" },
   };
 
   const schemas: Record<string, JsonSchema> = {
@@ -726,20 +738,16 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       isActive: { type: "boolean" },
       variants: arrayOf(ref("Variant")),
     }),
-    AdminVariant: {
-      ...obj(
-        {
-          id: { type: "integer" },
-          sku: { type: "string" },
-          attributes,
-          price: moneyRef,
-          priceOverride: nullable(moneyRef),
-          stock: { type: "integer", minimum: 0 },
-          available: { type: "boolean" },
-        },
-        ["id", "sku", "stock"],
-      ),
-    },
+    AdminVariant: obj({
+      id: { type: "integer" },
+      productId: { type: "integer" },
+      sku: { type: "string" },
+      attributes,
+      price: { ...moneyRef, description: "Effective price: priceOverride ?? the product's basePrice" },
+      priceOverride: nullable(moneyRef),
+      stock: { type: "integer", minimum: 0 },
+      available: { type: "boolean" },
+    }),
     CustomOptions: fromZod(customOptionsSchema, "output"),
     ShippingAddressInput: fromZod(shippingAddressSchema, "input"),
     ShippingAddress: fromZod(shippingAddressSchema, "output"),
@@ -828,7 +836,13 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         currency: ref("Currency"),
         items: arrayOf(ref("OrderItem")),
         summary: ref("CartSummary"),
-        payment: obj({ provider: { type: "string", enum: ["stripe", "test"] }, status: { type: "string" }, declineCode: nullable({ type: "string" }) }, [
+        payment: obj(
+          {
+            provider: { type: "string", enum: ["stripe", "test"] },
+            status: { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "refunded"] },
+            declineCode: { type: "string", description: "Why a payment failed (e.g. card_declined, insufficient_funds)" },
+          },
+          [
           "provider",
           "status",
         ]),
@@ -836,9 +850,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       },
       ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
     ),
-    Discount: obj({ id: { type: "integer" }, ...discountProps, usesCount: { type: "integer", minimum: 0 } }, ["id", "code", "type", "value", "usesCount", "isActive"]),
-    DiscountInput: obj(discountProps, ["code", "type", "value"], { additionalProperties: false }),
-    DiscountPatch: obj(discountProps, [], { additionalProperties: false, minProperties: 1 }),
+    Discount: { ...obj(discountProps), description: "Unset fields are null" },
   };
 
   return {
@@ -886,6 +898,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           description: "next-auth's JWT session cookie (named __Secure-next-auth.session-token over https), from POST /api/auth/callback/credentials",
         },
         orderToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <orderToken>` from POST /api/checkout" },
+        orderTokenCookie: { type: "apiKey", in: "cookie", name: "cw_orders", description: "The signed httpOnly cookie POST /api/checkout sets (the browser's way to the order)" },
         adminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer $ADMIN_API_TOKEN`" },
         cronSecret: { type: "http", scheme: "bearer", description: "`Authorization: Bearer $CRON_SECRET`" },
         stripeSignature: { type: "apiKey", in: "header", name: "Stripe-Signature", description: "Stripe's webhook signature over the raw body" },
