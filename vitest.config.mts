@@ -25,6 +25,23 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias: { "@": root } },
+        test: {
+          // real production instances of the app, started per test, with their dependencies broken on purpose
+          name: "system",
+          include: ["tests/system/**/*.test.ts"],
+          environment: "node",
+          // builds the app ONCE into its own folder and provides it (and a seeded template database) to every file
+          globalSetup: ["tests/support/system-global-setup.ts"],
+          // two cores: one file at a time, one test at a time; tests drive their own concurrency
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          teardownTimeout: 60_000,
+        },
+      },
     ],
   },
 });

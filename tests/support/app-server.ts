@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { closeSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
@@ -10,11 +11,11 @@ export type AppServer = { url: string; port: number; process: ChildProcess; stop
 /** The test build folder; runs on another E2E_PORT build into their own folder so parallel runs never collide. */
 export const TEST_DIST_DIR = process.env.E2E_PORT ? `.next-test-${process.env.E2E_PORT}` : ".next-test";
 
-/** `next build` into the test build folder (production build, the same the store serves). */
-export function buildApp(): void {
+/** `next build` into the test build folder (production build, the same the store serves), or into `distDir`. */
+export function buildApp(distDir: string = TEST_DIST_DIR): void {
   const r = spawnSync(process.execPath, [nextBin, "build"], {
     stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (r.status !== 0) throw new Error("next build failed");
 }
@@ -34,12 +35,22 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
   }
 }
 
-/** Starts the built app (`next start`) on a port with the given environment and waits until it answers. */
-export async function startApp(opts: { port: number; env: Record<string, string>; quiet?: boolean }): Promise<AppServer> {
+/**
+ * Starts the built app (`next start`) on a port with the given environment and waits until it answers.
+ * `distDir`: the build folder to serve (default TEST_DIST_DIR). `logFile`: append the server's stdout and stderr
+ * there instead of inheriting them (`quiet` drops stdout).
+ */
+export async function startApp(opts: {
+  port: number;
+  env: Record<string, string>;
+  quiet?: boolean;
+  distDir?: string;
+  logFile?: string;
+}): Promise<AppServer> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
-    NEXT_DIST_DIR: TEST_DIST_DIR,
+    NEXT_DIST_DIR: opts.distDir ?? TEST_DIST_DIR,
     NEXT_TELEMETRY_DISABLED: "1",
     NEXTAUTH_URL: `http://127.0.0.1:${opts.port}`,
     NEXTAUTH_SECRET: randomBytes(24).toString("base64url"),
@@ -47,11 +58,13 @@ export async function startApp(opts: { port: number; env: Record<string, string>
     ADMIN_API_TOKEN: "test-admin-token-0123456789",
     ...opts.env,
   };
+  const logFd = opts.logFile ? openSync(opts.logFile, "a") : undefined;
   const child: ChildProcess = spawn(process.execPath, [tsxCli, "scripts/serve.ts", "--port", String(opts.port), "--host", "127.0.0.1"], {
     env,
-    stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"],
+    stdio: ["ignore", logFd ?? (opts.quiet ? "ignore" : "inherit"), logFd ?? "inherit"],
     detached: true,
   });
+  if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
   const url = `http://127.0.0.1:${opts.port}`;
   await waitForHttp(`${url}/api/products`, child, 60_000);
   return {
