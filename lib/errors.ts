@@ -48,14 +48,19 @@ export type ErrorBody = { error: { code: ErrorCode; message: string; details?: E
 
 /** `{ "a.b": ["msg"] }` from a ZodError, keyed by the dotted path of each issue ("" for the root). */
 export function fieldErrorsOf(err: ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // a Map, not an object literal: a field may be called "__proto__" or "constructor"
+  const out = new Map<string, string[]>();
   for (const issue of err.issues) {
     const base = issue.path.map(String);
     // an unknown key is reported at that key, so a form or client can point at it
     const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...base, k].join(".")) : [base.join(".")];
-    for (const key of keys) (out[key] ??= []).push(issue.code === "unrecognized_keys" ? "Unknown field" : issue.message);
+    for (const key of keys) {
+      const list = out.get(key) ?? [];
+      list.push(issue.code === "unrecognized_keys" ? "Unknown field" : issue.message);
+      out.set(key, list);
+    }
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export function validationError(err: ZodError, message = "The request is not valid."): DomainError {

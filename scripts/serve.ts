@@ -33,6 +33,14 @@ const server = http.createServer((req, res) => {
   const requestId = typeof incomingId === "string" && /^[\w-]{1,64}$/.test(incomingId) ? incomingId : randomUUID();
   req.headers["x-request-id"] = requestId;
   res.setHeader("x-request-id", requestId);
+  try {
+    decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+  } catch {
+    // Next would answer a malformed percent-encoding with a plain-text 500; it is the client's mistake
+    res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(JSON.stringify({ error: { code: "validation_failed", message: "The URL is not valid.", details: { fieldErrors: { path: ["Malformed percent-encoding"] } } } }));
+    return;
+  }
   inFlight += 1;
   res.on("close", () => {
     inFlight -= 1;

@@ -1,6 +1,7 @@
 import { ZodError, type z } from "zod";
 import { fieldErrorsOf, toErrorResponse, type ErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
+import { assertCleanText } from "@/lib/http/handler";
 
 /** What every server action returns: typed, never a bare string. */
 export type ActionResult<T = undefined> =
@@ -20,5 +21,6 @@ export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  assertCleanText(input);
   return schema.parse(input);
 }

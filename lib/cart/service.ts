@@ -166,7 +166,15 @@ export class CartService {
 
   async setShippingAddress(cartId: string, actor: CartActor, address: ShippingAddress | null): Promise<CartRecord> {
     const cart = await this.getCart(cartId, actor);
-    if (address) findShippingRate(address, cart.currency, await loadRateTables(this.db)); // refuses a destination we cannot ship to
+    if (address) {
+      try {
+        findShippingRate(address, cart.currency, await loadRateTables(this.db)); // refuses a destination we cannot ship to
+      } catch (e) {
+        // this endpoint's body is the address itself: report the error at `country`, not `shippingAddress.country`
+        if (e instanceof DomainError && e.code === "validation_failed") throw new DomainError("validation_failed", e.message, { fieldErrors: { country: [e.message] } });
+        throw e;
+      }
+    }
     return this.mutate(cartId, actor, (c) => m.setShippingAddress(c, address, this.now()));
   }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Db, PrismaClient } from "../db";
+import { Prisma, type Db, type PrismaClient } from "../db";
 import { toAttributes } from "../catalog";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { metrics } from "../observability/metrics";
 import type { ShippingAddress } from "../pricing";
 import { cartKey, parseCart } from "./guest-store";
-import { optionsKey, type CartRecord, type CartStatus, type CustomOptions } from "./model";
+import { optionsKey, shippingAddressSchema, type CartRecord, type CartStatus, type CustomOptions } from "./model";
 
 export const USER_CART_CACHE_TTL_SECONDS = 24 * 60 * 60;
 
@@ -20,6 +20,12 @@ function loadRow(db: Db, cartId: string) {
   return db.cart.findUnique({ where: { id: cartId }, include: cartInclude });
 }
 
+/** The stored address if it is one (anything else, e.g. a JSON null, reads as no address). */
+function storedAddress(value: unknown): ShippingAddress | null {
+  const parsed = shippingAddressSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
 function toRecord(row: LoadedCart): CartRecord {
   return {
     id: row.id,
@@ -27,7 +33,7 @@ function toRecord(row: LoadedCart): CartRecord {
     sessionId: row.sessionId,
     status: row.status as CartStatus,
     currency: row.currency,
-    shippingAddress: (row.shippingAddress as ShippingAddress | null) ?? null,
+    shippingAddress: storedAddress(row.shippingAddress),
     items: row.items.map((i) => ({
       id: i.id,
       productId: i.productId,
@@ -65,7 +71,7 @@ export async function persistCart(tx: Db, prev: CartRecord | null, next: CartRec
   else
     await tx.cart.update({
       where: { id: next.id },
-      data: { ...cartData, shippingAddress: next.shippingAddress === null ? { set: null } as never : next.shippingAddress },
+      data: { ...cartData, shippingAddress: next.shippingAddress === null ? Prisma.DbNull : next.shippingAddress },
     });
 
   const prevItems = new Map((prev?.items ?? []).map((i) => [i.id, i]));

@@ -23,6 +23,39 @@ export function json(data: unknown, status = 200, headers?: HeadersInit): Respon
   return Response.json(data, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text the database cannot store (NUL) or that is not well-formed Unicode (a lone surrogate) is refused before any
+ * schema sees it, wherever it hides in the input: first offending path wins.
+ */
+export function findBadText(value: unknown, path: string[] = [], depth = 0): string | null {
+  if (depth > 64) return path.join(".");
+  if (typeof value === "string") return value.includes("\u0000") || LONE_SURROGATE.test(value) ? path.join(".") : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findBadText(value[i], [...path, String(i)], depth + 1);
+      if (bad !== null) return bad;
+    }
+    return null;
+  }
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const bad = findBadText(k, [...path, k], depth + 1) ?? findBadText(v, [...path, k], depth + 1);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
+}
+
+export function assertCleanText(value: unknown): void {
+  const bad = findBadText(value);
+  if (bad !== null)
+    throw new DomainError("validation_failed", "The request contains characters that are not allowed.", {
+      fieldErrors: { [bad]: ["Contains a character that is not allowed"] },
+    });
+}
+
 /** Reads and validates a JSON body; malformed JSON and schema failures are both 400 validation_failed. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   let raw: unknown;
@@ -32,6 +65,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   } catch {
     throw new DomainError("validation_failed", "The request body is not valid JSON.", { fieldErrors: { "": ["Invalid JSON"] } });
   }
+  assertCleanText(raw);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
@@ -39,6 +73,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
 
 /** Validates route params / query values the same way as bodies. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  assertCleanText(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

@@ -159,6 +159,9 @@ describe("signed-in carts (PostgreSQL + KV cache)", () => {
     const third = await service.users.load(cart.id);
     expect(third.fromCache).toBe(false);
     expect(third.cart!.items[0]!.quantity).toBe(3);
+    // "no address" is stored as SQL NULL, not as some JSON stand-in
+    expect(third.cart!.shippingAddress).toBeNull();
+    expect((await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM carts WHERE id = ${cart.id} AND shipping_address IS NULL`)[0]!.n).toBe(1);
     expect((await service.users.load(cart.id)).fromCache).toBe(true);
   });
 
