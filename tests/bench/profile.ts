@@ -1,0 +1,169 @@
+// Profile of the hot-SKU checkout: an extra app instance whose database connections go through a tracing proxy,
+// so every round trip is seen. First checkouts one at a time (what one checkout costs, phase by phase), then a
+// burst from many clients (how long the hot row's lock is held under contention, and why).
+import type { StripeFake } from "../fakes/stripe-fake";
+import { counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app-metrics";
+import { percentiles, runLoad, type Latencies } from "./load";
+import { profileTraces, startTraceProxy, statementCounts, type RoundTrip, type TxProfile } from "./pg-trace-proxy";
+import { checkout, makeCarts, US_ADDRESS } from "./scenarios";
+import { METRICS_TOKEN, redisCommandCount, startBenchApp, type AppEnv } from "./setup";
+import { randomUUID } from "node:crypto";
+
+export const isHotRowLock = (sql: string) => /product_variants/i.test(sql) && /FOR (NO KEY )?UPDATE/i.test(sql);
+
+export type PhaseCost = { roundTrips: number; dbMs: number };
+
+export type SequentialProfile = {
+  checkouts: number;
+  latency: Latencies;
+  /** per checkout, mean */
+  beforeTx: PhaseCost;
+  inTx: PhaseCost;
+  afterTx: PhaseCost;
+  /** request time not spent waiting on PostgreSQL: app code, Redis, the Stripe call, HTTP */
+  otherMs: number;
+  redisCommands: number;
+  stripeCalls: number;
+  tx: TxProfile;
+  statements: { sql: string; perCheckout: number; meanMs: number }[];
+};
+
+export type ConcurrentProfile = {
+  clients: number;
+  checkouts: number;
+  rps: number;
+  latency: Latencies;
+  tx: TxProfile;
+  reserveTx: HistogramDelta;
+  request: HistogramDelta;
+};
+
+export type Profile = { poolSize: number; sequential: SequentialProfile; concurrent: ConcurrentProfile };
+
+function attribute(conns: RoundTrip[][], windows: { t0: number; t1: number }[]): { before: PhaseCost; inTx: PhaseCost; after: PhaseCost } {
+  const all = conns.flat().sort((a, b) => a.sentAt - b.sentAt);
+  const sum = { before: { roundTrips: 0, dbMs: 0 }, inTx: { roundTrips: 0, dbMs: 0 }, after: { roundTrips: 0, dbMs: 0 } };
+  for (const w of windows) {
+    const trips = all.filter((r) => r.sentAt >= w.t0 && r.readyAt <= w.t1);
+    const firstTx = trips.findIndex((r) => r.txAfter !== "I");
+    let lastTx = -1;
+    for (let i = trips.length - 1; i >= 0; i--)
+      if (trips[i]!.txAfter !== "I" || (i > 0 && trips[i - 1]!.txAfter !== "I")) {
+        lastTx = i;
+        break;
+      }
+    trips.forEach((r, i) => {
+      const phase = firstTx < 0 || i < firstTx ? sum.before : i <= lastTx ? sum.inTx : sum.after;
+      phase.roundTrips += 1;
+      phase.dbMs += r.readyAt - r.sentAt;
+    });
+  }
+  const n = windows.length || 1;
+  const avg = (p: PhaseCost) => ({ roundTrips: p.roundTrips / n, dbMs: p.dbMs / n });
+  return { before: avg(sum.before), inTx: avg(sum.inTx), after: avg(sum.after) };
+}
+
+export async function profileCheckout(opts: {
+  env: AppEnv;
+  databaseUrl: string;
+  creator: string;
+  variantId: number;
+  fake: StripeFake;
+  sequential: number;
+  concurrent: number;
+  clients: number;
+  redisUrl: string;
+  poolSize: number;
+}): Promise<Profile> {
+  const db = new URL(opts.databaseUrl);
+  const proxy = await startTraceProxy({ host: db.hostname, port: Number(db.port || 5432) });
+  const proxied = new URL(opts.databaseUrl);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String(proxy.port);
+  const app = await startBenchApp({ ...opts.env, databaseUrl: proxied.toString() });
+  try {
+    // warm-up through the proxy (not recorded)
+    const warmCarts = await makeCarts(opts.creator, 40, opts.variantId);
+    for (const c of warmCarts.slice(0, 10)) await checkout(app.url, c, "warm@bench.test");
+    await Promise.all(warmCarts.slice(10).map((c) => checkout(app.url, c, "warm@bench.test")));
+
+    // one at a time
+    const seqCarts = await makeCarts(opts.creator, opts.sequential, opts.variantId);
+    proxy.reset();
+    const redisBefore = await redisCommandCount(opts.redisUrl);
+    const stripeBefore = opts.fake.requests().length;
+    const windows: { t0: number; t1: number }[] = [];
+    const seqLatencies: number[] = [];
+    for (const [i, c] of seqCarts.entries()) {
+      const t0 = performance.now();
+      const r = await checkout(app.url, c, `profile-${i}@bench.test`);
+      const t1 = performance.now();
+      if (r.status !== 201) throw new Error(`profile checkout: ${r.status} ${r.text.slice(0, 200)}`);
+      windows.push({ t0, t1 });
+      seqLatencies.push(r.ms);
+    }
+    const redisCommands = (await redisCommandCount(opts.redisUrl)) - redisBefore - 1; // minus the INFO itself
+    const stripeCalls = opts.fake.requests().length - stripeBefore;
+    const seqConns = proxy.connections();
+    const phases = attribute(seqConns, windows);
+    const n = seqCarts.length;
+    const latency = percentiles(seqLatencies);
+    const sequential: SequentialProfile = {
+      checkouts: n,
+      latency,
+      beforeTx: phases.before,
+      inTx: phases.inTx,
+      afterTx: phases.after,
+      otherMs: latency.mean - phases.before.dbMs - phases.inTx.dbMs - phases.after.dbMs,
+      redisCommands: redisCommands / n,
+      stripeCalls: stripeCalls / n,
+      tx: profileTraces(seqConns, isHotRowLock),
+      statements: statementCounts(seqConns).map((s) => ({ sql: s.sql, perCheckout: s.count / n, meanMs: s.meanMs })),
+    };
+
+    // many at once
+    const burstCarts = await makeCarts(opts.creator, opts.concurrent, opts.variantId);
+    const before = await scrape(app.url, METRICS_TOKEN);
+    proxy.reset();
+    let next = 0;
+    const load = await runLoad({
+      url: app.url,
+      connections: Math.min(opts.clients, burstCarts.length),
+      amount: burstCarts.length,
+      timeout: 120,
+      latencyOf: (s) => s === 201,
+      requests: [
+        {
+          method: "POST",
+          setupRequest: (req) => ({
+            ...req,
+            method: "POST",
+            path: "/api/checkout",
+            headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+            body: JSON.stringify({ cartId: burstCarts[next++ % burstCarts.length], email: "burst@bench.test", shippingAddress: US_ADDRESS }),
+          }),
+        },
+      ],
+    });
+    const burstConns = proxy.connections();
+    const after = await scrape(app.url, METRICS_TOKEN);
+    if (counterDelta(before, after, "cartwright_checkouts_total", { outcome: "placed" }) !== burstCarts.length)
+      console.warn(`  profile burst: not every checkout was placed: ${JSON.stringify(load.statuses)}`);
+    return {
+      poolSize: opts.poolSize,
+      sequential,
+      concurrent: {
+        clients: Math.min(opts.clients, burstCarts.length),
+        checkouts: load.completed,
+        rps: load.rps,
+        latency: load.latency,
+        tx: profileTraces(burstConns, isHotRowLock),
+        reserveTx: histogramDelta(before, after, "cartwright_reservation_lock_wait_seconds"),
+        request: histogramDelta(before, after, "cartwright_http_request_duration_seconds", { route: "/api/checkout", method: "POST", status: "201" }),
+      },
+    };
+  } finally {
+    await app.stop();
+    await proxy.close();
+  }
+}

@@ -1,0 +1,194 @@
+// The console table and BENCHMARKS.md, from one run's results.
+import type { HistogramDelta } from "./app-metrics";
+import type { LoadResult } from "./load";
+import type { Profile } from "./profile";
+import type { CeilingResult } from "./reserve-ceiling";
+import type { ActivitySummary, CpuShare } from "./samplers";
+import type { Invariant, SellOut, Sustained } from "./scenarios";
+import type { machine } from "./setup";
+
+export type Row = {
+  kind: "info" | "target" | "invariant";
+  scenario: string;
+  rate: number;
+  unit: string;
+  p50: number;
+  tail: number;
+  tailLabel: "p99" | "p95";
+  errors: string;
+  ratio: string;
+  verdict: "PASS" | "FAIL" | "—";
+};
+
+type Sampled = { cpu: CpuShare; busyCores: number; activity?: ActivitySummary };
+type PhaseMetrics = { request: HistogramDelta; reserveTx: HistogramDelta; appCpuSeconds: number };
+
+export type Results = {
+  scale: number;
+  startedAt: Date;
+  seconds: number;
+  machine: ReturnType<typeof machine>;
+  otherRuns: string[];
+  poolSize: number;
+  config: { duration: number; sustained: number; ceiling: number; hotStock: number; sellOutCarts: number; addCarts: number; clients: number; ceilingClients: number };
+  base: { load: LoadResult } & Sampled;
+  add: { load: LoadResult } & Sampled;
+  hit: { load: LoadResult; cacheHits: number; cacheReads: number } & Sampled;
+  miss: { load: LoadResult } & Sampled;
+  page: { load: LoadResult } & Sampled;
+  sell: SellOut & Sampled & { metrics: PhaseMetrics; paymentIntents: number; finalStock: number };
+  sus: Sustained & Sampled & { metrics: PhaseMetrics; paymentIntents: number };
+  profile: Profile;
+  ceilings: (CeilingResult & Sampled)[];
+  invariants: Invariant[];
+  rows: Row[];
+};
+
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "–");
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.round(n).toString()) : "–");
+const sMs = (seconds: number) => ms(seconds * 1000);
+const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "–");
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+  return [line(headers), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+}
+
+const HEAD = ["scenario", "rate", "p50 ms", "p99/p95 ms", "errors", "ratio / target", "result"];
+const cells = (r: Row) => [r.scenario, `${f0(r.rate)} ${r.unit}`, ms(r.p50), `${ms(r.tail)} (${r.tailLabel})`, r.errors, r.ratio, r.verdict];
+
+export function renderTable(r: Results): string {
+  return table(HEAD, r.rows.map(cells));
+}
+
+function mdTable(headers: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, "\\|");
+  return [`| ${headers.map(esc).join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.map(esc).join(" | ")} |`)].join("\n");
+}
+
+const cpuLine = (x: Sampled) => `${x.cpu.filter((c) => c.cores >= 0.02).map((c) => `${c.label} ${f2(c.cores)}`).join(", ")} (busy ${f2(x.busyCores)} of the cores)`;
+
+export function renderMarkdown(r: Results): string {
+  const m = r.machine;
+  const pgTx = r.ceilings.find((c) => c.name === "pg-tx")!;
+  const inter = r.ceilings.find((c) => c.name === "prisma-interactive")!;
+  const single = r.ceilings.find((c) => c.name === "prisma-single")!;
+  const pgSingle = r.ceilings.find((c) => c.name === "pg-single")!;
+  const p = r.profile;
+  const seq = p.sequential;
+  const con = p.concurrent;
+  const lockBound = 1000 / con.tx.lockHeldMs.mean;
+  const lockBoundSeq = 1000 / seq.tx.lockHeldMs.mean;
+  const out: string[] = [];
+  out.push(`# Benchmarks
+
+Produced by \`npm run bench\` (tests/bench/run.ts) — every number below comes from ONE run on one machine, so the
+ratios hold even where absolute numbers drift. Re-run it to refresh this file (the run takes about ${Math.round(r.seconds / 60)} minutes).
+
+- **Machine:** ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}; PostgreSQL and Redis local.
+- **Date:** ${r.startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC; the run took ${f0(r.seconds)} s${r.scale !== 1 ? `; **BENCH_SCALE=${r.scale} (shortened run, not for comparison)**` : ""}.
+- **Quiet machine:** load average at start ${m.loadAvg.join(" / ")}; ${r.otherRuns.length ? `**other test runs were active** (${r.otherRuns.length} processes), numbers are skewed` : "no other test runs were active"}.
+- **Load generator:** autocannon 9 through its programmatic API (and a small keep-alive HTTP loop for the sustained run), in the
+  bench process, **on the same ${m.cores} cores** as the app, PostgreSQL and Redis. Everything competes for the same CPUs; the
+  CPU split per scenario is in the details below.
+- **App:** the production build (\`next build\`, served by scripts/serve.ts), one instance, DATABASE_POOL_SIZE=${r.poolSize}, LOG_LEVEL=warn,
+  Stripe through its real SDK against the local fake (tests/fakes/stripe-fake.ts), Redis for guest carts and the cart cache.
+
+## Results
+
+${mdTable(HEAD, r.rows.map(cells))}
+
+Durations: ${r.config.duration} s per load run (after an unmeasured warm-up), ${r.config.sustained} s sustained, ${r.config.ceiling} s per ceiling run.
+Latency is the full response time measured by the client (so for the page it bounds time-to-first-byte from above).
+`);
+
+  out.push(`## Ratios
+
+- add-to-cart / baseline: **${f2(r.add.load.rps / r.base.load.rps)}** (target ≥ 0.40) with p99 ${ms(r.add.load.latency.p99)} ms (target ≤ 50 ms).
+- get-cart cache hit / baseline: ${f2(r.hit.load.rps / r.base.load.rps)}; cache miss / cache hit: ${f2(r.miss.load.rps / r.hit.load.rps)}
+  (the hit run read the cache ${f0(r.hit.cacheHits)} times out of ${f0(r.hit.cacheReads)} cache lookups).
+- sell-out checkouts/s / pg ceiling: ${f2(r.sell.load.rps / pgTx.tps)}; sustained checkouts/s / pg ceiling: **${f2(r.sus.checkoutsPerS / pgTx.tps)}**.
+- reserve step alone, 32 clients: Prisma interactive transaction ${f0(inter.tps)} tx/s (${f2(inter.tps / pgTx.tps)} of pg), single statement
+  through prisma.$queryRaw ${f0(single.tps)} tx/s (${f2(single.tps / pgTx.tps)} of pg; ${f2(single.tps / inter.tps)}× the interactive transaction);
+  the same single statement through node-pg ${f0(pgSingle.tps)} tx/s.
+`);
+
+  out.push(`## Invariants
+
+${r.invariants.map((i) => `- ${i.ok ? "✅" : "❌"} ${i.name}: ${i.detail}`).join("\n")}
+`);
+
+  out.push(`## Details
+
+| scenario | CPU while it ran (cores) |
+|---|---|
+| 1. baseline | ${cpuLine(r.base)} |
+| 2. add-to-cart | ${cpuLine(r.add)} |
+| 3a. get-cart hit | ${cpuLine(r.hit)} |
+| 3b. get-cart miss | ${cpuLine(r.miss)} |
+| 4. cart page | ${cpuLine(r.page)} |
+| 5. sell-out | ${cpuLine(r.sell)} |
+| 6. sustained | ${cpuLine(r.sus)} |
+${r.ceilings.map((c) => `| 7. ${c.name} | ${cpuLine(c)} |`).join("\n")}
+
+Sell-out: ${r.sell.placed} orders in ${f1(r.sell.sellOutS)} s (${f0(r.sell.placed / r.sell.sellOutS)} orders/s until sold out), all ${f0(r.sell.load.completed)} answers in ${f1(r.sell.load.durationS)} s.
+Server side (app metrics): checkout request mean ${sMs(r.sell.metrics.request.mean)} ms, reserve transaction mean ${sMs(r.sell.metrics.reserveTx.mean)} ms
+(p50 ${sMs(r.sell.metrics.reserveTx.p50)}, p99 ${sMs(r.sell.metrics.reserveTx.p99)}; ${f0(r.sell.metrics.reserveTx.count)} transactions).
+${r.sell.activity ? activityLine(r.sell.activity, r.poolSize) : ""}
+
+Sustained: ${f0(r.sus.placed)} orders, ${f1(r.sus.loopsPerS)} buyer loops/s (each loop = POST /api/carts, POST item, POST /api/checkout).
+Server side: checkout request mean ${sMs(r.sus.metrics.request.mean)} ms (p50 ${sMs(r.sus.metrics.request.p50)}, p99 ${sMs(r.sus.metrics.request.p99)}),
+reserve transaction mean ${sMs(r.sus.metrics.reserveTx.mean)} ms (p50 ${sMs(r.sus.metrics.reserveTx.p50)}, p99 ${sMs(r.sus.metrics.reserveTx.p99)}).
+${r.sus.activity ? activityLine(r.sus.activity, r.poolSize) : ""}
+`);
+
+  out.push(`## What limits it / what changed
+
+### Profile of one hot-SKU checkout
+
+An extra instance of the app ran with its database connections through a tracing proxy (tests/bench/pg-trace-proxy.ts),
+which records every PostgreSQL round trip. ${seq.checkouts} checkouts one at a time, then ${f0(con.checkouts)} from ${con.clients} clients at once.
+
+One checkout alone: ${ms(seq.latency.mean)} ms mean (p50 ${ms(seq.latency.p50)}), made of
+
+| phase | PostgreSQL round trips | time waiting on PostgreSQL |
+|---|---|---|
+| before the transaction (idempotency key, catalog read, ...) | ${f1(seq.beforeTx.roundTrips)} | ${ms(seq.beforeTx.dbMs)} ms |
+| the reserve transaction (BEGIN … COMMIT) | ${f1(seq.inTx.roundTrips)} | ${ms(seq.inTx.dbMs)} ms |
+| after it (payment bookkeeping, stored answer) | ${f1(seq.afterTx.roundTrips)} | ${ms(seq.afterTx.dbMs)} ms |
+| the rest: app code, ${f1(seq.redisCommands)} Redis commands, ${f1(seq.stripeCalls)} Stripe call(s), HTTP | | ${ms(seq.otherMs)} ms |
+
+Statements inside the reserve transaction, in order: ${seq.tx.statementsInTx.map((x) => `\`${x}\``).join(" → ")}.
+The hot row is locked by the last statement before COMMIT: ${f1(seq.tx.roundTripsWhileLocked)} round trips while it is held.
+
+| | one at a time | ${con.clients} clients at once |
+|---|---|---|
+| lock held (locking statement sent → COMMIT answered), mean | ${ms(seq.tx.lockHeldMs.mean)} ms | ${ms(con.tx.lockHeldMs.mean)} ms |
+| lock held p50 / p99 | ${ms(seq.tx.lockHeldMs.p50)} / ${ms(seq.tx.lockHeldMs.p99)} ms | ${ms(con.tx.lockHeldMs.p50)} / ${ms(con.tx.lockHeldMs.p99)} ms |
+| ⇒ most checkouts/s one hot row allows (1 / mean hold) | ${f0(lockBoundSeq)} | ${f0(lockBound)} |
+| reserve transaction, BEGIN → COMMIT, mean | ${ms(seq.tx.txMs)} ms | ${ms(con.tx.txMs)} ms |
+| share of the transaction the connection waits on the app | ${pct(seq.tx.appShareInTx)} | ${pct(con.tx.appShareInTx)} |
+| checkouts/s through the proxy | | ${f0(con.rps)} |
+
+All statements of the single-checkout run, per checkout:
+
+${mdTable(["statement (start)", "per checkout", "mean ms"], seq.statements.slice(0, 25).map((x) => [`\`${x.sql}\``, f2(x.perCheckout), ms(x.meanMs)]))}
+`);
+  out.push(analysis(r));
+  return out.join("\n");
+}
+
+function activityLine(a: ActivitySummary, pool: number): string {
+  return `The app's PostgreSQL connections (pg_stat_activity every 100 ms, ${a.samples} samples): on average ${f1(a.active)} active
+(of which ${f1(a.waitingOnLock)} waiting on a row lock), ${f1(a.idleInTransaction)} idle in transaction, ${f1(a.idle)} idle; all ${pool}
+pooled connections busy in ${pct(a.poolSaturated)} of the samples.`;
+}
+
+/** The prose: written against this run's numbers. */
+function analysis(r: Results): string {
+  void r;
+  return "";
+}

@@ -1,0 +1,382 @@
+// `npm run bench`: the benchmark suite, everything in ONE run on one machine so the ratios hold while absolute
+// numbers drift (docs: /BENCHMARKS.md, design: STACK.md "Benchmark protocol").
+//
+//   npx tsx tests/bench/run.ts                 full scale (~5 minutes); writes BENCHMARKS.md
+//   BENCH_SCALE=0.2 npx tsx tests/bench/run.ts  shorter runs and smaller counts; writes .test-results/ instead
+//
+// Exits non-zero when an invariant fails (oversell, negative stock, a 5xx, a double PaymentIntent, a count that
+// does not add up) or the run itself fails. Performance targets are reported PASS/FAIL but do not fail the run
+// (set BENCH_STRICT=1 to make them).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { AppServer } from "../support/app-server";
+import { counterDelta, histogramDelta, scrape, type Snapshot } from "./app-metrics";
+import { closeAgent } from "./http";
+import type { LoadResult } from "./load";
+import { profileCheckout, type Profile } from "./profile";
+import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
+import { renderMarkdown, renderTable, type Results, type Row } from "./report";
+import { ActivitySampler, CpuSampler, type ActivitySummary, type CpuShare } from "./samplers";
+import * as s from "./scenarios";
+import {
+  addBenchCatalog,
+  buildWithoutTsconfigEdit,
+  createBenchDatabase,
+  deleteRedisKeys,
+  machine,
+  METRICS_TOKEN,
+  newKvPrefix,
+  otherTestRuns,
+  POOL_SIZE,
+  startBenchApp,
+  startStripeFake,
+  testRedisUrl,
+  type BenchDatabase,
+} from "./setup";
+
+const SCALE = Math.min(1, Math.max(0.05, Number(process.env.BENCH_SCALE ?? 1) || 1));
+const secs = (n: number) => Math.max(1, Math.round(n * SCALE * 10) / 10);
+const count = (n: number, min = 1) => Math.max(min, Math.round(n * SCALE));
+
+const DURATION = secs(10);
+const SUSTAINED_S = Math.max(2, secs(20));
+const CEILING_S = secs(10);
+const WARM_S = Math.max(1, secs(2));
+const HOT_STOCK = count(500, 20);
+const SELLOUT_CARTS = HOT_STOCK * 2;
+const ADD_CARTS = count(500, 50);
+const CLIENTS = 200;
+const CEILING_CLIENTS = 32;
+
+const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+type Measured<T> = T & { cpu: CpuShare; busyCores: number; activity?: ActivitySummary };
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const others = otherTestRuns();
+  const mach = machine();
+  log(`scale ${SCALE}; ${mach.cores} cores, load average ${mach.loadAvg.join(" ")}`);
+  if (others.length) log(`WARNING: other test runs are active, numbers will be skewed:\n  ${others.join("\n  ")}`);
+
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const apps: AppServer[] = [];
+  let database: BenchDatabase | undefined;
+  const redisUrl = testRedisUrl();
+  const kvPrefix = newKvPrefix();
+  let invariantsFailed = true;
+
+  try {
+    log("building the production app (next build)");
+    buildWithoutTsconfigEdit();
+
+    log("creating and seeding the bench database");
+    const dbStarted = performance.now();
+    database = await createBenchDatabase();
+    const db = database.db;
+    const variants = await addBenchCatalog(db, HOT_STOCK);
+    await db.$executeRawUnsafe(SCRATCH_TABLE_SQL);
+    log(`database ${database.name} ready in ${((performance.now() - dbStarted) / 1000).toFixed(1)} s`);
+
+    const fake = await startStripeFake();
+    cleanups.push(() => fake.close());
+    const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+    const app = await startBenchApp(appEnv);
+    apps.push(app);
+    const A = app.url;
+    log(`app A on ${A} (pool ${POOL_SIZE})`);
+
+    const groups: Record<string, number[]> = {};
+    const cpu = new CpuSampler(() => groups);
+    groups["app (Next.js server)"] = [app.process.pid!];
+    const activity = new ActivitySampler(database.adminUrl, database.name, POOL_SIZE);
+
+    /** runs a measured step with CPU (and optionally pg_stat_activity) sampling around it */
+    async function measured<T extends object>(fn: () => Promise<T>, withActivity = false): Promise<Measured<T>> {
+      if (withActivity) await activity.start();
+      cpu.start();
+      try {
+        const out = await fn();
+        const c = cpu.stop();
+        const act = withActivity ? await activity.stop() : undefined;
+        return { ...out, cpu: c.share, busyCores: c.busy, ...(act ? { activity: act } : {}) };
+      } catch (e) {
+        if (withActivity) await activity.stop().catch(() => {});
+        throw e;
+      }
+    }
+
+    // ---- 1. baseline ----
+    log("warm-up");
+    await s.warm(`${A}/api/health`, { seconds: WARM_S });
+    log(`1. baseline: GET /api/health, 50 connections, ${DURATION} s`);
+    const base = await measured(() => s.baseline(A, DURATION).then((load) => ({ load })));
+
+    // ---- 2. add-to-cart ----
+    log(`2. add-to-cart: ${ADD_CARTS} guest carts (setup)`);
+    const addCarts = await s.makeCartsEmpty(A, ADD_CARTS);
+    await s.addToCartLoad(A, addCarts.slice(0, 20), variants.big, WARM_S, 8); // warm-up on a few of them
+    log(`2. add-to-cart: 50 connections, ${DURATION} s`);
+    const add = await measured(() => s.addToCartLoad(A, addCarts, variants.big, DURATION).then((load) => ({ load })));
+
+    // ---- 3. signed-in cart reads ----
+    log("3. get-cart: register, sign in, fill the cart");
+    const shopper = await s.signedInShopper(A, [...variants.catalog, variants.big]);
+    await s.warm(`${A}/api/carts/${shopper.cartId}`, { seconds: WARM_S, headers: { cookie: shopper.cookie } });
+    const m0 = await scrape(A, METRICS_TOKEN);
+    log(`3a. get-cart, cache hit: 50 connections, ${DURATION} s`);
+    const hit = await measured(() => s.getCartLoad(A, shopper, DURATION).then((load) => ({ load })));
+    const m1 = await scrape(A, METRICS_TOKEN);
+    const cacheHits = counterDelta(m0, m1, "cartwright_cart_cache_requests_total", { result: "hit" });
+    const cacheReads = counterDelta(m0, m1, "cartwright_cart_cache_requests_total");
+
+    log("3b. starting app B with CART_CACHE=off");
+    const appB = await startBenchApp(appEnv, { CART_CACHE: "off" });
+    apps.push(appB);
+    groups["app B (CART_CACHE=off)"] = [appB.process.pid!];
+    await s.warm(`${appB.url}/api/carts/${shopper.cartId}`, { seconds: WARM_S, headers: { cookie: shopper.cookie } });
+    log(`3b. get-cart, cache miss (app B): 50 connections, ${DURATION} s`);
+    const miss = await measured(() => s.getCartLoad(appB.url, shopper, DURATION).then((load) => ({ load })), true);
+    await appB.stop();
+    apps.splice(apps.indexOf(appB), 1);
+
+    // ---- 4. cart page ----
+    log("4. cart page: a guest cart with 3 lines");
+    const guest = await s.guestWithCart(A, [...variants.catalog, variants.big]);
+    await s.warm(`${A}/cart`, { seconds: WARM_S, headers: { cookie: guest.cookie } });
+    log(`4. GET /cart: 20 connections, ${DURATION} s`);
+    const page = await measured(() => s.cartPageLoad(A, guest.cookie, DURATION).then((load) => ({ load })));
+
+    // ---- 5. hot SKU sell-out ----
+    log("5. sell-out: warming the checkout route on the big-stock variant");
+    const warmCarts = await s.makeCarts(A, 60, variants.big);
+    await Promise.all(warmCarts.map((c, i) => s.checkout(A, c, `warm-${i}@bench.test`)));
+    log(`5. sell-out: ${SELLOUT_CARTS} carts holding 1 unit of the stock-${HOT_STOCK} variant (setup)`);
+    const sellCarts = await s.makeCarts(A, SELLOUT_CARTS, variants.hot);
+    const piBefore = fake.createdCount;
+    const m2 = await scrape(A, METRICS_TOKEN);
+    log(`5. sell-out: ${Math.min(CLIENTS, SELLOUT_CARTS)} concurrent clients, one checkout per cart`);
+    const sell = await measured(() => s.sellOut(A, sellCarts, CLIENTS), true);
+    const m3 = await scrape(A, METRICS_TOKEN);
+    const sellPIs = fake.createdCount - piBefore;
+    const hotRow = await db.productVariant.findUniqueOrThrow({ where: { id: variants.hot }, select: { stockQuantity: true } });
+    const sellChecks: s.Invariant[] = [
+      { name: "sell-out: 201 Created", ok: sell.placed === HOT_STOCK, detail: `${sell.placed} (expected ${HOT_STOCK})` },
+      {
+        name: "sell-out: 409 insufficient_stock",
+        ok: sell.insufficient === SELLOUT_CARTS - HOT_STOCK,
+        detail: `${sell.insufficient} (expected ${SELLOUT_CARTS - HOT_STOCK})`,
+      },
+      { name: "sell-out: 5xx", ok: sell.fiveXx === 0, detail: String(sell.fiveXx) },
+      {
+        name: "sell-out: other answers",
+        ok: Object.keys(sell.other4xx).length === 0 && sell.load.errors === 0 && sell.load.timeouts === 0,
+        detail: `${JSON.stringify(sell.other4xx)}; connection errors ${sell.load.errors}, timeouts ${sell.load.timeouts}`,
+      },
+      { name: "sell-out: final stock", ok: hotRow.stockQuantity === 0, detail: `${hotRow.stockQuantity} (expected 0, never negative)` },
+      { name: "sell-out: PaymentIntents created at the fake", ok: sellPIs === sell.placed, detail: `${sellPIs} for ${sell.placed} orders` },
+      ...(await s.paymentChecks(db, fake, variants.hot, HOT_STOCK, "sell-out")),
+    ];
+    const sellMetrics = phaseMetrics(m2, m3);
+
+    // ---- 6. hot SKU sustained ----
+    log(`6. sustained: ${CLIENTS} buyers looping (cart, add, checkout) for ${SUSTAINED_S} s`);
+    const piBefore6 = fake.createdCount;
+    const m4 = await scrape(A, METRICS_TOKEN);
+    const sus = await measured(() => s.sustained(A, variants.big, CLIENTS, SUSTAINED_S), true);
+    const m5 = await scrape(A, METRICS_TOKEN);
+    const susMetrics = phaseMetrics(m4, m5);
+    // let the buyers still in flight after the window finish before counting
+    await new Promise((r) => setTimeout(r, 500));
+    const susPIs = fake.createdCount - piBefore6;
+
+    // ---- profile ----
+    log("profile: app P behind a tracing PostgreSQL proxy");
+    const profile: Profile = await profileCheckout({
+      env: appEnv,
+      databaseUrl: database.url,
+      creator: A,
+      variantId: variants.big,
+      fake,
+      sequential: count(40, 10),
+      concurrent: count(600, CLIENTS),
+      clients: CLIENTS,
+      redisUrl,
+      poolSize: POOL_SIZE,
+    });
+
+    for (const a of apps.splice(0)) await a.stop();
+
+    // ---- 7. ceilings ----
+    log(`7. ceilings: ${CEILING_CLIENTS} clients, ${CEILING_S} s each, on their own row`);
+    const ceilings: Measured<CeilingResult>[] = [];
+    for (const run of [pgTransaction, prismaInteractive, prismaSingle, pgSingle]) {
+      const r = await measured(() => run(database!.url, variants.ceiling, CEILING_CLIENTS, CEILING_S));
+      log(`   ${r.name}: ${r.tps.toFixed(0)} tx/s, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms`);
+      ceilings.push(r);
+    }
+
+    // ---- global invariants ----
+    const finalChecks: s.Invariant[] = [];
+    const stockCheck = async (variantId: number, initial: number, label: string) => {
+      const row = await db.productVariant.findUniqueOrThrow({ where: { id: variantId }, select: { stockQuantity: true } });
+      const sold = await db.orderItem.aggregate({ where: { variantId, order: { status: { not: "CANCELLED" } } }, _sum: { quantity: true } });
+      const soldQty = sold._sum.quantity ?? 0;
+      finalChecks.push({
+        name: `${label}: stock taken = units ordered`,
+        ok: initial - row.stockQuantity === soldQty && row.stockQuantity >= 0,
+        detail: `${initial} - ${row.stockQuantity} = ${initial - row.stockQuantity}; ordered ${soldQty}`,
+      });
+    };
+    await stockCheck(variants.hot, variants.hotStock, "hot SKU");
+    await stockCheck(variants.big, variants.bigStock, "big-stock SKU");
+    const ceilingRow = await db.productVariant.findUniqueOrThrow({ where: { id: variants.ceiling }, select: { stockQuantity: true } });
+    const scratch = await db.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM bench_reservations");
+    finalChecks.push({
+      name: "ceiling row: stock taken = rows inserted",
+      ok: variants.ceilingStock - ceilingRow.stockQuantity === (scratch[0]?.n ?? -1),
+      detail: `${variants.ceilingStock - ceilingRow.stockQuantity} taken, ${scratch[0]?.n} inserted`,
+    });
+    finalChecks.push({
+      name: "sustained: 5xx",
+      ok: !Object.keys(sus.statuses).some((c) => c.startsWith("5")) && sus.errors === 0,
+      detail: `${JSON.stringify(sus.statuses)}; errors ${sus.errors}${sus.lastError ? `; last: ${sus.lastError}` : ""}`,
+    });
+    finalChecks.push({ name: "sustained: PaymentIntents = orders placed", ok: susPIs >= sus.placed, detail: `${susPIs} PaymentIntents, ${sus.placed} 201s counted in the window` });
+    const ordersTotal = await db.order.count();
+    finalChecks.push({
+      name: "whole run: one PaymentIntent per order",
+      ok: fake.createdCount === ordersTotal,
+      detail: `${fake.createdCount} PaymentIntents created, ${ordersTotal} orders`,
+    });
+    finalChecks.push(...(await s.paymentChecks(db, fake, variants.big, null, "big-stock SKU")));
+    const invariants = [...sellChecks, ...finalChecks];
+    invariantsFailed = invariants.some((i) => !i.ok);
+
+    // ---- report ----
+    const results: Results = {
+      scale: SCALE,
+      startedAt,
+      seconds: (performance.now() - started) / 1000,
+      machine: mach,
+      otherRuns: others,
+      poolSize: POOL_SIZE,
+      config: { duration: DURATION, sustained: SUSTAINED_S, ceiling: CEILING_S, hotStock: HOT_STOCK, sellOutCarts: SELLOUT_CARTS, addCarts: ADD_CARTS, clients: CLIENTS, ceilingClients: CEILING_CLIENTS },
+      base,
+      add,
+      hit: { ...hit, cacheHits, cacheReads },
+      miss,
+      page,
+      sell: { ...sell, metrics: sellMetrics, paymentIntents: sellPIs, finalStock: hotRow.stockQuantity },
+      sus: { ...sus, metrics: susMetrics, paymentIntents: susPIs },
+      profile,
+      ceilings,
+      invariants,
+      rows: [] as Row[],
+    };
+    results.rows = rowsOf(results);
+    console.log(`\n${renderTable(results)}\n`);
+    for (const i of invariants) console.log(`${i.ok ? "ok  " : "FAIL"} ${i.name}: ${i.detail}`);
+
+    const out = process.env.BENCH_OUT ?? (SCALE === 1 ? "BENCHMARKS.md" : `.test-results/BENCHMARKS.scale-${SCALE}.md`);
+    if (out.includes("/")) mkdirSync(out.slice(0, out.lastIndexOf("/")), { recursive: true });
+    writeFileSync(out, renderMarkdown(results));
+    log(`wrote ${out} (${results.seconds.toFixed(0)} s in all)`);
+    const targetsFailed = results.rows.some((r) => r.verdict === "FAIL" && r.kind === "target");
+    if (invariantsFailed) log("FAILED: a benchmark invariant does not hold (see above)");
+    return invariantsFailed || (process.env.BENCH_STRICT === "1" && targetsFailed) ? 1 : 0;
+  } finally {
+    log("cleaning up");
+    for (const a of apps.splice(0)) await a.stop().catch((e) => console.error(e));
+    for (const c of cleanups.reverse()) await c().catch((e) => console.error(e));
+    closeAgent();
+    if (database) await database.drop().catch((e) => console.error("could not drop the bench database:", e));
+    const deleted = await deleteRedisKeys(redisUrl, kvPrefix).catch((e) => {
+      console.error("could not delete the bench Redis keys:", e);
+      return -1;
+    });
+    log(`dropped ${database?.name ?? "no database"}; deleted ${deleted} Redis keys under ${kvPrefix}`);
+  }
+}
+
+function phaseMetrics(before: Snapshot, after: Snapshot) {
+  return {
+    request: histogramDelta(before, after, "cartwright_http_request_duration_seconds", { route: "/api/checkout", method: "POST" }),
+    reserveTx: histogramDelta(before, after, "cartwright_reservation_lock_wait_seconds"),
+    appCpuSeconds: counterDelta(before, after, "cartwright_process_cpu_seconds_total"),
+  };
+}
+
+function rowsOf(r: Results): Row[] {
+  const baseRps = r.base.load.rps;
+  const pgTx = r.ceilings.find((c) => c.name === "pg-tx")!;
+  const row = (x: Omit<Row, "kind"> & { kind?: Row["kind"] }): Row => ({ kind: "info", ...x });
+  const errs = (l: LoadResult) => `${l.non2xx} non-2xx, ${l.errors + l.timeouts} errors`;
+  const addRatio = r.add.load.rps / baseRps;
+  const addOk = addRatio >= 0.4 && r.add.load.latency.p99 <= 50;
+  const sellOk = r.invariants.filter((i) => i.name.startsWith("sell-out")).every((i) => i.ok);
+  const sellRate = r.sell.load.rps;
+  const rows: Row[] = [
+    row({ scenario: "1. baseline GET /api/health (50 conn)", rate: baseRps, unit: "req/s", p50: r.base.load.latency.p50, tail: r.base.load.latency.p99, tailLabel: "p99", errors: errs(r.base.load), ratio: "1.00 (reference)", verdict: "—" }),
+    row({
+      kind: "target",
+      scenario: "2. add-to-cart, guest/Redis (50 conn)",
+      rate: r.add.load.rps,
+      unit: "req/s",
+      p50: r.add.load.latency.p50,
+      tail: r.add.load.latency.p99,
+      tailLabel: "p99",
+      errors: errs(r.add.load),
+      ratio: `${addRatio.toFixed(2)} of baseline (target ≥ 0.40, p99 ≤ 50 ms)`,
+      verdict: addOk ? "PASS" : "FAIL",
+    }),
+    row({ scenario: "3a. get-cart signed-in, cache hit (50 conn)", rate: r.hit.load.rps, unit: "req/s", p50: r.hit.load.latency.p50, tail: r.hit.load.latency.p99, tailLabel: "p99", errors: errs(r.hit.load), ratio: `${(r.hit.load.rps / baseRps).toFixed(2)} of baseline`, verdict: "—" }),
+    row({ scenario: "3b. get-cart signed-in, cache miss (50 conn)", rate: r.miss.load.rps, unit: "req/s", p50: r.miss.load.latency.p50, tail: r.miss.load.latency.p99, tailLabel: "p99", errors: errs(r.miss.load), ratio: `${(r.miss.load.rps / r.hit.load.rps).toFixed(2)} of cache hit`, verdict: "—" }),
+    row({ scenario: "4. GET /cart page, guest (20 conn)", rate: r.page.load.rps, unit: "req/s", p50: r.page.load.latency.p50, tail: r.page.load.latency.p95, tailLabel: "p95", errors: errs(r.page.load), ratio: `${(r.page.load.rps / baseRps).toFixed(2)} of baseline`, verdict: "—" }),
+    row({
+      kind: "invariant",
+      scenario: `5. hot SKU sell-out (${Math.min(r.config.clients, r.config.sellOutCarts)} clients, ${r.config.sellOutCarts} carts)`,
+      rate: sellRate,
+      unit: "checkouts/s",
+      p50: r.sell.load.latency.p50,
+      tail: r.sell.load.latency.p99,
+      tailLabel: "p99",
+      errors: `${r.sell.placed}×201, ${r.sell.insufficient}×409, ${r.sell.fiveXx}×5xx`,
+      ratio: `${(sellRate / pgTx.tps).toFixed(3)} of pg ceiling; invariants`,
+      verdict: sellOk ? "PASS" : "FAIL",
+    }),
+    row({
+      scenario: `6. hot SKU sustained (${r.config.clients} buyers, ${r.config.sustained} s)`,
+      rate: r.sus.checkoutsPerS,
+      unit: "checkouts/s",
+      p50: r.sus.latency.p50,
+      tail: r.sus.latency.p99,
+      tailLabel: "p99",
+      errors: `${Object.entries(r.sus.statuses).filter(([c]) => c !== "201").reduce((n, [, v]) => n + v, 0)} non-201, ${r.sus.errors} errors`,
+      ratio: `${(r.sus.checkoutsPerS / pgTx.tps).toFixed(3)} of pg ceiling`,
+      verdict: "—",
+    }),
+    ...r.ceilings.map((c) =>
+      row({
+        scenario: `7. reserve ${c.name} (${c.clients} clients)`,
+        rate: c.tps,
+        unit: "tx/s",
+        p50: c.latency.p50,
+        tail: c.latency.p99,
+        tailLabel: "p99",
+        errors: `${c.errors} errors`,
+        ratio: c.name === "pg-tx" ? "1.00 (ceiling)" : `${(c.tps / pgTx.tps).toFixed(2)} of pg ceiling`,
+        verdict: "—",
+      }),
+    ),
+  ];
+  return rows;
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

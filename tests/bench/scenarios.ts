@@ -1,0 +1,285 @@
+// The scenarios, each against a running app instance. They return what they measured; run.ts judges and reports.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { PrismaClient } from "../../lib/db";
+import type { StripeFake } from "../fakes/stripe-fake";
+import { CookieJar, expectStatus, json, mapLimit, request, type Reply } from "./http";
+import { percentiles, runLoad, type Latencies, type LoadResult } from "./load";
+
+export const US_ADDRESS = { country: "US", region: "CA", postalCode: "94107", city: "San Francisco", line1: "1 Bench Street" };
+
+type CartBody = { cart: { id: string; items: { variantId: number; quantity: number }[] } };
+
+export async function createGuestCart(base: string, jar?: CookieJar): Promise<string> {
+  const r = expectStatus(await request("POST", `${base}/api/carts`, { body: {}, headers: jar ? { cookie: jar.header() } : {} }), 201, "POST /api/carts");
+  jar?.take(r);
+  return json<CartBody>(r).cart.id;
+}
+
+export async function addItem(base: string, cartId: string, variantId: number, quantity = 1, cookie?: string): Promise<void> {
+  expectStatus(
+    await request("POST", `${base}/api/carts/${cartId}/items`, { body: { variantId, quantity }, headers: cookie ? { cookie } : {} }),
+    201,
+    "POST /api/carts/{id}/items",
+  );
+}
+
+export function checkout(base: string, cartId: string, email: string, cookie?: string): Promise<Reply> {
+  return request("POST", `${base}/api/checkout`, {
+    body: { cartId, email, shippingAddress: US_ADDRESS },
+    headers: { "idempotency-key": randomUUID(), ...(cookie ? { cookie } : {}) },
+  });
+}
+
+/** Guest carts each holding `quantity` of one variant (setup: not timed). */
+export function makeCarts(base: string, n: number, variantId: number, concurrency = 24): Promise<string[]> {
+  return mapLimit(Array.from({ length: n }), concurrency, async () => {
+    const id = await createGuestCart(base);
+    await addItem(base, id, variantId, 1);
+    return id;
+  });
+}
+
+/** Empty guest carts (setup: not timed). */
+export function makeCartsEmpty(base: string, n: number, concurrency = 24): Promise<string[]> {
+  return mapLimit(Array.from({ length: n }), concurrency, () => createGuestCart(base));
+}
+
+/** A short unmeasured run so routes are loaded, JIT-compiled and pools are open before the clock starts. */
+export async function warm(url: string, opts: { seconds: number; connections?: number; method?: string; headers?: Record<string, string>; body?: string; requests?: Parameters<typeof runLoad>[0]["requests"] }): Promise<void> {
+  await runLoad({ url, connections: opts.connections ?? 8, duration: opts.seconds, method: opts.method ?? "GET", headers: opts.headers, body: opts.body, requests: opts.requests });
+}
+
+// ---- 1. baseline ----------------------------------------------------------------------------------------------
+
+export function baseline(base: string, seconds: number): Promise<LoadResult> {
+  return runLoad({ url: `${base}/api/health`, connections: 50, duration: seconds });
+}
+
+// ---- 2. add-to-cart (guest carts in Redis) --------------------------------------------------------------------
+
+export function addToCartLoad(base: string, carts: string[], variantId: number, seconds: number, connections = 50): Promise<LoadResult> {
+  let next = 0;
+  const body = JSON.stringify({ variantId, quantity: 1 });
+  return runLoad({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req) => ({
+          ...req,
+          method: "POST",
+          path: `/api/carts/${carts[next++ % carts.length]}/items`,
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      },
+    ],
+  });
+}
+
+// ---- 3. signed-in cart reads ----------------------------------------------------------------------------------
+
+export type SignedInShopper = { email: string; cookie: string; cartId: string };
+
+/** Registers a customer, signs in through next-auth's credentials flow, fills the user's cart. */
+export async function signedInShopper(base: string, variants: number[]): Promise<SignedInShopper> {
+  const email = `bench-${randomBytes(4).toString("hex")}@bench.test`;
+  const password = "bench-password-123";
+  expectStatus(await request("POST", `${base}/api/account/register`, { body: { email, password } }), 201, "POST /api/account/register");
+  const jar = new CookieJar();
+  const csrf = expectStatus(await request("GET", `${base}/api/auth/csrf`), 200, "GET /api/auth/csrf");
+  jar.take(csrf);
+  const { csrfToken } = json<{ csrfToken: string }>(csrf);
+  const signIn = await request("POST", `${base}/api/auth/callback/credentials`, {
+    form: { csrfToken, email, password, json: "true", callbackUrl: `${base}/` },
+    headers: { cookie: jar.header() },
+  });
+  if (signIn.status >= 400) throw new Error(`sign-in failed: ${signIn.status} ${signIn.text.slice(0, 200)}`);
+  jar.take(signIn);
+  if (!jar.has((n) => n.includes("next-auth.session-token"))) throw new Error("no next-auth session cookie after sign-in");
+  const cookie = jar.header((n) => n.includes("next-auth.session-token"));
+  const cart = json<CartBody>(expectStatus(await request("POST", `${base}/api/carts`, { body: {}, headers: { cookie } }), 201, "POST /api/carts (signed in)"));
+  for (const v of variants) await addItem(base, cart.cart.id, v, 1, cookie);
+  const check = json<CartBody>(expectStatus(await request("GET", `${base}/api/carts/${cart.cart.id}`, { headers: { cookie } }), 200, "GET /api/carts/{id}"));
+  if (check.cart.items.length !== variants.length) throw new Error(`signed-in cart has ${check.cart.items.length} lines, expected ${variants.length}`);
+  return { email, cookie, cartId: cart.cart.id };
+}
+
+export function getCartLoad(base: string, shopper: SignedInShopper, seconds: number): Promise<LoadResult> {
+  return runLoad({ url: `${base}/api/carts/${shopper.cartId}`, connections: 50, duration: seconds, headers: { cookie: shopper.cookie } });
+}
+
+// ---- 4. the cart page -----------------------------------------------------------------------------------------
+
+export async function guestWithCart(base: string, variants: number[]): Promise<{ cookie: string; cartId: string }> {
+  const jar = new CookieJar();
+  const cartId = await createGuestCart(base, jar);
+  const cookie = jar.header((n) => n === "cw_cart");
+  if (!cookie) throw new Error("POST /api/carts set no cw_cart cookie");
+  for (const v of variants) await addItem(base, cartId, v, 1);
+  const page = expectStatus(await request("GET", `${base}/cart`, { headers: { cookie } }), 200, "GET /cart");
+  const lines = page.text.split('data-testid="cart-line"').length - 1;
+  if (lines !== variants.length) throw new Error(`GET /cart shows ${lines} lines, expected ${variants.length}`);
+  return { cookie, cartId };
+}
+
+export function cartPageLoad(base: string, cookie: string, seconds: number): Promise<LoadResult> {
+  return runLoad({ url: `${base}/cart`, connections: 20, duration: seconds, headers: { cookie } });
+}
+
+// ---- 5. hot SKU sell-out --------------------------------------------------------------------------------------
+
+export type SellOut = {
+  load: LoadResult;
+  placed: number;
+  insufficient: number;
+  /** other 4xx by error code */
+  other4xx: Record<string, number>;
+  fiveXx: number;
+  /** seconds from the first request to the last 201 */
+  sellOutS: number;
+  orderIds: string[];
+};
+
+export async function sellOut(base: string, carts: string[], clients: number): Promise<SellOut> {
+  let next = 0;
+  let placed = 0;
+  let insufficient = 0;
+  let fiveXx = 0;
+  let lastPlacedAt = 0;
+  const other4xx: Record<string, number> = {};
+  const orderIds: string[] = [];
+  const started = performance.now();
+  const load = await runLoad({
+    url: base,
+    connections: Math.min(clients, carts.length),
+    amount: carts.length,
+    timeout: 120,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req) => {
+          const i = next++;
+          return {
+            ...req,
+            method: "POST",
+            path: "/api/checkout",
+            headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+            body: JSON.stringify({ cartId: carts[i % carts.length], email: `buyer-${i}@bench.test`, shippingAddress: US_ADDRESS }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status === 201) {
+            placed += 1;
+            lastPlacedAt = performance.now();
+            try {
+              orderIds.push((JSON.parse(body) as { order: { id: string } }).order.id);
+            } catch {
+              /* counted; the database check finds it */
+            }
+            return;
+          }
+          if (status >= 500) {
+            fiveXx += 1;
+            return;
+          }
+          let code = `http_${status}`;
+          try {
+            code = (JSON.parse(body) as { error: { code: string } }).error.code;
+          } catch {
+            /* not JSON */
+          }
+          if (code === "insufficient_stock") insufficient += 1;
+          else other4xx[code] = (other4xx[code] ?? 0) + 1;
+        },
+      },
+    ],
+  });
+  if (next !== carts.length) throw new Error(`sell-out sent ${next} checkouts for ${carts.length} carts (a connection was retried)`);
+  return { load, placed, insufficient, other4xx, fiveXx, sellOutS: (lastPlacedAt - started) / 1000, orderIds };
+}
+
+// ---- 6. hot SKU sustained -------------------------------------------------------------------------------------
+
+export type Sustained = {
+  /** 201s completed inside the window, per second */
+  checkoutsPerS: number;
+  /** checkout request latency (201s inside the window) */
+  latency: Latencies;
+  /** every answer to a checkout inside the window, by status */
+  statuses: Record<string, number>;
+  /** complete buyer loops (cart, add, checkout) per second */
+  loopsPerS: number;
+  errors: number;
+  lastError: string | null;
+  seconds: number;
+  placed: number;
+};
+
+/** `buyers` concurrent loops of (new cart, add one, checkout) for `seconds`; only the checkout is timed. */
+export async function sustained(base: string, variantId: number, buyers: number, seconds: number): Promise<Sustained> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let placed = 0;
+  let loops = 0;
+  let errors = 0;
+  let lastError: string | null = null;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: buyers }, async (_, b) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        try {
+          const cartId = await createGuestCart(base);
+          await addItem(base, cartId, variantId, 1);
+          const r = await checkout(base, cartId, `loop-${b}-${i}@bench.test`);
+          if (performance.now() > deadline) return; // finished after the window: not counted
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+          if (r.status === 201) {
+            placed += 1;
+            latencies.push(r.ms);
+          } else lastError = `${r.status} ${r.text.slice(0, 200)}`;
+          loops += 1;
+        } catch (e) {
+          errors += 1;
+          lastError = String(e);
+        }
+      }
+    }),
+  );
+  return { checkoutsPerS: placed / seconds, latency: percentiles(latencies), statuses, loopsPerS: loops / seconds, errors, lastError, seconds, placed };
+}
+
+// ---- checks ---------------------------------------------------------------------------------------------------
+
+export type Invariant = { name: string; ok: boolean; detail: string };
+
+/** Orders of one variant in the database and their PaymentIntents at the fake. */
+export async function paymentChecks(db: PrismaClient, fake: StripeFake, variantId: number, expectOrders: number | null, label: string): Promise<Invariant[]> {
+  const orders = await db.order.findMany({
+    where: { items: { some: { variantId } } },
+    select: { id: true, paymentIntentId: true, total: true, status: true },
+  });
+  const intents = fake.intents();
+  const intentsByOrder = new Map<string, number>();
+  for (const pi of intents) {
+    const orderId = pi.metadata?.order_id;
+    if (orderId) intentsByOrder.set(orderId, (intentsByOrder.get(orderId) ?? 0) + 1);
+  }
+  const withoutIntent = orders.filter((o) => o.total > 0 && (!o.paymentIntentId || !intentsByOrder.has(o.id)));
+  const doubled = orders.filter((o) => (intentsByOrder.get(o.id) ?? 0) > 1);
+  const piIds = orders.map((o) => o.paymentIntentId).filter((x): x is string => !!x);
+  const shared = piIds.length - new Set(piIds).size;
+  const out: Invariant[] = [
+    {
+      name: `${label}: one PaymentIntent per order`,
+      ok: withoutIntent.length === 0 && doubled.length === 0 && shared === 0,
+      detail: `${orders.length} orders; ${orders.filter((o) => intentsByOrder.has(o.id)).length} with a PaymentIntent; ${withoutIntent.length} without; ${doubled.length} with two or more; ${shared} sharing one`,
+    },
+  ];
+  if (expectOrders !== null)
+    out.unshift({ name: `${label}: orders in the database`, ok: orders.length === expectOrders, detail: `${orders.length} (expected ${expectOrders})` });
+  return out;
+}
