@@ -162,14 +162,28 @@ export async function startTraceProxy(upstream: { host: string; port: number }):
   };
 }
 
+export type Dist = { p50: number; p99: number; mean: number };
+
+function dist(values: number[]): Dist {
+  const v = [...values].sort((a, b) => a - b);
+  const pick = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))] ?? NaN;
+  return { p50: pick(0.5), p99: pick(0.99), mean: v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN };
+}
+
 export type TxProfile = {
   transactions: number;
   /** round trips per transaction (BEGIN and COMMIT included) */
   roundTripsPerTx: number;
   /** mean ms from BEGIN sent to COMMIT answered */
   txMs: number;
-  /** ms from sending the statement that locks the hot row to COMMIT answered: p50 / p99 */
-  lockHeldMs: { p50: number; p99: number; mean: number };
+  /** ms from sending the statement that locks the hot row to COMMIT answered (includes waiting for the lock) */
+  lockHeldMs: Dist;
+  /** the locking statement's round trip: waiting for the row lock + executing */
+  lockStatementMs: Dist;
+  /** from the locking statement's answer to COMMIT answered: what the app adds to the time the lock is held */
+  afterLockMs: Dist;
+  /** the part of afterLockMs spent in the app before it sends COMMIT */
+  appGapAfterLockMs: Dist;
   /** round trips from the locking statement to COMMIT, both included */
   roundTripsWhileLocked: number;
   /** inside the transaction: share of time the connection waited on the app (idle in transaction) */
@@ -183,6 +197,9 @@ const short = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 70);
 /** Transactions and round trips recorded by the proxy. `isLock` tells the statement that locks the hot row. */
 export function profileTraces(conns: RoundTrip[][], isLock: (sql: string) => boolean): TxProfile {
   const held: number[] = [];
+  const lockStmt: number[] = [];
+  const afterLock: number[] = [];
+  const gapAfterLock: number[] = [];
   let txCount = 0;
   let txTrips = 0;
   let txMs = 0;
@@ -210,7 +227,11 @@ export function profileTraces(conns: RoundTrip[][], isLock: (sql: string) => boo
         }
         const lockAt = tx.findIndex((r) => isLock(r.sql));
         if (lockAt >= 0) {
-          held.push(rt.readyAt - tx[lockAt]!.sentAt);
+          const lock = tx[lockAt]!;
+          held.push(rt.readyAt - lock.sentAt);
+          lockStmt.push(lock.readyAt - lock.sentAt);
+          afterLock.push(rt.readyAt - lock.readyAt);
+          gapAfterLock.push((tx[lockAt + 1]?.sentAt ?? lock.readyAt) - lock.readyAt);
           lockedTrips += tx.length - lockAt;
           lockedTx += 1;
           if (example.length === 0 || tx.length > example.length) example = tx.map((r) => short(r.sql));
@@ -219,13 +240,14 @@ export function profileTraces(conns: RoundTrip[][], isLock: (sql: string) => boo
       }
     }
   }
-  held.sort((a, b) => a - b);
-  const pick = (q: number) => held[Math.min(held.length - 1, Math.max(0, Math.ceil(q * held.length) - 1))] ?? NaN;
   return {
     transactions: txCount,
     roundTripsPerTx: txCount ? txTrips / txCount : NaN,
     txMs: txCount ? txMs / txCount : NaN,
-    lockHeldMs: { p50: pick(0.5), p99: pick(0.99), mean: held.length ? held.reduce((a, b) => a + b, 0) / held.length : NaN },
+    lockHeldMs: dist(held),
+    lockStatementMs: dist(lockStmt),
+    afterLockMs: dist(afterLock),
+    appGapAfterLockMs: dist(gapAfterLock),
     roundTripsWhileLocked: lockedTx ? lockedTrips / lockedTx : NaN,
     appShareInTx: appMs + dbMs > 0 ? appMs / (appMs + dbMs) : NaN,
     statementsInTx: example,

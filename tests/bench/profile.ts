@@ -6,7 +6,7 @@ import { counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app
 import { percentiles, runLoad, type Latencies } from "./load";
 import { profileTraces, startTraceProxy, statementCounts, type RoundTrip, type TxProfile } from "./pg-trace-proxy";
 import { checkout, makeCarts, US_ADDRESS } from "./scenarios";
-import { METRICS_TOKEN, redisCommandCount, startBenchApp, type AppEnv } from "./setup";
+import { METRICS_TOKEN, RedisCommandCounter, startBenchApp, type AppEnv } from "./setup";
 import { randomUUID } from "node:crypto";
 
 export const isHotRowLock = (sql: string) => /product_variants/i.test(sql) && /FOR (NO KEY )?UPDATE/i.test(sql);
@@ -26,6 +26,11 @@ export type SequentialProfile = {
   stripeCalls: number;
   tx: TxProfile;
   statements: { sql: string; perCheckout: number; meanMs: number }[];
+  /** CPU time of the app process per checkout (process_cpu_seconds_total) */
+  appCpuMs: number;
+  /** every round trip of one (the median) checkout, in order: statement, ms at PostgreSQL, ms since the one before
+   *  answered (the app's time), transaction status after it */
+  oneCheckout: { sql: string; dbMs: number; gapMs: number; tx: string }[];
 };
 
 export type ConcurrentProfile = {
@@ -36,9 +41,16 @@ export type ConcurrentProfile = {
   tx: TxProfile;
   reserveTx: HistogramDelta;
   request: HistogramDelta;
+  /** CPU time of the app process per checkout */
+  appCpuMs: number;
 };
 
-export type Profile = { poolSize: number; sequential: SequentialProfile; concurrent: ConcurrentProfile };
+/** One request kind sent one at a time: what each costs in round trips. */
+export type RequestCost = { name: string; requests: number; meanMs: number; pgRoundTrips: number; redisCommands: number; statements: string[] };
+
+export type Profile = { poolSize: number; sequential: SequentialProfile; concurrent: ConcurrentProfile; requests: RequestCost[] };
+
+export type ProbeRequest = { name: string; send: (base: string, i: number) => Promise<{ status: number; ms: number }> };
 
 function attribute(conns: RoundTrip[][], windows: { t0: number; t1: number }[]): { before: PhaseCost; inTx: PhaseCost; after: PhaseCost } {
   const all = conns.flat().sort((a, b) => a.sentAt - b.sentAt);
@@ -63,6 +75,22 @@ function attribute(conns: RoundTrip[][], windows: { t0: number; t1: number }[]):
   return { before: avg(sum.before), inTx: avg(sum.inTx), after: avg(sum.after) };
 }
 
+function oneTrace(conns: RoundTrip[][], windows: { t0: number; t1: number }[], latencies: number[]): SequentialProfile["oneCheckout"] {
+  const order = latencies.map((l, i) => [l, i] as const).sort((a, b) => a[0] - b[0]);
+  const w = windows[order[Math.floor(order.length / 2)]?.[1] ?? 0];
+  if (!w) return [];
+  const trips = conns
+    .flat()
+    .filter((r) => r.sentAt >= w.t0 && r.readyAt <= w.t1)
+    .sort((a, b) => a.sentAt - b.sentAt);
+  return trips.map((r, i) => ({
+    sql: r.sql.replace(/\s+/g, " ").trim().slice(0, 90),
+    dbMs: r.readyAt - r.sentAt,
+    gapMs: r.sentAt - (i === 0 ? w.t0 : trips[i - 1]!.readyAt),
+    tx: r.txAfter,
+  }));
+}
+
 export async function profileCheckout(opts: {
   env: AppEnv;
   databaseUrl: string;
@@ -74,6 +102,8 @@ export async function profileCheckout(opts: {
   clients: number;
   redisUrl: string;
   poolSize: number;
+  /** other requests to cost, one at a time */
+  probes: ProbeRequest[];
 }): Promise<Profile> {
   const db = new URL(opts.databaseUrl);
   const proxy = await startTraceProxy({ host: db.hostname, port: Number(db.port || 5432) });
@@ -81,16 +111,45 @@ export async function profileCheckout(opts: {
   proxied.hostname = "127.0.0.1";
   proxied.port = String(proxy.port);
   const app = await startBenchApp({ ...opts.env, databaseUrl: proxied.toString() });
+  const redisCounter = await new RedisCommandCounter(opts.redisUrl).connect();
+  const redisCommandCount = () => redisCounter.read();
   try {
     // warm-up through the proxy (not recorded)
     const warmCarts = await makeCarts(opts.creator, 40, opts.variantId);
     for (const c of warmCarts.slice(0, 10)) await checkout(app.url, c, "warm@bench.test");
     await Promise.all(warmCarts.slice(10).map((c) => checkout(app.url, c, "warm@bench.test")));
 
+    // other request kinds, one at a time
+    const requests: RequestCost[] = [];
+    for (const probe of opts.probes) {
+      for (let i = 0; i < 5; i++) await probe.send(app.url, i); // warm
+      const n = 20;
+      proxy.reset();
+      const redisBefore = await redisCommandCount();
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const r = await probe.send(app.url, 100 + i);
+        if (r.status >= 400) throw new Error(`profile ${probe.name}: HTTP ${r.status}`);
+        total += r.ms;
+      }
+      const redis = (await redisCommandCount()) - redisBefore - 1;
+      const conns = proxy.connections();
+      const stmts = statementCounts(conns);
+      requests.push({
+        name: probe.name,
+        requests: n,
+        meanMs: total / n,
+        pgRoundTrips: conns.reduce((a, c) => a + c.length, 0) / n,
+        redisCommands: redis / n,
+        statements: stmts.map((x) => `${x.sql} ×${(x.count / n).toFixed(1)}`),
+      });
+    }
+
     // one at a time
     const seqCarts = await makeCarts(opts.creator, opts.sequential, opts.variantId);
+    const seqMetricsBefore = await scrape(app.url, METRICS_TOKEN);
     proxy.reset();
-    const redisBefore = await redisCommandCount(opts.redisUrl);
+    const redisBefore = await redisCommandCount();
     const stripeBefore = opts.fake.requests().length;
     const windows: { t0: number; t1: number }[] = [];
     const seqLatencies: number[] = [];
@@ -102,8 +161,9 @@ export async function profileCheckout(opts: {
       windows.push({ t0, t1 });
       seqLatencies.push(r.ms);
     }
-    const redisCommands = (await redisCommandCount(opts.redisUrl)) - redisBefore - 1; // minus the INFO itself
+    const redisCommands = (await redisCommandCount()) - redisBefore - 1; // minus the INFO itself
     const stripeCalls = opts.fake.requests().length - stripeBefore;
+    const seqCpu = counterDelta(seqMetricsBefore, await scrape(app.url, METRICS_TOKEN), "cartwright_process_cpu_seconds_total");
     const seqConns = proxy.connections();
     const phases = attribute(seqConns, windows);
     const n = seqCarts.length;
@@ -119,6 +179,8 @@ export async function profileCheckout(opts: {
       stripeCalls: stripeCalls / n,
       tx: profileTraces(seqConns, isHotRowLock),
       statements: statementCounts(seqConns).map((s) => ({ sql: s.sql, perCheckout: s.count / n, meanMs: s.meanMs })),
+      oneCheckout: oneTrace(seqConns, windows, seqLatencies),
+      appCpuMs: (seqCpu * 1000) / n,
     };
 
     // many at once
@@ -151,6 +213,7 @@ export async function profileCheckout(opts: {
       console.warn(`  profile burst: not every checkout was placed: ${JSON.stringify(load.statuses)}`);
     return {
       poolSize: opts.poolSize,
+      requests,
       sequential,
       concurrent: {
         clients: Math.min(opts.clients, burstCarts.length),
@@ -160,9 +223,11 @@ export async function profileCheckout(opts: {
         tx: profileTraces(burstConns, isHotRowLock),
         reserveTx: histogramDelta(before, after, "cartwright_reservation_lock_wait_seconds"),
         request: histogramDelta(before, after, "cartwright_http_request_duration_seconds", { route: "/api/checkout", method: "POST", status: "201" }),
+        appCpuMs: (counterDelta(before, after, "cartwright_process_cpu_seconds_total") * 1000) / Math.max(1, load.completed),
       },
     };
   } finally {
+    await redisCounter.close();
     await app.stop();
     await proxy.close();
   }

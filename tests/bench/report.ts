@@ -123,16 +123,16 @@ ${r.invariants.map((i) => `- ${i.ok ? "✅" : "❌"} ${i.name}: ${i.detail}`).jo
 
   out.push(`## Details
 
-| scenario | CPU while it ran (cores) |
-|---|---|
-| 1. baseline | ${cpuLine(r.base)} |
-| 2. add-to-cart | ${cpuLine(r.add)} |
-| 3a. get-cart hit | ${cpuLine(r.hit)} |
-| 3b. get-cart miss | ${cpuLine(r.miss)} |
-| 4. cart page | ${cpuLine(r.page)} |
-| 5. sell-out | ${cpuLine(r.sell)} |
-| 6. sustained | ${cpuLine(r.sus)} |
-${r.ceilings.map((c) => `| 7. ${c.name} | ${cpuLine(c)} |`).join("\n")}
+| scenario | CPU while it ran (cores) | app CPU per request |
+|---|---|---|
+| 1. baseline | ${cpuLine(r.base)} | ${cpuPer(r.base, r.base.load.completed, r.base.load.durationS)} |
+| 2. add-to-cart | ${cpuLine(r.add)} | ${cpuPer(r.add, r.add.load.completed, r.add.load.durationS)} |
+| 3a. get-cart hit | ${cpuLine(r.hit)} | ${cpuPer(r.hit, r.hit.load.completed, r.hit.load.durationS)} |
+| 3b. get-cart miss | ${cpuLine(r.miss)} | ${cpuPer(r.miss, r.miss.load.completed, r.miss.load.durationS)} |
+| 4. cart page | ${cpuLine(r.page)} | ${cpuPer(r.page, r.page.load.completed, r.page.load.durationS)} |
+| 5. sell-out | ${cpuLine(r.sell)} | ${cpuPer(r.sell, r.sell.load.completed, r.sell.load.durationS)} per checkout attempt |
+| 6. sustained | ${cpuLine(r.sus)} | ${cpuPer(r.sus, r.sus.allLoops, r.sus.elapsedS)} per buyer loop (3 requests) |
+${r.ceilings.map((c) => `| 7. ${c.name} | ${cpuLine(c)} | ${cpuPer(c, c.tps * r.config.ceiling, r.config.ceiling, "load generator")} per transaction (the bench process is the client) |`).join("\n")}
 
 Sell-out: ${r.sell.placed} orders in ${f1(r.sell.sellOutS)} s (${f0(r.sell.placed / r.sell.sellOutS)} orders/s until sold out), all ${f0(r.sell.load.completed)} answers in ${f1(r.sell.load.durationS)} s.
 Server side (app metrics): checkout request mean ${sMs(r.sell.metrics.request.mean)} ms, reserve transaction mean ${sMs(r.sell.metrics.reserveTx.mean)} ms
@@ -171,7 +171,25 @@ The hot row is locked by the last statement before COMMIT: ${f1(seq.tx.roundTrip
 | ⇒ most checkouts/s one hot row allows (1 / mean hold) | ${f0(lockBoundSeq)} | ${f0(lockBound)} |
 | reserve transaction, BEGIN → COMMIT, mean | ${ms(seq.tx.txMs)} ms | ${ms(con.tx.txMs)} ms |
 | share of the transaction the connection waits on the app | ${pct(seq.tx.appShareInTx)} | ${pct(con.tx.appShareInTx)} |
+| the locking statement's round trip (waiting for the lock + running), mean | ${ms(seq.tx.lockStatementMs.mean)} ms | ${ms(con.tx.lockStatementMs.mean)} ms |
+| from its answer to COMMIT answered (the app's share of the hold), mean / p99 | ${ms(seq.tx.afterLockMs.mean)} / ${ms(seq.tx.afterLockMs.p99)} ms | ${ms(con.tx.afterLockMs.mean)} / ${ms(con.tx.afterLockMs.p99)} ms |
+| … of which the app's own time before it sends COMMIT, mean / p99 | ${ms(seq.tx.appGapAfterLockMs.mean)} / ${ms(seq.tx.appGapAfterLockMs.p99)} ms | ${ms(con.tx.appGapAfterLockMs.mean)} / ${ms(con.tx.appGapAfterLockMs.p99)} ms |
+| app CPU per checkout | ${ms(seq.appCpuMs)} ms | ${ms(con.appCpuMs)} ms |
 | checkouts/s through the proxy | | ${f0(con.rps)} |
+
+What the other requests cost, one at a time on the same instance (Redis commands are counted server-wide, so
+another user of the Redis server during the run would add to them):
+
+${mdTable(
+  ["request", "mean ms alone", "PostgreSQL round trips", "Redis commands", "statements"],
+  p.requests.map((q) => [q.name, ms(q.meanMs), f1(q.pgRoundTrips), f1(q.redisCommands), q.statements.slice(0, 6).map((x) => `\`${x}\``).join("<br>") || "—"]),
+)}
+
+Every round trip of one checkout (the median of the ${seq.checkouts}), in order — "app ms" is the time between the previous answer and
+this statement being sent (app code, Redis, the Stripe call), "db ms" the round trip itself, "tx" the transaction
+status after it (T = inside a transaction):
+
+${mdTable(["#", "statement", "app ms", "db ms", "tx"], seq.oneCheckout.map((x, i) => [String(i + 1), `\`${x.sql}\``, f1(x.gapMs), f1(x.dbMs), x.tx]))}
 
 All statements of the single-checkout run, per checkout:
 
@@ -179,6 +197,12 @@ ${mdTable(["statement (start)", "per checkout", "mean ms"], seq.statements.slice
 `);
   out.push(analysis(r));
   return out.join("\n");
+}
+
+/** CPU ms of the app (or another group) per completed request. */
+function cpuPer(x: Sampled, completed: number, seconds: number, group = "app"): string {
+  const cores = x.cpu.filter((c) => c.label.startsWith(group)).reduce((n, c) => n + c.cores, 0);
+  return completed > 0 ? `${f1((cores * seconds * 1000) / completed)} ms` : "–";
 }
 
 function activityLine(a: ActivitySummary, pool: number): string {

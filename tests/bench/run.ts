@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { AppServer } from "../support/app-server";
 import { counterDelta, histogramDelta, scrape, type Snapshot } from "./app-metrics";
-import { closeAgent } from "./http";
+import { closeAgent, request } from "./http";
 import type { LoadResult } from "./load";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
@@ -204,6 +204,16 @@ async function main(): Promise<number> {
       clients: CLIENTS,
       redisUrl,
       poolSize: POOL_SIZE,
+      probes: [
+        { name: "GET /api/health", send: (b) => request("GET", `${b}/api/health`) },
+        { name: "POST /api/carts (new guest cart)", send: (b) => request("POST", `${b}/api/carts`, { body: {} }) },
+        {
+          name: "POST /api/carts/{id}/items (guest)",
+          send: (b, i) => request("POST", `${b}/api/carts/${addCarts[i % addCarts.length]}/items`, { body: { variantId: variants.big, quantity: 1 } }),
+        },
+        { name: "GET /api/carts/{id} (signed in, cache hit)", send: (b) => request("GET", `${b}/api/carts/${shopper.cartId}`, { headers: { cookie: shopper.cookie } }) },
+        { name: "GET /cart (guest page)", send: (b) => request("GET", `${b}/cart`, { headers: { cookie: guest.cookie } }) },
+      ],
     });
 
     for (const a of apps.splice(0)) await a.stop();
@@ -282,6 +292,8 @@ async function main(): Promise<number> {
     const out = process.env.BENCH_OUT ?? (SCALE === 1 ? "BENCHMARKS.md" : `.test-results/BENCHMARKS.scale-${SCALE}.md`);
     if (out.includes("/")) mkdirSync(out.slice(0, out.lastIndexOf("/")), { recursive: true });
     writeFileSync(out, renderMarkdown(results));
+    mkdirSync(".test-results", { recursive: true });
+    writeFileSync(".test-results/bench-results.json", JSON.stringify(results, null, 1)); // raw numbers, for a closer look
     log(`wrote ${out} (${results.seconds.toFixed(0)} s in all)`);
     const targetsFailed = results.rows.some((r) => r.verdict === "FAIL" && r.kind === "target");
     if (invariantsFailed) log("FAILED: a benchmark invariant does not hold (see above)");

@@ -216,6 +216,9 @@ export type Sustained = {
   lastError: string | null;
   seconds: number;
   placed: number;
+  /** every loop, also those that finished after the window, and the wall time until the last one did */
+  allLoops: number;
+  elapsedS: number;
 };
 
 /** `buyers` concurrent loops of (new cart, add one, checkout) for `seconds`; only the checkout is timed. */
@@ -226,6 +229,7 @@ export async function sustained(base: string, variantId: number, buyers: number,
   let loops = 0;
   let errors = 0;
   let lastError: string | null = null;
+  let allLoops = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -235,6 +239,7 @@ export async function sustained(base: string, variantId: number, buyers: number,
           const cartId = await createGuestCart(base);
           await addItem(base, cartId, variantId, 1);
           const r = await checkout(base, cartId, `loop-${b}-${i}@bench.test`);
+          allLoops += 1;
           if (performance.now() > deadline) return; // finished after the window: not counted
           statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           if (r.status === 201) {
@@ -249,7 +254,18 @@ export async function sustained(base: string, variantId: number, buyers: number,
       }
     }),
   );
-  return { checkoutsPerS: placed / seconds, latency: percentiles(latencies), statuses, loopsPerS: loops / seconds, errors, lastError, seconds, placed };
+  return {
+    checkoutsPerS: placed / seconds,
+    latency: percentiles(latencies),
+    statuses,
+    loopsPerS: loops / seconds,
+    errors,
+    lastError,
+    seconds,
+    placed,
+    allLoops,
+    elapsedS: (performance.now() - started) / 1000,
+  };
 }
 
 // ---- checks ---------------------------------------------------------------------------------------------------

@@ -176,17 +176,28 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<numb
   return deleted;
 }
 
-/** Redis commands executed server-wide (INFO commandstats), to count commands per checkout in a quiet window. */
-export async function redisCommandCount(url: string): Promise<number> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    const info = await client.info("commandstats");
+/**
+ * Redis commands executed server-wide (INFO commandstats), to count commands per request in a quiet window. One
+ * connection for all readings, so connecting costs nothing between two readings; each reading's own INFO is
+ * counted by the next one, so a difference of two readings includes exactly one extra command.
+ */
+export class RedisCommandCounter {
+  private readonly client;
+  constructor(url: string) {
+    this.client = createClient({ url });
+  }
+  async connect(): Promise<this> {
+    await this.client.connect();
+    return this;
+  }
+  async read(): Promise<number> {
+    const info = await this.client.info("commandstats");
     let n = 0;
     for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) n += Number(m[1]);
     return n;
-  } finally {
-    await client.quit().catch(() => {});
+  }
+  async close(): Promise<void> {
+    await this.client.quit().catch(() => {});
   }
 }
 
