@@ -25,6 +25,14 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorDetails = Record<string, unknown>;
 
+/**
+ * Marks a DomainError made by ANY copy of this module. Next bundles lib/ once per layer (route handlers, pages and
+ * server actions), while the process-wide services (cartService(), kv(), paymentProvider()) live on globalThis and
+ * were built by whichever layer asked first; so an error may come from another copy of this class, which
+ * `instanceof` does not recognise (a 403 then went out as a 500).
+ */
+const DOMAIN_ERROR_BRAND = Symbol.for("cartwright.DomainError");
+
 /** The one error type the domain throws. Route handlers and server actions map it in one place. */
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -37,11 +45,12 @@ export class DomainError extends Error {
     this.code = code;
     this.httpStatus = ERROR_STATUS[code];
     this.details = details;
+    Object.defineProperty(this, DOMAIN_ERROR_BRAND, { value: true });
   }
 }
 
 export function isDomainError(e: unknown): e is DomainError {
-  return e instanceof DomainError;
+  return e instanceof DomainError || (typeof e === "object" && e !== null && (e as { [DOMAIN_ERROR_BRAND]?: unknown })[DOMAIN_ERROR_BRAND] === true);
 }
 
 export type ErrorBody = { error: { code: ErrorCode; message: string; details?: ErrorDetails } };
