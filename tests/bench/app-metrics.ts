@@ -1,6 +1,9 @@
 // Reads the app's Prometheus metrics (/api/metrics) and turns two snapshots into per-scenario figures.
 import { request } from "./http";
 
+/** CPU seconds of the app process (prom-client's default metric under the app's "cartwright_process_" prefix) */
+export const APP_CPU_METRIC = "cartwright_process_process_cpu_seconds_total";
+
 /** series text (name{labels}) -> value */
 export type Snapshot = Map<string, number>;
 

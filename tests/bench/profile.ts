@@ -2,7 +2,7 @@
 // so every round trip is seen. First checkouts one at a time (what one checkout costs, phase by phase), then a
 // burst from many clients (how long the hot row's lock is held under contention, and why).
 import type { StripeFake } from "../fakes/stripe-fake";
-import { counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app-metrics";
+import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app-metrics";
 import { percentiles, runLoad, type Latencies } from "./load";
 import { profileTraces, startTraceProxy, statementCounts, type RoundTrip, type TxProfile } from "./pg-trace-proxy";
 import { checkout, makeCarts, US_ADDRESS } from "./scenarios";
@@ -163,7 +163,7 @@ export async function profileCheckout(opts: {
     }
     const redisCommands = (await redisCommandCount()) - redisBefore - 1; // minus the INFO itself
     const stripeCalls = opts.fake.requests().length - stripeBefore;
-    const seqCpu = counterDelta(seqMetricsBefore, await scrape(app.url, METRICS_TOKEN), "cartwright_process_cpu_seconds_total");
+    const seqCpu = counterDelta(seqMetricsBefore, await scrape(app.url, METRICS_TOKEN), APP_CPU_METRIC);
     const seqConns = proxy.connections();
     const phases = attribute(seqConns, windows);
     const n = seqCarts.length;
@@ -223,7 +223,7 @@ export async function profileCheckout(opts: {
         tx: profileTraces(burstConns, isHotRowLock),
         reserveTx: histogramDelta(before, after, "cartwright_reservation_lock_wait_seconds"),
         request: histogramDelta(before, after, "cartwright_http_request_duration_seconds", { route: "/api/checkout", method: "POST", status: "201" }),
-        appCpuMs: (counterDelta(before, after, "cartwright_process_cpu_seconds_total") * 1000) / Math.max(1, load.completed),
+        appCpuMs: (counterDelta(before, after, APP_CPU_METRIC) * 1000) / Math.max(1, load.completed),
       },
     };
   } finally {

@@ -1,5 +1,6 @@
 // The console table and BENCHMARKS.md, from one run's results.
 import type { HistogramDelta } from "./app-metrics";
+import type { CpuBreakdown } from "./cpu-profile";
 import type { LoadResult } from "./load";
 import type { Profile } from "./profile";
 import type { CeilingResult } from "./reserve-ceiling";
@@ -39,6 +40,7 @@ export type Results = {
   sell: SellOut & Sampled & { metrics: PhaseMetrics; paymentIntents: number; finalStock: number };
   sus: Sustained & Sampled & { metrics: PhaseMetrics; paymentIntents: number };
   profile: Profile;
+  cpuProfiles: CpuBreakdown[];
   ceilings: (CeilingResult & Sampled)[];
   invariants: Invariant[];
   rows: Row[];
@@ -195,8 +197,30 @@ All statements of the single-checkout run, per checkout:
 
 ${mdTable(["statement (start)", "per checkout", "mean ms"], seq.statements.slice(0, 25).map((x) => [`\`${x.sql}\``, f2(x.perCheckout), ms(x.meanMs)]))}
 `);
+  out.push(cpuSection(r.cpuProfiles));
   out.push(analysis(r));
   return out.join("\n");
+}
+
+function cpuSection(profiles: CpuBreakdown[]): string {
+  if (!profiles.length) return "";
+  const names = new Set<string>();
+  for (const p of profiles) for (const c of p.categories) if (c.share >= 0.02) names.add(c.name);
+  const rows = [...names]
+    .map((n) => ({ n, total: profiles.reduce((a, p) => a + (p.categories.find((c) => c.name === n)?.share ?? 0), 0) }))
+    .sort((a, b) => b.total - a.total)
+    .map(({ n }) => [n, ...profiles.map((p) => pct(p.categories.find((c) => c.name === n)?.share ?? 0))]);
+  rows.push(["everything else", ...profiles.map((p) => pct(p.categories.filter((c) => !names.has(c.name)).reduce((a, c) => a + c.share, 0)))]);
+  rows.push(["main-thread ms per request (profiler wall time)", ...profiles.map((p) => f1(p.cpuMsPerRequest))]);
+  return `### Where the app's CPU goes
+
+One more instance ran with V8's sampling profiler (tests/bench/cpu-profiler-preload.mjs, 0.5 ms interval) while each
+request kind was driven as in its scenario; every sample of the main thread was mapped through the build's source maps
+to the package or app module it ran in (built-ins count for their caller; idle samples are left out). Shares of the
+main thread's busy time:
+
+${mdTable(["where", ...profiles.map((p) => p.workload)], rows)}
+`;
 }
 
 /** CPU ms of the app (or another group) per completed request. */

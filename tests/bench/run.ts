@@ -10,9 +10,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { AppServer } from "../support/app-server";
-import { counterDelta, histogramDelta, scrape, type Snapshot } from "./app-metrics";
+import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type Snapshot } from "./app-metrics";
 import { closeAgent, request } from "./http";
 import type { LoadResult } from "./load";
+import { profileCpu } from "./cpu-profile";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
 import { renderMarkdown, renderTable, type Results, type Row } from "./report";
@@ -200,7 +201,7 @@ async function main(): Promise<number> {
       variantId: variants.big,
       fake,
       sequential: count(40, 10),
-      concurrent: count(600, CLIENTS),
+      concurrent: count(400, CLIENTS),
       clients: CLIENTS,
       redisUrl,
       poolSize: POOL_SIZE,
@@ -215,6 +216,21 @@ async function main(): Promise<number> {
         { name: "GET /cart (guest page)", send: (b) => request("GET", `${b}/cart`, { headers: { cookie: guest.cookie } }) },
       ],
     });
+
+    // ---- CPU profile ----
+    log("CPU profile: app C with V8's sampling profiler, per request kind");
+    const cpuS = Math.max(1, secs(3));
+    const cpuCheckouts = count(300, CLIENTS);
+    const cpuProfiles = await profileCpu(appEnv, [
+      { name: "GET /api/health (50 conn)", run: async (b) => (await s.baseline(b, cpuS)).completed },
+      { name: "POST /api/carts/{id}/items (50 conn)", run: async (b) => (await s.addToCartLoad(b, addCarts, variants.big, cpuS)).completed },
+      { name: "GET /api/carts/{id} signed in, cache hit (50 conn)", run: async (b) => (await s.getCartLoad(b, shopper, cpuS)).completed },
+      { name: "GET /cart (20 conn)", run: async (b) => (await s.cartPageLoad(b, guest.cookie, cpuS)).completed },
+      {
+        name: `POST /api/checkout (${CLIENTS} clients, big-stock SKU)`,
+        run: async (b) => (await s.sellOut(b, await s.makeCarts(A, cpuCheckouts, variants.big), CLIENTS)).placed,
+      },
+    ]);
 
     for (const a of apps.splice(0)) await a.stop();
 
@@ -281,6 +297,7 @@ async function main(): Promise<number> {
       sell: { ...sell, metrics: sellMetrics, paymentIntents: sellPIs, finalStock: hotRow.stockQuantity },
       sus: { ...sus, metrics: susMetrics, paymentIntents: susPIs },
       profile,
+      cpuProfiles,
       ceilings,
       invariants,
       rows: [] as Row[],
@@ -316,7 +333,7 @@ function phaseMetrics(before: Snapshot, after: Snapshot) {
   return {
     request: histogramDelta(before, after, "cartwright_http_request_duration_seconds", { route: "/api/checkout", method: "POST" }),
     reserveTx: histogramDelta(before, after, "cartwright_reservation_lock_wait_seconds"),
-    appCpuSeconds: counterDelta(before, after, "cartwright_process_cpu_seconds_total"),
+    appCpuSeconds: counterDelta(before, after, APP_CPU_METRIC),
   };
 }
 
