@@ -73,7 +73,8 @@ export async function startApp(opts: {
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // already gone (exited, or killed by a signal: then exitCode stays null and "exit" will not fire again)
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         // signal the whole process group (the server and anything it started)
         try {
