@@ -49,6 +49,11 @@ export class DomainError extends Error {
   }
 }
 
+/** A ZodError from any copy of zod (each bundle layer may carry its own). */
+export function isZodError(e: unknown): e is ZodError {
+  return e instanceof ZodError || (e instanceof Error && e.name === "ZodError" && Array.isArray((e as { issues?: unknown }).issues));
+}
+
 export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError || (typeof e === "object" && e !== null && (e as { [DOMAIN_ERROR_BRAND]?: unknown })[DOMAIN_ERROR_BRAND] === true);
 }
@@ -78,7 +83,7 @@ export function validationError(err: ZodError, message = "The request is not val
 
 /** Maps anything thrown to the documented JSON error. Unknown errors become a 500 that leaks nothing. */
 export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } {
-  const err = e instanceof ZodError ? validationError(e) : e;
+  const err = isZodError(e) ? validationError(e) : e;
   if (isDomainError(err)) {
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err.details !== undefined) body.error.details = err.details;

@@ -1,5 +1,5 @@
-import { ZodError, type z } from "zod";
-import { fieldErrorsOf, toErrorResponse, type ErrorCode } from "@/lib/errors";
+import type { z } from "zod";
+import { fieldErrorsOf, isZodError, toErrorResponse, type ErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
 import { assertCleanText } from "@/lib/http/handler";
 
@@ -15,7 +15,7 @@ export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T
   } catch (e) {
     const { body } = toErrorResponse(e);
     if (body.error.code === "internal_error") logger().error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }, "server action failed");
-    const fieldErrors = e instanceof ZodError ? fieldErrorsOf(e) : (body.error.details?.fieldErrors as Record<string, string[]> | undefined);
+    const fieldErrors = isZodError(e) ? fieldErrorsOf(e) : (body.error.details?.fieldErrors as Record<string, string[]> | undefined);
     return { ok: false, code: body.error.code, message: body.error.message, ...(fieldErrors ? { fieldErrors } : {}), ...(body.error.details ? { details: body.error.details } : {}) };
   }
 }

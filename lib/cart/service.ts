@@ -3,7 +3,7 @@ import type { PrismaClient } from "../db";
 import { toAttributes, effectivePrice } from "../catalog";
 import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
 import { checkCombinable, validateDiscount } from "../discounts/rules";
-import { DomainError, notFound } from "../errors";
+import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
@@ -171,7 +171,7 @@ export class CartService {
         findShippingRate(address, cart.currency, await loadRateTables(this.db)); // refuses a destination we cannot ship to
       } catch (e) {
         // this endpoint's body is the address itself: report the error at `country`, not `shippingAddress.country`
-        if (e instanceof DomainError && e.code === "validation_failed") throw new DomainError("validation_failed", e.message, { fieldErrors: { country: [e.message] } });
+        if (isDomainError(e) && e.code === "validation_failed") throw new DomainError("validation_failed", e.message, { fieldErrors: { country: [e.message] } });
         throw e;
       }
     }

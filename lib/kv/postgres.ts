@@ -1,6 +1,6 @@
 import { prisma, type PrismaClient } from "../db";
 import { env } from "../env";
-import { casLoop, KvUnavailableError, ttlMs, type KvStore } from "./types";
+import { casLoop, KvUnavailableError, isKvUnavailable, ttlMs, type KvStore } from "./types";
 
 export interface PostgresKvOptions {
   /** Prepended to every key; default KV_PREFIX. */
@@ -41,7 +41,7 @@ export class PostgresKvStore implements KvStore {
     try {
       return await op(this.db);
     } catch (e) {
-      throw e instanceof KvUnavailableError ? e : new KvUnavailableError({ cause: e });
+      throw isKvUnavailable(e) ? e : new KvUnavailableError({ cause: e });
     }
   }
 

@@ -2,6 +2,7 @@ import { createClient, ErrorReply, type RedisClientType } from "redis";
 import { env } from "../env";
 import {
   casLoop,
+  isKvUnavailable,
   KvUnavailableError,
   LUA_CAS_UPDATE,
   LUA_INCR_TTL,
@@ -122,7 +123,7 @@ export class RedisKvStore implements KvStore {
   }
 
   private wrap(e: unknown): unknown {
-    if (e instanceof KvUnavailableError) return e;
+    if (isKvUnavailable(e)) return e;
     // a reply error is a bug in the command (WRONGTYPE, a script error...), unless Redis says it is busy/loading
     if (e instanceof ErrorReply && !TRANSIENT_REPLY.test(e.message)) return e;
     this.lastError = e;

@@ -1,4 +1,4 @@
-import { DomainError } from "../errors";
+import { DomainError, isDomainError } from "../errors";
 
 /**
  * The small key-value store behind guest carts, the signed-in cart cache and rate limits (ARCHITECTURE.md, lib/kv).
@@ -46,7 +46,8 @@ export class KvUnavailableError extends DomainError {
 }
 
 export function isKvUnavailable(e: unknown): e is KvUnavailableError {
-  return e instanceof KvUnavailableError;
+  // not instanceof: the store on globalThis may have been built by another bundle's copy of this module
+  return e instanceof KvUnavailableError || (isDomainError(e) && e.code === "service_unavailable");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { Redis } from "@upstash/redis";
 import { env } from "../env";
 import {
   casLoop,
+  isKvUnavailable,
   KvUnavailableError,
   LUA_CAS_UPDATE,
   LUA_INCR_TTL,
@@ -59,7 +60,7 @@ export class UpstashKvStore implements KvStore {
     try {
       return await op(this.redis);
     } catch (e) {
-      throw e instanceof KvUnavailableError ? e : new KvUnavailableError({ cause: e });
+      throw isKvUnavailable(e) ? e : new KvUnavailableError({ cause: e });
     }
   }
 

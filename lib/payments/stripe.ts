@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
-import { DomainError, type ErrorDetails } from "@/lib/errors";
+import { DomainError, isDomainError, type ErrorDetails } from "@/lib/errors";
 import {
   checkCreatePaymentInput,
   type CreatedPayment,
@@ -74,7 +74,7 @@ type Operation = "create" | "cancel" | "retrieve" | "refund";
  * (a 401 message echoes a masked key, an error body may carry a client_secret); details hold only safe codes.
  */
 export function toProviderError(operation: Operation, e: unknown): DomainError {
-  if (e instanceof DomainError) return e;
+  if (isDomainError(e)) return e;
   const details: ErrorDetails = { provider: "stripe", operation };
   let reason: string;
   let message: string;
