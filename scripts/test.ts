@@ -1,4 +1,4 @@
-// `npm test`: typecheck, unit + integration tests (vitest, real PostgreSQL and Redis), then the browser tests
+// `npm test`: typecheck, unit + integration + system tests (vitest, real PostgreSQL and Redis), then the browser tests
 // (Playwright in Debian's Chromium against the built app). Ends with one "N passed, N failed" line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -24,7 +24,8 @@ if (want("typecheck")) {
   else failed += 1;
 }
 
-for (const project of ["unit", "integration"]) {
+// system: real production instances started and broken on purpose (faults, two instances, graceful shutdown)
+for (const project of ["unit", "integration", "system"]) {
   if (!want(project)) continue;
   const out = `.test-results/vitest-${project}.json`;
   run(project, "npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${out}`]);
