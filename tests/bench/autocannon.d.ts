@@ -12,7 +12,8 @@ declare module "autocannon" {
       onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
     }
     interface Options {
-      url: string;
+      /** several URLs: the connections are spread over them */
+      url: string | string[];
       connections?: number;
       /** seconds */
       duration?: number;

@@ -52,20 +52,19 @@ export type Profile = { poolSize: number; sequential: SequentialProfile; concurr
 
 export type ProbeRequest = { name: string; send: (base: string, i: number) => Promise<{ status: number; ms: number }> };
 
+/** Splits each checkout's round trips (sequential run: a time window per checkout) around its reserve transaction. */
 function attribute(conns: RoundTrip[][], windows: { t0: number; t1: number }[]): { before: PhaseCost; inTx: PhaseCost; after: PhaseCost } {
   const all = conns.flat().sort((a, b) => a.sentAt - b.sentAt);
   const sum = { before: { roundTrips: 0, dbMs: 0 }, inTx: { roundTrips: 0, dbMs: 0 }, after: { roundTrips: 0, dbMs: 0 } };
   for (const w of windows) {
     const trips = all.filter((r) => r.sentAt >= w.t0 && r.readyAt <= w.t1);
-    const firstTx = trips.findIndex((r) => r.txAfter !== "I");
-    let lastTx = -1;
-    for (let i = trips.length - 1; i >= 0; i--)
-      if (trips[i]!.txAfter !== "I" || (i > 0 && trips[i - 1]!.txAfter !== "I")) {
-        lastTx = i;
-        break;
-      }
+    const lockAt = trips.findIndex((r) => isHotRowLock(r.sql));
+    let begin = lockAt < 0 ? trips.length : lockAt;
+    while (begin > 0 && begin <= lockAt && trips[begin - 1]!.txAfter !== "I") begin--;
+    let end = lockAt < 0 ? trips.length : lockAt;
+    while (lockAt >= 0 && end < trips.length - 1 && trips[end]!.txAfter !== "I") end++;
     trips.forEach((r, i) => {
-      const phase = firstTx < 0 || i < firstTx ? sum.before : i <= lastTx ? sum.inTx : sum.after;
+      const phase = i < begin ? sum.before : i <= end ? sum.inTx : sum.after;
       phase.roundTrips += 1;
       phase.dbMs += r.readyAt - r.sentAt;
     });

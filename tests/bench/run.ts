@@ -132,15 +132,6 @@ async function main(): Promise<number> {
     const cacheHits = counterDelta(m0, m1, "cartwright_cart_cache_requests_total", { result: "hit" });
     const cacheReads = counterDelta(m0, m1, "cartwright_cart_cache_requests_total");
 
-    log("3b. starting app B with CART_CACHE=off");
-    const appB = await startBenchApp(appEnv, { CART_CACHE: "off" });
-    apps.push(appB);
-    groups["app B (CART_CACHE=off)"] = [appB.process.pid!];
-    await s.warm(`${appB.url}/api/carts/${shopper.cartId}`, { seconds: WARM_S, headers: { cookie: shopper.cookie } });
-    log(`3b. get-cart, cache miss (app B): 50 connections, ${DURATION} s`);
-    const miss = await measured(() => s.getCartLoad(appB.url, shopper, DURATION).then((load) => ({ load })), true);
-    await appB.stop();
-    apps.splice(apps.indexOf(appB), 1);
 
     // ---- 4. cart page ----
     log("4. cart page: a guest cart with 3 lines");
@@ -191,6 +182,26 @@ async function main(): Promise<number> {
     // let the buyers still in flight after the window finish before counting
     await new Promise((r) => setTimeout(r, 500));
     const susPIs = fake.createdCount - piBefore6;
+
+    // ---- with a second instance: the cache miss, and how far a second app process carries ----
+    log("3b. starting app B with CART_CACHE=off");
+    const appB = await startBenchApp(appEnv, { CART_CACHE: "off" });
+    apps.push(appB);
+    groups["app B (CART_CACHE=off)"] = [appB.process.pid!];
+    await s.warm(`${appB.url}/api/carts/${shopper.cartId}`, { seconds: WARM_S, headers: { cookie: shopper.cookie } });
+    log(`3b. get-cart, cache miss (app B): 50 connections, ${DURATION} s`);
+    const miss = await measured(() => s.getCartLoad(appB.url, shopper, DURATION).then((load) => ({ load })), true);
+    // CART_CACHE only changes signed-in cart reads: for guest carts and checkout, B is the same app as A
+    await s.addToCartLoad(appB.url, addCarts.slice(0, 20), variants.big, WARM_S, 8);
+    log(`2b. add-to-cart on two app processes (A and B), 50 connections, ${DURATION} s`);
+    const add2 = await measured(() => s.addToCartLoad([A, appB.url], addCarts, variants.big, DURATION).then((load) => ({ load })));
+    await Promise.all((await s.makeCarts(A, 60, variants.big)).map((c, i) => s.checkout(appB.url, c, `warm-b-${i}@bench.test`)));
+    const SUSTAINED2_S = Math.max(2, secs(10));
+    log(`6b. sustained on two app processes: ${CLIENTS} buyers for ${SUSTAINED2_S} s`);
+    const sus2 = await measured(() => s.sustained([A, appB.url], variants.big, CLIENTS, SUSTAINED2_S), true);
+    await new Promise((r) => setTimeout(r, 500));
+    await appB.stop();
+    apps.splice(apps.indexOf(appB), 1);
 
     // ---- profile ----
     log("profile: app P behind a tracing PostgreSQL proxy");
@@ -269,6 +280,11 @@ async function main(): Promise<number> {
       ok: !Object.keys(sus.statuses).some((c) => c.startsWith("5")) && sus.errors === 0,
       detail: `${JSON.stringify(sus.statuses)}; errors ${sus.errors}${sus.lastError ? `; last: ${sus.lastError}` : ""}`,
     });
+    finalChecks.push({
+      name: "sustained on two processes: 5xx",
+      ok: !Object.keys(sus2.statuses).some((c) => c.startsWith("5")) && sus2.errors === 0,
+      detail: `${JSON.stringify(sus2.statuses)}; errors ${sus2.errors}${sus2.lastError ? `; last: ${sus2.lastError}` : ""}`,
+    });
     finalChecks.push({ name: "sustained: PaymentIntents = orders placed", ok: susPIs >= sus.placed, detail: `${susPIs} PaymentIntents, ${sus.placed} 201s counted in the window` });
     const ordersTotal = await db.order.count();
     finalChecks.push({
@@ -293,6 +309,8 @@ async function main(): Promise<number> {
       add,
       hit: { ...hit, cacheHits, cacheReads },
       miss,
+      add2,
+      sus2,
       page,
       sell: { ...sell, metrics: sellMetrics, paymentIntents: sellPIs, finalStock: hotRow.stockQuantity },
       sus: { ...sus, metrics: susMetrics, paymentIntents: susPIs },
@@ -360,6 +378,17 @@ function rowsOf(r: Results): Row[] {
       ratio: `${addRatio.toFixed(2)} of baseline (target ≥ 0.40, p99 ≤ 50 ms)`,
       verdict: addOk ? "PASS" : "FAIL",
     }),
+    row({
+      scenario: "2b. add-to-cart on 2 app processes (50 conn)",
+      rate: r.add2.load.rps,
+      unit: "req/s",
+      p50: r.add2.load.latency.p50,
+      tail: r.add2.load.latency.p99,
+      tailLabel: "p99",
+      errors: errs(r.add2.load),
+      ratio: `${(r.add2.load.rps / baseRps).toFixed(2)} of baseline; ${(r.add2.load.rps / r.add.load.rps).toFixed(2)}× one process`,
+      verdict: "—",
+    }),
     row({ scenario: "3a. get-cart signed-in, cache hit (50 conn)", rate: r.hit.load.rps, unit: "req/s", p50: r.hit.load.latency.p50, tail: r.hit.load.latency.p99, tailLabel: "p99", errors: errs(r.hit.load), ratio: `${(r.hit.load.rps / baseRps).toFixed(2)} of baseline`, verdict: "—" }),
     row({ scenario: "3b. get-cart signed-in, cache miss (50 conn)", rate: r.miss.load.rps, unit: "req/s", p50: r.miss.load.latency.p50, tail: r.miss.load.latency.p99, tailLabel: "p99", errors: errs(r.miss.load), ratio: `${(r.miss.load.rps / r.hit.load.rps).toFixed(2)} of cache hit`, verdict: "—" }),
     row({ scenario: "4. GET /cart page, guest (20 conn)", rate: r.page.load.rps, unit: "req/s", p50: r.page.load.latency.p50, tail: r.page.load.latency.p95, tailLabel: "p95", errors: errs(r.page.load), ratio: `${(r.page.load.rps / baseRps).toFixed(2)} of baseline`, verdict: "—" }),
@@ -384,6 +413,17 @@ function rowsOf(r: Results): Row[] {
       tailLabel: "p99",
       errors: `${Object.entries(r.sus.statuses).filter(([c]) => c !== "201").reduce((n, [, v]) => n + v, 0)} non-201, ${r.sus.errors} errors`,
       ratio: `${(r.sus.checkoutsPerS / pgTx.tps).toFixed(3)} of pg ceiling`,
+      verdict: "—",
+    }),
+    row({
+      scenario: `6b. hot SKU sustained on 2 app processes (${r.config.clients} buyers, ${r.sus2.seconds} s)`,
+      rate: r.sus2.checkoutsPerS,
+      unit: "checkouts/s",
+      p50: r.sus2.latency.p50,
+      tail: r.sus2.latency.p99,
+      tailLabel: "p99",
+      errors: `${Object.entries(r.sus2.statuses).filter(([c]) => c !== "201").reduce((n, [, v]) => n + v, 0)} non-201, ${r.sus2.errors} errors`,
+      ratio: `${(r.sus2.checkoutsPerS / r.sus.checkoutsPerS).toFixed(2)}× one process`,
       verdict: "—",
     }),
     ...r.ceilings.map((c) =>

@@ -57,7 +57,8 @@ export function baseline(base: string, seconds: number): Promise<LoadResult> {
 
 // ---- 2. add-to-cart (guest carts in Redis) --------------------------------------------------------------------
 
-export function addToCartLoad(base: string, carts: string[], variantId: number, seconds: number, connections = 50): Promise<LoadResult> {
+/** `base` may list several app instances: the connections are spread over them. */
+export function addToCartLoad(base: string | string[], carts: string[], variantId: number, seconds: number, connections = 50): Promise<LoadResult> {
   let next = 0;
   const body = JSON.stringify({ variantId, quantity: 1 });
   return runLoad({
@@ -221,8 +222,10 @@ export type Sustained = {
   elapsedS: number;
 };
 
-/** `buyers` concurrent loops of (new cart, add one, checkout) for `seconds`; only the checkout is timed. */
-export async function sustained(base: string, variantId: number, buyers: number, seconds: number): Promise<Sustained> {
+/** `buyers` concurrent loops of (new cart, add one, checkout) for `seconds`; only the checkout is timed. With
+ *  several app instances, buyer b uses instance b mod n for all its requests. */
+export async function sustained(bases: string | string[], variantId: number, buyers: number, seconds: number): Promise<Sustained> {
+  const list = Array.isArray(bases) ? bases : [bases];
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let placed = 0;
@@ -234,6 +237,7 @@ export async function sustained(base: string, variantId: number, buyers: number,
   const deadline = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: buyers }, async (_, b) => {
+      const base = list[b % list.length]!;
       for (let i = 0; performance.now() < deadline; i++) {
         try {
           const cartId = await createGuestCart(base);
