@@ -354,7 +354,8 @@ help only as long as the lock stays short — which is what fix 1 is for.
   unmeasured warm-up; carts are made before the clock starts.
 - Latency percentiles are exact over every response (autocannon's per-response timings, not its 1 ms histogram); rates are
   responses / wall time. Sell-out: every cart is checked out exactly once (the bench fails if a connection retry would have
-  sent a second attempt). Sustained: only checkouts that complete inside the window count; p50/p99 are of the checkout request alone.
+  sent a second attempt). Sustained: the first ${r.sus.rampS} s are a ramp-up (every buyer starts with a new cart and an add), then only checkouts that
+  complete inside the window count; p50/p99 are of the checkout request alone.
 - The tracing proxy and the CPU profiler run on separate instances and are not in the headline numbers; the proxy adds a
   little to every round trip, so its lock times are upper bounds. Redis commands per request are counted server-wide.
 - The ceilings (7) drive the bench database directly on a row of their own, with the app stopped, from the bench process;

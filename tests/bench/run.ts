@@ -43,6 +43,8 @@ const DURATION = secs(10);
 const SUSTAINED_S = Math.max(2, secs(20));
 const CEILING_S = secs(10);
 const WARM_S = Math.max(1, secs(2));
+/** the sustained runs' ramp-up, not counted: every buyer makes a cart and adds before its first checkout */
+const RAMP_S = Math.max(3, secs(5));
 const HOT_STOCK = count(500, 20);
 const SELLOUT_CARTS = HOT_STOCK * 2;
 const ADD_CARTS = count(500, 50);
@@ -173,10 +175,10 @@ async function main(): Promise<number> {
     const sellMetrics = phaseMetrics(m2, m3);
 
     // ---- 6. hot SKU sustained ----
-    log(`6. sustained: ${CLIENTS} buyers looping (cart, add, checkout) for ${SUSTAINED_S} s`);
+    log(`6. sustained: ${CLIENTS} buyers looping (cart, add, checkout): ${RAMP_S} s ramp-up, then ${SUSTAINED_S} s counted`);
     const piBefore6 = fake.createdCount;
     const m4 = await scrape(A, METRICS_TOKEN);
-    const sus = await measured(() => s.sustained(A, variants.big, CLIENTS, SUSTAINED_S), true);
+    const sus = await measured(() => s.sustained(A, variants.big, CLIENTS, SUSTAINED_S, RAMP_S), true);
     const m5 = await scrape(A, METRICS_TOKEN);
     const susMetrics = phaseMetrics(m4, m5);
     // let the buyers still in flight after the window finish before counting
@@ -198,7 +200,7 @@ async function main(): Promise<number> {
     await Promise.all((await s.makeCarts(A, 60, variants.big)).map((c, i) => s.checkout(appB.url, c, `warm-b-${i}@bench.test`)));
     const SUSTAINED2_S = Math.max(2, secs(10));
     log(`6b. sustained on two app processes: ${CLIENTS} buyers for ${SUSTAINED2_S} s`);
-    const sus2 = await measured(() => s.sustained([A, appB.url], variants.big, CLIENTS, SUSTAINED2_S), true);
+    const sus2 = await measured(() => s.sustained([A, appB.url], variants.big, CLIENTS, SUSTAINED2_S, RAMP_S), true);
     await new Promise((r) => setTimeout(r, 500));
     await appB.stop();
     apps.splice(apps.indexOf(appB), 1);

@@ -217,14 +217,19 @@ export type Sustained = {
   lastError: string | null;
   seconds: number;
   placed: number;
-  /** every loop, also those that finished after the window, and the wall time until the last one did */
+  /** seconds at the start that were not counted */
+  rampS: number;
+  /** every loop, also those outside the window, and the wall time until the last one finished */
   allLoops: number;
   elapsedS: number;
 };
 
-/** `buyers` concurrent loops of (new cart, add one, checkout) for `seconds`; only the checkout is timed. With
- *  several app instances, buyer b uses instance b mod n for all its requests. */
-export async function sustained(bases: string | string[], variantId: number, buyers: number, seconds: number): Promise<Sustained> {
+/**
+ * `buyers` concurrent loops of (new cart, add one, checkout); only the checkout is timed. The first `rampS` seconds
+ * are not counted (every buyer starts with a cart and an add, so no checkout can finish at first), then checkouts
+ * finishing within the next `seconds` are. With several app instances, buyer b uses instance b mod n throughout.
+ */
+export async function sustained(bases: string | string[], variantId: number, buyers: number, seconds: number, rampS = 0): Promise<Sustained> {
   const list = Array.isArray(bases) ? bases : [bases];
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -234,7 +239,8 @@ export async function sustained(bases: string | string[], variantId: number, buy
   let lastError: string | null = null;
   let allLoops = 0;
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const windowFrom = started + rampS * 1000;
+  const deadline = windowFrom + seconds * 1000;
   await Promise.all(
     Array.from({ length: buyers }, async (_, b) => {
       const base = list[b % list.length]!;
@@ -244,7 +250,9 @@ export async function sustained(bases: string | string[], variantId: number, buy
           await addItem(base, cartId, variantId, 1);
           const r = await checkout(base, cartId, `loop-${b}-${i}@bench.test`);
           allLoops += 1;
-          if (performance.now() > deadline) return; // finished after the window: not counted
+          const at = performance.now();
+          if (at > deadline) return; // finished after the window: not counted
+          if (at < windowFrom) continue; // still ramping up
           statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           if (r.status === 201) {
             placed += 1;
@@ -266,6 +274,7 @@ export async function sustained(bases: string | string[], variantId: number, buy
     errors,
     lastError,
     seconds,
+    rampS,
     placed,
     allLoops,
     elapsedS: (performance.now() - started) / 1000,
