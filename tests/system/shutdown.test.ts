@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
+import { testRedisUrl } from "@/tests/support/test-database";
+import {
+  ADDRESS,
+  checkout,
+  connectionRefused,
+  createDatabase,
+  guestCart,
+  makeProduct,
+  ordersOfCart,
+  sqlPool,
+  startInstance,
+  stopAll,
+  waitFor,
+  type Instance,
+} from "@/tests/support/system";
+
+// Graceful shutdown of a production instance (scripts/serve.ts): SIGTERM stops accepting connections, lets the
+// requests in flight finish, closes the pool and the KV store, and exits 0.
+
+let fake: StripeFake;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  fake = await startStripeFake();
+});
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!().catch(() => {});
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+/** A checkout over a connection of its own that is closed after the answer (`Connection: close`, no agent). */
+function checkoutOnClosingConnection(port: number, cartId: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify({ cartId, email: `closer-${cartId.slice(0, 6)}@example.test`, shippingAddress: ADDRESS });
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/api/checkout",
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), "idempotency-key": randomUUID(), connection: "close" },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * Starts an instance, puts a checkout in flight whose payment creation the Stripe fake holds for ~2 s, sends
+ * SIGTERM, and checks the drain: the listener closes at once (new connections refused) while the checkout is
+ * still running, the checkout answers 201, and the process exits 0 by itself soon after.
+ */
+async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId: string) => Promise<{ status: number; body: any }>) {
+  const db = await createDatabase();
+  const sql = sqlPool(db.url);
+  cleanups.push(() => db.drop(), () => sql.end());
+  const app: Instance = await startInstance({
+    name,
+    databaseUrl: db.url,
+    redisUrl: testRedisUrl(),
+    kvPrefix: `cwsys:${name}:${randomUUID().slice(0, 8)}:`,
+    stripeUrl: fake.url,
+  });
+  cleanups.push(() => stopAll([app]));
+  // the process was already told to stop: if it is still there when the test ends, do not wait out its grace period
+  let gone = false;
+  void app.exited.then(() => (gone = true));
+  cleanups.push(async () => {
+    if (gone) return;
+    app.signal("SIGKILL");
+    await app.exited;
+  });
+  const {
+    variantIds: [v],
+  } = await makeProduct(sql, { stocks: [5] });
+  const cartId = await guestCart(app.url, [[v!, 1]]);
+
+  fake.reset();
+  fake.delayNext(1, 2_000); // the payment creation takes ~2 s
+  const started = Date.now();
+  const inFlight = send(app, cartId);
+  inFlight.catch(() => {}); // awaited below
+  await waitFor("the checkout to reach the payment step", async () => (fake.requests().length > 0 ? true : undefined), 10_000, 10);
+
+  app.signal("SIGTERM");
+  const signalledAt = Date.now();
+  // the listener closes at once: new connections are refused while the checkout is still in flight
+  await waitFor("new connections to be refused", async () => ((await connectionRefused(app.port)) ? true : undefined), 1_500, 20);
+  const refusedAfter = Date.now() - signalledAt;
+  let settled = false;
+  void inFlight.finally(() => (settled = true)).catch(() => {});
+  await new Promise((r) => setImmediate(r));
+  expect(settled, "the checkout is still in flight when the listener is already closed").toBe(false);
+
+  const res = await inFlight;
+  const answeredAfter = Date.now() - started;
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(answeredAfter).toBeGreaterThanOrEqual(1_900);
+  const order = (await ordersOfCart(sql, cartId))[0]!;
+  expect(order.id).toBe(res.body.order.id);
+  expect(order.payment_intent_id).toBe(fake.intents()[0]!.id);
+
+  // the drain is done once the answer is out: the process should be gone within a few seconds, with code 0
+  const exit = await Promise.race([app.exited, new Promise<null>((r) => setTimeout(() => r(null), 8_000))]);
+  console.log(
+    `[${name}] refused new connections ${refusedAfter} ms after SIGTERM; checkout answered 201 after ${answeredAfter} ms; ` +
+      (exit ? `exited ${JSON.stringify(exit)} ${Date.now() - signalledAt} ms after SIGTERM` : "still running 8 s after answering"),
+  );
+  expect(exit, `the process exits by itself after the last answer\n${app.tail(6)}`).not.toBeNull();
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(await connectionRefused(app.port)).toBe(true);
+  expect(app.tail(5)).toMatch(/"msg":"stopped"/);
+}
+
+describe("graceful shutdown", () => {
+  it("SIGTERM during a checkout (client closes its connection after the answer): 201, new connections refused, exit 0", async () => {
+    await sigtermDuringCheckout("shutdown-close", (app, cartId) => checkoutOnClosingConnection(app.port, cartId));
+  });
+
+  it("SIGTERM during a checkout from a keep-alive client (browsers, load balancers, fetch): 201, new connections refused, exit 0", async () => {
+    await sigtermDuringCheckout("shutdown-keepalive", (app, cartId) => checkout(app.url, cartId, randomUUID()));
+  });
+});
