@@ -229,6 +229,13 @@ export type PgProxy = {
   close(): Promise<void>;
   /** Listens again on the same port. */
   open(): Promise<void>;
+  /**
+   * PostgreSQL stops answering without closing anything (a network partition, packets dropped): open connections
+   * stop forwarding, new ones are accepted and never reach the server. Undone by restore().
+   */
+  stall(): void;
+  /** Ends a stall: the stalled connections are cut, new ones are forwarded again. */
+  restore(): void;
 };
 
 export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
@@ -236,7 +243,15 @@ export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
   const targetHost = target.hostname || "127.0.0.1";
   const targetPort = Number(target.port || 5432);
   const sockets = new Set<net.Socket>();
+  let stalled = false;
   const server = net.createServer((client) => {
+    if (stalled) {
+      // accept and say nothing, like a host whose packets are dropped
+      sockets.add(client);
+      client.on("error", () => {}).on("close", () => sockets.delete(client));
+      client.pause();
+      return;
+    }
     const upstream = net.connect({ host: targetHost, port: targetPort });
     sockets.add(client);
     sockets.add(upstream);
@@ -276,6 +291,18 @@ export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
         sockets.clear();
       }),
     open,
+    stall() {
+      stalled = true;
+      for (const sock of sockets) {
+        sock.unpipe();
+        sock.pause();
+      }
+    },
+    restore() {
+      stalled = false;
+      for (const sock of sockets) sock.destroy();
+      sockets.clear();
+    },
   };
 }
 

@@ -88,7 +88,7 @@ describe("Redis unreachable", () => {
     expect((await call(app.url, "POST", `/api/carts/${userCartId}/items`, { jar, json: { variantId: v1, quantity: 1 } })).status).toBe(201);
     expect((await call(app.url, "GET", `/api/carts/${userCartId}`, { jar })).status).toBe(200);
     expect((await call(app.url, "GET", `/api/carts/${userCartId}`, { jar })).status).toBe(200);
-    const guestId = await guestCart(app.url, [[v1, 2]]);
+    const guestId = await guestCart(app.url, [[v1!, 2]]);
 
     // Redis goes away
     await redis.stop();
@@ -495,5 +495,35 @@ describe("a webhook replayed", () => {
     const bad = await call(app.url, "POST", "/api/webhooks/stripe", { raw: payload.replace(orderId, randomUUID()), headers: { "stripe-signature": signature } });
     expect(bad.status).toBe(400);
     expect(isErrorEnvelope(bad.body, "invalid_signature")).toBe(true);
+  });
+});
+
+describe("PostgreSQL not answering at all (a partition: connections hang instead of failing)", () => {
+  it("/api/ready still answers 503 naming the database within about a second; requests fail instead of hanging", async () => {
+    const { db } = await database();
+    const proxy = await startPgProxy(db.url);
+    cleanups.push(() => proxy.close());
+    const app = await instance({ name: "pg-stall", databaseUrl: proxy.urlFor(db.url), redisUrl: testRedisUrl(), kvPrefix: prefix("stall") });
+    expect((await call(app.url, "GET", "/api/ready")).status).toBe(200);
+
+    proxy.stall();
+    const ready = await call(app.url, "GET", "/api/ready");
+    expect(ready.status).toBe(503);
+    expect(ready.body.failing).toContain("database");
+    expect(ready.ms, "readiness has its own 1 s budget per check").toBeLessThan(1_500);
+
+    // a request that needs the database: it must end (with an error envelope), not hang for as long as the partition lasts
+    const abort = AbortSignal.timeout(10_000);
+    const products = await call(app.url, "GET", "/api/products", { signal: abort }).catch((e: unknown) => ({ status: 0, body: String(e), ms: 10_000 }));
+    console.log(`[pg stall] /api/ready 503 in ${ready.ms} ms; /api/products answered ${products.status} after ${products.ms} ms`);
+    // soft: the recovery below is checked either way
+    expect.soft(products.status, "GET /api/products answered within 10 s while PostgreSQL did not answer").toBeGreaterThanOrEqual(500);
+
+    proxy.restore();
+    const restoredAt = Date.now();
+    await waitFor("/api/ready to be 200 again", async () => ((await call(app.url, "GET", "/api/ready")).status === 200 ? true : undefined), 30_000, 200);
+    const back = await call(app.url, "GET", "/api/products");
+    expect(back.status).toBe(200);
+    console.log(`[pg stall] ready again ${Date.now() - restoredAt} ms after the partition ended`);
   });
 });
