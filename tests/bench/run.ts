@@ -29,6 +29,7 @@ import {
   newKvPrefix,
   otherTestRuns,
   POOL_SIZE,
+  runningApps,
   startBenchApp,
   startStripeFake,
   testRedisUrl,
@@ -69,6 +70,13 @@ async function main(): Promise<number> {
   const redisUrl = testRedisUrl();
   const kvPrefix = newKvPrefix();
   let invariantsFailed = true;
+  let cleaning: Promise<void> | undefined;
+  // the app instances run in process groups of their own: an interrupted run must still stop them and clean up
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
 
   try {
     log("building the production app (next build)");
@@ -336,8 +344,19 @@ async function main(): Promise<number> {
     if (invariantsFailed) log("FAILED: a benchmark invariant does not hold (see above)");
     return invariantsFailed || (process.env.BENCH_STRICT === "1" && targetsFailed) ? 1 : 0;
   } finally {
+    await cleanup();
+  }
+
+  /** idempotent: a signal and the normal end may both ask, and both wait for the same clean-up */
+  function cleanup(): Promise<void> {
+    cleaning ??= doCleanup();
+    return cleaning;
+  }
+
+  async function doCleanup(): Promise<void> {
     log("cleaning up");
     for (const a of apps.splice(0)) await a.stop().catch((e) => console.error(e));
+    for (const a of [...runningApps]) await a.stop().catch((e) => console.error(e));
     for (const c of cleanups.reverse()) await c().catch((e) => console.error(e));
     closeAgent();
     if (database) await database.drop().catch((e) => console.error("could not drop the bench database:", e));

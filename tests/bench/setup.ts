@@ -128,9 +128,12 @@ export async function addBenchCatalog(db: PrismaClient, hotStock: number): Promi
 
 export type AppEnv = { databaseUrl: string; redisUrl: string; kvPrefix: string; fake: StripeFake; nextAuthSecret: string };
 
+/** Every app instance the bench has started and not yet stopped (so an interrupted run can stop them all). */
+export const runningApps = new Set<AppServer>();
+
 export async function startBenchApp(env: AppEnv, extra: Record<string, string> = {}): Promise<AppServer> {
   const port = await freePort();
-  return startApp({
+  const app = await startApp({
     port,
     quiet: true,
     distDir: BENCH_DIST_DIR,
@@ -150,6 +153,15 @@ export async function startBenchApp(env: AppEnv, extra: Record<string, string> =
       ...extra,
     },
   });
+  runningApps.add(app);
+  const stop = app.stop;
+  return {
+    ...app,
+    stop: async () => {
+      await stop();
+      runningApps.delete(app);
+    },
+  };
 }
 
 export function newKvPrefix(): string {
