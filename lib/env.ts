@@ -58,6 +58,13 @@ export const envSchema = z
         path: ["UPSTASH_REDIS_REST_TOKEN"],
         message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
       });
+    if (e.NODE_ENV === "production" && !e.STRIPE_SECRET_KEY && e.PAYMENT_PROVIDER !== "test")
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message:
+          "is required in production (or set PAYMENT_PROVIDER=test to accept the built-in test payments, where anyone can pay with a test card)",
+      });
     if (e.PAYMENT_PROVIDER === "stripe" && !e.STRIPE_SECRET_KEY)
       ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when PAYMENT_PROVIDER=stripe" });
   })

@@ -89,10 +89,27 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody }
     if (err.details !== undefined) body.error.details = err.details;
     return { status: err.httpStatus, body };
   }
+  if (isDependencyUnavailable(err))
+    return {
+      status: 503,
+      body: { error: { code: "service_unavailable", message: "The shop is briefly unavailable. Please try again in a moment." } },
+    };
   return {
     status: 500,
     body: { error: { code: "internal_error", message: "Something went wrong on our side. Please try again." } },
   };
+}
+
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE", "57P01", "57P03", "08006", "08001", "08003", "P1001", "P1002", "P1017", "P2024"]);
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Can't reach database server/i;
+
+/** A database or other dependency that cannot be reached (anywhere in the error's cause chain). */
+export function isDependencyUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== "object" || depth > 5) return false;
+  const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  if (typeof message === "string" && UNAVAILABLE_MESSAGES.test(message)) return true;
+  return isDependencyUnavailable(cause, depth + 1);
 }
 
 export const notFound = (what: string) => new DomainError("not_found", `${what} was not found.`);

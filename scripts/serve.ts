@@ -24,6 +24,7 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 let inFlight = 0;
+let stopping = false;
 const server = http.createServer((req, res) => {
   const started = process.hrtime.bigint();
   // Behind a trusted proxy the first X-Forwarded-For hop is the client; otherwise a client could write any value
@@ -42,14 +43,19 @@ const server = http.createServer((req, res) => {
     return;
   }
   inFlight += 1;
+  // while stopping, no connection is kept alive: each finishes with its response, so close() can complete
+  if (stopping) res.setHeader("connection", "close");
   res.on("close", () => {
     inFlight -= 1;
+    if (stopping) server.closeIdleConnections();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const route = routeLabel(path);
-    metrics().httpDuration.observe({ route, method: req.method ?? "GET", status: String(res.statusCode) }, seconds);
+    // a client that gave up before the answer is logged as 499 (the status Next had set means nothing then)
+    const status = res.writableFinished ? res.statusCode : 499;
+    metrics().httpDuration.observe({ route, method: req.method ?? "GET", status: String(status) }, seconds);
     if (!route.startsWith("/_next/"))
-      log.info({ requestId, method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, "request");
+      log.info({ requestId, method: req.method, route, status, durationMs: Math.round(seconds * 1000) }, "request");
   });
   void handle(req, res);
 });
@@ -57,7 +63,6 @@ server.keepAliveTimeout = 65_000;
 server.listen(port, hostname, () => log.info({ port, hostname, dev }, `listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));
 
 type Closable = { $disconnect?: () => Promise<void>; close?: () => Promise<void> };
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;

@@ -56,6 +56,9 @@ async function main(): Promise<void> {
     process.env.DATABASE_POOL_SIZE ??= "4";
   }
 
+  // without Stripe keys the store takes test payments (Stripe's test card numbers); say so explicitly, because
+  // the production server refuses to guess that
+  if (!process.env.STRIPE_SECRET_KEY && !process.env.PAYMENT_PROVIDER) process.env.PAYMENT_PROVIDER = "test";
   const config = parseEnv(process.env); // throws EnvError naming every bad variable
   log(`database: ${embedded ? "embedded PGlite" : "DATABASE_URL"}; KV store: ${config.UPSTASH_REDIS_REST_URL ? "Upstash" : config.REDIS_URL ? "Redis (REDIS_URL)" : "database table (embedded)"}; payments: ${config.paymentProvider}`);
 

@@ -8,7 +8,17 @@ export type { PrismaClient };
 export type Db = PrismaClient | Prisma.TransactionClient;
 
 export function createPrismaClient(connectionString: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({
+      connectionString,
+      max: poolSize,
+      // a database that stops answering must fail requests (503), not hang them and pile up behind the pool
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 20_000,
+      statement_timeout: 15_000,
+      idle_in_transaction_session_timeout: 30_000,
+    }),
+  });
 }
 
 const globalForPrisma = globalThis as unknown as { cartwrightPrisma?: PrismaClient };

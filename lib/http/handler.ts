@@ -56,10 +56,19 @@ export function assertCleanText(value: unknown): void {
     });
 }
 
+/** No API body comes close: a larger one is refused before it is parsed. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+const bodyTooLarge = () =>
+  new DomainError("validation_failed", "The request body is too large.", { fieldErrors: { "": [`At most ${MAX_JSON_BODY_BYTES} bytes`] } });
+
 /** Reads and validates a JSON body; malformed JSON and schema failures are both 400 validation_failed. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   let raw: unknown;
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > MAX_JSON_BODY_BYTES) throw bodyTooLarge();
   const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw bodyTooLarge();
   try {
     raw = text === "" ? {} : JSON.parse(text);
   } catch {

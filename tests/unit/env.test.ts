@@ -28,4 +28,10 @@ describe("parseEnv", () => {
     expect(msg).toContain("UPSTASH_REDIS_REST_TOKEN");
     expect(msg).not.toContain("nonsense");
   });
+
+  it("refuses to take test payments in production unless told to", () => {
+    expect(() => parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://h/db" })).toThrow(/STRIPE_SECRET_KEY/);
+    expect(parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://h/db", PAYMENT_PROVIDER: "test" }).paymentProvider).toBe("test");
+    expect(parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://h/db", STRIPE_SECRET_KEY: "sk_live_x" }).paymentProvider).toBe("stripe");
+  });
 });

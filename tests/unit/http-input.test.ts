@@ -39,3 +39,13 @@ describe("text the database cannot hold", () => {
     await expect(readJson(req, z.object({ code: z.string() }))).rejects.toMatchObject({ code: "validation_failed" });
   });
 });
+
+describe("body size", () => {
+  it("refuses a JSON body over 64 KiB with 400 validation_failed", async () => {
+    const big = JSON.stringify({ code: "x".repeat(70 * 1024) });
+    await expect(readJson(new Request("http://x/", { method: "POST", body: big }), z.object({ code: z.string() }))).rejects.toMatchObject({
+      code: "validation_failed",
+      message: "The request body is too large.",
+    });
+  });
+});
