@@ -19,6 +19,8 @@ export default async function globalSetup() {
       REDIS_URL: testRedisUrl(),
       KV_PREFIX: `cwe2e:${randomBytes(4).toString("hex")}:`,
       PAYMENT_PROVIDER: "test",
+      // one JSON line per request would drown the test output; warnings and errors still show
+      LOG_LEVEL: "warn",
     },
   });
   process.env.E2E_DATABASE_URL = db.url;

@@ -97,9 +97,7 @@ describe("two instances, one database and one Redis", () => {
     expect(tally(results)).toEqual({ "201": 10, "409 insufficient_stock": 30 });
     for (const r of results.filter((x) => x.status === 409))
       expect(r.body.error.details.items).toEqual([{ variantId: v, requested: 1, available: 0 }]);
-    // both instances sold
-    const soldBy = new Set(results.map((r, i) => (r.status === 201 ? i % 2 : -1)).filter((x) => x >= 0));
-    expect(soldBy.size).toBe(2);
+    // requests alternate between the instances; which one wins each unit is a race, so it is not asserted
 
     expect(await stockOf(sql, v!)).toBe(0);
     const orders = (await sql.query("SELECT o.id::text AS id, o.cart_id, sum(i.quantity)::int AS qty FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.id")).rows;
