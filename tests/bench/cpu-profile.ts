@@ -144,7 +144,7 @@ function breakdown(name: string, requests: number, profile: CpuProfile, cat: Cat
  * Starts an app instance with the profiler preloaded; for each workload: one unmeasured run (warm-up), then a run
  * with the profiler on. Returns, per workload, the main thread's CPU per request and where it went.
  */
-export async function profileCpu(env: AppEnv, workloads: { name: string; run: (baseUrl: string) => Promise<number> }[]): Promise<CpuBreakdown[]> {
+export async function profileCpu(env: AppEnv, workloads: { name: string; run: (baseUrl: string, warmUp: boolean) => Promise<number> }[]): Promise<CpuBreakdown[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cw-bench-cpuprof-"));
   // Node refuses --cpu-prof in NODE_OPTIONS, so a preloaded module runs the profiler through node:inspector
   const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), "cpu-profiler-preload.mjs");
@@ -159,10 +159,10 @@ export async function profileCpu(env: AppEnv, workloads: { name: string; run: (b
       const pid = serverPid(app.process.pid!);
       const cat = new Categorizer(process.cwd());
       for (const [i, w] of workloads.entries()) {
-        await w.run(app.url); // warm-up, not profiled
+        await w.run(app.url, true); // warm-up, not profiled
         process.kill(pid, "SIGUSR2");
         await new Promise((r) => setTimeout(r, 100));
-        const requests = await w.run(app.url);
+        const requests = await w.run(app.url, false);
         process.kill(pid, "SIGUSR2");
         const file = path.join(dir, `cpu-${pid}-${i}.cpuprofile`);
         await waitForFile(file);

@@ -222,7 +222,7 @@ async function main(): Promise<number> {
       variantId: variants.big,
       fake,
       sequential: count(40, 10),
-      concurrent: count(400, CLIENTS),
+      concurrent: count(300, CLIENTS),
       clients: CLIENTS,
       redisUrl,
       poolSize: POOL_SIZE,
@@ -240,16 +240,16 @@ async function main(): Promise<number> {
 
     // ---- CPU profile ----
     log("CPU profile: app C with V8's sampling profiler, per request kind");
-    const cpuS = Math.max(1, secs(3));
-    const cpuCheckouts = count(300, CLIENTS);
+    const cpuS = (warm: boolean) => (warm ? 1 : Math.max(1, secs(3)));
+    const cpuCheckouts = (warm: boolean) => (warm ? 60 : count(250, CLIENTS));
     const cpuProfiles = await profileCpu(appEnv, [
-      { name: "GET /api/health (50 conn)", run: async (b) => (await s.baseline(b, cpuS)).completed },
-      { name: "POST /api/carts/{id}/items (50 conn)", run: async (b) => (await s.addToCartLoad(b, addCarts, variants.big, cpuS)).completed },
-      { name: "GET /api/carts/{id} signed in, cache hit (50 conn)", run: async (b) => (await s.getCartLoad(b, shopper, cpuS)).completed },
-      { name: "GET /cart (20 conn)", run: async (b) => (await s.cartPageLoad(b, guest.cookie, cpuS)).completed },
+      { name: "GET /api/health (50 conn)", run: async (b, w) => (await s.baseline(b, cpuS(w))).completed },
+      { name: "POST /api/carts/{id}/items (50 conn)", run: async (b, w) => (await s.addToCartLoad(b, addCarts, variants.big, cpuS(w))).completed },
+      { name: "GET /api/carts/{id} signed in, cache hit (50 conn)", run: async (b, w) => (await s.getCartLoad(b, shopper, cpuS(w))).completed },
+      { name: "GET /cart (20 conn)", run: async (b, w) => (await s.cartPageLoad(b, guest.cookie, cpuS(w))).completed },
       {
         name: `POST /api/checkout (${CLIENTS} clients, big-stock SKU)`,
-        run: async (b) => (await s.sellOut(b, await s.makeCarts(A, cpuCheckouts, variants.big), CLIENTS)).placed,
+        run: async (b, w) => (await s.sellOut(b, await s.makeCarts(A, cpuCheckouts(w), variants.big), CLIENTS)).placed,
       },
     ]);
 
