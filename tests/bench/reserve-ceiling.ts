@@ -34,11 +34,15 @@ const SINGLE_SQL = `
   )
   SELECT (SELECT count(*) FROM ins)::int AS reserved`;
 
-async function drive(name: string, clients: number, seconds: number, once: (client: number) => Promise<number>): Promise<CeilingResult> {
+/** Called right around the timed part (connections are opened before and closed after it). */
+export type Hooks = { started?: () => void; finished?: () => void };
+
+async function drive(name: string, clients: number, seconds: number, once: (client: number) => Promise<number>, hooks: Hooks = {}): Promise<CeilingResult> {
   const latencies: number[] = [];
   let errors = 0;
   let reserved = 0;
   let lastError: unknown;
+  hooks.started?.();
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -56,12 +60,13 @@ async function drive(name: string, clients: number, seconds: number, once: (clie
       }
     }),
   );
-  if (errors) console.warn(`  ${name}: ${errors} errors, last: ${String(lastError)}`);
   const elapsed = (performance.now() - started) / 1000;
+  hooks.finished?.();
+  if (errors) console.warn(`  ${name}: ${errors} errors, last: ${String(lastError)}`);
   return { name, clients, tps: latencies.length / elapsed, latency: percentiles(latencies), errors, reserved };
 }
 
-export async function pgTransaction(url: string, variantId: number, clients: number, seconds: number): Promise<CeilingResult> {
+export async function pgTransaction(url: string, variantId: number, clients: number, seconds: number, hooks?: Hooks): Promise<CeilingResult> {
   const conns = await Promise.all(
     Array.from({ length: clients }, async () => {
       const c = new pg.Client({ connectionString: url, application_name: "cw-bench-ceiling" });
@@ -87,13 +92,13 @@ export async function pgTransaction(url: string, variantId: number, clients: num
         await c.query("ROLLBACK").catch(() => {});
         throw e;
       }
-    });
+    }, hooks);
   } finally {
     await Promise.all(conns.map((c) => c.end().catch(() => {})));
   }
 }
 
-export async function pgSingle(url: string, variantId: number, clients: number, seconds: number): Promise<CeilingResult> {
+export async function pgSingle(url: string, variantId: number, clients: number, seconds: number, hooks?: Hooks): Promise<CeilingResult> {
   const conns = await Promise.all(
     Array.from({ length: clients }, async () => {
       const c = new pg.Client({ connectionString: url, application_name: "cw-bench-ceiling" });
@@ -105,7 +110,7 @@ export async function pgSingle(url: string, variantId: number, clients: number, 
     return await drive("pg-single", clients, seconds, async (i) => {
       const r = await conns[i]!.query<{ reserved: number }>(SINGLE_SQL, [variantId]);
       return r.rows[0]?.reserved ?? 0;
-    });
+    }, hooks);
   } finally {
     await Promise.all(conns.map((c) => c.end().catch(() => {})));
   }
@@ -122,7 +127,7 @@ async function withPrisma<T>(url: string, clients: number, fn: (db: PrismaClient
   }
 }
 
-export function prismaInteractive(url: string, variantId: number, clients: number, seconds: number): Promise<CeilingResult> {
+export function prismaInteractive(url: string, variantId: number, clients: number, seconds: number, hooks?: Hooks): Promise<CeilingResult> {
   return withPrisma(url, clients, (db) =>
     drive("prisma-interactive", clients, seconds, () =>
       db.$transaction(
@@ -136,11 +141,12 @@ export function prismaInteractive(url: string, variantId: number, clients: numbe
         },
         { maxWait: 30_000, timeout: 30_000 },
       ),
+      hooks,
     ),
   );
 }
 
-export function prismaSingle(url: string, variantId: number, clients: number, seconds: number): Promise<CeilingResult> {
+export function prismaSingle(url: string, variantId: number, clients: number, seconds: number, hooks?: Hooks): Promise<CeilingResult> {
   return withPrisma(url, clients, (db) =>
     drive("prisma-single", clients, seconds, async () => {
       // the same statement as SINGLE_SQL, as a tagged template (how the app writes raw SQL)
@@ -158,6 +164,6 @@ export function prismaSingle(url: string, variantId: number, clients: number, se
         )
         SELECT (SELECT count(*) FROM ins)::int AS reserved`;
       return rows[0]?.reserved ?? 0;
-    }),
+    }, hooks),
   );
 }

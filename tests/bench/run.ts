@@ -259,7 +259,10 @@ async function main(): Promise<number> {
     log(`7. ceilings: ${CEILING_CLIENTS} clients, ${CEILING_S} s each, on their own row`);
     const ceilings: Measured<CeilingResult>[] = [];
     for (const run of [pgTransaction, prismaInteractive, prismaSingle, pgSingle]) {
-      const r = await measured(() => run(database!.url, variants.ceiling, CEILING_CLIENTS, CEILING_S));
+      // CPU is sampled while the connections are open: a PostgreSQL backend that has exited can no longer be read
+      let sampled: ReturnType<CpuSampler["stop"]> | undefined;
+      const c = await run(database.url, variants.ceiling, CEILING_CLIENTS, CEILING_S, { started: () => cpu.start(), finished: () => (sampled = cpu.stop()) });
+      const r: Measured<CeilingResult> = { ...c, cpu: sampled?.share ?? [], busyCores: sampled?.busy ?? NaN };
       log(`   ${r.name}: ${r.tps.toFixed(0)} tx/s, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms`);
       ceilings.push(r);
     }

@@ -6,7 +6,8 @@ import pg from "pg";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-type ProcTimes = Map<number, { comm: string; pgrp: number; ticks: number }>;
+/** per pid; `start` (start time since boot) tells a reused pid from the same process, whose name may change (kworkers) */
+type ProcTimes = Map<number, { comm: string; pgrp: number; ticks: number; start: number }>;
 
 function readProcs(): ProcTimes {
   const out: ProcTimes = new Map();
@@ -25,7 +26,7 @@ function readProcs(): ProcTimes {
       const f = stat.slice(close + 2).split(" "); // f[0] is field 3 (state)
       const pgrp = Number(f[2]);
       const ticks = Number(f[11]) + Number(f[12]); // utime + stime
-      out.set(Number(e), { comm, pgrp, ticks });
+      out.set(Number(e), { comm: comm.replace(/-.*$/, ""), pgrp, ticks, start: Number(f[19]) });
     } catch {
       /* exited meanwhile */
     }
@@ -35,9 +36,21 @@ function readProcs(): ProcTimes {
 
 export type CpuShare = { label: string; cores: number }[];
 
+/** Busy jiffies of the whole machine (/proc/stat: everything but idle and iowait). */
+function machineBusyTicks(): number {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return total - (f[3] ?? 0) - (f[4] ?? 0);
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU used per group over a window, in cores (1.0 = one core busy the whole time). */
 export class CpuSampler {
   private before: ProcTimes = new Map();
+  private busyBefore = 0;
   private startedAt = 0;
 
   /** groups: label -> process group ids (the app's process group, ...); postgres and redis are found by name. */
@@ -45,17 +58,20 @@ export class CpuSampler {
 
   start(): void {
     this.before = readProcs();
+    this.busyBefore = machineBusyTicks();
     this.startedAt = performance.now();
   }
 
   stop(): { cores: number; share: CpuShare; busy: number } {
     const after = readProcs();
+    const busyTicks = machineBusyTicks() - this.busyBefore;
     const seconds = (performance.now() - this.startedAt) / 1000;
     const groups = this.groups();
     const byLabel = new Map<string, number>();
+    const otherByComm = new Map<string, number>();
     for (const [pid, p] of after) {
       const prior = this.before.get(pid);
-      const ticks = p.ticks - (prior && prior.comm === p.comm ? prior.ticks : 0);
+      const ticks = p.ticks - (prior && prior.start === p.start ? prior.ticks : 0);
       if (ticks <= 0) continue;
       let label = "other";
       if (pid === process.pid) label = "load generator + Stripe fake (bench process)";
@@ -68,7 +84,16 @@ export class CpuSampler {
             break;
           }
       byLabel.set(label, (byLabel.get(label) ?? 0) + ticks);
+      if (label === "other") otherByComm.set(p.comm, (otherByComm.get(p.comm) ?? 0) + ticks);
     }
+    // name the biggest "other" processes; what no process accounts for (processes that exited, the kernel) is shown too
+    const others = [...otherByComm].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([c]) => c);
+    if (byLabel.has("other")) {
+      byLabel.set(`other (${others.join(", ")})`, byLabel.get("other")!);
+      byLabel.delete("other");
+    }
+    const attributed = [...byLabel.values()].reduce((a, b) => a + b, 0);
+    if (Number.isFinite(busyTicks) && busyTicks - attributed > 0) byLabel.set("exited processes and kernel", busyTicks - attributed);
     const share = [...byLabel]
       .map(([label, ticks]) => ({ label, cores: ticks / TICKS_PER_SECOND / seconds }))
       .sort((a, b) => b.cores - a.cores);
