@@ -39,7 +39,13 @@ function categorize(source: string): string {
   return "other JavaScript";
 }
 
+// Built-ins (no script) and Node's own modules count for the code that called them: a socket write made by the
+// Redis client is the Redis client's cost. Only what has no caller but Node itself (the HTTP server parsing a request,
+// timers, the event loop) is Node's.
 const INHERIT = "inherit";
+const NODE = "node";
+const NODE_ITSELF = "Node.js itself (HTTP parsing, sockets, event loop)";
+const NATIVE = "V8 / native (compiling, runtime)";
 
 /** Maps profile nodes to categories, through the build's source maps where the code is a bundle chunk. */
 class Categorizer {
@@ -63,9 +69,9 @@ class Categorizer {
     const { url, functionName, lineNumber, columnNumber } = node.callFrame;
     if (functionName === "(idle)") return null;
     if (functionName === "(garbage collector)") return "garbage collection";
-    if (functionName === "(program)" || functionName === "(root)") return "V8 / native (compiling, runtime, I/O)";
+    if (functionName === "(program)" || functionName === "(root)") return NATIVE;
     if (url.startsWith("wasm://")) return "Prisma query compiler (WebAssembly)";
-    if (url.startsWith("node:")) return "Node.js internals (http, streams, crypto, timers)";
+    if (url.startsWith("node:")) return NODE;
     if (!url) return INHERIT;
     let file = url;
     if (url.startsWith("file://")) file = fileURLToPath(url);
@@ -112,13 +118,16 @@ function breakdown(name: string, requests: number, profile: CpuProfile, cat: Cat
   const byNode = new Map<number, string | null>();
   const resolve = (id: number): string | null => {
     if (byNode.has(id)) return byNode.get(id)!;
-    let c = own.get(id) ?? null;
-    if (c === INHERIT) {
+    const c = own.get(id) ?? null;
+    let result: string | null = c;
+    if (c === INHERIT || c === NODE) {
       const p = parent.get(id);
-      c = p !== undefined && nodes.get(p)?.callFrame.functionName !== "(root)" ? resolve(p) : "V8 / native (compiling, runtime, I/O)";
+      const up = p !== undefined && nodes.get(p)?.callFrame.functionName !== "(root)" ? resolve(p) : null;
+      if (up !== null && up !== NODE_ITSELF && up !== NATIVE) result = up;
+      else result = c === NODE || up === NODE_ITSELF ? NODE_ITSELF : NATIVE;
     }
-    byNode.set(id, c);
-    return c;
+    byNode.set(id, result);
+    return result;
   };
   for (const n of profile.nodes) resolve(n.id);
   const counts = new Map<string, number>();

@@ -410,7 +410,7 @@ function rowsOf(r: Results): Row[] {
       tail: r.add2.load.latency.p99,
       tailLabel: "p99",
       errors: errs(r.add2.load),
-      ratio: `${(r.add2.load.rps / baseRps).toFixed(2)} of baseline; ${(r.add2.load.rps / r.add.load.rps).toFixed(2)}× one process`,
+      ratio: `${(r.add2.load.rps / r.add.load.rps).toFixed(2)}× one process`,
       verdict: "—",
     }),
     row({ scenario: "3a. get-cart signed-in, cache hit (50 conn)", rate: r.hit.load.rps, unit: "req/s", p50: r.hit.load.latency.p50, tail: r.hit.load.latency.p99, tailLabel: "p99", errors: errs(r.hit.load), ratio: `${(r.hit.load.rps / baseRps).toFixed(2)} of baseline`, verdict: "—" }),
