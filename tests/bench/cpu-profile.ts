@@ -21,14 +21,20 @@ function packageOf(source: string): string | null {
   return rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : (rest[0] ?? null);
 }
 
-function categorize(source: string): string {
+function categorize(rawSource: string): string {
+  let source = rawSource;
+  try {
+    source = decodeURIComponent(rawSource); // bundler paths spell @scope as %40scope
+  } catch {
+    /* keep it as it is */
+  }
   const pkg = packageOf(source);
   if (pkg === "@prisma/client" || pkg === "@prisma/adapter-pg" || pkg?.startsWith("@prisma/") || source.includes("lib/db/generated"))
     return "Prisma client (query building, results)";
   if (pkg === "pg" || pkg === "pg-protocol" || pkg === "pg-types" || pkg === "pg-pool") return "pg driver";
   if (pkg?.startsWith("@redis/") || pkg === "redis") return "Redis client";
-  if (pkg === "next") return "Next.js (routing, request/response, rendering pipeline)";
-  if (pkg === "react-dom" || pkg === "react" || pkg === "react-server-dom-turbopack") return "React (server rendering)";
+  // Next.js ships its own React build (next/dist/compiled/react*): rendering counts here too
+  if (pkg === "next" || pkg === "react-dom" || pkg === "react" || pkg === "react-server-dom-turbopack") return "Next.js and React (routing, rendering, responses)";
   if (pkg === "next-auth" || pkg === "jose" || pkg === "@panva/hkdf" || pkg === "openid-client" || pkg === "oauth") return "next-auth (session)";
   if (pkg === "zod") return "zod (validation)";
   if (pkg === "stripe") return "Stripe SDK";

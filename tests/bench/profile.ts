@@ -30,7 +30,7 @@ export type SequentialProfile = {
   appCpuMs: number;
   /** every round trip of one (the median) checkout, in order: statement, ms at PostgreSQL, ms since the one before
    *  answered (the app's time), transaction status after it */
-  oneCheckout: { sql: string; dbMs: number; gapMs: number; tx: string }[];
+  oneCheckout: { sql: string; dbMs: number; gapMs: number; tx: string; locksHotRow: boolean }[];
 };
 
 export type ConcurrentProfile = {
@@ -87,6 +87,7 @@ function oneTrace(conns: RoundTrip[][], windows: { t0: number; t1: number }[], l
     dbMs: r.readyAt - r.sentAt,
     gapMs: r.sentAt - (i === 0 ? w.t0 : trips[i - 1]!.readyAt),
     tx: r.txAfter,
+    locksHotRow: isHotRowLock(r.sql),
   }));
 }
 

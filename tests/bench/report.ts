@@ -43,6 +43,10 @@ export type Results = {
   sus: Sustained & Sampled & { metrics: PhaseMetrics; paymentIntents: number };
   profile: Profile;
   cpuProfiles: CpuBreakdown[];
+  /** µs to parse an add-to-cart body with a schema built for the request vs a reused one */
+  schemaCost: { freshUs: number; reusedUs: number; perRequest: boolean };
+  /** app commits that cite the bench */
+  appChanges: string[];
   ceilings: (CeilingResult & Sampled)[];
   invariants: Invariant[];
   rows: Row[];
@@ -271,15 +275,18 @@ function analysis(r: Results): string {
   const coresRange = [r.base, r.add, r.hit, r.page].map(appCores);
   const littleRps = 50 / 0.05;
   const addPrismaMs = shareOf(addProf, isPrisma) * addCpu;
+  const addZodMs = shareOf(addProf, (n) => n.startsWith("zod")) * addCpu;
   const coPrisma = shareOf(coProf, isPrisma);
   const holdAlone = seq.tx.lockStatementMs.mean + seq.tx.afterLockMs.mean;
   const holdLoaded = con.tx.afterLockMs.mean + seq.tx.lockStatementMs.mean; // lock wait excluded: the statement's own run time is taken from the lone checkout
   const interVsSingle = single.tps / inter.tps;
+  const cpuBound = 1000 / Math.max(1e-9, con.appCpuMs);
+  const lockBound = 1000 / holdLoaded;
   const out: string[] = [];
 
   out.push(`### What keeps the numbers below target, and what would fix it
 
-**1. The one app process runs out of CPU first.** In the HTTP scenarios the app process used ${f2(Math.min(...coresRange))}–${f2(Math.max(...coresRange))}
+**1. ${add2x > 1.15 ? "The one app process runs out of CPU first." : "Everything shares the same cores."}** In the HTTP scenarios the app process used ${f2(Math.min(...coresRange))}–${f2(Math.max(...coresRange))}
 cores of the ${m.cores} (its JavaScript runs on one thread; garbage collection and I/O add a little on others), and the rest of the
 machine went to PostgreSQL, Redis, the load generator and, when there were any, other users of the machine. Throughput is
 then simply the app's cores divided by its CPU per request: /api/health costs ${f1(healthCpu)} ms, add-to-cart ${f1(addCpu)} ms,
@@ -291,13 +298,47 @@ ${r.sus2.activity ? f1(r.sus2.activity.waitingOnLock) : "–"} connections waiti
 cart routes; for the hot SKU, more processes run into the machine's cores and the row lock (point 3).
 `);
 
+  // What the traces show about the code as it is now (the text must stay true when the code changes).
+  const addStatements = addReq?.statements ?? [];
+  const trace = seq.oneCheckout;
+  const lockIdx = trace.findIndex((t) => t.locksHotRow);
+  let beginIdx = lockIdx;
+  while (beginIdx > 0 && trace[beginIdx - 1]!.tx !== "I") beginIdx--;
+  let commitIdx = lockIdx;
+  while (commitIdx >= 0 && commitIdx < trace.length - 1 && trace[commitIdx]!.tx !== "I") commitIdx++;
+  const beforeTrips = lockIdx >= 0 ? trace.slice(0, beginIdx) : [];
+  const inTrips = lockIdx >= 0 ? trace.slice(beginIdx, commitIdx + 1) : [];
+  const afterTrips = lockIdx >= 0 ? trace.slice(commitIdx + 1) : [];
+  const catalogReads = beforeTrips.filter((t) => /^SELECT .*"(product_variants|products)"/.test(t.sql) || /^SELECT .*product_variants/.test(t.sql)).length;
+  const orderReads = afterTrips.filter((t) => /^SELECT "public"\."orders"/.test(t.sql)).length;
+  const itemReads = afterTrips.filter((t) => /^SELECT "public"\."order_items"/.test(t.sql)).length;
+  const extraTx = afterTrips.filter((t) => /^BEGIN/i.test(t.sql)).length;
+  const reserveIsMultiStatement = inTrips.length > 1;
+  const total = seq.beforeTx.roundTrips + seq.inTx.roundTrips + seq.afterTx.roundTrips;
+  const savedAfter = Math.max(0, afterTrips.length - 2);
+  const savedBefore = Math.max(0, catalogReads - 1);
+  const savedIn = reserveIsMultiStatement ? inTrips.length - 1 : 0;
+
+  const addFixes: string[] = [];
+  if (r.schemaCost.perRequest && addZodMs / addCpu >= 0.03)
+    addFixes.push(`build the body schema once per maximum instead of per request (memoize \`addItemSchema\`; \`updateQuantitySchema\` has the same
+    shape): about ${f2(addZodMs)} ms`);
+  if ((addReq?.pgRoundTrips ?? 0) >= 2)
+    addFixes.push(`read the variant and its product in ONE query (a \`$queryRaw\` join) instead of Prisma's \`include\`, which runs two`);
+  addFixes.push(`keep a per-process cache (a few seconds) of what add-to-cart needs from the catalog — price, currency, active flags, stock for
+    the cap; checkout re-checks stock under the lock anyway — so most adds skip PostgreSQL and Prisma: up to about ${f1(addPrismaMs)} ms`);
+
   out.push(`**2. add-to-cart: ${f2(addRatio)} of baseline (target 0.40), p99 ${ms(r.add.load.latency.p99)} ms (target 50 ms).**
-- One add-to-cart costs ${f1(addCpu / healthCpu)}× the CPU of /api/health; to reach 0.40 it would have to cost at most ${f1(healthCpu / 0.4)} ms
-  instead of ${f1(addCpu)} ms. The profile puts ${pct(shareOf(addProf, isPrisma))} of its CPU in Prisma (the WebAssembly query compiler, the client and the
-  pg driver) — about ${f1(addPrismaMs)} ms — for the ${f1(addReq?.pgRoundTrips ?? NaN)} queries of \`CartService.variantInfo\` (lib/cart/service.ts: \`findMany\`
-  with \`include: { product: true }\`, which Prisma runs as two queries, each compiled at run time), ${pct(shareOf(addProf, (n) => n.startsWith("zod")))} in zod,
-  ${pct(shareOf(addProf, (n) => n.startsWith("next-auth")))} in next-auth reading the (absent) session, and ${pct(shareOf(addProf, (n) => n.startsWith("Next.js") || n.startsWith("Node.js")))} in Next.js and Node's HTTP handling that every
-  route pays. It also sends ${f1(addReq?.redisCommands ?? NaN)} Redis commands (read, compare-and-set update).
+- One add-to-cart costs ${f1(addCpu / healthCpu)}× the CPU of /api/health (${f1(addCpu)} ms against ${f1(healthCpu)} ms); the 0.40 target means at most ${f1(healthCpu / 0.4)} ms.
+  The profile puts ${pct(shareOf(addProf, isPrisma))} of its CPU in Prisma and the pg driver (about ${f1(addPrismaMs)} ms) for ${f1(addReq?.pgRoundTrips ?? NaN)} PostgreSQL round trip(s)
+  (${addStatements.map((x) => `\`${x}\``).join(", ") || "none"}), ${pct(shareOf(addProf, (n) => n.startsWith("zod")))} in zod${
+    r.schemaCost.perRequest
+      ? ` (about ${f2(addZodMs)} ms: the route builds its body schema per request — \`addItemSchema(env().CART_MAX_LINE_QUANTITY)\` in
+  app/api/carts/[cartId]/items/route.ts — and zod compiles a new object schema on its first parse: ${f0(r.schemaCost.freshUs)} µs per request measured
+  in isolation, against ${f1(r.schemaCost.reusedUs)} µs with one reused schema)`
+      : ""
+  }, ${pct(shareOf(addProf, (n) => n.startsWith("next-auth")))} in next-auth reading the (absent) session, and ${pct(shareOf(addProf, (n) => n.startsWith("Next.js") || n.startsWith("Node.js")))} in Next.js and Node's HTTP
+  handling that every route pays. It also sends ${f1(addReq?.redisCommands ?? NaN)} Redis commands (the cart's read and its atomic update).
 - The p99 target is the stricter one. In a closed loop, mean latency = connections / throughput (Little's law), so p99 ≤ 50 ms
   at 50 connections needs well over ${f0(littleRps)} requests/s from one process: ${
     r.base.load.latency.p99 > 50
@@ -305,60 +346,87 @@ cart routes; for the hot SKU, more processes run into the machine's cores and th
       : `only /api/health meets it here (${f0(r.base.load.rps)} req/s, p99 ${ms(r.base.load.latency.p99)} ms), with no room for a route that does any work`
   }.
   Alone, one add-to-cart takes ${ms(addReq?.meanMs ?? NaN)} ms; the latency at 50 connections is the queue in front of one busy process.
-- Fix (lib/cart — not changed here, its owner's call): read the variant and its product with ONE raw query (\`$queryRaw\` join)
-  or keep a per-process cache of the few fields add-to-cart needs (price, currency, active flags, stock for the cap; checkout
-  re-checks stock under the lock anyway). That removes about ${f1(addPrismaMs)} ms of the ${f1(addCpu)} ms (${pct(addPrismaMs / addCpu)}), which on these numbers
-  moves the ratio to about ${f2(healthCpu / (addCpu - addPrismaMs))}. The ratio is the two routes' CPU per request, so more processes do not change it (2b
-  raises add-to-cart's throughput ×${f2(add2x)}, but a second process would serve /api/health faster too); reaching 0.40 also needs
-  the rest of the route's own work (zod, the session read, building the cart view) to shrink, not only Prisma's.
+- Fix (lib/cart and its route — not changed here, their owner's call):
+${addFixes.map((f) => `  - ${f}`).join(";\n")}.
+  The ratio is the two routes' CPU per request, so more processes do not change it (2b raises add-to-cart's throughput ×${f2(add2x)},
+  but a second process would serve /api/health faster too). Without Prisma's and zod's share the ratio would be about
+  ${f2(healthCpu / Math.max(0.01, addCpu - addPrismaMs - addZodMs))}; what remains is the route's own work (the session read, building the cart view) and Next's handling.
 `);
+
+  const checkoutFixes: string[] = [];
+  if (reserveIsMultiStatement)
+    checkoutFixes.push(`Make step 3 one statement through \`prisma.$queryRaw\`, outside an interactive transaction: a CTE that locks the variants in id
+   order (FOR NO KEY UPDATE), checks every line, and only when all are covered decrements them and writes the rest (the guest
+   cart row and its items, the order and its items, the order id on the idempotency key); otherwise it returns the short lines and
+   writes nothing. The ${inTrips.length} round trips of the transaction become 1, the lock is held only while PostgreSQL runs the statement
+   (about ${ms(seq.tx.lockStatementMs.mean)} ms here, against ~${ms(holdLoaded)} ms under load now), and so does Prisma's work for the statements that go. The discount
+   \`redeem\` (a conditional UPDATE and a redemption row) and a signed-in cart's version check fit in the same CTE.`);
+  if (orderReads >= 2 || extraTx > 0)
+    checkoutFixes.push(`After the reserve (the payment step): ${[
+      orderReads >= 2 ? `the order is read back ${orderReads} times (with its items: ${orderReads + itemReads} queries)` : "",
+      extraTx > 0 ? `storing the PaymentIntent id runs as its own transaction (BEGIN, UPDATE, COMMIT: Prisma's \`updateMany\`)` : "",
+    ]
+      .filter(Boolean)
+      .join("; ")}. Building the answer from the order already in hand and storing the id with one \`UPDATE … RETURNING\` through
+   \`$executeRaw\` leaves 2 round trips (the id, the stored answer) of the ${afterTrips.length}.`);
+  if (catalogReads >= 2) checkoutFixes.push(`Read the variants for re-pricing with one joined query instead of \`include: { product: true }\` (${catalogReads} queries).`);
 
   out.push(`**3. Hot-SKU checkout: ${f0(r.sell.load.rps)} checkouts/s in the sell-out, ${f0(r.sus.checkoutsPerS)}/s sustained — ${f2(r.sus.checkoutsPerS / pgTx.tps)} of the ${f0(pgTx.tps)} tx/s
 the raw reserve SQL reaches on the same row.** Two limits, close to each other:
 - *CPU per checkout.* One checkout alone takes ${ms(seq.latency.mean)} ms, of which only ${ms(seq.beforeTx.dbMs + seq.inTx.dbMs + seq.afterTx.dbMs)} ms waiting on PostgreSQL; under load a checkout
   attempt costs ${f1(sellCpu)} ms of app CPU (${ms(con.appCpuMs)} ms per placed order in the profile burst), so one process cannot place more than
-  roughly ${f0(1000 / Math.max(1e-9, con.appCpuMs))} orders/s on one core whatever the database does. ${pct(coPrisma)} of that CPU is Prisma (query compiler, client, driver):
-  a checkout makes ${f0(seq.beforeTx.roundTrips + seq.inTx.roundTrips + seq.afterTx.roundTrips)} PostgreSQL round trips — ${f0(seq.beforeTx.roundTrips)} before the reserve transaction, ${f0(seq.inTx.roundTrips)} in it, ${f0(seq.afterTx.roundTrips)} after it, where the
-  order is read back twice (\`loadOrderRow\`, two queries each) and \`updateMany\` of the PaymentIntent id runs as BEGIN/UPDATE/COMMIT.
-- *The hot row's lock.* The reserve transaction locks the row in its last statement, so the lock lives for ${f0(seq.tx.roundTripsWhileLocked)} round trips (the
-  CTE and COMMIT). Alone that is ${ms(holdAlone)} ms; with ${con.clients} clients the app needs ${ms(con.tx.appGapAfterLockMs.mean)} ms (p99 ${ms(con.tx.appGapAfterLockMs.p99)}) just to get back to
+  roughly ${f0(1000 / Math.max(1e-9, con.appCpuMs))} orders/s whatever the database does. ${pct(coPrisma)} of that CPU is Prisma and the pg driver; a checkout makes
+  ${f0(total)} PostgreSQL round trips: ${f0(seq.beforeTx.roundTrips)} before the reserve transaction, ${f0(seq.inTx.roundTrips)} in it, ${f0(seq.afterTx.roundTrips)} after it (every one is listed above).
+- *The hot row's lock.* ${
+    reserveIsMultiStatement
+      ? `The reserve transaction locks the row in its last statement, so the lock lives for ${f0(seq.tx.roundTripsWhileLocked)} round trips (the
+  locking statement and COMMIT). Alone that is ${ms(holdAlone)} ms; with ${con.clients} clients the app needs ${ms(con.tx.appGapAfterLockMs.mean)} ms (p99 ${ms(con.tx.appGapAfterLockMs.p99)}) just to get back to
   the transaction and send COMMIT, because its event loop is busy with the other requests: the lock is then held about ${ms(holdLoaded)} ms,
-  i.e. at most ~${f0(1000 / holdLoaded)} checkouts/s on one SKU, and every other checkout of that SKU queues behind it (the locking statement
-  waited ${ms(con.tx.lockStatementMs.mean)} ms on average; pg_stat_activity shows ${r.sus.activity ? f1(r.sus.activity.waitingOnLock) : "–"} connections waiting on the row lock during the sustained run).
-  The busier the app, the longer the lock is held: the two limits feed each other. The sell-out placed its ${r.sell.placed} orders at
-  ${f0(r.sell.placed / r.sell.sellOutS)}/s, next to both bounds. Its latencies (p50 ${ms(r.sell.load.latency.p50)} ms) are the queue: ${Math.min(r.config.clients, r.config.sellOutCarts)} clients / ${f0(r.sell.load.rps)} answers per second ≈ ${ms((Math.min(r.config.clients, r.config.sellOutCarts) / r.sell.load.rps) * 1000)} ms.
+  i.e. at most ~${f0(1000 / holdLoaded)} checkouts/s on one SKU, and every other checkout of that SKU queues behind it.`
+      : `The reserve is a single statement: the lock is held about ${ms(seq.tx.lockStatementMs.mean)} ms, i.e. up to ~${f0(1000 / seq.tx.lockStatementMs.mean)} checkouts/s on one SKU.`
+  } The locking statement waited ${ms(con.tx.lockStatementMs.mean)} ms on average with
+  ${con.clients} clients; pg_stat_activity shows ${r.sus.activity ? f1(r.sus.activity.waitingOnLock) : "–"} connections waiting on the row lock during the sustained run. The busier the app,
+  the longer the lock is held: the two limits feed each other. The sell-out placed its ${r.sell.placed} orders at ${f0(r.sell.placed / r.sell.sellOutS)}/s: ${
+    r.sell.placed / r.sell.sellOutS >= 0.7 * Math.min(cpuBound, lockBound)
+      ? `close to the lower of the two bounds (CPU ~${f0(cpuBound)}/s, lock ~${f0(lockBound)}/s)`
+      : `below both bounds (CPU ~${f0(cpuBound)}/s, lock ~${f0(lockBound)}/s), so something else also waits (see the connection states above)`
+  }.
+  Its latencies (p50 ${ms(r.sell.load.latency.p50)} ms) are the queue: ${Math.min(r.config.clients, r.config.sellOutCarts)} clients / ${f0(r.sell.load.rps)} answers per second ≈ ${ms((Math.min(r.config.clients, r.config.sellOutCarts) / r.sell.load.rps) * 1000)} ms.
 - *The reserve step alone* (the ARCHITECTURE.md step 3 question), ${r.config.ceilingClients} clients on one row: a Prisma interactive transaction
-  (\`$transaction\` + \`tx.$queryRaw\` FOR UPDATE + update + create, as the app does) reaches **${f0(inter.tps)} tx/s** (p99 ${ms(inter.latency.p99)} ms); the same
-  reserve as ONE statement (a CTE: lock, check, decrement, insert) through \`prisma.$queryRaw\` reaches **${f0(single.tps)} tx/s** (p99 ${ms(single.latency.p99)} ms),
-  ${f1(interVsSingle)}× faster, ${f2(single.tps / pgTx.tps)} of node-pg's 5-round-trip transaction. The interactive transaction is the limit of the reserve step:
-  the single statement ${interVsSingle > 1 ? "is faster and is the one to keep" : "is not faster here; keep the interactive transaction"}. A single statement holds the lock only while PostgreSQL runs
-  it — no round trip to the app, no wait for its event loop — and is compiled by Prisma once instead of three times.
-
+  (\`$transaction\` + \`tx.$queryRaw\` FOR UPDATE + update + create) reaches **${f0(inter.tps)} tx/s** (p99 ${ms(inter.latency.p99)} ms); the same reserve as ONE
+  statement (a CTE: lock, check, decrement, insert) through \`prisma.$queryRaw\` reaches **${f0(single.tps)} tx/s** (p99 ${ms(single.latency.p99)} ms), ${f1(interVsSingle)}× ${
+    interVsSingle >= 1 ? "faster" : "slower"
+  }, ${f2(single.tps / pgTx.tps)} of node-pg's 5-round-trip transaction. ${
+    interVsSingle > 1.1
+      ? "The interactive transaction is the limit of the reserve step; the single statement is the faster one and the one to keep. It holds the lock only while PostgreSQL runs it — no round trip to the app, no wait for its event loop — and Prisma compiles one statement instead of three."
+      : "The single statement is not clearly faster here; the interactive transaction can stay."
+  }
+${
+  checkoutFixes.length
+    ? `
 Fix (lib/checkout — not changed here; described for its owner, with the numbers above):
-1. Make step 3 one statement through \`prisma.$queryRaw\`, outside an interactive transaction: a CTE that locks the variants in id
-   order (FOR NO KEY UPDATE), checks every line, and only when all are covered decrements them, inserts the cart row and its
-   items (guest carts), the order and its items, and records the order on the idempotency key; it returns the short lines
-   otherwise (nothing written). The ${f0(seq.inTx.roundTrips)} round trips of the transaction become 1, the lock is held for the statement's run
-   (about ${ms(seq.tx.lockStatementMs.mean)} ms here instead of ${ms(holdLoaded)} ms under load), and ${f0(seq.inTx.roundTrips - 2)} Prisma-compiled statements go. The discount \`redeem\`
-   (its conditional UPDATE and the redemption row) fits in the same CTE; a signed-in cart's version check becomes one more
-   conditional CTE branch.
-2. In \`pay()\`: build the answer from the order already in hand instead of \`loadOrderRow\` twice, and store the PaymentIntent id
-   with one \`UPDATE … RETURNING\` through \`$executeRaw\` (Prisma's \`updateMany\` wraps itself in a transaction): ${f0(seq.afterTx.roundTrips)} round trips
-   after the reserve become 2 (the id, and the stored answer).
-3. Read the variants for re-pricing with one joined query instead of \`include: { product: true }\` (2 queries).
-Together a checkout would go from ${f0(seq.beforeTx.roundTrips + seq.inTx.roundTrips + seq.afterTx.roundTrips)} round trips to about ${f0(seq.beforeTx.roundTrips - 1 + 1 + 2)}; with Prisma at ${pct(coPrisma)} of the checkout's CPU, that is the
-largest share of the per-checkout CPU that can go without touching Next.js itself. Beyond one process, more app processes
-help only as long as the lock stays short — which is what fix 1 is for.
-
+${checkoutFixes.map((f, i) => `${i + 1}. ${f}`).join("\n")}
+Together a checkout would go from ${f0(total)} round trips to about ${f0(total - savedIn - savedAfter - savedBefore)}, with Prisma and the pg driver at ${pct(coPrisma)} of its CPU now. Beyond one
+process, more app processes help only as long as the lock stays short${reserveIsMultiStatement ? " — which is what fix 1 is for" : ""}.
+`
+    : ""
+}
 **4. Reads and the cart page (no targets set).** A signed-in cart read costs ${f1(cpuMs(r.hit, r.hit.load.completed, r.hit.load.durationS))} ms of app CPU from the cache and
 ${f1(cpuMs(r.miss, r.miss.load.completed, r.miss.load.durationS))} ms without it (the cart, its lines, variants and products through Prisma), so the cache is worth ×${f2(r.hit.load.rps / r.miss.load.rps)} in
 throughput; ${pct(shareOf(prof("GET /api/carts/{id}"), (n) => n.startsWith("next-auth")))} of a cached read is next-auth decoding the session. The cart page costs ${f1(cpuMs(r.page, r.page.load.completed, r.page.load.durationS))} ms,
-${pct(shareOf(prof("GET /cart"), (n) => n.startsWith("Next.js") || n.startsWith("React")))} of it in Next.js and React rendering; at 20 connections its p95 (${ms(r.page.load.latency.p95)} ms) is again mostly the queue (alone: ${ms(p.requests.find((q) => q.name.startsWith("GET /cart"))?.meanMs ?? NaN)} ms).
+${pct(shareOf(prof("GET /cart"), (n) => n.startsWith("Next.js")))} of it in Next.js and React rendering; at 20 connections its p95 (${ms(r.page.load.latency.p95)} ms) is again mostly the queue (alone: ${ms(p.requests.find((q) => q.name.startsWith("GET /cart"))?.meanMs ?? NaN)} ms).
 
 ### What changed in this work
-- Nothing in the app's code: the findings above are in lib/checkout and lib/cart, which other engineers own; they are written
-  up here with the measurements instead. The code this work owns (tests/bench, tests/support) is not on any measured path. The bench runs the app exactly as \`npm start\` would (production build, scripts/serve.ts),
-  with LOG_LEVEL=warn so a log line per request does not become the thing being measured.
+- The bench itself changed nothing in the app's code: lib/checkout and lib/cart belong to other engineers, so its findings are
+  written up here with the measurements instead. The code the bench owns (tests/bench, tests/support) is not on any measured path.
+  The bench runs the app exactly as \`npm start\` would (production build, scripts/serve.ts), with LOG_LEVEL=warn so a log line
+  per request does not become the thing being measured.
+${
+  r.appChanges.length
+    ? `- Changes the app's owners made after earlier runs of this bench (commits citing it; the numbers above include them):
+${r.appChanges.map((c) => `  - ${c}`).join("\n")}`
+    : "- No app commit cites the bench yet."
+}
 - The load generator is kept light, since it shares the cores: autocannon's programmatic API in the bench process (no CLI, no
   workers) and node:http with one keep-alive agent for the buyer loops; its share of the CPU is in the table above.
 

@@ -7,6 +7,7 @@
 // Exits non-zero when an invariant fails (oversell, negative stock, a 5xx, a double PaymentIntent, a count that
 // does not add up) or the run itself fails. Performance targets are reported PASS/FAIL but do not fail the run
 // (set BENCH_STRICT=1 to make them).
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { AppServer } from "../support/app-server";
@@ -14,6 +15,7 @@ import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type Snapshot } f
 import { closeAgent, request } from "./http";
 import type { LoadResult } from "./load";
 import { profileCpu } from "./cpu-profile";
+import { zodSchemaCost } from "./zod-schema-cost";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
 import { renderMarkdown, renderTable, type Results, type Row } from "./report";
@@ -254,6 +256,8 @@ async function main(): Promise<number> {
     ]);
 
     for (const a of apps.splice(0)) await a.stop();
+    const schemaCost = zodSchemaCost();
+    const appChanges = benchDrivenChanges();
 
     // ---- 7. ceilings ----
     log(`7. ceilings: ${CEILING_CLIENTS} clients, ${CEILING_S} s each, on their own row`);
@@ -329,6 +333,8 @@ async function main(): Promise<number> {
       sus: { ...sus, metrics: susMetrics, paymentIntents: susPIs },
       profile,
       cpuProfiles,
+      schemaCost,
+      appChanges,
       ceilings,
       invariants,
       rows: [] as Row[],
@@ -368,6 +374,19 @@ async function main(): Promise<number> {
       return -1;
     });
     log(`dropped ${database?.name ?? "no database"}; deleted ${deleted} Redis keys under ${kvPrefix}`);
+  }
+}
+
+/** Commits to the app that cite the bench (git log --grep=bench -- lib app scripts), newest first. */
+function benchDrivenChanges(): string[] {
+  try {
+    const out = execFileSync("git", ["log", "-i", "--grep=bench", "--format=%h %ad %s", "--date=short", "-n", "12", "--", "lib", "app", "scripts", "components"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return out.split("\n").filter(Boolean);
+  } catch {
+    return [];
   }
 }
 
