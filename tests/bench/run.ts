@@ -152,6 +152,10 @@ async function main(): Promise<number> {
     log(`4. GET /cart: 20 connections, ${DURATION} s`);
     const page = await measured(() => s.cartPageLoad(A, guest.cookie, DURATION).then((load) => ({ load })));
 
+    // ---- baseline again: how much the machine drifted over the HTTP scenarios ----
+    log(`1'. baseline again (drift check): 50 connections, ${DURATION} s`);
+    const base2 = await measured(() => s.baseline(A, DURATION).then((load) => ({ load })));
+
     // ---- 5. hot SKU sell-out ----
     log("5. sell-out: warming the checkout route on the big-stock variant");
     const warmCarts = await s.makeCarts(A, 60, variants.big);
@@ -323,6 +327,7 @@ async function main(): Promise<number> {
       poolSize: POOL_SIZE,
       config: { duration: DURATION, sustained: SUSTAINED_S, ceiling: CEILING_S, hotStock: HOT_STOCK, sellOutCarts: SELLOUT_CARTS, addCarts: ADD_CARTS, clients: CLIENTS, ceilingClients: CEILING_CLIENTS },
       base,
+      base2,
       add,
       hit: { ...hit, cacheHits, cacheReads },
       miss,
@@ -409,6 +414,17 @@ function rowsOf(r: Results): Row[] {
   const sellRate = r.sell.load.rps;
   const rows: Row[] = [
     row({ scenario: "1. baseline GET /api/health (50 conn)", rate: baseRps, unit: "req/s", p50: r.base.load.latency.p50, tail: r.base.load.latency.p99, tailLabel: "p99", errors: errs(r.base.load), ratio: "1.00 (reference)", verdict: "—" }),
+    row({
+      scenario: "1'. baseline again, after 2-4 (drift check)",
+      rate: r.base2.load.rps,
+      unit: "req/s",
+      p50: r.base2.load.latency.p50,
+      tail: r.base2.load.latency.p99,
+      tailLabel: "p99",
+      errors: errs(r.base2.load),
+      ratio: `${(r.base2.load.rps / baseRps).toFixed(2)} of the first`,
+      verdict: "—",
+    }),
     row({
       kind: "target",
       scenario: "2. add-to-cart, guest/Redis (50 conn)",
