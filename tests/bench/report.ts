@@ -32,9 +32,9 @@ export type Results = {
   otherRuns: string[];
   poolSize: number;
   config: { duration: number; sustained: number; ceiling: number; hotStock: number; sellOutCarts: number; addCarts: number; clients: number; ceilingClients: number };
-  base: { load: LoadResult } & Sampled;
-  /** the baseline again after the cart scenarios: the machine's drift within the run */
-  base2: { load: LoadResult } & Sampled;
+  base: { load: LoadResult; heapUsedMb: number } & Sampled;
+  /** the baseline again after the cart scenarios: the drift within the run */
+  base2: { load: LoadResult; heapUsedMb: number } & Sampled;
   add: { load: LoadResult } & Sampled;
   hit: { load: LoadResult; cacheHits: number; cacheReads: number } & Sampled;
   miss: { load: LoadResult } & Sampled;
@@ -354,7 +354,14 @@ ${addFixes.map((f) => `  - ${f}`).join(";\n")}.
   ${
     Math.abs(r.base2.load.rps / r.base.load.rps - 1) >= 0.05 || Math.abs(addRatio - 0.4) < 0.04
       ? `The baseline itself measured ${f0(r.base2.load.rps)} req/s when run again after the cart scenarios (${f0(r.base.load.rps)} first): against that one the
-  ratio is ${f2(r.add.load.rps / r.base2.load.rps)}. A ratio within that spread of its target is not a clear pass or fail on this machine.
+  ratio is ${f2(r.add.load.rps / r.base2.load.rps)}. ${(() => {
+    const c1 = cpuMs(r.base, r.base.load.completed, r.base.load.durationS);
+    const c2 = cpuMs(r.base2, r.base2.load.completed, r.base2.load.durationS);
+    return Math.abs(c2 / c1 - 1) >= 0.1
+      ? `The app's CPU per /api/health went from ${f2(c1)} to ${f2(c2)} ms meanwhile (its V8 heap in use: ${f0(r.base.heapUsedMb)} → ${f0(r.base2.heapUsedMb)} MB), so it is the app
+  process that got ${c2 > c1 ? "slower" : "faster"} per request, not the machine. `
+      : `The app's CPU per request stayed about the same (${f2(c1)} → ${f2(c2)} ms), so the machine gave it less (or more) CPU. `;
+  })()}A ratio within that spread of its target is not a clear pass or fail.
   `
       : ""
   }The ratio is the two routes' CPU per request, so more processes do not change it (2b raises add-to-cart's throughput ×${f2(add2x)},

@@ -125,6 +125,7 @@ async function main(): Promise<number> {
     await s.warm(`${A}/api/health`, { seconds: WARM_S });
     log(`1. baseline: GET /api/health, 50 connections, ${DURATION} s`);
     const base = await measured(() => s.baseline(A, DURATION).then((load) => ({ load })));
+    const heap1 = heapUsedMb(await scrape(A, METRICS_TOKEN));
 
     // ---- 2. add-to-cart ----
     log(`2. add-to-cart: ${ADD_CARTS} guest carts (setup)`);
@@ -155,6 +156,7 @@ async function main(): Promise<number> {
     // ---- baseline again: how much the machine drifted over the HTTP scenarios ----
     log(`1'. baseline again (drift check): 50 connections, ${DURATION} s`);
     const base2 = await measured(() => s.baseline(A, DURATION).then((load) => ({ load })));
+    const heap2 = heapUsedMb(await scrape(A, METRICS_TOKEN));
 
     // ---- 5. hot SKU sell-out ----
     log("5. sell-out: warming the checkout route on the big-stock variant");
@@ -326,8 +328,8 @@ async function main(): Promise<number> {
       otherRuns: others,
       poolSize: POOL_SIZE,
       config: { duration: DURATION, sustained: SUSTAINED_S, ceiling: CEILING_S, hotStock: HOT_STOCK, sellOutCarts: SELLOUT_CARTS, addCarts: ADD_CARTS, clients: CLIENTS, ceilingClients: CEILING_CLIENTS },
-      base,
-      base2,
+      base: { ...base, heapUsedMb: heap1 },
+      base2: { ...base2, heapUsedMb: heap2 },
       add,
       hit: { ...hit, cacheHits, cacheReads },
       miss,
@@ -393,6 +395,11 @@ function benchDrivenChanges(): string[] {
   } catch {
     return [];
   }
+}
+
+/** The app's V8 heap in use (prom-client's default metric), MB. */
+function heapUsedMb(m: Snapshot): number {
+  return (m.get("cartwright_process_nodejs_heap_size_used_bytes") ?? NaN) / 1024 / 1024;
 }
 
 function phaseMetrics(before: Snapshot, after: Snapshot) {
