@@ -188,7 +188,8 @@ The hot row is locked by the last statement before COMMIT: ${f1(seq.tx.roundTrip
 | … of which the app's own time before it sends COMMIT, mean / p99 | ${ms(seq.tx.appGapAfterLockMs.mean)} / ${ms(seq.tx.appGapAfterLockMs.p99)} ms | ${ms(con.tx.appGapAfterLockMs.mean)} / ${ms(con.tx.appGapAfterLockMs.p99)} ms |
 | **lock held** ≈ the statement's run time (alone) + its answer → COMMIT answered | ${ms(holdSeq)} ms | ${ms(holdCon)} ms |
 | ⇒ most checkouts/s one hot row allows (1 / hold) | ${f0(1000 / holdSeq)} | ${f0(1000 / holdCon)} |
-| reserve transaction, BEGIN → COMMIT, mean | ${ms(seq.tx.txMs)} ms | ${ms(con.tx.txMs)} ms |
+| reserve transaction, BEGIN → COMMIT on the wire, mean | ${ms(seq.tx.txMs)} ms | ${ms(con.tx.txMs)} ms |
+| the same as the app's metric sees it (cartwright_reservation_lock_wait_seconds: from asking Prisma for the transaction), mean / p99 | | ${sMs(con.reserveTx.mean)} / ${sMs(con.reserveTx.p99)} ms |
 | share of the transaction the connection waits on the app | ${pct(seq.tx.appShareInTx)} | ${pct(con.tx.appShareInTx)} |
 | app CPU per checkout | ${ms(seq.appCpuMs)} ms | ${ms(con.appCpuMs)} ms |
 | checkouts/s through the proxy | | ${f0(con.rps)} |
@@ -246,7 +247,8 @@ function cpuPer(x: Sampled, completed: number, seconds: number, group = "app"): 
 function activityLine(a: ActivitySummary, pool: number): string {
   return `The app's PostgreSQL connections (pg_stat_activity every 100 ms, ${a.samples} samples): on average ${f1(a.active)} active
 (of which ${f1(a.waitingOnLock)} waiting on a row lock), ${f1(a.idleInTransaction)} idle in transaction, ${f1(a.idle)} idle; all ${pool}
-pooled connections busy in ${pct(a.poolSaturated)} of the samples.`;
+pooled connections active or in a transaction at once in ${pct(a.poolSaturated)} of the samples (a connection the pool has lent
+to a request between two of its statements shows as idle, so this undercounts how busy the pool is).`;
 }
 
 const appCores = (x: Sampled) => x.cpu.filter((c) => c.label.startsWith("app")).reduce((n, c) => n + c.cores, 0);
@@ -360,8 +362,12 @@ ${addFixes.map((f) => `  - ${f}`).join(";\n")}.
     return Math.abs(c2 / c1 - 1) >= 0.1
       ? `The app's CPU per /api/health went from ${f2(c1)} to ${f2(c2)} ms meanwhile (its V8 heap in use: ${f0(r.base.heapUsedMb)} → ${f0(r.base2.heapUsedMb)} MB), so it is the app
   process that got ${c2 > c1 ? "slower" : "faster"} per request, not the machine. `
-      : `The app's CPU per request stayed about the same (${f2(c1)} → ${f2(c2)} ms), so the machine gave it less (or more) CPU. `;
-  })()}A ratio within that spread of its target is not a clear pass or fail.
+      : `The app's CPU per request stayed about the same (${f2(c1)} → ${f2(c2)} ms); what changed is the CPU it got (${f2(appCores(r.base))} → ${f2(appCores(r.base2))} cores). `;
+  })()}${
+      Math.abs(addRatio - 0.4) <= Math.abs(r.add.load.rps / r.base2.load.rps - addRatio) + 0.01
+        ? "The target is within that spread: this run is not a clear pass or fail."
+        : `The ${addRatio >= 0.4 ? "pass" : "miss"} is larger than that spread.`
+    }
   `
       : ""
   }The ratio is the two routes' CPU per request, so more processes do not change it (2b raises add-to-cart's throughput ×${f2(add2x)},
@@ -402,7 +408,10 @@ the raw reserve SQL reaches on the same row.** Two limits, close to each other:
       : `The reserve is a single statement: the lock is held about ${ms(seq.tx.lockStatementMs.mean)} ms, i.e. up to ~${f0(1000 / seq.tx.lockStatementMs.mean)} checkouts/s on one SKU.`
   } The locking statement waited ${ms(con.tx.lockStatementMs.mean)} ms on average with
   ${con.clients} clients; pg_stat_activity shows ${r.sus.activity ? f1(r.sus.activity.waitingOnLock) : "–"} connections waiting on the row lock during the sustained run. The busier the app,
-  the longer the lock is held: the two limits feed each other. The sell-out placed its ${r.sell.placed} orders at ${f0(r.sell.placed / r.sell.sellOutS)}/s: ${
+  the longer the lock is held: the two limits feed each other. The app's own metric for the reserve transaction averages
+  ${sMs(con.reserveTx.mean)} ms in the same burst, against ${ms(con.tx.txMs)} ms from BEGIN to COMMIT on the wire: the rest is spent before BEGIN reaches
+  PostgreSQL (or after COMMIT returns), waiting for a pooled connection (${p.poolSize}, each lent to a request for every statement it
+  makes, ${f0(total)} per checkout) or for the event loop. The sell-out placed its ${r.sell.placed} orders at ${f0(r.sell.placed / r.sell.sellOutS)}/s: ${
     r.sell.placed / r.sell.sellOutS >= 0.7 * Math.min(cpuBound, lockBound)
       ? `close to the lower of the two bounds (CPU ~${f0(cpuBound)}/s, lock ~${f0(lockBound)}/s)`
       : `below both bounds (CPU ~${f0(cpuBound)}/s, lock ~${f0(lockBound)}/s), so something else also waits (see the connection states above)`
