@@ -16,17 +16,29 @@ export const createCartSchema = z.strictObject({
     .optional(),
 });
 
-export const addItemSchema = (maxQuantity: number) =>
+/** Built once per limit (zod schemas are costly to build, cheap to reuse): add-to-cart is a hot path. */
+function memoByLimit<T>(build: (max: number) => T): (max: number) => T {
+  const cache = new Map<number, T>();
+  return (max) => {
+    let schema = cache.get(max);
+    if (!schema) cache.set(max, (schema = build(max)));
+    return schema;
+  };
+}
+
+export const addItemSchema = memoByLimit((maxQuantity: number) =>
   z.strictObject({
     variantId: z.number({ error: "variantId must be a number" }).int().positive().max(2_147_483_647),
     quantity: quantityLimit(maxQuantity).min(1, "Quantity must be at least 1").max(maxQuantity, `At most ${maxQuantity}`),
     customOptions: customOptionsSchema.optional(),
-  });
+  }),
+);
 
-export const updateQuantitySchema = (maxQuantity: number) =>
+export const updateQuantitySchema = memoByLimit((maxQuantity: number) =>
   z.strictObject({
     quantity: quantityLimit(maxQuantity).min(0, "Quantity cannot be negative").max(maxQuantity, `At most ${maxQuantity}`),
-  });
+  }),
+);
 
 export const applyDiscountSchema = z.strictObject({
   code: z.string().trim().min(1, "Enter a code").max(64, "That code is too long"),
