@@ -82,15 +82,4 @@ export type CartRecord = {
 };
 
 /** What add-to-cart needs to know about a variant. */
-export type VariantInfo = {
-  id: number;
-  productId: number;
-  sku: string;
-  name: string;
-  attributes: Record<string, string>;
-  imageUrl: string | null;
-  price: number;
-  currency: string;
-  stock: number;
-  sellable: boolean;
-};
+export type { VariantInfo } from "../catalog";

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db";
-import { toAttributes, effectivePrice } from "../catalog";
+import { effectivePrice, loadVariantInfo, toAttributes } from "../catalog";
 import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
 import { checkCombinable, validateDiscount } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
@@ -113,33 +113,9 @@ export class CartService {
 
   // ---- items --------------------------------------------------------------------------------------------------
 
-  /** What add-to-cart needs of some variants, in ONE joined query (Prisma's include would send two). */
-  async variantInfo(variantIds: number[]): Promise<Map<number, VariantInfo>> {
-    if (variantIds.length === 0) return new Map();
-    const ids = [...new Set(variantIds)];
-    const rows = await this.db.$queryRaw<
-      { id: number; product_id: number; sku: string; attributes: unknown; price_override: number | null; stock_quantity: number; v_active: boolean; name: string; image_url: string | null; base_price: number; currency: string; p_active: boolean }[]
-    >`SELECT v.id, v.product_id, v.sku, v.attributes, v.price_override, v.stock_quantity, v.is_active AS v_active,
-             p.name, p.image_url, p.base_price, p.currency, p.is_active AS p_active
-      FROM product_variants v JOIN products p ON p.id = v.product_id
-      WHERE v.id = ANY(${ids}::int[])`;
-    return new Map(
-      rows.map((v) => [
-        v.id,
-        {
-          id: v.id,
-          productId: v.product_id,
-          sku: v.sku,
-          name: v.name,
-          attributes: toAttributes(v.attributes),
-          imageUrl: v.image_url,
-          price: effectivePrice(v.base_price, v.price_override),
-          currency: v.currency.trim(),
-          stock: v.stock_quantity,
-          sellable: v.v_active && v.p_active,
-        },
-      ]),
-    );
+  /** What add-to-cart needs of some variants, in ONE joined query. */
+  variantInfo(variantIds: number[]): Promise<Map<number, VariantInfo>> {
+    return loadVariantInfo(this.db, variantIds);
   }
 
   private async requireVariant(variantId: number): Promise<VariantInfo> {

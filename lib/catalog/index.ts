@@ -36,6 +36,50 @@ type ProductRow = {
   variants: { id: number; sku: string; attributes: unknown; priceOverride: number | null; stockQuantity: number; isActive: boolean }[];
 };
 
+/** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold). */
+export type VariantInfo = {
+  id: number;
+  productId: number;
+  sku: string;
+  name: string;
+  attributes: Record<string, string>;
+  imageUrl: string | null;
+  price: number;
+  currency: string;
+  stock: number;
+  /** the variant and its product are both active */
+  sellable: boolean;
+};
+
+/** Some variants with their product's fields, in ONE joined query (Prisma's include would send two), as stored now. */
+export async function loadVariantInfo(db: Db, variantIds: readonly number[]): Promise<Map<number, VariantInfo>> {
+  if (variantIds.length === 0) return new Map();
+  const ids = [...new Set(variantIds)];
+  const rows = await db.$queryRaw<
+    { id: number; product_id: number; sku: string; attributes: unknown; price_override: number | null; stock_quantity: number; v_active: boolean; name: string; image_url: string | null; base_price: number; currency: string; p_active: boolean }[]
+  >`SELECT v.id, v.product_id, v.sku, v.attributes, v.price_override, v.stock_quantity, v.is_active AS v_active,
+           p.name, p.image_url, p.base_price, p.currency, p.is_active AS p_active
+    FROM product_variants v JOIN products p ON p.id = v.product_id
+    WHERE v.id = ANY(${ids}::int[])`;
+  return new Map(
+    rows.map((v) => [
+      v.id,
+      {
+        id: v.id,
+        productId: v.product_id,
+        sku: v.sku,
+        name: v.name,
+        attributes: toAttributes(v.attributes),
+        imageUrl: v.image_url,
+        price: effectivePrice(v.base_price, v.price_override),
+        currency: v.currency.trim(),
+        stock: v.stock_quantity,
+        sellable: v.v_active && v.p_active,
+      },
+    ]),
+  );
+}
+
 export function effectivePrice(basePrice: number, priceOverride: number | null): number {
   return priceOverride ?? basePrice;
 }

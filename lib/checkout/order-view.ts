@@ -43,7 +43,7 @@ export type OrderView = {
 
 export const orderInclude = { items: { orderBy: { id: "asc" as const } } };
 
-type OrderRow = NonNullable<Awaited<ReturnType<typeof loadOrderRow>>>;
+export type OrderRow = NonNullable<Awaited<ReturnType<typeof loadOrderRow>>>;
 
 export function loadOrderRow(db: Db, orderId: string) {
   return db.order.findUnique({ where: { id: orderId }, include: orderInclude });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { effectivePrice } from "../catalog";
+import { loadVariantInfo, type VariantInfo } from "../catalog";
 import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
-import { redeem, type RedeemFailureReason } from "../discounts/redeem";
+import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
@@ -11,15 +11,14 @@ import {
   beginIdempotent,
   completeIdempotent,
   fingerprintOf,
-  recordOrderOnKey,
   releaseIdempotent,
   type IdempotencyLock,
 } from "../idempotency";
-import { findShippingRate, priceCart, type AppliedDiscount, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
+import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderView } from "./order-view";
-import { reserveStock, type ShortLine } from "./stock";
+import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
+import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
 export const CHECKOUT_SCOPE = "checkout";
@@ -45,8 +44,6 @@ export type CheckoutResponseBody = {
 
 export type PlaceOrderResult = { status: 201; body: CheckoutResponseBody; replayed: boolean };
 
-/** The transaction must be short; these only bound waiting for a pooled connection under load. */
-const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 const CART_RETRIES = 3;
 
 /** The cart changed between reading and reserving (another tab): the attempt starts over. */
@@ -59,20 +56,11 @@ class RetryableConflict extends DomainError {
   }
 }
 
-class RedeemFailed extends Error {
-  constructor(
-    readonly discount: AppliedDiscount,
-    readonly reason: RedeemFailureReason,
-    readonly userMessage: string,
-  ) {
-    super(userMessage);
-  }
-}
-
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /**
- * Checkout (ARCHITECTURE.md, steps 1-4): idempotency, re-pricing, ONE short reserve transaction, then the payment.
+ * Checkout (ARCHITECTURE.md, steps 1-4): idempotency, re-pricing, the reserve step as ONE statement (so one short
+ * transaction), then the payment.
  * Returns the 201 answer (fresh or replayed); every other answer is a thrown DomainError. Final 4xx answers are
  * stored on the idempotency key and replayed as the same error.
  */
@@ -102,15 +90,8 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
   if (begun.kind === "replay") return replay(begun.status, begun.body);
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   try {
-    let orderId: string;
-    let token: string;
-    if (begun.kind === "resume") {
-      orderId = begun.orderId;
-      token = await resumeOrder(deps, orderId);
-    } else {
-      ({ orderId, token } = await reserve(deps, { ...input, email }, lock));
-    }
-    return { status: 201, body: await pay(deps, lock, orderId, token), replayed: false };
+    const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock);
+    return { status: 201, body: await pay(deps, lock, placed), replayed: false };
   } catch (e) {
     await settleFailure(deps, lock, e);
     throw e;
@@ -146,11 +127,7 @@ async function settleFailure(deps: CheckoutDeps, lock: IdempotencyLock, e: unkno
 
 // ---- steps 2-3: re-price and reserve ---------------------------------------------------------------------------
 
-async function reserve(
-  deps: CheckoutDeps,
-  input: PlaceOrderInput,
-  lock: IdempotencyLock,
-): Promise<{ orderId: string; token: string }> {
+async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await reserveOnce(deps, input, lock);
@@ -162,14 +139,7 @@ async function reserve(
   }
 }
 
-type VariantRow = Awaited<ReturnType<typeof loadVariants>>[number];
-
-function loadVariants(db: Db, ids: number[]) {
-  return db.productVariant.findMany({ where: { id: { in: ids } }, include: { product: true } });
-}
-
-const sellable = (v: VariantRow | undefined, currency: string): v is VariantRow =>
-  !!v && v.isActive && v.product.isActive && v.product.currency.trim() === currency;
+const sellable = (v: VariantInfo | undefined, currency: string): v is VariantInfo => !!v && v.sellable && v.currency === currency;
 
 function insufficientStock(items: ShortLine[]): DomainError {
   const message =
@@ -181,7 +151,17 @@ function insufficientStock(items: ShortLine[]): DomainError {
   return new DomainError("insufficient_stock", message, { items });
 }
 
-async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<{ orderId: string; token: string }> {
+/** What cw_place_order answers: the order's created_at, or why nothing was written. */
+type PlaceOrderAnswer =
+  | { createdAt: string; failure?: undefined }
+  | { failure: "cart_not_active" | "cart_changed" | "key_lost" }
+  | { failure: "insufficient_stock"; items: ShortLine[] }
+  | { failure: "redeem_failed"; discountId: number; reason: string };
+
+/** A placed order: the row as it was written (so the payment step need not read it back) and the guest's token. */
+export type PlacedOrder = { order: OrderRow; token: string };
+
+async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
   const { db } = deps;
   const now = clock(deps);
   const located = await locateCart(deps, input.cartId);
@@ -199,22 +179,19 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
-  // Step 2: re-price against the catalog as it is now.
-  const variants = new Map((await loadVariants(db, [...new Set(cart.items.map((l) => l.variantId))])).map((v) => [v.id, v]));
-  const requested = new Map<number, number>();
-  for (const l of cart.items) requested.set(l.variantId, (requested.get(l.variantId) ?? 0) + l.quantity);
+  // Step 2: re-price against the catalog as it is now (one joined query, never a cache).
+  const variants = await loadVariantInfo(db, cart.items.map((l) => l.variantId));
+  const stock = perVariant(cart.items);
   const short: ShortLine[] = [];
-  for (const [variantId, qty] of [...requested].sort(([a], [b]) => a - b)) {
+  stock.ids.forEach((variantId, i) => {
     const v = variants.get(variantId);
-    const available = sellable(v, cart.currency) ? v.stockQuantity : 0;
-    if (qty > available) short.push({ variantId, requested: qty, available: Math.max(0, available) });
-  }
-  if (short.length) throw insufficientStock(short); // fails early without a lock; the transaction checks again
+    const requested = stock.quantities[i]!;
+    const available = sellable(v, cart.currency) ? v.stock : 0;
+    if (requested > available) short.push({ variantId, requested, available: Math.max(0, available) });
+  });
+  if (short.length) throw insufficientStock(short); // fails early without a lock; the reserve step checks again
 
-  const price = (variantId: number) => {
-    const v = variants.get(variantId)!;
-    return effectivePrice(v.product.basePrice, v.priceOverride);
-  };
+  const price = (variantId: number) => variants.get(variantId)!.price;
   const changes = cart.items
     .filter((l) => price(l.variantId) !== l.unitPrice)
     .map((l) => ({ itemId: l.id, variantId: l.variantId, oldUnitPrice: l.unitPrice, newUnitPrice: price(l.variantId) }));
@@ -234,7 +211,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const orderUserId = input.actor.userId ?? cart.userId;
   const customerKey = customerKeyOf({ userId: orderUserId, email: input.email })!;
   const lines = pricingLines(cart);
-  const rules = await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId));
+  const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
   const valid: DiscountRule[] = [];
   for (const ref of cart.discounts) {
     const rule = rules.find((r) => r.id === ref.discountId) ?? null;
@@ -250,134 +227,118 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
 
-  // Step 3: reserve, in ONE transaction. Everything that locks no shared row goes first; the hot rows (variants,
-  // then discounts) are locked by the last statements, so they are held only until the COMMIT right after.
-  const orderId = randomUUID();
-  const token = newOrderToken();
+  // Step 3: reserve, in ONE statement (cw_place_order): it closes the cart, writes the order and its items,
+  // records the order on the idempotency key, then locks the hot rows (variants, then discounts) last, so they
+  // are held only inside PostgreSQL until the statement commits: no network round trip while they are locked.
   const itemIds = orderedUuids(cart.items.length, now.getTime());
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
-  const reservedUntil = new Date(now.getTime() + (deps.reservationMinutes ?? 15) * 60_000);
-  const addressJson = JSON.stringify(address);
-  const started = performance.now();
-  try {
-    await db.$transaction(async (tx) => {
-      if (located.source === "db") {
-        const n = await tx.$executeRaw`
-          UPDATE carts SET status = 'CHECKED_OUT', shipping_address = ${addressJson}::jsonb, version = version + 1, updated_at = now()
-          WHERE id = ${cart.id} AND status = 'ACTIVE' AND version = ${cart.version}::int`;
-        if (n !== 1) {
-          const current = await tx.cart.findUnique({ where: { id: cart.id }, select: { status: true } });
-          if (!current || current.status !== "ACTIVE") throw new DomainError("cart_not_active", "This cart has already been checked out.");
-          throw new CartChanged();
-        }
-      } else {
-        await writeGuestCart(tx, cart, addressJson);
-      }
-      await tx.order.create({
-        data: {
-          id: orderId,
-          userId: orderUserId,
-          cartId: cart.id,
-          email: input.email,
-          status: "PENDING_PAYMENT",
-          currency: cart.currency,
-          subtotal: summary.subtotal,
-          discountTotal: summary.discount,
-          shippingTotal: summary.shipping ?? 0,
-          shippingTax: summary.shippingTax ?? 0,
-          taxTotal: summary.tax ?? 0,
-          total: summary.total,
-          shippingAddress: address as Prisma.InputJsonObject,
-          discounts: redeemed.map((a) => ({ code: a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
-          orderTokenHash: hashOrderToken(token),
-          reservedUntil,
-          paymentProvider: deps.provider.name,
-          paymentStatus: "pending",
-        },
-        select: { id: true },
-      });
-      await tx.orderItem.createMany({
-        data: cart.items.map((l, i) => {
-          const v = variants.get(l.variantId)!;
-          const s = summaryLine.get(l.id);
-          return {
-            id: itemIds[i]!,
-            orderId,
-            productId: v.productId,
-            variantId: l.variantId,
-            sku: v.sku,
-            name: v.product.name,
-            quantity: l.quantity,
-            unitPrice: l.unitPrice,
-            discount: s?.discount ?? 0,
-            tax: s?.tax ?? 0,
-            total: s?.total ?? l.unitPrice * l.quantity,
-            customOptions: l.customOptions as Prisma.InputJsonObject,
-          };
-        }),
-      });
-      await recordOrderOnKey(tx, lock, orderId);
-
-      const stockShort = await reserveStock(tx, cart.items);
-      if (stockShort.length) throw insufficientStock(stockShort);
-      for (const a of redeemed) {
-        const r = await redeem(tx, a.discountId, { customerKey, userId: orderUserId, orderId, now });
-        if (!r.ok) throw new RedeemFailed(a, r.reason, r.message);
-      }
-    }, TX_OPTIONS);
-  } catch (e) {
-    observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
-    if (isDomainError(e) && e.code === "cart_not_active" && located.source === "kv")
-      await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
-    if (e instanceof RedeemFailed) {
-      // rolled back; the code comes off the cart so the shopper sees the new total
-      await dropDiscount(deps, located, e.discount.discountId, now);
-      throw new DomainError("discount_invalid", e.userMessage, { reason: e.reason, code: e.discount.code });
-    }
-    throw e;
-  }
-  observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
-  await afterCheckout(deps, cart.id, located.source);
-  return { orderId, token };
-}
-
-/**
- * A guest cart is written into PostgreSQL by its id, CHECKED_OUT, with its lines (so it can be restored after a
- * failed payment). The id is the primary key: of two checkouts of one cart, the second finds the row
- * CHECKED_OUT and gets cart_not_active. A cart restored after a failed payment has an ACTIVE row: it is checked
- * out again with its current lines.
- */
-async function writeGuestCart(tx: Db, cart: CartRecord, addressJson: string): Promise<void> {
-  const rows = await tx.$queryRaw<{ inserted: boolean }[]>`
-    INSERT INTO carts (id, user_id, session_id, status, currency, shipping_address, created_at, updated_at, expires_at, version)
-    VALUES (${cart.id}, NULL, ${cart.sessionId ?? cart.id}, 'CHECKED_OUT', ${cart.currency}, ${addressJson}::jsonb,
-            ${new Date(cart.createdAt)}::timestamptz, now(), ${cart.expiresAt ? new Date(cart.expiresAt) : null}::timestamptz, ${cart.version + 1}::int)
-    ON CONFLICT (id) DO UPDATE
-      SET status = 'CHECKED_OUT', shipping_address = EXCLUDED.shipping_address, updated_at = now(),
-          expires_at = EXCLUDED.expires_at, version = GREATEST(carts.version + 1, EXCLUDED.version)
-      WHERE carts.status = 'ACTIVE' AND carts.user_id IS NULL
-    RETURNING (xmax = 0) AS inserted`;
-  const row = rows[0];
-  if (!row) throw new DomainError("cart_not_active", "This cart has already been checked out.");
-  if (!row.inserted) {
-    await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
-    await tx.cartDiscount.deleteMany({ where: { cartId: cart.id } });
-  }
-  if (cart.items.length)
-    await tx.cartItem.createMany({
-      data: cart.items.map((l) => ({
+  const token = newOrderToken();
+  const order: OrderRow = {
+    id: randomUUID(),
+    userId: orderUserId,
+    cartId: cart.id,
+    email: input.email,
+    status: "PENDING_PAYMENT",
+    currency: cart.currency,
+    subtotal: summary.subtotal,
+    discountTotal: summary.discount,
+    shippingTotal: summary.shipping ?? 0,
+    shippingTax: summary.shippingTax ?? 0,
+    taxTotal: summary.tax ?? 0,
+    total: summary.total,
+    shippingAddress: address as Prisma.JsonObject,
+    discounts: redeemed.map((a) => ({ code: a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
+    orderTokenHash: hashOrderToken(token),
+    reservedUntil: new Date(now.getTime() + (deps.reservationMinutes ?? 15) * 60_000),
+    paymentProvider: deps.provider.name,
+    paymentIntentId: null,
+    paymentStatus: "pending",
+    declineCode: null,
+    paidAt: null,
+    cancelledAt: null,
+    createdAt: now, // replaced by the database's own below
+    updatedAt: now,
+    items: [],
+  };
+  order.items = cart.items.map((l, i) => {
+    const v = variants.get(l.variantId)!;
+    const s = summaryLine.get(l.id);
+    return {
+      id: itemIds[i]!,
+      orderId: order.id,
+      productId: v.productId,
+      variantId: l.variantId,
+      sku: v.sku,
+      name: v.name,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      discount: s?.discount ?? 0,
+      tax: s?.tax ?? 0,
+      total: s?.total ?? l.unitPrice * l.quantity,
+      customOptions: l.customOptions as Prisma.JsonObject,
+    };
+  });
+  const request = {
+    cart: {
+      id: cart.id,
+      source: located.source,
+      version: cart.version,
+      sessionId: cart.sessionId ?? null,
+      currency: cart.currency,
+      createdAt: cart.createdAt,
+      expiresAt: cart.expiresAt,
+      items: cart.items.map((l) => ({
         id: l.id,
-        cartId: cart.id,
         productId: l.productId,
         variantId: l.variantId,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
-        customOptions: l.customOptions as Prisma.InputJsonObject,
+        customOptions: l.customOptions,
         optionsKey: l.optionsKey,
       })),
-    });
-  if (cart.discounts.length)
-    await tx.cartDiscount.createMany({ data: cart.discounts.map((d) => ({ cartId: cart.id, discountId: d.discountId })), skipDuplicates: true });
+      discountIds: cart.discounts.map((d) => d.discountId),
+    },
+    address,
+    order: { ...order, items: undefined, reservedUntil: order.reservedUntil.toISOString() },
+    items: order.items,
+    key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
+    stock,
+    redeem: redeemed.map((a) => a.discountId),
+    customerKey,
+    now: now.toISOString(),
+  };
+  const started = performance.now();
+  let answer: PlaceOrderAnswer;
+  try {
+    const rows = await db.$queryRaw<{ answer: PlaceOrderAnswer }[]>`SELECT cw_place_order(${JSON.stringify(request)}::jsonb) AS answer`;
+    answer = rows[0]!.answer;
+  } finally {
+    observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
+  }
+  switch (answer.failure) {
+    case undefined:
+      order.createdAt = new Date(answer.createdAt);
+      order.updatedAt = order.createdAt;
+      await afterCheckout(deps, cart.id, located.source);
+      return { order, token };
+    case "cart_changed":
+      throw new CartChanged();
+    case "cart_not_active":
+      if (located.source === "kv") await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
+      throw new DomainError("cart_not_active", "This cart has already been checked out.");
+    case "key_lost":
+      throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
+    case "insufficient_stock":
+      throw insufficientStock(answer.items);
+    case "redeem_failed": {
+      // nothing was written; the code comes off the cart so the shopper sees the new total
+      const { discountId } = answer;
+      const reason = asFailureReason(answer.reason);
+      const code = redeemed.find((a) => a.discountId === discountId)?.code;
+      await dropDiscount(deps, located, discountId, now);
+      throw new DomainError("discount_invalid", redeemFailureMessage(reason), { reason, code });
+    }
+  }
 }
 
 /** The cart with the catalog's current prices (a pure change for the cart's store). */
@@ -415,59 +376,71 @@ async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rat
  * shopper (it failed), so a new one replaces it. A cancelled order (its reservation expired meanwhile) is a
  * final 409: the shopper's cart is ACTIVE again and a new checkout needs a new key.
  */
-async function resumeOrder(deps: CheckoutDeps, orderId: string): Promise<string> {
-  const order = await deps.db.order.findUnique({ where: { id: orderId }, select: { status: true, cartId: true, userId: true } });
+async function resumeOrder(deps: CheckoutDeps, orderId: string): Promise<PlacedOrder> {
+  const order = await loadOrderRow(deps.db, orderId);
   if (!order) throw new Error(`checkout: the order ${orderId} recorded on the idempotency key does not exist`);
   if (order.status === "CANCELLED")
     throw new DomainError("conflict", "This order was cancelled before it was paid. Your cart is ready: please check out again.", { orderId });
   const token = newOrderToken();
-  await deps.db.order.update({ where: { id: orderId }, data: { orderTokenHash: hashOrderToken(token) } });
+  order.orderTokenHash = hashOrderToken(token);
+  await deps.db.$executeRaw`UPDATE orders SET order_token_hash = ${order.orderTokenHash}, updated_at = now() WHERE id = ${orderId}::uuid`;
   if (order.status === "PENDING_PAYMENT") {
     // the first attempt may have stopped before the KV copy of the cart was updated
     const cart = await deps.db.cart.findUnique({ where: { id: order.cartId }, select: { userId: true, status: true } });
     if (cart?.status === "CHECKED_OUT") await afterCheckout(deps, order.cartId, cart.userId === null ? "kv" : "db");
   }
-  return token;
+  return { order, token };
 }
 
-async function pay(deps: CheckoutDeps, lock: IdempotencyLock, orderId: string, token: string): Promise<CheckoutResponseBody> {
+/** The order's columns a payment step may change (a webhook can get there first), as written by this step. */
+type PaymentColumns = Pick<OrderRow, "status" | "paymentIntentId" | "paymentStatus" | "declineCode" | "paidAt" | "cancelledAt" | "updatedAt">;
+
+const PAYMENT_COLUMNS = Prisma.sql`status::text AS status, payment_intent_id AS "paymentIntentId", payment_status AS "paymentStatus",
+  decline_code AS "declineCode", paid_at AS "paidAt", cancelled_at AS "cancelledAt", updated_at AS "updatedAt"`;
+
+/**
+ * Step 4, without a transaction and without a lock: an order with nothing to pay is PAID at once; otherwise the
+ * provider creates the payment and its id is stored on the order, each with ONE statement that answers the
+ * order's payment columns as they are now (the rest of the order was written by this request and never changes),
+ * so the answer is built without reading the order back.
+ */
+async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrder): Promise<CheckoutResponseBody> {
   const { db, provider } = deps;
-  const order = await loadOrderRow(db, orderId);
-  if (!order) throw new Error(`checkout: order ${orderId} vanished`);
+  const { order, token } = placed;
   let clientSecret: string | null = null;
+  let now: PaymentColumns | undefined;
   if (order.total === 0) {
     // nothing to pay (a 100% code and free shipping): paid at once
-    await db.order.updateMany({
-      where: { id: orderId, status: "PENDING_PAYMENT" },
-      data: { status: "PAID", paidAt: clock(deps), paymentStatus: "succeeded" },
-    });
+    [now] = await db.$queryRaw<PaymentColumns[]>`
+      UPDATE orders SET status = 'PAID', paid_at = ${clock(deps)}::timestamptz, payment_status = 'succeeded', updated_at = now()
+      WHERE id = ${order.id}::uuid AND status = 'PENDING_PAYMENT'
+      RETURNING ${PAYMENT_COLUMNS}`;
   } else {
-    // No transaction and no lock here. The provider's idempotency key is the order's, so a retry (or a resume
-    // after a crash) gets the same PaymentIntent back instead of a second one.
+    // The provider's idempotency key is the order's, so a retry (or a resume after a crash) gets the same
+    // PaymentIntent back instead of a second one.
     const created = await provider.createPayment({
-      orderId,
+      orderId: order.id,
       amount: order.total,
       currency: order.currency.trim(),
       email: order.email,
-      idempotencyKey: `order:${orderId}`,
+      idempotencyKey: `order:${order.id}`,
     });
     clientSecret = created.clientSecret;
-    if (order.paymentIntentId !== created.paymentId) {
-      // a webhook may have stored it first (it carries the order id in its metadata)
-      const n = await db.order.updateMany({
-        where: { id: orderId, OR: [{ paymentIntentId: null }, { paymentIntentId: created.paymentId }] },
-        data: { paymentIntentId: created.paymentId },
-      });
-      if (n.count !== 1) logger(deps)("error", "checkout: order already has another payment id", { orderId, created: created.paymentId });
-    }
+    // a webhook may have stored it first (it carries the order id in its metadata)
+    [now] = await db.$queryRaw<PaymentColumns[]>`
+      UPDATE orders SET payment_intent_id = ${created.paymentId},
+        updated_at = CASE WHEN payment_intent_id IS NULL THEN now() ELSE updated_at END
+      WHERE id = ${order.id}::uuid AND (payment_intent_id IS NULL OR payment_intent_id = ${created.paymentId})
+      RETURNING ${PAYMENT_COLUMNS}`;
+    if (!now) logger(deps)("error", "checkout: order already has another payment id", { orderId: order.id, created: created.paymentId });
   }
-  const fresh = await loadOrderRow(db, orderId);
+  const current = now ? { ...order, ...now } : await loadOrderRow(db, order.id);
   const body: CheckoutResponseBody = {
-    order: orderJson(fresh ?? order),
+    order: orderJson(current ?? order),
     orderToken: token,
     payment: { provider: provider.name, clientSecret },
   };
   if (!(await completeIdempotent(db, lock, 201, body)))
-    logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId });
+    logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
 }

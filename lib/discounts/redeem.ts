@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Db } from "../db";
 import type { DiscountFailureReason } from "./rules";
 
@@ -38,55 +37,34 @@ const MESSAGES: Record<RedeemFailureReason, string> = {
 const fail = (reason: RedeemFailureReason): RedeemResult => ({ ok: false, reason, message: MESSAGES[reason] });
 
 /**
- * Uses one redemption of a discount, atomically:
+ * Uses one redemption of a discount, atomically, in one statement (cw_redeem_discount, in
+ * prisma/migrations/20261124020000_checkout_functions):
  * 1. `UPDATE discounts SET uses_count = uses_count + 1 WHERE id = $1 AND is_active AND <in its window> AND
  *    (max_uses IS NULL OR uses_count < max_uses)`: the global limit can never be exceeded, and the row lock this
  *    takes (held to the end of the caller's transaction) serialises everything that follows for this discount;
- * 2. one INSERT of the redemption row that only happens while the customer's unreleased redemptions are below
- *    max_uses_per_customer. It is a new statement, so under READ COMMITTED it sees every redemption committed by
- *    the transactions that held the row lock before us: the per-customer limit can never be exceeded either.
+ * 2. the customer's unreleased redemptions are counted by a new statement, which under READ COMMITTED sees every
+ *    redemption committed by the transactions that held the row lock before us: the per-customer limit can never
+ *    be exceeded either; below it, the redemption row is inserted.
  * On a failure the caller must roll back its transaction (the uses_count increment of step 1 included).
+ * Checkout redeems inside cw_place_order, which calls the same function.
  */
 export async function redeem(tx: Db, discountId: number, input: RedeemInput): Promise<RedeemResult> {
-  const now = input.now ?? null;
-  const taken = await tx.$queryRaw<{ max_uses_per_customer: number | null }[]>`
-    UPDATE discounts SET uses_count = uses_count + 1, updated_at = now()
-    WHERE id = ${discountId}::int AND is_active
-      AND (valid_from IS NULL OR valid_from <= coalesce(${now}::timestamptz, now()))
-      AND (valid_until IS NULL OR valid_until > coalesce(${now}::timestamptz, now()))
-      AND (max_uses IS NULL OR uses_count < max_uses)
-    RETURNING max_uses_per_customer`;
-  const row = taken[0];
-  if (!row) return fail(await whyNot(tx, discountId, now));
-
-  const limit = row.max_uses_per_customer;
-  const id = randomUUID();
-  const inserted = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO discount_redemptions (id, discount_id, order_id, user_id, customer_key, created_at)
-    SELECT ${id}::uuid, ${discountId}::int, ${input.orderId}::uuid, ${input.userId}::uuid, ${input.customerKey}, now()
-    WHERE ${limit}::int IS NULL OR (
-      SELECT count(*) FROM discount_redemptions
-      WHERE discount_id = ${discountId}::int AND customer_key = ${input.customerKey} AND released_at IS NULL
-    ) < ${limit}::int
-    RETURNING id::text AS id`;
-  if (!inserted[0]) return fail("customer_limit_reached");
-  return { ok: true, redemptionId: id };
+  const rows = await tx.$queryRaw<{ redemption_id: string | null; failure: string | null }[]>`
+    SELECT redemption_id::text AS redemption_id, failure
+    FROM cw_redeem_discount(${discountId}::int, ${input.customerKey}, ${input.userId}::uuid, ${input.orderId}::uuid, ${input.now ?? null}::timestamptz)`;
+  const row = rows[0];
+  if (row?.redemption_id) return { ok: true, redemptionId: row.redemption_id };
+  return fail(asFailureReason(row?.failure));
 }
 
-async function whyNot(tx: Db, discountId: number, now: Date | null): Promise<RedeemFailureReason> {
-  const rows = await tx.$queryRaw<{ is_active: boolean; early: boolean; late: boolean; exhausted: boolean }[]>`
-    SELECT is_active,
-           coalesce(valid_from > coalesce(${now}::timestamptz, now()), false) AS early,
-           coalesce(valid_until <= coalesce(${now}::timestamptz, now()), false) AS late,
-           coalesce(uses_count >= max_uses, false) AS exhausted
-    FROM discounts WHERE id = ${discountId}::int`;
-  const d = rows[0];
-  if (!d) return "unknown";
-  if (!d.is_active) return "inactive";
-  if (d.early) return "not_yet_valid";
-  if (d.late) return "expired";
-  return "usage_limit_reached";
+/** The reason cw_redeem_discount gave, as one of ours (an unexpected text is a bug: fail loudly). */
+export function asFailureReason(reason: unknown): RedeemFailureReason {
+  if (typeof reason === "string" && Object.hasOwn(MESSAGES, reason)) return reason as RedeemFailureReason;
+  throw new Error(`redeem: unexpected answer from cw_redeem_discount: ${String(reason)}`);
 }
+
+/** The shopper's message for a failure reason. */
+export const redeemFailureMessage = (reason: RedeemFailureReason): string => MESSAGES[reason];
 
 /**
  * Gives back the uses an order took (a cancelled order): every unreleased redemption of the order gets
