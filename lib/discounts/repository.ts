@@ -1,30 +1,14 @@
-import type { Db } from "../db";
-import type { DiscountRule, DiscountType } from "./rules";
+import type { Db, Prisma } from "../db";
+import type { DiscountRule } from "./rules";
 
-type DiscountRow = {
-  id: number;
-  code: string;
-  type: string;
-  value: number;
-  currency: string | null;
-  minOrderAmount: number | null;
-  maxUses: number | null;
-  maxUsesPerCustomer: number | null;
-  usesCount: number;
-  validFrom: Date | null;
-  validUntil: Date | null;
-  applicableProductIds: number[];
-  buyQuantity: number | null;
-  getQuantity: number | null;
-  maxApplications: number | null;
-  isActive: boolean;
-};
+/** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
+type DiscountRow = Pick<Prisma.DiscountModel, keyof DiscountRule>;
 
 export function toDiscountRule(row: DiscountRow): DiscountRule {
   return {
     id: row.id,
     code: row.code,
-    type: row.type as DiscountType,
+    type: row.type,
     value: row.value,
     currency: row.currency,
     minOrderAmount: row.minOrderAmount,
