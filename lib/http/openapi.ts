@@ -214,12 +214,23 @@ type OpSpec = {
   envelope?: boolean;
 };
 
+/** A success answering with one object of these properties (`{ order }`, `{ discounts }`...). */
+const answer = (status: number, description: string, properties: Record<string, JsonSchema>): Success => ({ status, description, schema: obj(properties) });
+
+const jsonContent = (schema: JsonSchema): ResponseObject["content"] => ({ "application/json": { schema } });
+
+/** The response of some error codes of one status: their envelopes (a `oneOf` when there are several). */
+function errorResponse(codes: ErrorCode[], description = codes.map((c) => `\`${c}\`: ${ERROR_MEANING[c]}`).join("; ")): ResponseObject {
+  const schemas = codes.map((c) => ref(errorSchemaName(c)));
+  return { description, "x-error-codes": codes, content: jsonContent(schemas.length === 1 ? schemas[0]! : { oneOf: schemas }) };
+}
+
 function operation(spec: OpSpec): OperationObject {
   const responses: Record<string, ResponseObject> = {
     [String(spec.success.status)]: {
       description: spec.success.description,
       ...(spec.success.headers ? { headers: spec.success.headers } : {}),
-      content: { "application/json": { schema: spec.success.schema } },
+      content: jsonContent(spec.success.schema),
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
@@ -227,14 +238,7 @@ function operation(spec: OpSpec): OperationObject {
     const status = ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  for (const [status, codes] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
-    const schemas = codes.map((c) => ref(errorSchemaName(c)));
-    responses[String(status)] = {
-      description: codes.map((c) => `\`${c}\`: ${ERROR_MEANING[c]}`).join("; "),
-      "x-error-codes": codes,
-      content: { "application/json": { schema: schemas.length === 1 ? schemas[0]! : { oneOf: schemas } } },
-    };
-  }
+  for (const [status, codes] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) responses[String(status)] = errorResponse(codes);
   if (spec.envelope !== false) responses["500"] = { $ref: "#/components/responses/InternalError", description: "internal_error" };
   const op: OperationObject = {
     operationId: spec.operationId,
@@ -282,11 +286,9 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     schema: uuid,
   };
 
-  const cartResponse = (status: number, description: string, extra: Record<string, JsonSchema> = {}): Success => ({
-    status,
-    description,
-    schema: obj({ cart: ref("Cart"), ...extra }),
-  });
+  const cartResponse = (status: number, description: string, extra: Record<string, JsonSchema> = {}): Success =>
+    answer(status, description, { cart: ref("Cart"), ...extra });
+  const discountResponse = (status: number): Success => answer(status, "The discount", { discount: ref("Discount") });
   const savedList = arrayOf(ref("SavedForLaterItem"));
   const setCookie = (what: string): Record<string, JsonSchema> => ({
     "Set-Cookie": { description: what, schema: { type: "string" } },
@@ -313,6 +315,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
 
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
+  const ADMIN_ERRORS: ErrorCode[] = ["unauthorized", "forbidden"];
 
   const paths: Record<string, Record<string, OperationObject>> = {
     "/api/products": {
@@ -321,7 +324,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "The active products with their active variants",
         tag: "catalog",
         security: PUBLIC,
-        success: { status: 200, description: "The catalog", schema: obj({ products: arrayOf(ref("Product")) }) },
+        success: answer(200, "The catalog", { products: arrayOf(ref("Product")) }),
         errors: [],
       }),
     },
@@ -332,7 +335,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "catalog",
         security: PUBLIC,
         parameters: [pathParam("idOrSlug", { type: "string", minLength: 1, maxLength: 200 }, "A product id (digits) or slug")],
-        success: { status: 200, description: "The product", schema: obj({ product: ref("Product") }) },
+        success: answer(200, "The product", { product: ref("Product") }),
         errors: ["validation_failed", "not_found"],
       }),
     },
@@ -410,7 +413,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "The signed-in shopper's saved-for-later list, newest first",
         tag: "saved for later",
         security: SESSION,
-        success: { status: 200, description: "The saved list", schema: obj({ savedForLater: savedList }) },
+        success: answer(200, "The saved list", { savedForLater: savedList }),
         errors: ["unauthorized", "service_unavailable"],
       }),
     },
@@ -513,7 +516,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "checkout",
         security: ORDER_ACCESS,
         body: { schema: amend(fromZod(confirmTestPaymentSchema), { cardNumber: { examples: ["4242 4242 4242 4242"] } }) },
-        success: { status: 200, description: "The order after the payment event", schema: obj({ order: ref("Order") }) },
+        success: answer(200, "The order after the payment event", { order: ref("Order") }),
         errors: ["validation_failed", "not_found", "conflict"],
       }),
     },
@@ -525,7 +528,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "orders",
         security: ORDER_ACCESS,
         parameters: [orderIdParam],
-        success: { status: 200, description: "The order", schema: obj({ order: ref("Order") }) },
+        success: answer(200, "The order", { order: ref("Order") }),
         errors: ["not_found"],
       }),
     },
@@ -540,7 +543,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           schema: { type: "object", required: ["id", "type", "data"], properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" } } },
           description: "A Stripe event, exactly as Stripe sent it",
         },
-        success: { status: 200, description: "Acknowledged (event types that are not handled too)", schema: obj({ received: { type: "boolean", const: true } }) },
+        success: answer(200, "Acknowledged (event types that are not handled too)", { received: { type: "boolean", const: true } }),
         errors: ["invalid_signature", "validation_failed", "payment_provider_error", "service_unavailable"],
       }),
     },
@@ -551,7 +554,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "accounts",
         security: PUBLIC,
         body: { schema: registerBody },
-        success: { status: 201, description: "The account", schema: obj({ user: ref("User") }) },
+        success: answer(201, "The account", { user: ref("User") }),
         errors: ["validation_failed", "conflict"],
       }),
     },
@@ -561,7 +564,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "Cancels orders still unpaid after their reservation (safe on several instances at once)",
         tag: "cron",
         security: CRON,
-        success: { status: 200, description: "How many orders were expired", schema: obj({ processed: { type: "integer", minimum: 0 } }) },
+        success: answer(200, "How many orders were expired", { processed: { type: "integer", minimum: 0 } }),
         errors: ["unauthorized", "payment_provider_error", "service_unavailable"],
       }),
     },
@@ -571,7 +574,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "Marks idle signed-in carts ABANDONED (safe on several instances at once)",
         tag: "cron",
         security: CRON,
-        success: { status: 200, description: "How many carts were abandoned", schema: obj({ processed: { type: "integer", minimum: 0 } }) },
+        success: answer(200, "How many carts were abandoned", { processed: { type: "integer", minimum: 0 } }),
         errors: ["unauthorized", "service_unavailable"],
       }),
     },
@@ -581,8 +584,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         summary: "Every discount",
         tag: "admin",
         security: ADMIN,
-        success: { status: 200, description: "The discounts", schema: obj({ discounts: arrayOf(ref("Discount")) }) },
-        errors: ["unauthorized", "forbidden"],
+        success: answer(200, "The discounts", { discounts: arrayOf(ref("Discount")) }),
+        errors: ADMIN_ERRORS,
       }),
       post: operation({
         operationId: "adminCreateDiscount",
@@ -590,8 +593,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "admin",
         security: ADMIN,
         body: { schema: discountCreateBody },
-        success: { status: 201, description: "The discount", schema: obj({ discount: ref("Discount") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "conflict"],
+        success: discountResponse(201),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "conflict"],
       }),
     },
     "/api/admin/discounts/{id}": {
@@ -601,8 +604,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "admin",
         security: ADMIN,
         parameters: [discountIdParam],
-        success: { status: 200, description: "The discount", schema: obj({ discount: ref("Discount") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+        success: discountResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
       }),
       patch: operation({
         operationId: "adminUpdateDiscount",
@@ -611,8 +614,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         security: ADMIN,
         parameters: [discountIdParam],
         body: { schema: discountPatchBody },
-        success: { status: 200, description: "The discount", schema: obj({ discount: ref("Discount") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "not_found", "conflict"],
+        success: discountResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
     "/api/admin/variants/{id}": {
@@ -623,8 +626,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         security: ADMIN,
         parameters: [variantIdParam],
         body: { schema: variantPatchBody },
-        success: { status: 200, description: "The variant", schema: obj({ variant: ref("AdminVariant") }) },
-        errors: ["validation_failed", "unauthorized", "forbidden", "not_found"],
+        success: answer(200, "The variant", { variant: ref("AdminVariant") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
       }),
     },
     "/api/openapi.json": {
@@ -645,7 +648,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "auth (next-auth)",
         security: PUBLIC,
         envelope: false,
-        success: { status: 200, description: "The token", schema: obj({ csrfToken: { type: "string" } }) },
+        success: answer(200, "The token", { csrfToken: { type: "string" } }),
         errors: [],
       }),
     },
@@ -664,7 +667,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
             ["csrfToken", "email", "password"],
           ),
         },
-        success: { status: 200, description: "Where to go next", headers: setCookie("next-auth.session-token (httpOnly, SameSite=Lax)"), schema: obj({ url: { type: "string" } }) },
+        success: { ...answer(200, "Where to go next", { url: { type: "string" } }), headers: setCookie("next-auth.session-token (httpOnly, SameSite=Lax)") },
         errors: [],
       }),
     },
@@ -884,11 +887,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     components: {
       schemas,
       responses: {
-        InternalError: {
-          description: "internal_error: an unexpected failure (nothing is leaked)",
-          "x-error-codes": ["internal_error"],
-          content: { "application/json": { schema: ref(errorSchemaName("internal_error")) } },
-        },
+        InternalError: errorResponse(["internal_error"], "internal_error: an unexpected failure (nothing is leaked)"),
       },
       securitySchemes: {
         sessionCookie: {
