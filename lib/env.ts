@@ -37,6 +37,9 @@ export const envSchema = z
     CART_ABANDON_AFTER_DAYS: positiveInt(14),
     /** "off" makes signed-in cart reads skip the KV cache (benchmarks, or a cache known to be bad) */
     CART_CACHE: z.enum(["on", "off"]).default("on"),
+    /** how long (ms) a process may reuse what carts read of a variant (price, stock cap); 0 = always read it.
+     *  Checkout always reads the catalog fresh. */
+    CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     ORDER_RESERVATION_MINUTES: positiveInt(15),
     PAYMENT_PROVIDER: z.enum(["stripe", "test"]).optional(),
     STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),

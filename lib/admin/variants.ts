@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { effectivePrice, toAttributes, type VariantAttributes } from "../catalog";
+import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 
 // Admin edits of one variant: its stock and its price override. Carts keep the unit price they captured; checkout
-// reprices and asks the shopper to confirm a change (prices_changed), so nothing else needs to be told here.
+// reprices and asks the shopper to confirm a change (prices_changed). The only other copy is the carts' short-lived
+// catalog cache in this process, which forgets the variant at once.
 
 const INT_MAX = 2_147_483_647;
 
@@ -81,6 +83,7 @@ export async function updateVariant(db: Db, id: number, input: unknown): Promise
   });
   const row = rows[0];
   if (!row) throw notFound("Variant");
+  forgetVariantInfo([id]); // carts in this process see the new price and stock at once
   return toAdminVariantJson(row);
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
 import { connection } from "next/server";
 import type { Role } from "../db/generated/enums";
 import { env } from "../env";
@@ -10,11 +11,16 @@ export type SessionUser = { id: string; email: string; role: Role };
 /** Who passed requireAdmin: a signed-in ADMIN, or a headless client holding ADMIN_API_TOKEN. */
 export type AdminPrincipal = { kind: "user"; user: SessionUser } | { kind: "api_token" };
 
+const SESSION_COOKIE = /^(__Secure-)?next-auth\.session-token(\.\d+)?$/;
+
 /** The signed-in user from the session cookie (server components, route handlers, server actions), or null. */
 export async function currentUser(): Promise<SessionUser | null> {
   // A session is per request: this makes a page that shows it render per request instead of being prerendered
   // at build time (where there is no request, and no secret or database to read).
   await connection();
+  // No session cookie (every guest request): nothing to decode. next-auth names it next-auth.session-token, with
+  // the __Secure- prefix over https, and splits a large one into .0, .1, ...
+  if (!(await cookies()).getAll().some((c) => SESSION_COOKIE.test(c.name))) return null;
   const session = await getServerSession(authOptions);
   const u = session?.user;
   if (!u || typeof u.id !== "string" || typeof u.email !== "string" || (u.role !== "CUSTOMER" && u.role !== "ADMIN"))

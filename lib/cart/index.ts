@@ -1,3 +1,4 @@
+import { variantInfoCache } from "../catalog/variant-cache";
 import { prisma } from "../db";
 import { env } from "../env";
 import { kv } from "../kv";
@@ -16,6 +17,7 @@ export function cartService(): CartService {
     maxLineQuantity: env().CART_MAX_LINE_QUANTITY,
     defaultCurrency: env().DEFAULT_CURRENCY,
     cacheReads: env().CART_CACHE === "on",
+    variants: variantInfoCache(env().CATALOG_CACHE_MS),
   });
   return globalForCart.cartwrightCartService;
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db";
-import { effectivePrice, loadVariantInfo, toAttributes } from "../catalog";
+import { effectivePrice, toAttributes } from "../catalog";
+import { VariantInfoCache } from "../catalog/variant-cache";
 import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
 import { checkCombinable, validateDiscount } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
@@ -26,6 +27,8 @@ export type CartServiceOptions = {
   now?: () => Date;
   /** false: signed-in cart reads bypass the KV cache (writes still refresh it) */
   cacheReads?: boolean;
+  /** where the cart reads variants (price, stock cap) from; default: PostgreSQL every time */
+  variants?: VariantInfoCache;
 };
 
 export type SavedForLaterView = { id: string; productId: number; variantId: number; quantity: number; customOptions: CustomOptions; savedAt: string; sku: string; name: string; attributes: Record<string, string>; imageUrl: string | null; price: number; currency: string; available: boolean };
@@ -45,6 +48,7 @@ export class CartService {
   readonly users: UserCartStore;
   private readonly now: () => Date;
   private readonly limits: m.LineLimits;
+  private readonly variants: VariantInfoCache;
 
   constructor(
     private readonly db: PrismaClient,
@@ -55,6 +59,7 @@ export class CartService {
     this.users = new UserCartStore(db, kv, opts.cacheReads ?? true);
     this.now = opts.now ?? (() => new Date());
     this.limits = { maxLineQuantity: opts.maxLineQuantity };
+    this.variants = opts.variants ?? new VariantInfoCache(0);
   }
 
   // ---- carts --------------------------------------------------------------------------------------------------
@@ -113,9 +118,9 @@ export class CartService {
 
   // ---- items --------------------------------------------------------------------------------------------------
 
-  /** What add-to-cart needs of some variants, in ONE joined query. */
+  /** What add-to-cart needs of some variants (at most CATALOG_CACHE_MS old: checkout checks both again). */
   variantInfo(variantIds: number[]): Promise<Map<number, VariantInfo>> {
-    return loadVariantInfo(this.db, variantIds);
+    return this.variants.get(this.db, variantIds);
   }
 
   private async requireVariant(variantId: number): Promise<VariantInfo> {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { loadVariantInfo, type VariantInfo } from "../catalog";
+import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
@@ -317,6 +318,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
   switch (answer.failure) {
     case undefined:
+      forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
       order.createdAt = new Date(answer.createdAt);
       order.updatedAt = order.createdAt;
       await afterCheckout(deps, cart.id, located.source);

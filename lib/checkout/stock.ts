@@ -1,3 +1,4 @@
+import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { Db } from "../db";
 
 export type StockLine = { variantId: number; quantity: number };
@@ -34,6 +35,7 @@ export async function reserveStock(tx: Db, lines: readonly StockLine[]): Promise
 export async function restock(tx: Db, lines: readonly StockLine[]): Promise<number> {
   const { ids, quantities } = perVariant(lines);
   if (ids.length === 0) return 0;
+  forgetVariantInfo(ids); // the carts' catalog copy in this process (a rollback only costs a cache miss)
   return tx.$executeRaw`
     WITH req AS (
       SELECT t.variant_id, t.qty FROM unnest(${ids}::int[], ${quantities}::int[]) AS t(variant_id, qty)
