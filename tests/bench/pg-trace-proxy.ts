@@ -214,6 +214,7 @@ export function profileTraces(conns: RoundTrip[][], isLock: (sql: string) => boo
     let tx: RoundTrip[] | null = null;
     for (const rt of trips) {
       if (tx === null && rt.txAfter !== "I") tx = [];
+      if (tx === null && isLock(rt.sql)) tx = []; // a locking statement on its own is a transaction of one round trip
       if (tx === null) continue;
       tx.push(rt);
       if (rt.txAfter === "I") {

@@ -8,7 +8,7 @@
 // does not add up) or the run itself fails. Performance targets are reported PASS/FAIL but do not fail the run
 // (set BENCH_STRICT=1 to make them).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { AppServer } from "../support/app-server";
 import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type Snapshot } from "./app-metrics";
@@ -18,7 +18,7 @@ import { profileCpu } from "./cpu-profile";
 import { zodSchemaCost } from "./zod-schema-cost";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
-import { renderMarkdown, renderTable, type Results, type Row } from "./report";
+import { parsePreviousRun, renderMarkdown, renderTable, type PreviousRun, type Results, type Row } from "./report";
 import { ActivitySampler, CpuSampler, type ActivitySummary, type CpuShare } from "./samplers";
 import * as s from "./scenarios";
 import {
@@ -342,6 +342,8 @@ async function main(): Promise<number> {
       cpuProfiles,
       schemaCost,
       appChanges,
+      previous: previousRun(process.env.BENCH_OUT ?? (SCALE === 1 ? "BENCHMARKS.md" : `.test-results/BENCHMARKS.scale-${SCALE}.md`)),
+      ...gitState(),
       ceilings,
       invariants,
       rows: [] as Row[],
@@ -385,9 +387,39 @@ async function main(): Promise<number> {
 }
 
 /** Commits to the app that cite the bench (git log --grep=bench -- lib app scripts), newest first. */
+/** The results table of the file this run is about to replace (BENCHMARKS.md), if it holds a full run. */
+function previousRun(path: string): PreviousRun | null {
+  let previous: PreviousRun | null;
+  try {
+    previous = parsePreviousRun(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
+  if (previous && !previous.commit) {
+    // a file written before it named its commit: the commit that last wrote it
+    try {
+      previous.commit = execFileSync("git", ["log", "-1", "--format=%h", "--", path], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || null;
+    } catch {
+      // not a git checkout
+    }
+  }
+  return previous;
+}
+
+/** The commit being measured, and whether the working tree differs from it. */
+function gitState(): { commit: string | null; dirty: boolean } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--", "lib", "app", "components", "prisma", "scripts"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: false };
+  }
+}
+
 function benchDrivenChanges(): string[] {
   try {
-    const out = execFileSync("git", ["log", "-i", "--grep=bench", "--format=%h %ad %s", "--date=short", "-n", "12", "--", "lib", "app", "scripts", "components"], {
+    const out = execFileSync("git", ["log", "-i", "--grep=bench", "--grep=cw_place_order", "--grep=CATALOG_CACHE_MS", "--format=%h %ad %s", "--date=short", "-n", "12", "--", "lib", "app", "scripts", "components"], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     });
