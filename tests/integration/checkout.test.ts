@@ -12,6 +12,7 @@ import {
   confirmTestPayment,
   expireReservations,
   getOrderForViewer,
+  paymentClientSecretFor,
   placeOrder,
   type CheckoutDeps,
   type PlaceOrderInput,
@@ -690,6 +691,29 @@ describe("payment events", () => {
       await closeKv();
       await disconnectPrisma();
     }
+  });
+});
+
+// ---- the payment step ----------------------------------------------------------------------------------------
+
+describe("the payment step's client secret", () => {
+  it("Stripe: the order's PaymentIntent client secret, read again from Stripe; null without a PaymentIntent or an order", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { body } = await checkout(await guestCart([[variantIds[0]!, 1]]));
+    expect(body.payment.clientSecret).toBe(fake.intents()[0]!.client_secret);
+    expect(await paymentClientSecretFor(deps, body.order.id)).toBe(body.payment.clientSecret);
+
+    await db.order.update({ where: { id: body.order.id }, data: { paymentIntentId: null } });
+    expect(await paymentClientSecretFor(deps, body.order.id)).toBeNull();
+    expect(await paymentClientSecretFor(deps, randomUUID())).toBeNull();
+  });
+
+  it("the test provider: null (its payment step takes a test card, not Stripe Elements)", async () => {
+    const testDeps: CheckoutDeps = { db, carts, provider: createTestProvider(), log: quiet };
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { body } = await placeOrder(testDeps, input(await guestCart([[variantIds[0]!, 1]])));
+    expect(await paymentIdOf(body.order.id)).toMatch(/^test_pi_/);
+    expect(await paymentClientSecretFor(testDeps, body.order.id)).toBeNull();
   });
 });
 

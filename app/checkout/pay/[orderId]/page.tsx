@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { currentUser } from "@/lib/auth/session";
 import { readOrderTokens } from "@/lib/auth/cookies";
-import { checkoutDeps, getOrderForViewer } from "@/lib/checkout";
+import { checkoutDeps, getOrderForViewer, paymentClientSecretFor } from "@/lib/checkout";
 import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
 import { PaymentStep } from "@/components/payment-step";
@@ -24,8 +24,7 @@ export default async function PayPage({ params }: { params: Promise<{ orderId: s
     throw e;
   }
   if (order.status !== "PENDING_PAYMENT") redirect(`/orders/${order.id}`);
-  const row = await deps.db.order.findUnique({ where: { id: order.id }, select: { paymentIntentId: true } });
-  const clientSecret = deps.provider.name === "stripe" && row?.paymentIntentId ? await deps.provider.clientSecretOf(row.paymentIntentId) : null;
+  const clientSecret = await paymentClientSecretFor(deps, order.id);
   return (
     <div>
       <h1>Payment</h1>
