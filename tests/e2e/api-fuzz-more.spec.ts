@@ -2,7 +2,25 @@ import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import fc from "fast-check";
 import pg from "pg";
-import { test, request as playwrightRequest } from "@playwright/test";
+import { test } from "@playwright/test";
+import {
+  anyJson,
+  bodies,
+  contractProblem as documentedContractProblem,
+  documented,
+  failure,
+  fixtureBody,
+  httpRequest,
+  nastyNumbers,
+  nastyStrings,
+  nonStringValues,
+  rawSegments,
+  signInCookie,
+  type Body,
+  type Json,
+  type OpenApi,
+  type Reply,
+} from "../support/api-fuzz";
 
 // Property-based fuzzing of the routes tests/e2e/api-fuzz.spec.ts does not cover, against the built app
 // (tests/e2e/global-setup.ts): checkout, reading an order, the test provider's payment confirmation, the Stripe
@@ -30,9 +48,6 @@ const CRON_SECRET = "test-cron-secret-0123456789";
 const SUCCESS_CARD = "4242424242424242";
 const DECLINE_CARD = "4000000000000002";
 
-type Json = unknown;
-type Reply = { status: number; headers: http.IncomingHttpHeaders; text: string; body: Json };
-type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, { "x-error-codes"?: string[] }> }>> };
 type Cart = { id: string; status: string; items: { id: string; variantId: number; quantity: number }[]; shippingAddress: unknown } & Record<string, unknown>;
 type Order = { id: string; status: string } & Record<string, unknown>;
 type CheckoutBody = { order: Order; orderToken: string; payment: { provider: string; clientSecret: string | null } };
@@ -42,40 +57,12 @@ type AdminVariant = { id: number; stock: number; price: number; priceOverride: n
 let base: URL;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-/** node:http, so any header value the protocol allows can be sent (Playwright's request would normalise some). */
 function send(method: string, path: string, opts: { body?: string; headers?: Record<string, string | undefined> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
-    if (opts.body !== undefined) {
-      headers["content-type"] = "application/json";
-      headers["content-length"] = Buffer.byteLength(opts.body);
-    }
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = v;
-    const req = http.request({ host: base.hostname, port: base.port, method, path, headers, agent, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: Json = undefined;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* checked by the caller */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on("error", reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
+  return httpRequest(base, method, path, { ...opts, agent });
 }
 
 async function ok<T>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string | undefined> } = {}, status = 200): Promise<T> {
-  const r = await send(method, path, { headers: opts.headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  if (r.status !== status) throw new Error(`fixture: ${method} ${path} -> ${r.status} ${r.text.slice(0, 300)}`);
-  return r.body as T;
+  return fixtureBody<T>(method, path, await send(method, path, { headers: opts.headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), status);
 }
 
 const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -84,25 +71,11 @@ const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 type Account = { email: string; cookie: string };
 
-async function signInCookie(email: string, password: string): Promise<string> {
-  const ctx = await playwrightRequest.newContext({ baseURL: base.origin });
-  try {
-    const { csrfToken } = (await (await ctx.get("/api/auth/csrf")).json()) as { csrfToken: string };
-    const res = await ctx.post("/api/auth/callback/credentials", { form: { csrfToken, email, password, json: "true" } });
-    if (res.status() >= 400) throw new Error(`sign-in failed: ${res.status()}`);
-    const cookies = (await ctx.storageState()).cookies.filter((c) => c.name.includes("next-auth.session-token"));
-    if (!cookies.length) throw new Error("no session cookie after sign-in");
-    return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
-  } finally {
-    await ctx.dispose();
-  }
-}
-
 async function newAccount(): Promise<Account> {
   const email = `fuzz-more-${randomBytes(6).toString("hex")}@example.test`;
   const password = `pw-${randomBytes(9).toString("hex")}`;
   await ok("POST", "/api/account/register", { body: { email, password } }, 201);
-  return { email, cookie: await signInCookie(email, password) };
+  return { email, cookie: await signInCookie(base.origin, email, password) };
 }
 
 /** The variant every fixture cart holds one of (plenty of stock), and the one the variant PATCH fuzz may change. */
@@ -247,29 +220,14 @@ function diff(before: Snapshot, after: Snapshot, ignore: (keyof Snapshot)[] = []
 
 // ---- arbitraries (the same families as api-fuzz.spec.ts) -----------------------------------------------------
 
-const nastyString = fc.oneof(
-  { weight: 4, arbitrary: fc.string({ maxLength: 30 }) },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 30 }) },
-  {
-    weight: 4,
-    arbitrary: fc.constantFrom("", " ", "\u0000", "a\u0000b", "\ud800", "\udfff x", "\u202e\u0301", "'; DROP TABLE orders;--", "../../etc/passwd", "%00", "__proto__", "constructor", "<script>alert(1)</script>", "null", "true", "1e3", "12"),
-  },
-  { weight: 1, arbitrary: fc.constantFrom("x".repeat(100_000), "é".repeat(30_000), "🛒".repeat(20_000)) },
+const nastyString = nastyStrings(
+  ["", " ", "\u0000", "a\u0000b", "\ud800", "\udfff x", "\u202e\u0301", "'; DROP TABLE orders;--", "../../etc/passwd", "%00", "__proto__", "constructor", "<script>alert(1)</script>", "null", "true", "1e3", "12"],
+  ["x".repeat(100_000), "é".repeat(30_000), "🛒".repeat(20_000)],
 );
 const weirdText = fc.constantFrom("\u0000", "a\u0000", "\ud800", "a\udfffb", "\u0007\u001b[31m", "\u202e", "\ufeff", "\u2028");
-const nastyNumber = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(0, -0, -1, 1, 1.5, 0.1, 2, 99, 100, 100.001, 12.345, 2_147_483_647, 2_147_483_648, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e21, 1e308, -1e308, 5e-324),
-);
-const anyJson = fc.jsonValue({ maxDepth: 3 });
-const deepValue = fc.integer({ min: 50, max: 3000 }).map((d) => {
-  let v: Json = 1;
-  for (let i = 0; i < d; i++) v = i % 2 ? [v] : { a: v };
-  return v;
-});
+const nastyNumber = nastyNumbers([0, -0, -1, 1, 1.5, 0.1, 2, 99, 100, 100.001, 12.345, 2_147_483_647, 2_147_483_648, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e21, 1e308, -1e308, 5e-324]);
 /** Anything but a string (for fields where a random string could be a valid value we must not create). */
-const wrongNonString: fc.Arbitrary<Json> = fc.oneof(nastyNumber, fc.boolean(), fc.constant(null), fc.array(anyJson, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), anyJson, { maxKeys: 3 }), deepValue);
+const wrongNonString: fc.Arbitrary<Json> = fc.oneof(...nonStringValues(nastyNumber));
 const wrongValue: fc.Arbitrary<Json> = fc.oneof(nastyString, wrongNonString);
 /** Mostly plausible, sometimes anything. */
 const field = (good: fc.Arbitrary<Json>, wrong: fc.Arbitrary<Json> = wrongValue) => fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: wrong });
@@ -277,29 +235,15 @@ const field = (good: fc.Arbitrary<Json>, wrong: fc.Arbitrary<Json> = wrongValue)
 const maybeUnknownKeys = () => fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: unknownKeys });
 const unknownKeys = fc.dictionary(fc.constantFrom("extra", "id", "usesCount", "userId", "status", "orderId", "constructor", "toString", "", "type "), anyJson, { maxKeys: 2 });
 
-type Body = { text: string | undefined; label: string };
-
 /** An object of the route's fields (each may be missing or wrong, unknown keys may join), a plausible one, or no object at all. */
 function bodyOf(fields: Record<string, fc.Arbitrary<Json>>, plausible?: fc.Arbitrary<Record<string, Json>>): fc.Arbitrary<Body> {
-  const record = fc.record(fields, { requiredKeys: [] });
-  const objectBody = fc.tuple(record, maybeUnknownKeys(), fc.integer({ min: 0, max: 9 })).map(([r, extra, dice]) => {
-    let text = JSON.stringify({ ...(r as Record<string, Json>), ...(extra ?? {}) });
-    if (dice === 0) text = text === "{}" ? '{"__proto__":{"isAdmin":true}}' : text.replace(/^\{/, '{"__proto__":{"isAdmin":true},');
-    return { text, label: "object" };
+  return bodies({
+    record: fc.record(fields, { requiredKeys: [] }),
+    unknownKeys: maybeUnknownKeys(),
+    protoOfEmpty: '{"__proto__":{"isAdmin":true}}',
+    plausible,
+    notJson: ["{", '{"a":}', "[1,2", "undefined", "NaN", "{'a':1}", "\u0000", '{"a":1}garbage', "\ufeff{}"],
   });
-  return fc.oneof(
-    { weight: 6, arbitrary: plausible ? plausible.map((r) => ({ text: JSON.stringify(r), label: "plausible" })) : objectBody },
-    { weight: 10, arbitrary: objectBody },
-    { weight: 1, arbitrary: anyJson.map((v) => ({ text: JSON.stringify(v) ?? "null", label: "json value" })) },
-    { weight: 1, arbitrary: fc.constantFrom("null", "[]", "[{}]", '""', "0", "true", "{}").map((text) => ({ text, label: "scalar" })) },
-    {
-      weight: 1,
-      arbitrary: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("{", '{"a":}', "[1,2", "undefined", "NaN", "{'a':1}", "\u0000", '{"a":1}garbage', "\ufeff{}")).map((text) => ({ text, label: "not JSON" })),
-    },
-    { weight: 1, arbitrary: fc.integer({ min: 1000, max: 20_000 }).map((d) => ({ text: "[".repeat(d) + "]".repeat(d), label: "deep array" })) },
-    { weight: 1, arbitrary: fc.constant({ text: "", label: "empty" }) },
-    { weight: 1, arbitrary: fc.constant({ text: undefined, label: "no body" }) },
-  );
 }
 
 const hex = (minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength, maxLength });
@@ -308,20 +252,9 @@ const hex = (minLength: number, maxLength: number) => fc.string({ unit: fc.const
 const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerText = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: "binary-ascii", maxLength: 60 }), fc.string({ unit: "grapheme-ascii", maxLength: 300 })).filter((s) => HEADER_SAFE.test(s));
 
-function encodeSegment(s: string): string {
-  try {
-    return encodeURIComponent(s);
-  } catch {
-    return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "\ufffd"));
-  }
-}
-const rawSegment = fc
-  .oneof(
-    nastyString.filter((s) => s.length > 0 && s !== "." && s !== ".." && s.length < 5000).map(encodeSegment),
-    fc.uuid().map(String),
-    fc.constantFrom("%2F", "%25", "%ZZ", "%E0%A4%A", "a%00b", "0", "-1", "1e3", "0x1f", "01", "2147483648", "99999999999", "00000000-0000-0000-0000-000000000000"),
-  )
-  .filter((s) => s.length > 0);
+const rawSegment = rawSegments(nastyString, [
+  fc.constantFrom("%2F", "%25", "%ZZ", "%E0%A4%A", "a%00b", "0", "-1", "1e3", "0x1f", "01", "2147483648", "99999999999", "00000000-0000-0000-0000-000000000000"),
+]);
 
 // ---- authorisation headers ------------------------------------------------------------------------------------
 
@@ -363,22 +296,7 @@ const authAround = (secret: string, others: string[]) =>
 
 let openapi: OpenApi;
 
-function documented(method: string, template: string): Record<string, { "x-error-codes"?: string[] }> {
-  const op = openapi.paths[template]?.[method.toLowerCase()];
-  if (!op) throw new Error(`GET /api/openapi.json does not document ${method} ${template}`);
-  return op.responses;
-}
-
 const MONEY_KEYS = new Set(["amount", "subtotal", "discount", "shipping", "shippingTax", "tax", "total", "unitPrice", "lineTotal", "price", "basePrice", "priceOverride", "minOrderAmount"]);
-function moneyProblems(body: Json, at = "$", out: string[] = []): string[] {
-  if (Array.isArray(body)) body.forEach((v, i) => moneyProblems(v, `${at}[${i}]`, out));
-  else if (body && typeof body === "object")
-    for (const [k, v] of Object.entries(body)) {
-      if (MONEY_KEYS.has(k) && v !== null && typeof v !== "object" && !Number.isSafeInteger(v)) out.push(`${at}.${k}=${String(v)}`);
-      moneyProblems(v, `${at}.${k}`, out);
-    }
-  return out;
-}
 
 /**
  * scripts/serve.ts answers a path with malformed percent-encoding ("%E0%A4%A") with 400 validation_failed before any
@@ -398,35 +316,16 @@ function malformedPathAnswer(path: string, r: Reply): boolean {
 
 /** Why this reply breaks the documented contract, or null. */
 function contractProblem(method: string, template: string, r: Reply, path = template): string | null {
-  const responses = documented(method, template);
-  if (r.status >= 500) return `a ${r.status}`;
-  if (!(String(r.status) in responses) && malformedPathAnswer(path, r)) {
+  const responses = documented(openapi, method, template);
+  if (r.status < 500 && !(String(r.status) in responses) && malformedPathAnswer(path, r)) {
     const note = `${method} ${template}: a malformed percent-encoding in the path is answered 400 validation_failed by the server, which the OpenAPI document does not list for this operation`;
     if (!test.info().annotations.some((a) => a.description === note)) test.info().annotations.push({ type: "undocumented-400", description: note });
     return null;
   }
-  if (!(String(r.status) in responses)) return `status ${r.status} is not documented (documented: ${Object.keys(responses).join(", ")})`;
-  if (!String(r.headers["content-type"] ?? "").includes("application/json")) return `content-type ${String(r.headers["content-type"])}`;
-  if (r.body === undefined) return "the body is not JSON";
-  if (r.status >= 400) {
-    const e = (r.body as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
-    if (!e || typeof e !== "object") return "no error envelope";
-    const codes = responses[String(r.status)]!["x-error-codes"] ?? [];
-    if (typeof e.code !== "string" || !codes.includes(e.code)) return `error code ${String(e.code)} is not documented for ${r.status} (${codes.join(", ")})`;
-    if (typeof e.message !== "string" || e.message.length === 0) return "no error message";
-    if (e.details !== undefined && (e.details === null || typeof e.details !== "object" || Array.isArray(e.details))) return "details is not an object";
-    if (e.code === "validation_failed") {
-      const fe = (e.details as { fieldErrors?: unknown } | undefined)?.fieldErrors;
-      if (!fe || typeof fe !== "object" || !Object.values(fe).every((m) => Array.isArray(m) && m.every((s) => typeof s === "string"))) return "validation_failed without details.fieldErrors";
-    }
-    const keys = Object.keys(r.body as object);
-    if (keys.length !== 1) return `extra top-level keys ${keys.join(", ")}`;
-    if (/orderTokenHash|passwordHash|stack|at \/|node_modules/.test(r.text)) return "the error leaks internals";
-  } else {
-    const money = moneyProblems(r.body);
-    if (money.length) return `money that is not an integer: ${money.join(", ")}`;
-  }
-  return null;
+  return documentedContractProblem(responses, r, {
+    moneyKeys: MONEY_KEYS,
+    errorProblem: (_e, reply) => (/orderTokenHash|passwordHash|stack|at \/|node_modules/.test(reply.text) ? "the error leaks internals" : null),
+  });
 }
 
 const ORDER_KEYS = ["createdAt", "currency", "email", "id", "items", "payment", "status", "summary"];
@@ -434,12 +333,6 @@ const ORDER_KEYS = ["createdAt", "currency", "email", "id", "items", "payment", 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
 const describe = (method: string, path: string, headers: Record<string, string | undefined>, body: Body | undefined, actor: string) =>
   `${method} ${clip(path, 300)} as ${actor}; headers ${clip(JSON.stringify(headers), 400)}; body (${body?.label ?? "none"}): ${body?.text === undefined ? "<none>" : JSON.stringify(clip(body.text, 400))}`;
-
-function failure(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? "" : String(e.cause);
-  return `${e.message}${cause ? `\n\nProblem: ${cause}` : ""}`;
-}
 
 /** One fuzzed request: the contract check, the route's own expectations, and "a rejection changed nothing". */
 async function exercise(opts: {
@@ -515,7 +408,7 @@ test.beforeAll(async ({}, testInfo) => {
   fuzzVariantOriginal = (await ok<{ variant: AdminVariant }>("PATCH", `/api/admin/variants/${target.id}`, { body: { stock: target.stock }, headers: adminHeaders })).variant;
   FUZZ_VARIANT = fuzzVariantOriginal;
 
-  const [a, b, adminCookie] = await Promise.all([newAccount(), newAccount(), signInCookie(ADMIN.email, ADMIN.password)]);
+  const [a, b, adminCookie] = await Promise.all([newAccount(), newAccount(), signInCookie(base.origin, ADMIN.email, ADMIN.password)]);
   const tag = randomBytes(3).toString("hex").toUpperCase();
   const own = (await ok<{ discount: Discount }>("POST", "/api/admin/discounts", { body: { code: `FZ-OWN-${tag}`, type: "PERCENTAGE", value: 10, isActive: false }, headers: adminHeaders }, 201)).discount;
   const other = (await ok<{ discount: Discount }>("POST", "/api/admin/discounts", { body: { code: `FZ-OTHER-${tag}`, type: "FIXED_AMOUNT", value: 500, currency: "USD", isActive: false }, headers: adminHeaders }, 201)).discount;

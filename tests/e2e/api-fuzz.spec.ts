@@ -1,7 +1,25 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { expect, test, request as playwrightRequest } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import {
+  anyJson,
+  bodies,
+  contractProblem as documentedContractProblem,
+  documented,
+  failure,
+  fixtureBody,
+  httpRequest,
+  nastyNumbers,
+  nastyStrings,
+  nonStringValues,
+  rawSegments,
+  signInCookie,
+  type Body,
+  type Json,
+  type OpenApi,
+  type Reply,
+} from "../support/api-fuzz";
 
 // Property-based fuzzing of every mutating cart route and POST /api/account/register against the built app
 // (tests/e2e/global-setup.ts). Random JSON bodies (wrong types, negative / huge / fractional numbers, huge strings,
@@ -19,11 +37,8 @@ import { expect, test, request as playwrightRequest } from "@playwright/test";
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
-type Json = unknown;
-type Reply = { status: number; headers: http.IncomingHttpHeaders; text: string; body: Json };
 type Cart = { id: string; status: string; currency: string; items: { id: string; variantId: number; quantity: number }[]; discounts: { code: string }[] } & Record<string, unknown>;
 type Saved = { id: string };
-type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, { "x-error-codes"?: string[]; $ref?: string }> }>> };
 
 let base: URL;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -39,45 +54,16 @@ const freshAddress = () => {
 let loopbackAliases = true;
 
 function send(method: string, path: string, opts: { body?: string; cookie?: string; from?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
-    if (opts.body !== undefined) {
-      headers["content-type"] = "application/json";
-      headers["content-length"] = Buffer.byteLength(opts.body);
-    }
-    if (opts.cookie) headers.cookie = opts.cookie;
-    const req = http.request(
-      { host: base.hostname, port: base.port, method, path, headers, agent: opts.from ? false : agent, localAddress: loopbackAliases ? (opts.from ?? FUZZ_ADDRESS) : undefined, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: Json = undefined;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            /* checked by the caller */
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EADDRNOTAVAIL" || !loopbackAliases) return reject(e);
-      loopbackAliases = false;
-      send(method, path, opts).then(resolve, reject);
-    });
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
+  const localAddress = loopbackAliases ? (opts.from ?? FUZZ_ADDRESS) : undefined;
+  return httpRequest(base, method, path, { body: opts.body, headers: opts.cookie ? { cookie: opts.cookie } : {}, agent: opts.from ? false : agent, localAddress }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "EADDRNOTAVAIL" || !loopbackAliases) throw e;
+    loopbackAliases = false;
+    return send(method, path, opts);
   });
 }
 
 async function ok<T>(method: string, path: string, opts: { body?: unknown; cookie?: string } = {}, status = 200): Promise<T> {
-  const r = await send(method, path, { cookie: opts.cookie, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  if (r.status !== status) throw new Error(`fixture: ${method} ${path} -> ${r.status} ${r.text.slice(0, 300)}`);
-  return r.body as T;
+  return fixtureBody<T>(method, path, await send(method, path, { cookie: opts.cookie, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), status);
 }
 
 // ---- accounts and fixtures ------------------------------------------------------------------------------------
@@ -88,17 +74,7 @@ async function newAccount(): Promise<Account> {
   const email = `fuzz-${randomBytes(6).toString("hex")}@example.test`;
   const password = `pw-${randomBytes(9).toString("hex")}`;
   await ok("POST", "/api/account/register", { body: { email, password } }, 201);
-  const ctx = await playwrightRequest.newContext({ baseURL: base.origin });
-  try {
-    const { csrfToken } = (await (await ctx.get("/api/auth/csrf")).json()) as { csrfToken: string };
-    const res = await ctx.post("/api/auth/callback/credentials", { form: { csrfToken, email, password, json: "true" } });
-    if (res.status() >= 400) throw new Error(`sign-in failed: ${res.status()}`);
-    const cookies = (await ctx.storageState()).cookies.filter((c) => c.name.includes("next-auth.session-token"));
-    if (!cookies.length) throw new Error("no session cookie after sign-in");
-    return { email, password, cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") };
-  } finally {
-    await ctx.dispose();
-  }
+  return { email, password, cookie: await signInCookie(base.origin, email, password) };
 }
 
 type Variants = { stocked: number; scarce: number; soldOut: number; eur: number; jpy: number; stocked2: number };
@@ -194,119 +170,61 @@ async function snapshot(): Promise<Json> {
 // ---- arbitraries ----------------------------------------------------------------------------------------------
 
 const HUGE = ["x".repeat(100_000), "é".repeat(30_000), "🛒".repeat(20_000), " ".repeat(5_000)];
-const nastyString = fc.oneof(
-  { weight: 4, arbitrary: fc.string({ maxLength: 30 }) },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 30 }) },
-  {
-    weight: 4,
-    arbitrary: fc.constantFrom(
-      "",
-      " ",
-      "\u0000",
-      "a\u0000b",
-      "\ud800",
-      "\udfff x",
-      "\u202e\u0301",
-      "'; DROP TABLE carts;--",
-      "../../etc/passwd",
-      "%",
-      "%00",
-      "%E0%A4%A",
-      "__proto__",
-      "constructor",
-      "<script>alert(1)</script>",
-      "WELCOME10",
-      " welcome10 ",
-      "A".repeat(64),
-      "A".repeat(65),
-      "1e3",
-      "12",
-      "null",
-      "true",
-    ),
-  },
-  { weight: 1, arbitrary: fc.constantFrom(...HUGE) },
+const nastyString = nastyStrings(
+  [
+    "",
+    " ",
+    "\u0000",
+    "a\u0000b",
+    "\ud800",
+    "\udfff x",
+    "\u202e\u0301",
+    "'; DROP TABLE carts;--",
+    "../../etc/passwd",
+    "%",
+    "%00",
+    "%E0%A4%A",
+    "__proto__",
+    "constructor",
+    "<script>alert(1)</script>",
+    "WELCOME10",
+    " welcome10 ",
+    "A".repeat(64),
+    "A".repeat(65),
+    "1e3",
+    "12",
+    "null",
+    "true",
+  ],
+  HUGE,
 );
 /** Text a database may refuse: NUL, lone surrogates, control and bidi characters. */
 const weirdText = fc.constantFrom("\u0000", "gift\u0000", "\ud800", "a\udfffb", "\u0007\u001b[31m", "\u202egift", "\ufeff", "\u2028");
-const nastyNumber = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(0, -0, -1, 1, 1.5, 0.1, 2, 98, 99, 100, 101, 2_147_483_647, 2_147_483_648, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e21, 1e308, -1e308, 5e-324),
-);
-const anyJson = fc.jsonValue({ maxDepth: 3 });
-const deepValue = fc.integer({ min: 50, max: 3000 }).map((d) => {
-  let v: Json = 1;
-  for (let i = 0; i < d; i++) v = i % 2 ? [v] : { a: v };
-  return v;
-});
-const wrongValue: fc.Arbitrary<Json> = fc.oneof(
-  nastyString,
-  nastyNumber,
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(anyJson, { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), anyJson, { maxKeys: 3 }),
-  deepValue,
-);
+const nastyNumber = nastyNumbers([0, -0, -1, 1, 1.5, 0.1, 2, 98, 99, 100, 101, 2_147_483_647, 2_147_483_648, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e21, 1e308, -1e308, 5e-324]);
+const wrongValue: fc.Arbitrary<Json> = fc.oneof(nastyString, ...nonStringValues(nastyNumber));
 /** Mostly plausible, sometimes anything. */
 const field = (good: fc.Arbitrary<Json>) => fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: wrongValue });
 const unknownKeys = fc.dictionary(fc.constantFrom("extra", "id", "price", "unitPrice", "userId", "constructor", "toString", "prototype", "", "quantity ", "Quantity"), anyJson, { maxKeys: 2 });
 
-type Body = { text: string | undefined; label: string };
-
 /** A request body: an object of the route's fields (any may be missing, wrong or joined by unknown keys), or not an object at all. */
 function bodyOf(fields: Record<string, fc.Arbitrary<Json>>, plausible?: { fields: Record<string, fc.Arbitrary<Json>>; required: string[] }): fc.Arbitrary<Body> {
-  const record = fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, field(a)])), { requiredKeys: [] });
-  const objectBody = fc.tuple(record, fc.option(unknownKeys, { freq: 4 }), fc.integer({ min: 0, max: 9 })).map(([r, extra, dice]) => {
-    let text = JSON.stringify({ ...(r as Record<string, Json>), ...(extra ?? {}) });
-    // an own "__proto__" key cannot be spread into an object literal: write it into the text
-    if (dice === 0) text = text === "{}" ? '{"__proto__":{"quantity":1}}' : text.replace(/^\{/, '{"__proto__":{"isAdmin":true},');
-    return { text, label: "object" };
+  return bodies({
+    record: fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, field(a)])), { requiredKeys: [] }),
+    unknownKeys: fc.option(unknownKeys, { freq: 4 }),
+    protoOfEmpty: '{"__proto__":{"quantity":1}}',
+    plausible: plausible && fc.record(plausible.fields, { requiredKeys: plausible.required }),
+    notJson: ["{", '{"quantity":}', "[1,2", "undefined", "NaN", "{'a':1}", "\u0000", '{"a":1}garbage', '{"quantity":1,}', "\ufeff{}"],
+    deepObject: true,
   });
-  // well-formed bodies too (with odd values inside), so the success paths and the checks behind validation run
-  const wellFormed = plausible
-    ? fc.record(plausible.fields, { requiredKeys: plausible.required }).map((r) => ({ text: JSON.stringify(r), label: "plausible" }))
-    : objectBody;
-  return fc.oneof(
-    { weight: 6, arbitrary: wellFormed },
-    { weight: 10, arbitrary: objectBody },
-    { weight: 1, arbitrary: anyJson.map((v) => ({ text: JSON.stringify(v) ?? "null", label: "json value" })) },
-    { weight: 1, arbitrary: fc.constantFrom("null", "[]", "[{}]", '""', "0", "true", "{}").map((text) => ({ text, label: "scalar" })) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .oneof(fc.string({ maxLength: 40 }), fc.constantFrom("{", '{"quantity":}', "[1,2", "undefined", "NaN", "{'a':1}", "\u0000", '{"a":1}garbage', '{"quantity":1,}', "\ufeff{}"))
-        .map((text) => ({ text, label: "not JSON" })),
-    },
-    { weight: 1, arbitrary: fc.integer({ min: 1000, max: 20_000 }).map((d) => ({ text: "[".repeat(d) + "]".repeat(d), label: "deep array" })) },
-    { weight: 1, arbitrary: fc.integer({ min: 1000, max: 20_000 }).map((d) => ({ text: '{"a":'.repeat(d) + "1" + "}".repeat(d), label: "deep object" })) },
-    { weight: 1, arbitrary: fc.constant({ text: "", label: "empty" }) },
-    { weight: 1, arbitrary: fc.constant({ text: undefined, label: "no body" }) },
-  );
-}
-
-/** encodeURIComponent, also for text with lone surrogates (sent as U+FFFD, as a browser would). */
-function encodeSegment(s: string): string {
-  try {
-    return encodeURIComponent(s);
-  } catch {
-    return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "\ufffd"));
-  }
 }
 
 // Path ids are symbolic ("own" / "foreign" / a raw value) and resolved when the request is sent, because the
 // fixtures change as requests succeed.
 type Sym = { kind: "own" } | { kind: "foreign" } | { kind: "other" } | { kind: "raw"; value: string };
-const rawSegment = fc
-  .oneof(
-    nastyString.filter((s) => s.length > 0 && s !== "." && s !== ".." && s.length < 5000).map(encodeSegment),
-    fc.uuid().map(String),
-    fc.base64String({ minLength: 20, maxLength: 24 }).map((s) => s.replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "")),
-    fc.constantFrom("%2F", "%25", "%ZZ", "%E0%A4%A", "a%00b", "0", "-1", "1e3", "00000000-0000-0000-0000-000000000000"),
-  )
-  .filter((s) => s.length > 0)
-  .map((value): Sym => ({ kind: "raw", value }));
+const rawSegment = rawSegments(nastyString, [
+  fc.base64String({ minLength: 20, maxLength: 24 }).map((s) => s.replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "")),
+  fc.constantFrom("%2F", "%25", "%ZZ", "%E0%A4%A", "a%00b", "0", "-1", "1e3", "00000000-0000-0000-0000-000000000000"),
+]).map((value): Sym => ({ kind: "raw", value }));
 const sym = (weights: { own: number; foreign: number; other?: number; raw: number }) =>
   fc.oneof(
     { weight: weights.own, arbitrary: fc.constant<Sym>({ kind: "own" }) },
@@ -511,60 +429,18 @@ const ROUTES: Route[] = [
 
 let openapi: OpenApi;
 
-function documented(method: string, template: string): Record<string, { "x-error-codes"?: string[]; $ref?: string }> {
-  const op = openapi.paths[template]?.[method.toLowerCase()];
-  if (!op) throw new Error(`GET /api/openapi.json does not document ${method} ${template}`);
-  return op.responses;
-}
-
 const MONEY_KEYS = new Set(["amount", "subtotal", "discount", "shipping", "shippingTax", "tax", "total", "unitPrice", "lineTotal", "price", "basePrice"]);
-function moneyProblems(body: Json, at = "$", out: string[] = []): string[] {
-  if (Array.isArray(body)) body.forEach((v, i) => moneyProblems(v, `${at}[${i}]`, out));
-  else if (body && typeof body === "object")
-    for (const [k, v] of Object.entries(body)) {
-      if (MONEY_KEYS.has(k) && v !== null && typeof v !== "object" && !Number.isSafeInteger(v)) out.push(`${at}.${k}=${String(v)}`);
-      moneyProblems(v, `${at}.${k}`, out);
-    }
-  return out;
-}
 
 /** Why this reply breaks the contract, or null. */
 function contractProblem(method: string, template: string, r: Reply): string | null {
-  const responses = documented(method, template);
-  if (r.status >= 500) return `a ${r.status}`;
-  if (!(String(r.status) in responses)) return `status ${r.status} is not documented (documented: ${Object.keys(responses).join(", ")})`;
-  if (!String(r.headers["content-type"] ?? "").includes("application/json")) return `content-type ${String(r.headers["content-type"])}`;
-  if (r.body === undefined) return "the body is not JSON";
-  if (r.status >= 400) {
-    const e = (r.body as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
-    if (!e || typeof e !== "object") return "no error envelope";
-    const codes = responses[String(r.status)]!["x-error-codes"] ?? [];
-    if (typeof e.code !== "string" || !codes.includes(e.code)) return `error code ${String(e.code)} is not documented for ${r.status} (${codes.join(", ")})`;
-    if (typeof e.message !== "string" || e.message.length === 0) return "no error message";
-    if (e.details !== undefined && (e.details === null || typeof e.details !== "object" || Array.isArray(e.details))) return "details is not an object";
-    if (e.code === "validation_failed") {
-      const fe = (e.details as { fieldErrors?: unknown } | undefined)?.fieldErrors;
-      if (!fe || typeof fe !== "object" || !Object.values(fe).every((m) => Array.isArray(m) && m.every((s) => typeof s === "string"))) return "validation_failed without details.fieldErrors";
-    }
-    if (e.code === "discount_invalid" && typeof (e.details as { reason?: unknown } | undefined)?.reason !== "string") return "discount_invalid without details.reason";
-    const keys = Object.keys(r.body as object);
-    if (keys.length !== 1) return `extra top-level keys ${keys.join(", ")}`;
-  } else {
-    const money = moneyProblems(r.body);
-    if (money.length) return `money that is not an integer: ${money.join(", ")}`;
-  }
-  return null;
+  return documentedContractProblem(documented(openapi, method, template), r, {
+    moneyKeys: MONEY_KEYS,
+    errorProblem: (e) => (e.code === "discount_invalid" && typeof (e.details as { reason?: unknown } | undefined)?.reason !== "string" ? "discount_invalid without details.reason" : null),
+  });
 }
 
 const describeRequest = (method: string, path: string, body: Body | undefined, actor: string) =>
   `${method} ${path.length > 300 ? path.slice(0, 300) + "…" : path} as ${actor}; body (${body?.label ?? "none"}): ${body?.text === undefined ? "<none>" : JSON.stringify(body.text.length > 400 ? body.text.slice(0, 400) + "…" : body.text)}`;
-
-/** fast-check's report (seed, counterexample) followed by what the request and the answer were. */
-function failure(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? "" : String(e.cause);
-  return `${e.message}${cause ? `\n\nProblem: ${cause}` : ""}`;
-}
 
 // ---- the tests ------------------------------------------------------------------------------------------------
 
