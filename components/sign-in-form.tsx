@@ -7,6 +7,9 @@ import { mergeGuestCartAction } from "@/app/cart/actions";
 import { useState, type FormEvent } from "react";
 
 export const WRONG_CREDENTIALS_MESSAGE = "Email or password is incorrect.";
+export const TOO_MANY_ATTEMPTS_MESSAGE = "Too many failed sign-in attempts. Please wait 15 minutes and try again.";
+/** lib/accounts/sign-in-limit.ts SIGN_IN_RATE_LIMITED (not imported: this is client code) */
+const RATE_LIMITED_ERROR = "TooManySignInAttempts";
 
 /**
  * Where to go after signing in: `callbackUrl` when it stays on this site (a path, or an absolute URL of this
@@ -25,15 +28,16 @@ export function safeCallbackPath(callbackUrl: string | null | undefined, origin:
   }
 }
 
-/** Signs in with next-auth's credentials provider, then goes to the same-origin destination. */
+/** Signs in with next-auth's credentials provider, then goes to the same-origin destination: true, or the message to show. */
 export async function signInAndGo(
   email: string,
   password: string,
   callbackUrl: string | undefined,
   router: ReturnType<typeof useRouter>,
-): Promise<boolean> {
+): Promise<true | string> {
   const result = await signIn("credentials", { email, password, redirect: false });
-  if (!result || result.error || !result.ok) return false;
+  if (result?.error === RATE_LIMITED_ERROR) return TOO_MANY_ATTEMPTS_MESSAGE;
+  if (!result || result.error || !result.ok) return WRONG_CREDENTIALS_MESSAGE;
   // the cart picked as a guest joins the account's cart now, before any page renders it
   await mergeGuestCartAction();
   router.replace(safeCallbackPath(callbackUrl, window.location.origin));
@@ -52,9 +56,9 @@ export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
     setPending(true);
     setError(null);
     try {
-      const ok = await signInAndGo(String(form.get("email") ?? ""), String(form.get("password") ?? ""), callbackUrl, router);
-      if (!ok) {
-        setError(WRONG_CREDENTIALS_MESSAGE);
+      const outcome = await signInAndGo(String(form.get("email") ?? ""), String(form.get("password") ?? ""), callbackUrl, router);
+      if (outcome !== true) {
+        setError(outcome);
         setPending(false);
       }
     } catch {

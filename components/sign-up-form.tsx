@@ -37,7 +37,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
         setPending(false);
         return;
       }
-      if (!(await signInAndGo(email, password, callbackUrl, router))) {
+      if ((await signInAndGo(email, password, callbackUrl, router)) !== true) {
         // the account exists; only the automatic sign-in failed
         router.push("/signin");
       }

@@ -1,8 +1,10 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { authenticate } from "../accounts";
+import { authenticateWithLimits, SIGN_IN_RATE_LIMITED } from "../accounts/sign-in-limit";
 import { prisma } from "../db";
 import { env } from "../env";
+import { kv } from "../kv";
+import { logger } from "../observability/logger";
 
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
@@ -31,9 +33,15 @@ export const authOptions: NextAuthOptions = {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
       },
-      async authorize(credentials) {
-        const user = await authenticate(prisma(), credentials?.email, credentials?.password);
-        return user ? { id: user.id, email: user.email, role: user.role } : null;
+      async authorize(credentials, req) {
+        // scripts/serve.ts sets X-Forwarded-For to the socket address (or keeps the proxy's with TRUST_PROXY)
+        const forwarded = req?.headers?.["x-forwarded-for"];
+        const client = (typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : "") || "unknown";
+        const result = await authenticateWithLimits(prisma(), kv(), { email: credentials?.email, password: credentials?.password, client }, {
+          onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits skipped: the KV store is unreachable"),
+        });
+        if (result.kind === "limited") throw new Error(SIGN_IN_RATE_LIMITED); // next-auth answers it as signIn(...).error
+        return result.kind === "ok" ? { id: result.user.id, email: result.user.email, role: result.user.role } : null;
       },
     }),
   ],

@@ -91,3 +91,18 @@ test("POST /api/account/register: 201, then 409 for the same email in another ca
   expect(err.error.code).toBe("validation_failed");
   expect(Object.keys(err.error.details.fieldErrors).sort()).toEqual(["email", "password"]);
 });
+
+test("ten failed sign-ins lock the account for a while: the right password then gets the wait message", async ({ page, request }) => {
+  const email = `e2e-lock-${randomBytes(5).toString("hex")}@example.test`;
+  const password = "the-right-password-1";
+  expect((await request.post("/api/account/register", { data: { email, password } })).status()).toBe(201);
+  for (let i = 0; i < 10; i++) {
+    const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    const res = await request.post("/api/auth/callback/credentials", { form: { csrfToken, email, password: `wrong-${i}-password`, json: "true" } });
+    expect(res.status()).toBeLessThan(500);
+  }
+  await page.goto("/signin");
+  await signIn(page, email, password);
+  await expect(page.locator("#signin-error")).toHaveText("Too many failed sign-in attempts. Please wait 15 minutes and try again.");
+  await expect(accountEmail(page)).toHaveCount(0);
+});
