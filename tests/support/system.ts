@@ -8,7 +8,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
+import { startStripeFake, type StripeFake } from "../fakes/stripe-fake";
 import { startApp, type AppServer } from "./app-server";
 import { withDatabase } from "./test-database";
 
@@ -383,6 +384,62 @@ export async function startInstance(opts: {
 /** Stops every instance (SIGTERM, then SIGKILL after 10 s: AppServer.stop). */
 export async function stopAll(instances: (Instance | undefined)[]): Promise<void> {
   await Promise.allSettled(instances.filter((i): i is Instance => !!i).map((i) => i.stop()));
+}
+
+/** A KV key prefix of the test's own (its instances share it; nothing else does). */
+export const kvPrefixFor = (name: string) => `cwsys:${name}:${randomUUID().slice(0, 8)}:`;
+
+// ---- a test file's set-up ------------------------------------------------------------------------------------
+
+export type SystemTestSetup = {
+  /** the file's Stripe fake: started before its first test, reset before each */
+  readonly fake: StripeFake;
+  /** Runs after the test; a test's cleanups run in reverse order of registration, a failing one does not stop the rest. */
+  cleanup(...fns: (() => Promise<unknown>)[]): void;
+  /** A fresh database (a copy of the seeded template) and a pg pool on it (sqlPool), both gone after the test. */
+  database(poolSize?: number): Promise<{ db: TestDatabase; sql: pg.Pool }>;
+  /** App instances started side by side, all stopped together after the test. */
+  instances(...opts: Parameters<typeof startInstance>[0][]): Promise<Instance[]>;
+  instance(opts: Parameters<typeof startInstance>[0]): Promise<Instance>;
+};
+
+/**
+ * Registers a system test file's hooks: its Stripe fake, and the cleanups that take every test's instances, Redis,
+ * proxies, pools and databases away after it. Call once, at the top of the file.
+ */
+export function systemTestSetup(): SystemTestSetup {
+  let fake: StripeFake | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    fake = await startStripeFake();
+  });
+  beforeEach(() => fake!.reset());
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!().catch(() => {});
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  const instances = async (...opts: Parameters<typeof startInstance>[0][]) => {
+    const started = await Promise.all(opts.map((o) => startInstance(o)));
+    cleanups.push(() => stopAll(started));
+    return started;
+  };
+  return {
+    get fake() {
+      if (!fake) throw new Error("the Stripe fake starts in beforeAll");
+      return fake;
+    },
+    cleanup: (...fns) => void cleanups.push(...fns),
+    async database(poolSize) {
+      const db = await createDatabase();
+      const sql = sqlPool(db.url, poolSize);
+      cleanups.push(() => db.drop(), () => sql.end());
+      return { db, sql };
+    },
+    instances,
+    instance: async (opts) => (await instances(opts))[0]!,
+  };
 }
 
 // ---- HTTP ---------------------------------------------------------------------------------------------------

@@ -1,17 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
-import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 import { testRedisUrl } from "@/tests/support/test-database";
 import {
   ADDRESS,
   call,
   checkout,
-  createDatabase,
   cronHeaders,
   discountUses,
   guestCart,
   isErrorEnvelope,
+  kvPrefixFor,
   makeProduct,
   METRICS_TOKEN,
   metricValue,
@@ -20,60 +18,25 @@ import {
   signIn,
   sleep,
   sqlPool,
-  startInstance,
   startPgProxy,
   startRedis,
   stockOf,
-  stopAll,
   STRIPE_WEBHOOK_SECRET,
+  systemTestSetup,
   waitFor,
-  type Instance,
-  type TestDatabase,
 } from "@/tests/support/system";
 
 // Faults: real production instances (scripts/serve.ts on the build of this run) whose dependencies break while
 // they serve. Each test has its own database (a copy of the seeded template) and its own instance(s).
 
-let fake: StripeFake;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  fake = await startStripeFake();
-});
-
-beforeEach(() => fake.reset());
-
-// every test's instances, Redis, pools and databases go away after it (in reverse order of creation)
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-
-afterAll(async () => {
-  await fake.close();
-});
-
-/** A fresh database, a pg pool on it, and cleanup registered. */
-async function database(): Promise<{ db: TestDatabase; sql: pg.Pool }> {
-  const db = await createDatabase();
-  const sql = sqlPool(db.url);
-  cleanups.push(() => db.drop(), () => sql.end());
-  return { db, sql };
-}
-
-async function instance(opts: Parameters<typeof startInstance>[0]): Promise<Instance> {
-  const app = await startInstance(opts);
-  cleanups.push(() => stopAll([app]));
-  return app;
-}
-
-const prefix = (name: string) => `cwsys:${name}:${randomUUID().slice(0, 8)}:`;
+const sys = systemTestSetup();
 
 describe("Redis unreachable", () => {
   it("signed-in carts keep working through PostgreSQL, guests get 503, /api/ready names kv; it all recovers by itself", async () => {
-    const { db, sql } = await database();
+    const { db, sql } = await sys.database();
     const redis = await startRedis();
-    cleanups.push(() => redis.destroy());
-    const app = await instance({ name: "redis-outage", databaseUrl: db.url, redisUrl: redis.url, kvPrefix: prefix("redis") });
+    sys.cleanup(() => redis.destroy());
+    const app = await sys.instance({ name: "redis-outage", databaseUrl: db.url, redisUrl: redis.url, kvPrefix: kvPrefixFor("redis") });
     const {
       variantIds: [v1, v2, v3],
     } = await makeProduct(sql, { price: 1500, stocks: [50, 50, 50] });
@@ -159,10 +122,10 @@ describe("Redis unreachable", () => {
 
 describe("PostgreSQL going away for one instance", () => {
   it("/api/ready answers 503 naming the database within about a second, and 200 again once it is back", async () => {
-    const { db } = await database();
+    const { db } = await sys.database();
     const proxy = await startPgProxy(db.url);
-    cleanups.push(() => proxy.close());
-    const app = await instance({ name: "pg-outage", databaseUrl: proxy.urlFor(db.url), redisUrl: testRedisUrl(), kvPrefix: prefix("pg") });
+    sys.cleanup(() => proxy.close());
+    const app = await sys.instance({ name: "pg-outage", databaseUrl: proxy.urlFor(db.url), redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("pg") });
     expect((await call(app.url, "GET", "/api/ready")).status).toBe(200);
 
     await proxy.close();
@@ -197,8 +160,8 @@ describe("PostgreSQL going away for one instance", () => {
 
 describe("a PostgreSQL connection killed in the middle of checkout", () => {
   it("leaves no partial order, the stock and the cart untouched, and the same key places exactly one order", async () => {
-    const { db, sql } = await database();
-    const app = await instance({ name: "pg-kill", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: prefix("kill"), stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const app = await sys.instance({ name: "pg-kill", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("kill"), stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { price: 2500, stocks: [5] });
@@ -210,7 +173,7 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
     // its lines and the key's recovery point were written), while the cart_items insert (a FOR KEY SHARE on the
     // variant) still goes through. FOR UPDATE would stop the transaction earlier, at that insert.
     const locker = sqlPool(db.url, 1);
-    cleanups.push(() => locker.end());
+    sys.cleanup(() => locker.end());
     const lockConn = await locker.connect();
     lockConn.on("error", () => {}); // the database is dropped with this connection open if the test fails
     let locked = true;
@@ -220,7 +183,7 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
       await lockConn.query("ROLLBACK").catch(() => {});
       lockConn.release();
     };
-    cleanups.push(unlock);
+    sys.cleanup(unlock);
     const lockerPid = (await lockConn.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
     await lockConn.query("BEGIN");
     await lockConn.query("SELECT id FROM product_variants WHERE id = $1 FOR NO KEY UPDATE", [v]);
@@ -277,28 +240,28 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
     expect(orders.map((o) => o.id)).toEqual([r2.body.order.id]);
     expect(await stockOf(sql, v!)).toBe(3);
     expect(await discountUses(sql, "WELCOME10")).toBe(1);
-    expect(fake.intents().filter((pi) => pi.metadata.order_id === r2.body.order.id)).toHaveLength(1);
+    expect(sys.fake.intents().filter((pi) => pi.metadata.order_id === r2.body.order.id)).toHaveLength(1);
     console.log(`[pg kill] first attempt answered ${r1.status} ${r1.body?.error?.code ?? ""}`);
   });
 });
 
 describe("the process killed between reserving and paying", () => {
   it("leaves a PENDING_PAYMENT order holding the stock; the expiry sweep on a fresh instance gives everything back", async () => {
-    const { db, sql } = await database();
-    const kvPrefix = prefix("sigkill");
-    const a = await instance({ name: "sigkill-a", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix, stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const kvPrefix = kvPrefixFor("sigkill");
+    const a = await sys.instance({ name: "sigkill-a", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix, stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { price: 3000, stocks: [4] });
     const cartId = await guestCart(a.url, [[v!, 3]], ["WELCOME10"]);
     const key = randomUUID();
 
-    fake.delayNext(1, 20_000); // createPayment hangs (the fake processes it at once, like a real server)
+    sys.fake.delayNext(1, 20_000); // createPayment hangs (the fake processes it at once, like a real server)
     const inFlight = checkout(a.url, cartId, key).then(
       (r) => ({ ok: true as const, r }),
       (e: unknown) => ({ ok: false as const, e }),
     );
-    await waitFor("the PaymentIntent request to reach the fake", async () => (fake.requests().some((r) => r.method === "POST" && r.path === "/v1/payment_intents") ? true : undefined), 15_000, 10);
+    await waitFor("the PaymentIntent request to reach the fake", async () => (sys.fake.requests().some((r) => r.method === "POST" && r.path === "/v1/payment_intents") ? true : undefined), 15_000, 10);
     a.signal("SIGKILL");
     expect((await a.exited).signal).toBe("SIGKILL");
     const killed = await inFlight;
@@ -313,7 +276,7 @@ describe("the process killed between reserving and paying", () => {
     expect(key1).toEqual({ state: "IN_PROGRESS", order_id: order!.id });
 
     // a fresh instance: the crashed attempt still holds the key (less than 60 s ago)
-    const b = await instance({ name: "sigkill-b", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix, stripeUrl: fake.url });
+    const b = await sys.instance({ name: "sigkill-b", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix, stripeUrl: sys.fake.url });
     const busy = await checkout(b.url, cartId, key);
     expect(busy.status).toBe(409);
     expect(isErrorEnvelope(busy.body, "idempotency_key_in_use")).toBe(true);
@@ -346,7 +309,7 @@ describe("the process killed between reserving and paying", () => {
     const again = await checkout(b.url, cartId, randomUUID());
     expect(again.status, JSON.stringify(again.body)).toBe(201);
     expect(await stockOf(sql, v!)).toBe(1);
-    const pis = fake.intents();
+    const pis = sys.fake.intents();
     const orphan = pis.find((pi) => pi.metadata.order_id === order!.id);
     console.log(`[sigkill] PaymentIntent created for the crashed order before the kill: ${orphan ? `${orphan.id} (${orphan.status})` : "none"}`);
   });
@@ -354,19 +317,19 @@ describe("the process killed between reserving and paying", () => {
 
 describe("the Stripe fake failing", () => {
   it("answering 500: 502 payment_provider_error; the retry with the same key creates exactly one PaymentIntent", async () => {
-    const { db, sql } = await database();
-    const app = await instance({ name: "stripe-500", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: prefix("s500"), stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const app = await sys.instance({ name: "stripe-500", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("s500"), stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { stocks: [5] });
     const cartId = await guestCart(app.url, [[v!, 1]]);
     const key = randomUUID();
 
-    fake.failNext(3); // the first attempt and both SDK retries
+    sys.fake.failNext(3); // the first attempt and both SDK retries
     const r1 = await checkout(app.url, cartId, key);
     expect(r1.status, JSON.stringify(r1.body)).toBe(502);
     expect(isErrorEnvelope(r1.body, "payment_provider_error")).toBe(true);
-    expect(fake.createdCount).toBe(0);
+    expect(sys.fake.createdCount).toBe(0);
     const [order] = await ordersOfCart(sql, cartId);
     expect(order).toMatchObject({ status: "PENDING_PAYMENT", payment_intent_id: null });
 
@@ -376,15 +339,15 @@ describe("the Stripe fake failing", () => {
     const r3 = await checkout(app.url, cartId, key);
     expect(r3.status).toBe(201);
     expect(r3.body.order.id).toBe(order!.id);
-    expect(fake.createdCount).toBe(1);
-    expect(fake.intents().filter((pi) => pi.metadata.order_id === order!.id)).toHaveLength(1);
-    expect((await ordersOfCart(sql, cartId)).map((o) => o.payment_intent_id)).toEqual([fake.intents()[0]!.id]);
+    expect(sys.fake.createdCount).toBe(1);
+    expect(sys.fake.intents().filter((pi) => pi.metadata.order_id === order!.id)).toHaveLength(1);
+    expect((await ordersOfCart(sql, cartId)).map((o) => o.payment_intent_id)).toEqual([sys.fake.intents()[0]!.id]);
     expect(await stockOf(sql, v!)).toBe(4);
   });
 
   it("timing out (the PaymentIntent was created, the answer lost): 502, and the retry gets that same PaymentIntent", async () => {
-    const { db, sql } = await database();
-    const app = await instance({ name: "stripe-timeout", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: prefix("stimeout"), stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const app = await sys.instance({ name: "stripe-timeout", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("stimeout"), stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { stocks: [5] });
@@ -392,40 +355,40 @@ describe("the Stripe fake failing", () => {
     const key = randomUUID();
 
     // the first create is processed but answered after the SDK's 10 s timeout; its two retries get 500s
-    fake.delayNext(1, 11_000);
+    sys.fake.delayNext(1, 11_000);
     const started = Date.now();
     const pending = checkout(app.url, cartId, key);
-    await waitFor("the first create to arrive", async () => (fake.requests().length > 0 ? true : undefined), 10_000, 10);
-    fake.failNext(2);
+    await waitFor("the first create to arrive", async () => (sys.fake.requests().length > 0 ? true : undefined), 10_000, 10);
+    sys.fake.failNext(2);
     const r1 = await pending;
     const tookMs = Date.now() - started;
     expect(r1.status, JSON.stringify(r1.body)).toBe(502);
     expect(isErrorEnvelope(r1.body, "payment_provider_error")).toBe(true);
-    expect(fake.createdCount, "the timed-out request did create it").toBe(1);
+    expect(sys.fake.createdCount, "the timed-out request did create it").toBe(1);
     const [order] = await ordersOfCart(sql, cartId);
     expect(order).toMatchObject({ status: "PENDING_PAYMENT", payment_intent_id: null });
 
     const r2 = await checkout(app.url, cartId, key);
     expect(r2.status, JSON.stringify(r2.body)).toBe(201);
     expect(r2.body.order.id).toBe(order!.id);
-    expect(fake.createdCount, "the retry replays the PaymentIntent instead of creating a second one").toBe(1);
-    const pi = fake.intents()[0]!;
+    expect(sys.fake.createdCount, "the retry replays the PaymentIntent instead of creating a second one").toBe(1);
+    const pi = sys.fake.intents()[0]!;
     expect(pi.metadata.order_id).toBe(order!.id);
     expect(r2.body.payment.clientSecret).toBe(pi.client_secret);
     expect((await ordersOfCart(sql, cartId))[0]!.payment_intent_id).toBe(pi.id);
-    console.log(`[stripe timeout] 502 after ${tookMs} ms; requests at the fake: ${fake.requests().map((r) => `${r.status}${r.replayed ? "(replay)" : ""}`).join(" ")}`);
+    console.log(`[stripe timeout] 502 after ${tookMs} ms; requests at the fake: ${sys.fake.requests().map((r) => `${r.status}${r.replayed ? "(replay)" : ""}`).join(" ")}`);
   });
 
   it("an order whose payment was never created is cancelled and restocked by the expiry sweep; the old key answers consistently", async () => {
-    const { db, sql } = await database();
-    const app = await instance({ name: "stripe-never", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: prefix("snever"), stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const app = await sys.instance({ name: "stripe-never", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("snever"), stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { stocks: [3] });
     const cartId = await guestCart(app.url, [[v!, 3]], ["WELCOME10"]);
     const key = randomUUID();
 
-    fake.failNext(3);
+    sys.fake.failNext(3);
     const r1 = await checkout(app.url, cartId, key);
     expect(r1.status).toBe(502);
     const [order] = await ordersOfCart(sql, cartId);
@@ -447,21 +410,21 @@ describe("the Stripe fake failing", () => {
     expect(r2.status, JSON.stringify(r2.body)).toBe(409);
     expect(r3.status).toBe(409);
     expect(r3.body).toEqual(r2.body);
-    expect(fake.createdCount).toBe(0);
+    expect(sys.fake.createdCount).toBe(0);
     expect(await stockOf(sql, v!)).toBe(3);
     expect(await ordersOfCart(sql, cartId)).toHaveLength(1);
 
     // never two PaymentIntents for one order, across everything this test did
     const perOrder = new Map<string, number>();
-    for (const pi of fake.intents()) perOrder.set(pi.metadata.order_id!, (perOrder.get(pi.metadata.order_id!) ?? 0) + 1);
+    for (const pi of sys.fake.intents()) perOrder.set(pi.metadata.order_id!, (perOrder.get(pi.metadata.order_id!) ?? 0) + 1);
     expect([...perOrder.values()].every((n) => n === 1)).toBe(true);
   });
 });
 
 describe("a webhook replayed", () => {
   it("payment_intent.succeeded delivered 10 times at once is applied once", async () => {
-    const { db, sql } = await database();
-    const app = await instance({ name: "webhook", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: prefix("hook"), stripeUrl: fake.url });
+    const { db, sql } = await sys.database();
+    const app = await sys.instance({ name: "webhook", databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("hook"), stripeUrl: sys.fake.url });
     const {
       variantIds: [v],
     } = await makeProduct(sql, { stocks: [5] });
@@ -475,8 +438,8 @@ describe("a webhook replayed", () => {
     const applied = (text: string, result: string) => metricValue(text, "cartwright_payment_events_total", `{type="payment.succeeded",result="${result}"}`);
     const before = await metrics();
 
-    const payload = fake.webhookPayload("payment_intent.succeeded", fake.succeed(piId));
-    const signature = fake.signedHeader(payload, STRIPE_WEBHOOK_SECRET);
+    const payload = sys.fake.webhookPayload("payment_intent.succeeded", sys.fake.succeed(piId));
+    const signature = sys.fake.signedHeader(payload, STRIPE_WEBHOOK_SECRET);
     const deliveries = await Promise.all(
       Array.from({ length: 10 }, () => call(app.url, "POST", "/api/webhooks/stripe", { raw: payload, headers: { "stripe-signature": signature } })),
     );
@@ -489,7 +452,7 @@ describe("a webhook replayed", () => {
     const after = await metrics();
     expect(applied(after, "paid") - applied(before, "paid")).toBe(1);
     expect(applied(after, "duplicate") - applied(before, "duplicate")).toBe(9);
-    expect(fake.refunds()).toHaveLength(0);
+    expect(sys.fake.refunds()).toHaveLength(0);
 
     // a tampered delivery is refused
     const bad = await call(app.url, "POST", "/api/webhooks/stripe", { raw: payload.replace(orderId, randomUUID()), headers: { "stripe-signature": signature } });
@@ -500,10 +463,10 @@ describe("a webhook replayed", () => {
 
 describe("PostgreSQL not answering at all (a partition: connections hang instead of failing)", () => {
   it("/api/ready still answers 503 naming the database within about a second; requests fail instead of hanging", async () => {
-    const { db } = await database();
+    const { db } = await sys.database();
     const proxy = await startPgProxy(db.url);
-    cleanups.push(() => proxy.close());
-    const app = await instance({ name: "pg-stall", databaseUrl: proxy.urlFor(db.url), redisUrl: testRedisUrl(), kvPrefix: prefix("stall") });
+    sys.cleanup(() => proxy.close());
+    const app = await sys.instance({ name: "pg-stall", databaseUrl: proxy.urlFor(db.url), redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor("stall") });
     expect((await call(app.url, "GET", "/api/ready")).status).toBe(200);
 
     proxy.stall();

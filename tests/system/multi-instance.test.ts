@@ -1,27 +1,24 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 import { testRedisUrl } from "@/tests/support/test-database";
 import {
   call,
   checkout,
   CookieJar,
-  createDatabase,
   cronHeaders,
   discountUses,
   guestCart,
   isErrorEnvelope,
+  kvPrefixFor,
   makeProduct,
   METRICS_TOKEN,
   metricSum,
   metricValue,
   SHOPPER,
   signIn,
-  sqlPool,
-  startInstance,
   stockOf,
-  stopAll,
+  systemTestSetup,
   type ApiResponse,
   type Instance,
 } from "@/tests/support/system";
@@ -29,30 +26,14 @@ import {
 // Two production instances on two ports, one PostgreSQL database and one Redis (the machine's, under a key prefix
 // of the test's own), as behind a load balancer. Each test has its own database and its own pair of instances.
 
-let fake: StripeFake;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  fake = await startStripeFake();
-});
-beforeEach(() => fake.reset());
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-afterAll(async () => {
-  await fake.close();
-});
+const sys = systemTestSetup();
 
 type Pair = { a: Instance; b: Instance; both: [Instance, Instance]; sql: pg.Pool; dbName: string };
 
 async function pair(name: string, env: Record<string, string> = {}): Promise<Pair> {
-  const db = await createDatabase();
-  const sql = sqlPool(db.url, 6);
-  cleanups.push(() => db.drop(), () => sql.end());
-  const kvPrefix = `cwsys:${name}:${randomUUID().slice(0, 8)}:`;
-  const common = { databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix, stripeUrl: fake.url, env };
-  const [a, b] = await Promise.all([startInstance({ ...common, name: `${name}-a` }), startInstance({ ...common, name: `${name}-b` })]);
-  cleanups.push(() => stopAll([a, b]));
+  const { db, sql } = await sys.database(6);
+  const common = { databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor(name), stripeUrl: sys.fake.url, env };
+  const [a, b] = (await sys.instances({ ...common, name: `${name}-a` }, { ...common, name: `${name}-b` })) as [Instance, Instance];
   return { a, b, both: [a, b], sql, dbName: db.name };
 }
 
@@ -105,8 +86,8 @@ describe("two instances, one database and one Redis", () => {
     expect(orders.every((o) => o.qty === 1)).toBe(true);
     expect(new Set(orders.map((o) => o.cart_id)).size).toBe(10);
     expect(new Set(results.filter((r) => r.status === 201).map((r) => r.body.order.id))).toEqual(new Set(orders.map((o) => o.id)));
-    expect(fake.createdCount).toBe(10);
-    expect(new Set(fake.intents().map((pi) => pi.metadata.order_id)).size).toBe(10);
+    expect(sys.fake.createdCount).toBe(10);
+    expect(new Set(sys.fake.intents().map((pi) => pi.metadata.order_id)).size).toBe(10);
     // the losers' carts are still theirs to change
     const loser = carts[results.findIndex((r) => r.status === 409)]!;
     expect((await call(both[0]!.url, "GET", `/api/carts/${loser}`)).body.cart.status).toBe("ACTIVE");
@@ -134,8 +115,8 @@ describe("two instances, one database and one Redis", () => {
 
     const orders = (await sql.query("SELECT id::text AS id FROM orders")).rows;
     expect(orders).toEqual([{ id: orderId }]);
-    expect(fake.createdCount).toBe(1);
-    expect(fake.intents().map((pi) => pi.metadata.order_id)).toEqual([orderId]);
+    expect(sys.fake.createdCount).toBe(1);
+    expect(sys.fake.intents().map((pi) => pi.metadata.order_id)).toEqual([orderId]);
     expect(await stockOf(sql, v!)).toBe(3);
     expect(await discountUses(sql, "WELCOME10")).toBe(1);
 
@@ -145,7 +126,7 @@ describe("two instances, one database and one Redis", () => {
       expect(again.status).toBe(201);
       expect(again.headers.get("idempotent-replayed")).toBe("true");
       expect(again.body.order.id).toBe(orderId);
-      expect(again.body.payment.clientSecret).toBe(fake.intents()[0]!.client_secret);
+      expect(again.body.payment.clientSecret).toBe(sys.fake.intents()[0]!.client_secret);
     }
     // the same key for another request is refused
     const reused = await checkout(b.url, cartId, key, { email: "someone-else@example.test" });
@@ -276,8 +257,8 @@ describe("two instances, one database and one Redis", () => {
     expect(orders.every((o) => o.status === "CANCELLED" && o.payment_status === "expired")).toBe(true);
     expect((await sql.query("SELECT count(*)::int AS n FROM discount_redemptions WHERE released_at IS NULL")).rows[0].n).toBe(0);
     expect((await sql.query("SELECT count(*)::int AS n FROM carts WHERE status = 'ACTIVE'")).rows[0].n).toBe(8);
-    expect(fake.intents().every((pi) => pi.status === "canceled")).toBe(true);
-    const cancels = fake.requests().filter((r) => r.method === "POST" && r.path.endsWith("/cancel") && !r.replayed && r.status === 200);
+    expect(sys.fake.intents().every((pi) => pi.status === "canceled")).toBe(true);
+    const cancels = sys.fake.requests().filter((r) => r.method === "POST" && r.path.endsWith("/cancel") && !r.replayed && r.status === 200);
     expect(cancels).toHaveLength(8);
     // nothing left for a later sweep
     expect((await call(b.url, "POST", "/api/cron/expire-orders", { headers: cronHeaders })).body).toEqual({ processed: 0 });

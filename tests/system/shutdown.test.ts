@@ -1,19 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 import { testRedisUrl } from "@/tests/support/test-database";
 import {
   ADDRESS,
   checkout,
   connectionRefused,
-  createDatabase,
   guestCart,
+  kvPrefixFor,
   makeProduct,
   ordersOfCart,
-  sqlPool,
-  startInstance,
-  stopAll,
+  systemTestSetup,
   waitFor,
   type Instance,
 } from "@/tests/support/system";
@@ -21,18 +18,7 @@ import {
 // Graceful shutdown of a production instance (scripts/serve.ts): SIGTERM stops accepting connections, lets the
 // requests in flight finish, closes the pool and the KV store, and exits 0.
 
-let fake: StripeFake;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  fake = await startStripeFake();
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-afterAll(async () => {
-  await fake.close();
-});
+const sys = systemTestSetup();
 
 /** A checkout over a connection of its own that is closed after the answer (`Connection: close`, no agent). */
 function checkoutOnClosingConnection(port: number, cartId: string): Promise<{ status: number; body: any }> {
@@ -65,21 +51,12 @@ function checkoutOnClosingConnection(port: number, cartId: string): Promise<{ st
  * still running, the checkout answers 201, and the process exits 0 by itself soon after.
  */
 async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId: string) => Promise<{ status: number; body: any }>) {
-  const db = await createDatabase();
-  const sql = sqlPool(db.url);
-  cleanups.push(() => db.drop(), () => sql.end());
-  const app: Instance = await startInstance({
-    name,
-    databaseUrl: db.url,
-    redisUrl: testRedisUrl(),
-    kvPrefix: `cwsys:${name}:${randomUUID().slice(0, 8)}:`,
-    stripeUrl: fake.url,
-  });
-  cleanups.push(() => stopAll([app]));
+  const { db, sql } = await sys.database();
+  const app = await sys.instance({ name, databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor(name), stripeUrl: sys.fake.url });
   // the process was already told to stop: if it is still there when the test ends, do not wait out its grace period
   let gone = false;
   void app.exited.then(() => (gone = true));
-  cleanups.push(async () => {
+  sys.cleanup(async () => {
     if (gone) return;
     app.signal("SIGKILL");
     await app.exited;
@@ -89,12 +66,12 @@ async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId:
   } = await makeProduct(sql, { stocks: [5] });
   const cartId = await guestCart(app.url, [[v!, 1]]);
 
-  fake.reset();
-  fake.delayNext(1, 2_000); // the payment creation takes ~2 s
+  sys.fake.reset();
+  sys.fake.delayNext(1, 2_000); // the payment creation takes ~2 s
   const started = Date.now();
   const inFlight = send(app, cartId);
   inFlight.catch(() => {}); // awaited below
-  await waitFor("the checkout to reach the payment step", async () => (fake.requests().length > 0 ? true : undefined), 10_000, 10);
+  await waitFor("the checkout to reach the payment step", async () => (sys.fake.requests().length > 0 ? true : undefined), 10_000, 10);
 
   app.signal("SIGTERM");
   const signalledAt = Date.now();
@@ -112,7 +89,7 @@ async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId:
   expect(answeredAfter).toBeGreaterThanOrEqual(1_900);
   const order = (await ordersOfCart(sql, cartId))[0]!;
   expect(order.id).toBe(res.body.order.id);
-  expect(order.payment_intent_id).toBe(fake.intents()[0]!.id);
+  expect(order.payment_intent_id).toBe(sys.fake.intents()[0]!.id);
 
   // the drain is done once the answer is out: the process should be gone within a few seconds, with code 0
   const exit = await Promise.race([app.exited, new Promise<null>((r) => setTimeout(() => r(null), 8_000))]);
