@@ -122,7 +122,7 @@ function previousSection(r: Results): string {
   });
   return `### Against the previous run recorded in this file
 
-The run this one replaced: ${prev.date} UTC${prev.commit ? ` (commit ${prev.commit})` : ""}. Both were full runs on a machine of the same kind; absolute numbers drift
+The run recorded in BENCHMARKS.md before this one (as committed; \`BENCH_COMPARE_WITH=<git rev>\` picks another): ${prev.date} UTC${prev.commit ? `, written by commit ${prev.commit}` : ""}. Both were full runs on a machine of the same kind; absolute numbers drift
 between runs (compare each run's own baseline), so the ratios in each run are the fairer comparison.
 
 ${mdTable(["scenario", "before", "now", "rate now / before"], rows)}
@@ -359,7 +359,7 @@ A second app process on the same machine (scenarios 2b and 6b) shows which limit
 (${add2x > 1.15 ? "so one process's CPU was its limit" : "so one process's CPU was not its only limit"}; the machine was then ${f2(r.add2.busyCores)} of ${m.cores} cores busy), sustained
 checkouts ×${f2(sus2x)} (machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy, PostgreSQL ${f2(r.sus2.cpu.find((c) => c.label === "postgres")?.cores ?? 0)} of them, and on average
 ${r.sus2.activity ? f1(r.sus2.activity.waitingOnLock) : "–"} connections waiting on the hot row's lock). One process per core is the cheap first step for the
-cart routes; for the hot SKU, more processes run into the machine's cores and the row lock (point 3).
+cart routes; for the hot SKU, more processes run into the machine's cores (point 3).
 `);
 
   // What the traces show about the code as it is now (the text must stay true when the code changes).
@@ -367,8 +367,8 @@ cart routes; for the hot SKU, more processes run into the machine's cores and th
   const total = seq.beforeTx.roundTrips + seq.inTx.roundTrips + seq.afterTx.roundTrips;
   const reserveIsMultiStatement = seq.tx.roundTripsWhileLocked > 1;
   const addCatalogTrips = addReq?.pgRoundTrips ?? NaN;
-  const sellPgCores = r.sell.cpu.find((c) => c.label === "postgres")?.cores ?? 0;
-  const pgPerCheckout = (sellPgCores * r.sell.load.durationS * 1000) / Math.max(1, r.sell.load.completed);
+  const susPgCores = r.sus.cpu.find((c) => c.label === "postgres")?.cores ?? 0;
+  const pgPerLoop = (susPgCores * r.sus.elapsedS * 1000) / Math.max(1, r.sus.allLoops);
   const targetRate = 0.5 * pgTx.tps;
   const budgetMs = (m.cores * 1000) / targetRate; // all cores, nothing else running, per checkout
 
@@ -411,14 +411,16 @@ the raw reserve SQL reaches on the same row (target 0.5, not met).** ${
       : `The row lock is no longer what limits it: the reserve step is one statement, the lock is held ≤ ${ms(holdAlone)} ms, which allows ~${f0(lockBound)}
 checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(single.tps)} tx/s through Prisma (${f2(single.tps / pgTx.tps)} of the ceiling).`
   } What limits it is CPU:
-- *The app's CPU per checkout.* A checkout attempt in the sell-out costs ${f1(sellCpu)} ms of app CPU (${ms(con.appCpuMs)} ms per placed order in the
-  profile burst), so one process places at most roughly ${f0(cpuBound)} orders/s whatever the database does. A checkout makes ${f0(total)} PostgreSQL
+- *The app's CPU per checkout.* A placed checkout costs about ${ms(con.appCpuMs)} ms of app CPU (the profile burst, where every checkout is placed;
+  a sustained buyer loop — new cart, add, checkout — costs ${f1(loopCpu)} ms), so one process places at most roughly ${f0(cpuBound)} orders/s
+  whatever the database does (sustained: ${f0(r.sus.checkoutsPerS)}/s). A checkout refused for stock stops before the payment step and costs far
+  less, so the sell-out, half of whose answers are refusals, averages ${f1(sellCpu)} ms per attempt. A checkout makes ${f0(total)} PostgreSQL
   round trips (${f0(seq.beforeTx.roundTrips)} before the reserve step, ${f0(seq.inTx.roundTrips)} for it, ${f0(seq.afterTx.roundTrips)} after it; every one is listed above), ${f1(seq.redisCommands)} Redis commands
   and ${f1(seq.stripeCalls)} Stripe call; the CPU profile splits it: ${pct(shareOf(coProf, (n) => n.startsWith("Next.js") || n.startsWith("Node.js")))} Next.js and Node's HTTP, ${pct(coPrisma)} Prisma and the pg driver,
   ${pct(shareOf(coProf, (n) => n.startsWith("Stripe")))} the Stripe SDK, ${pct(shareOf(coProf, (n) => n.startsWith("app code")))} our own code.
 - *The machine.* Half the ceiling is ${f0(targetRate)} checkouts/s: all ${m.cores} cores would have to do a whole checkout in ${f1(budgetMs)} ms of CPU
-  with nothing else running. Here one checkout takes about ${f1(sellCpu)} ms of app CPU plus ${f1(pgPerCheckout)} ms of PostgreSQL's, and the load generator and
-  the Stripe fake share the same cores. A second app process (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
+  with nothing else running. Here a placed checkout takes about ${ms(con.appCpuMs)} ms of app CPU, PostgreSQL spends ${f1(pgPerLoop)} ms per sustained buyer
+  loop, and the load generator and the Stripe fake share the same cores. A second app process (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
   there is no idle core left to give it. The ceiling itself is a bare SQL transaction driven from a client with nothing else to do;
   a checkout is an HTTP request through Next.js that also validates, re-prices, talks to Redis and to Stripe, and stores its answer.
   On this machine the target is blocked by CPU, not by the row lock; on a machine with the database on its own cores and one
