@@ -168,10 +168,10 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
     const cartId = await guestCart(app.url, [[v!, 2]], ["WELCOME10"]);
     const key = randomUUID();
 
-    // Hold the variant row so the checkout's reserve statement waits on it. FOR NO KEY UPDATE is the lock the
-    // reserve takes: it blocks exactly that statement, the last of the transaction (after the cart row, the order,
-    // its lines and the key's recovery point were written), while the cart_items insert (a FOR KEY SHARE on the
-    // variant) still goes through. FOR UPDATE would stop the transaction earlier, at that insert.
+    // Hold the variant row so the checkout's reserve step (one statement, cw_place_order) waits on it. FOR NO KEY
+    // UPDATE is the lock the reserve takes: the statement stops at its stock step, the last of its work (after the
+    // cart row, the order, its lines and the key's recovery point were written), while the cart_items insert (a FOR
+    // KEY SHARE on the variant) still goes through. FOR UPDATE would stop it earlier, at that insert.
     const locker = sqlPool(db.url, 1);
     sys.cleanup(() => locker.end());
     const lockConn = await locker.connect();
@@ -203,7 +203,7 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
       },
       10_000,
     );
-    expect(waiting.query).toMatch(/UPDATE product_variants/);
+    expect(waiting.query).toMatch(/cw_place_order/);
     expect((await sql.query("SELECT pg_terminate_backend($1) AS ok", [waiting.pid])).rows[0].ok).toBe(true);
 
     // while the lock is still held: nothing of the attempt is visible
