@@ -2,13 +2,13 @@
 // products), the Stripe fake, app instances, a Redis key prefix of its own, and the clean-up of all of it.
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import { createClient } from "redis";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { seed } from "../../scripts/seed";
 import { startStripeFake, type StripeFake } from "../fakes/stripe-fake";
 import { buildApp, startApp, type AppServer } from "../support/app-server";
+import { freePort } from "../support/net";
 import { baseDatabaseUrl, createMigratedDatabase, testRedisUrl } from "../support/test-database";
 
 /** Its own build folder; `.next-test*` is ignored by git and by tsc already. */
@@ -41,17 +41,6 @@ export function buildWithoutTsconfigEdit(): void {
       }
     }
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export type BenchVariants = {

@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "redis";
@@ -9,6 +9,7 @@ import { RedisKvStore } from "@/lib/kv/redis";
 import { KvUnavailableError, type KvStore } from "@/lib/kv/types";
 import { UpstashKvStore } from "@/lib/kv/upstash";
 import { startUpstashBridge } from "@/tests/fakes/upstash-rest-bridge";
+import { startTcpProxy } from "@/tests/support/net";
 
 // One contract, three adapters: TCP Redis and Upstash REST (through the local bridge) against the real local Redis,
 // and the PostgreSQL table against this run's migrated database. TTLs are short and the tests really wait.
@@ -315,38 +316,6 @@ describe("PostgreSQL adapter: expired rows", () => {
   });
 });
 
-/** A TCP proxy in front of the real Redis that can be taken down and brought back on the same port. */
-async function startToggleableProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = async () => {
-    server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on("error", drop).on("close", drop);
-      upstream.on("error", drop).on("close", drop);
-    });
-    await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
-  };
-  const down = async () => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
-  };
-  await up();
-  return { url: () => `redis://127.0.0.1:${port}`, up, down };
-}
-
 async function timed(p: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const start = performance.now();
   try {
@@ -359,13 +328,13 @@ async function timed(p: Promise<unknown>): Promise<{ ms: number; error: unknown 
 
 describe("when the store is down", () => {
   it("Redis TCP: calls fail fast with KvUnavailableError, and the client reconnects by itself", async () => {
-    const proxy = await startToggleableProxy(new URL(redisUrl()));
-    const kv = track(new RedisKvStore({ url: proxy.url(), prefix: `${runPrefix()}outage:` }));
+    const proxy = await startTcpProxy(redisUrl());
+    const kv = track(new RedisKvStore({ url: proxy.urlFor(redisUrl()), prefix: `${runPrefix()}outage:` }));
     try {
       await kv.set("k", "v", { ttlSeconds: 60 });
       expect(await kv.get("k")).toBe("v");
 
-      await proxy.down();
+      await proxy.close();
       const ops: Array<() => Promise<unknown>> = [
         () => kv.get("k"),
         () => kv.set("k", "w"),
@@ -381,7 +350,7 @@ describe("when the store is down", () => {
         expect(r.ms).toBeLessThan(1200);
       }
 
-      await proxy.up();
+      await proxy.open();
       let value: string | null | undefined;
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
@@ -397,7 +366,7 @@ describe("when the store is down", () => {
     } finally {
       await kv.delete("k").catch(() => {});
       await kv.close();
-      await proxy.down();
+      await proxy.close();
     }
   });
 

@@ -11,21 +11,10 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
 import { startStripeFake, type StripeFake } from "../fakes/stripe-fake";
 import { startApp, type AppServer } from "./app-server";
-import { withDatabase } from "./test-database";
+import { freePort, startTcpProxy, type TcpProxy } from "./net";
+import { dropDatabase, withDatabase } from "./test-database";
 
 // ---- ports ---------------------------------------------------------------------------------------------------
-
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves when a TCP connection to the port is refused (true) or accepted (false). */
 export function connectionRefused(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -85,15 +74,7 @@ export async function createDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: withDatabase(base, name),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => dropDatabase(base, name),
   };
 }
 
@@ -222,90 +203,10 @@ export async function startRedis(): Promise<ThrowawayRedis> {
 
 // ---- a TCP proxy in front of PostgreSQL ---------------------------------------------------------------------
 
-export type PgProxy = {
-  port: number;
-  /** the database URL through the proxy */
-  urlFor(databaseUrl: string): string;
-  /** Stops listening and cuts every open connection: PostgreSQL "goes away" for whoever uses the proxy. */
-  close(): Promise<void>;
-  /** Listens again on the same port. */
-  open(): Promise<void>;
-  /**
-   * PostgreSQL stops answering without closing anything (a network partition, packets dropped): open connections
-   * stop forwarding, new ones are accepted and never reach the server. Undone by restore().
-   */
-  stall(): void;
-  /** Ends a stall: the stalled connections are cut, new ones are forwarded again. */
-  restore(): void;
-};
+export type PgProxy = TcpProxy;
 
-export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
-  const target = new URL(targetUrl);
-  const targetHost = target.hostname || "127.0.0.1";
-  const targetPort = Number(target.port || 5432);
-  const sockets = new Set<net.Socket>();
-  let stalled = false;
-  const server = net.createServer((client) => {
-    if (stalled) {
-      // accept and say nothing, like a host whose packets are dropped
-      sockets.add(client);
-      client.on("error", () => {}).on("close", () => sockets.delete(client));
-      client.pause();
-      return;
-    }
-    const upstream = net.connect({ host: targetHost, port: targetPort });
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  const port = await freePort();
-  const open = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-  await open();
-  return {
-    port,
-    urlFor(databaseUrl: string) {
-      const u = new URL(databaseUrl);
-      u.hostname = "127.0.0.1";
-      u.port = String(port);
-      return u.toString();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-        sockets.clear();
-      }),
-    open,
-    stall() {
-      stalled = true;
-      for (const sock of sockets) {
-        sock.unpipe();
-        sock.pause();
-      }
-    },
-    restore() {
-      stalled = false;
-      for (const sock of sockets) sock.destroy();
-      sockets.clear();
-    },
-  };
-}
+/** A proxy in front of the test PostgreSQL (tests/support/net.ts startTcpProxy). */
+export const startPgProxy = (targetUrl: string): Promise<PgProxy> => startTcpProxy(targetUrl);
 
 // ---- app instances ------------------------------------------------------------------------------------------
 

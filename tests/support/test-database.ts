@@ -35,16 +35,19 @@ export async function createMigratedDatabase(prefix = "cw_test"): Promise<{ url:
   });
   return {
     url,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => dropDatabase(base, name),
   };
+}
+
+/** Drops a test database, closing the sessions still on it. `base`: a URL of another database on the server. */
+export async function dropDatabase(base: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
 }
 
 /** The Redis tests run against: REDIS_URL, or (outside CI) the machine's default local server. */

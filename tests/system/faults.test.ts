@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { testRedisUrl } from "@/tests/support/test-database";
 import {
-  ADDRESS,
   call,
   checkout,
   cronHeaders,

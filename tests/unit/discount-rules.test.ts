@@ -10,35 +10,10 @@ import {
   type DiscountRule,
   type PricingLine,
 } from "@/lib/discounts/rules";
+import { line, rule } from "@/tests/support/pricing-fixtures";
 
 // Expected amounts are worked out by hand in the comments next to them.
 
-const base: DiscountRule = {
-  id: 1,
-  code: "SAVE10",
-  type: "PERCENTAGE",
-  value: 1000,
-  currency: null,
-  minOrderAmount: null,
-  maxUses: null,
-  maxUsesPerCustomer: null,
-  usesCount: 0,
-  validFrom: null,
-  validUntil: null,
-  applicableProductIds: [],
-  buyQuantity: null,
-  getQuantity: null,
-  maxApplications: null,
-  isActive: true,
-};
-const rule = (o: Partial<DiscountRule> = {}): DiscountRule => ({ ...base, ...o });
-const line = (itemId: string, productId: number, unitPrice: number, quantity: number): PricingLine => ({
-  itemId,
-  productId,
-  variantId: productId * 100,
-  unitPrice,
-  quantity,
-});
 const shares = (m: Map<string, number>) => Object.fromEntries(m);
 
 const NOW = new Date("2025-06-15T12:00:00.000Z");

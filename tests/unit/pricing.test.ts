@@ -10,6 +10,7 @@ import {
   type RateTables,
   type ShippingAddress,
 } from "@/lib/pricing";
+import { line, rule } from "@/tests/support/pricing-fixtures";
 
 // Every expected number below is worked out by hand in the comment beside it.
 
@@ -37,32 +38,6 @@ const addr = (country: string, region: string | null = null): ShippingAddress =>
   region,
   postalCode: "00000",
 });
-const line = (itemId: string, productId: number, unitPrice: number, quantity: number): PricingLine => ({
-  itemId,
-  productId,
-  variantId: productId * 100,
-  unitPrice,
-  quantity,
-});
-const base: DiscountRule = {
-  id: 1,
-  code: "SAVE10",
-  type: "PERCENTAGE",
-  value: 1000,
-  currency: null,
-  minOrderAmount: null,
-  maxUses: null,
-  maxUsesPerCustomer: null,
-  usesCount: 0,
-  validFrom: null,
-  validUntil: null,
-  applicableProductIds: [],
-  buyQuantity: null,
-  getQuantity: null,
-  maxApplications: null,
-  isActive: true,
-};
-const rule = (o: Partial<DiscountRule> = {}): DiscountRule => ({ ...base, ...o });
 const SAVE10 = rule();
 const SHIPFREE = rule({ id: 3, code: "SHIPFREE", type: "FREE_SHIPPING", value: 0 });
 
