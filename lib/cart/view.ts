@@ -4,21 +4,10 @@ import { validateDiscount, type DiscountRule, type PricingLine } from "../discou
 import { isDomainError } from "../errors";
 import { priceCart, type CartSummary, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
-import type { CartRecord, CartStatus, CustomOptions } from "./model";
+import type { CartLine, CartRecord, CartStatus } from "./model";
 
-export type CartItemView = {
-  id: string;
-  productId: number;
-  variantId: number;
-  sku: string;
-  name: string;
-  attributes: Record<string, string>;
-  imageUrl: string | null;
-  quantity: number;
-  unitPrice: number;
-  customOptions: CustomOptions;
-  lineTotal: number;
-};
+/** A cart line as the API shows it: the line without its internal options key and add time, with its total. */
+export type CartItemView = Omit<CartLine, "optionsKey" | "addedAt"> & { lineTotal: number };
 
 export type CartDiscountView = {
   code: string;

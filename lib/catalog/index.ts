@@ -24,15 +24,8 @@ export type ApiProduct = {
   variants: ApiVariant[];
 };
 
-type ProductRow = {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  currency: string;
-  basePrice: number;
-  imageUrl: string | null;
-  isActive: boolean;
+/** A product as read from the database (with its variants), before it becomes an ApiProduct. */
+type ProductRow = Omit<ApiProduct, "variants"> & {
   variants: { id: number; sku: string; attributes: unknown; priceOverride: number | null; stockQuantity: number; isActive: boolean }[];
 };
 
