@@ -26,7 +26,7 @@ export {
   type OrderView,
   type OrderViewer,
 } from "./order-view";
-export { paymentClientSecretFor } from "./payment-step";
+export { paymentClientSecretFor, paymentStepFor } from "./payment-step";
 export { checkoutBodySchema, confirmTestPaymentSchema, parseIdempotencyKey } from "./schemas";
 export type { CheckoutDeps, Logger } from "./types";
 

@@ -108,12 +108,17 @@ export type OrderViewer = { userId: string | null; token?: string | null };
  * confirm that the id exists.
  */
 export async function getOrderForViewer(db: Db, orderId: string, viewer: OrderViewer): Promise<OrderView> {
+  return orderJson(await loadOrderForViewer(db, orderId, viewer));
+}
+
+/** The order's row (with its items) for whoever may see it, as getOrderForViewer decides; else 404 not_found. */
+export async function loadOrderForViewer(db: Db, orderId: string, viewer: OrderViewer): Promise<OrderRow> {
   if (!isUuid(orderId)) throw notFound("Order");
   const row = await loadOrderRow(db, orderId);
   if (!row) throw notFound("Order");
   const owner = row.userId !== null && viewer.userId !== null && row.userId === viewer.userId;
   if (!owner && !(viewer.token && tokenMatches(viewer.token, row.orderTokenHash))) throw notFound("Order");
-  return orderJson(row);
+  return row;
 }
 
 /** `Authorization: Bearer <token>` of a request, or null. */

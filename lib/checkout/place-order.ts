@@ -19,6 +19,7 @@ import { findShippingRate, priceCart, type CartSummary, type RateTables, type Sh
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
 import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
+import { runPlaceOrder } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
@@ -152,13 +153,6 @@ function insufficientStock(items: ShortLine[]): DomainError {
   return new DomainError("insufficient_stock", message, { items });
 }
 
-/** What cw_place_order answers: the order's created_at, or why nothing was written. */
-type PlaceOrderAnswer =
-  | { createdAt: string; failure?: undefined }
-  | { failure: "cart_not_active" | "cart_changed" | "key_lost" }
-  | { failure: "insufficient_stock"; items: ShortLine[] }
-  | { failure: "redeem_failed"; discountId: number; reason: string };
-
 /** A placed order: the row as it was written (so the payment step need not read it back) and the guest's token. */
 export type PlacedOrder = { order: OrderRow; token: string };
 
@@ -279,43 +273,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       customOptions: l.customOptions as Prisma.JsonObject,
     };
   });
-  const request = {
-    cart: {
-      id: cart.id,
-      source: located.source,
-      version: cart.version,
-      sessionId: cart.sessionId ?? null,
-      currency: cart.currency,
-      createdAt: cart.createdAt,
-      expiresAt: cart.expiresAt,
-      items: cart.items.map((l) => ({
-        id: l.id,
-        productId: l.productId,
-        variantId: l.variantId,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice,
-        customOptions: l.customOptions,
-        optionsKey: l.optionsKey,
-      })),
-      discountIds: cart.discounts.map((d) => d.discountId),
-    },
-    address,
-    order: { ...order, items: undefined, reservedUntil: order.reservedUntil.toISOString() },
-    items: order.items,
-    key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
-    stock,
-    redeem: redeemed.map((a) => a.discountId),
-    customerKey,
-    now: now.toISOString(),
-  };
-  const started = performance.now();
-  let answer: PlaceOrderAnswer;
-  try {
-    const rows = await db.$queryRaw<{ answer: PlaceOrderAnswer }[]>`SELECT cw_place_order(${JSON.stringify(request)}::jsonb) AS answer`;
-    answer = rows[0]!.answer;
-  } finally {
-    observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
-  }
+  const answer = await runPlaceOrder(db, { located, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });
   switch (answer.failure) {
     case undefined:
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down

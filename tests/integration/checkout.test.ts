@@ -13,6 +13,7 @@ import {
   expireReservations,
   getOrderForViewer,
   paymentClientSecretFor,
+  paymentStepFor,
   placeOrder,
   type CheckoutDeps,
   type PlaceOrderInput,
@@ -706,6 +707,19 @@ describe("the payment step's client secret", () => {
     await db.order.update({ where: { id: body.order.id }, data: { paymentIntentId: null } });
     expect(await paymentClientSecretFor(deps, body.order.id)).toBeNull();
     expect(await paymentClientSecretFor(deps, randomUUID())).toBeNull();
+  });
+
+  it("paymentStepFor: the order for its viewer with the client secret, one read; 404 for anyone else; no secret once paid", async () => {
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { body } = await checkout(await guestCart([[variantIds[0]!, 1]]));
+    const step = await paymentStepFor(deps, body.order.id, { userId: null, token: body.orderToken });
+    expect(step.order).toEqual(body.order);
+    expect(step.clientSecret).toBe(body.payment.clientSecret);
+    await expectCode(paymentStepFor(deps, body.order.id, { userId: null, token: "not-the-token" }), "not_found");
+    await db.order.update({ where: { id: body.order.id }, data: { status: "PAID", paymentStatus: "succeeded" } });
+    const paid = await paymentStepFor(deps, body.order.id, { userId: null, token: body.orderToken });
+    expect(paid.order.status).toBe("PAID");
+    expect(paid.clientSecret).toBeNull();
   });
 
   it("the test provider: null (its payment step takes a test card, not Stripe Elements)", async () => {

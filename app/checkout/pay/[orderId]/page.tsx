@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { currentUser } from "@/lib/auth/session";
 import { readOrderTokens } from "@/lib/auth/cookies";
-import { checkoutDeps, getOrderForViewer, paymentClientSecretFor } from "@/lib/checkout";
+import { checkoutDeps, paymentStepFor } from "@/lib/checkout";
 import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
 import { PaymentStep } from "@/components/payment-step";
@@ -16,15 +16,15 @@ export default async function PayPage({ params }: { params: Promise<{ orderId: s
   const user = await currentUser();
   const token = (await readOrderTokens())[orderId] ?? null;
   const deps = checkoutDeps();
-  let order;
+  let step;
   try {
-    order = await getOrderForViewer(deps.db, orderId, { userId: user?.id ?? null, token });
+    step = await paymentStepFor(deps, orderId, { userId: user?.id ?? null, token });
   } catch (e) {
     if (isDomainError(e) && e.code === "not_found") notFound();
     throw e;
   }
+  const { order, clientSecret } = step;
   if (order.status !== "PENDING_PAYMENT") redirect(`/orders/${order.id}`);
-  const clientSecret = await paymentClientSecretFor(deps, order.id);
   return (
     <div>
       <h1>Payment</h1>
