@@ -6,7 +6,7 @@ import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
-import { validateDiscount, type DiscountRule } from "../discounts/rules";
+import { checkCombinableSet, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
@@ -217,6 +217,13 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new DomainError("discount_invalid", check.message, { reason: check.reason, code: ref.code });
     }
     valid.push(rule!);
+  }
+  // The whole set must combine, not just each code against the set it met when applied: only a combinable set is
+  // priced and redeemed. The first code (in the order applied) that clashes with the ones before it comes off.
+  const combinable = checkCombinableSet(valid);
+  if (!combinable.ok) {
+    await dropDiscount(deps, located, combinable.offending.id, now);
+    throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason, code: combinable.offending.code });
   }
   const { summary, appliedDiscounts } = priceCart({ currency: cart.currency, lines, discounts: valid, address, rates });
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used

@@ -449,13 +449,13 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         operationId: "applyDiscount",
         summary: "Validates a discount code and attaches it to the cart (checkout redeems it)",
         description:
-          "The 11th wrong code for one cart, or the 31st for one client, within a sliding 15 minutes gets 429 rate_limited. A BUY_X_GET_Y code on a cart without a complete group yet is accepted with amount 0.",
+          "The 11th wrong code for one cart, or the 31st for one client, within a sliding 15 minutes gets 429 rate_limited. A BUY_X_GET_Y code on a cart without a complete group yet is accepted with amount 0. Codes applied at the same moment are checked against each other (one atomic step per cart): at most one of two codes that do not combine lands; 409 conflict when the applied set kept changing under the request (retry).",
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam],
         body: { schema: fromZod(applyDiscountSchema) },
         success: cartResponse(200, "The cart with the discount"),
-        errors: [...CART_WRITE_ERRORS, "discount_invalid", "currency_mismatch", "rate_limited"],
+        errors: [...CART_WRITE_ERRORS, "discount_invalid", "currency_mismatch", "rate_limited", "conflict"],
       }),
     },
     "/api/carts/{cartId}/discounts/{code}": {
