@@ -9,6 +9,7 @@ import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { countSlidingWindow, hitSlidingWindow } from "../rate-limit";
+import { isStaleClose, settleGuestClose } from "./guest-close";
 import { GuestCartStore, cartKey, parseCart, GUEST_CART_TTL_SECONDS } from "./guest-store";
 import type { CartRecord, CustomOptions, VariantInfo } from "./model";
 import * as m from "./mutations";
@@ -82,7 +83,13 @@ export class CartService {
   private async locate(cartId: string): Promise<Located | null> {
     let kvError: unknown;
     try {
-      const doc = parseCart(await this.kv.get(cartKey(cartId)));
+      let doc = parseCart(await this.kv.get(cartKey(cartId)));
+      if (doc && isStaleClose(doc, new Date())) {
+        // a checkout closed this guest cart and never settled (its process died): PostgreSQL decides whether its
+        // order exists; if not, the cart is reopened and this change can go ahead
+        await settleGuestClose(this.db, this.guests, doc, this.now());
+        doc = parseCart(await this.kv.get(cartKey(cartId)));
+      }
       if (doc && doc.userId === null) return { kind: "guest", cart: doc };
     } catch (e) {
       if (!isKvUnavailable(e)) throw e;
