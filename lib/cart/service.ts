@@ -320,7 +320,8 @@ export class CartService {
   async mergeGuestCart(guestCartId: string, userId: string): Promise<{ cart: CartRecord; capped: m.CappedLine[]; merged: boolean }> {
     const guest = await this.guests.claim(guestCartId);
     if (!guest || guest.status !== "ACTIVE") {
-      if (guest) await this.guests.put(guest);
+      // claim() left a cart that is not ACTIVE where it was (checked out, or held closed by a checkout): writing
+      // our copy back could put a stale one over a cart that checkout has reopened and the shopper changed since
       return { cart: await this.cartForUser(userId), capped: [], merged: false };
     }
     try {
