@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   currency_mismatch: 422,
   discount_invalid: 422,
   cart_empty: 422,
+  too_many_lines: 422,
   rate_limited: 429,
   internal_error: 500,
   payment_provider_error: 502,

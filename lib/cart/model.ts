@@ -79,7 +79,16 @@ export type CartRecord = {
   createdAt: string;
   updatedAt: string;
   expiresAt: string | null;
+  /**
+   * Guest carts only: set while a checkout holds the cart closed (status CHECKED_OUT) and has not yet settled.
+   * Checkout closes the KV document at the version it priced BEFORE it writes the order, so a change after that
+   * is refused (409) instead of answered 2xx and lost; if the order is not written, the cart is reopened.
+   */
+  closing?: GuestClose | null;
 };
+
+/** Which checkout closed a guest cart, and when (a close older than GUEST_CLOSE_STALE_MS is settled by readers). */
+export type GuestClose = { orderId: string; at: string };
 
 /** What add-to-cart needs to know about a variant. */
 export type { VariantInfo } from "../catalog";

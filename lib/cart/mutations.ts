@@ -4,7 +4,15 @@ import { DomainError, notFound } from "../errors";
 import type { ShippingAddress } from "../pricing";
 import { normalizeOptions, optionsKey, type CartDiscountRef, type CartLine, type CartRecord, type CustomOptions, type VariantInfo } from "./model";
 
+/**
+ * maxLineQuantity (CART_MAX_LINE_QUANTITY) bounds the units of ONE variant in a cart, summed over its lines (lines
+ * of one variant differ only by custom options, so a per-line bound alone could be side-stepped with gift
+ * messages); a cart holds at most MAX_CART_LINES lines, so a cart (and the order made from it) stays small enough
+ * to price and reserve in one short statement.
+ */
 export type LineLimits = { maxLineQuantity: number };
+
+export const MAX_CART_LINES = 100;
 
 function touch(cart: CartRecord, now: Date): CartRecord {
   return { ...cart, version: cart.version + 1, updatedAt: now.toISOString() };
@@ -19,6 +27,17 @@ function quantityTooLarge(max: number): DomainError {
   return new DomainError("validation_failed", `You can order at most ${max} of one item.`, {
     fieldErrors: { quantity: [`At most ${max}`] },
   });
+}
+
+function tooManyLines(): DomainError {
+  return new DomainError("too_many_lines", `A cart can hold at most ${MAX_CART_LINES} different items.`, { maxLines: MAX_CART_LINES });
+}
+
+const unitsOf = (items: readonly CartLine[], variantId: number) => items.filter((l) => l.variantId === variantId).reduce((n, l) => n + l.quantity, 0);
+
+/** The units of one variant over all its lines (whatever their options) stay within the per-item maximum. */
+function assertUnits(items: readonly CartLine[], variantId: number, limits: LineLimits): void {
+  if (unitsOf(items, variantId) > limits.maxLineQuantity) throw quantityTooLarge(limits.maxLineQuantity);
 }
 
 /** Stock must cover every line of that variant in the cart together (lines differ only by options). */
@@ -57,12 +76,10 @@ export function addLine(
   const existing = cart.items.find((l) => l.variantId === variant.id && l.optionsKey === key);
   let items: CartLine[];
   if (existing) {
-    const next = existing.quantity + quantity;
-    if (next > limits.maxLineQuantity) throw quantityTooLarge(limits.maxLineQuantity);
     // the line keeps the price captured when it was first added; checkout re-prices
-    items = cart.items.map((l) => (l === existing ? { ...l, quantity: next } : l));
+    items = cart.items.map((l) => (l === existing ? { ...l, quantity: existing.quantity + quantity } : l));
   } else {
-    if (quantity > limits.maxLineQuantity) throw quantityTooLarge(limits.maxLineQuantity);
+    if (cart.items.length >= MAX_CART_LINES) throw tooManyLines();
     items = [
       ...cart.items,
       {
@@ -81,6 +98,7 @@ export function addLine(
       },
     ];
   }
+  assertUnits(items, variant.id, limits);
   assertStock(items, variant);
   return touch({ ...cart, items }, input.now);
 }
@@ -102,6 +120,7 @@ export function setLineQuantity(
   if (input.quantity > input.limits.maxLineQuantity) throw quantityTooLarge(input.limits.maxLineQuantity);
   const items = cart.items.map((l) => (l.id === line.id ? { ...l, quantity: input.quantity } : l));
   if (input.quantity > line.quantity) {
+    assertUnits(items, line.variantId, input.limits);
     if (!input.variant) throw new DomainError("not_found", "This product is no longer available.");
     if (!input.variant.sellable) throw new DomainError("not_found", "This product is no longer available.");
     assertStock(items, input.variant);
@@ -141,9 +160,12 @@ export function removeDiscount(cart: CartRecord, code: string, now: Date): CartR
 export type CappedLine = { variantId: number; sku: string; name: string; requested: number; kept: number };
 
 /**
- * Merges lines from another cart (a guest cart at sign-in, or a cart coming back after a failed payment). Same
- * variant + same options: quantities add up, capped at available stock and the per-line maximum; the shopper is
- * told which lines were capped. Other lines are added with their captured price and options.
+ * Merges lines from another cart (a guest cart at sign-in, or a cart coming back after a failed payment) into
+ * `target`. Same variant + same options: quantities add up. What comes from `source` is capped at available stock,
+ * at the per-item maximum (units of a variant over all its lines) and at MAX_CART_LINES; the shopper is told which
+ * lines were capped. A line `target` already holds is never reduced or removed: those units were added to the
+ * target (answered 2xx) and must stay there, so only the incoming units give way. Other lines are added with their
+ * captured price and options.
  */
 export function mergeLines(
   target: CartRecord,
@@ -156,13 +178,15 @@ export function mergeLines(
   const capped: CappedLine[] = [];
   for (const line of source) {
     const existing = items.find((l) => l.variantId === line.variantId && l.optionsKey === line.optionsKey);
-    const wanted = (existing?.quantity ?? 0) + line.quantity;
+    const had = existing?.quantity ?? 0;
+    const wanted = had + line.quantity;
     const otherLines = items.filter((l) => l.variantId === line.variantId && l !== existing).reduce((n, l) => n + l.quantity, 0);
-    const room = Math.max(0, stockOf(line.variantId) - otherLines);
-    const kept = Math.min(wanted, room, opts.limits.maxLineQuantity);
+    const room = Math.max(0, Math.min(stockOf(line.variantId), opts.limits.maxLineQuantity) - otherLines);
+    const lineRoom = existing || items.length < MAX_CART_LINES ? room : 0;
+    const kept = Math.max(had, Math.min(wanted, lineRoom));
     if (kept < wanted) capped.push({ variantId: line.variantId, sku: line.sku, name: line.name, requested: wanted, kept });
     if (existing) {
-      items = kept === 0 ? items.filter((l) => l !== existing) : items.map((l) => (l === existing ? { ...l, quantity: kept } : l));
+      if (kept !== had) items = items.map((l) => (l === existing ? { ...l, quantity: kept } : l));
     } else if (kept > 0) {
       items.push({ ...line, id: opts.newLineId(), quantity: kept });
     }

@@ -3,12 +3,13 @@ import type { PrismaClient } from "../db";
 import { effectivePrice, toAttributes } from "../catalog";
 import { VariantInfoCache } from "../catalog/variant-cache";
 import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
-import { checkCombinable, validateDiscount } from "../discounts/rules";
+import { checkCombinable, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { countSlidingWindow, hitSlidingWindow } from "../rate-limit";
+import { isStaleClose, settleGuestClose } from "./guest-close";
 import { GuestCartStore, cartKey, parseCart, GUEST_CART_TTL_SECONDS } from "./guest-store";
 import type { CartRecord, CustomOptions, VariantInfo } from "./model";
 import * as m from "./mutations";
@@ -82,7 +83,13 @@ export class CartService {
   private async locate(cartId: string): Promise<Located | null> {
     let kvError: unknown;
     try {
-      const doc = parseCart(await this.kv.get(cartKey(cartId)));
+      let doc = parseCart(await this.kv.get(cartKey(cartId)));
+      if (doc && isStaleClose(doc, new Date())) {
+        // a checkout closed this guest cart and never settled (its process died): PostgreSQL decides whether its
+        // order exists; if not, the cart is reopened and this change can go ahead
+        await settleGuestClose(this.db, this.guests, doc, this.now());
+        doc = parseCart(await this.kv.get(cartKey(cartId)));
+      }
       if (doc && doc.userId === null) return { kind: "guest", cart: doc };
     } catch (e) {
       if (!isKvUnavailable(e)) throw e;
@@ -195,10 +202,45 @@ export class CartService {
     const check = validateDiscount(rule, { currency: cart.currency, lines: pricingLines(cart), now: this.now(), customerUses });
     if (!check.ok || !rule) return fail(check.ok ? "unknown" : check.reason, check.ok ? "This code is not valid." : check.message);
     if (cart.discounts.some((d) => d.discountId === rule.id)) return cart;
-    const applied = await findDiscountsByIds(this.db, cart.discounts.map((d) => d.discountId));
-    const combinable = checkCombinable(applied, rule);
-    if (!combinable.ok) throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason });
-    return this.mutate(cartId, actor, (c) => m.addDiscount(c, { discountId: rule.id, code: rule.code }, this.now()));
+    return this.attachDiscount(cartId, actor, rule, customerUses, cart.discounts.map((d) => d.discountId));
+  }
+
+  /**
+   * Attaches a validated code. The combinability check and the write are ONE atomic step: the check runs inside the
+   * store's update (compare-and-set of a guest cart, row lock of a signed-in one) against the very version being
+   * written, so codes applied at the same moment cannot each pass against the set they read and then all land.
+   * The change must stay pure (it may run again on a compare-and-set retry), so the rules of the codes it may meet
+   * are loaded first; if the cart gained a code we have not loaded meanwhile, we load it and try again.
+   */
+  private async attachDiscount(cartId: string, actor: CartActor, rule: DiscountRule, customerUses: number | null, appliedIds: number[]): Promise<CartRecord> {
+    const now = this.now();
+    // id -> rule (null: the code no longer exists; it cannot clash with anything)
+    const known = new Map<number, DiscountRule | null>([[rule.id, rule]]);
+    let wanted = appliedIds;
+    for (let attempt = 1; ; attempt++) {
+      const toLoad = wanted.filter((id) => !known.has(id));
+      const loaded = await findDiscountsByIds(this.db, toLoad);
+      for (const id of toLoad) known.set(id, loaded.find((r) => r.id === id) ?? null);
+      const rules = new Map(known); // the change reads this snapshot only
+      try {
+        return await this.mutate(cartId, actor, (c) => {
+          if (c.discounts.some((d) => d.discountId === rule.id)) return c;
+          const unknown = c.discounts.map((d) => d.discountId).filter((id) => !rules.has(id));
+          if (unknown.length) throw new AppliedSetMoved(unknown);
+          // the version being written may have other lines than the one validated before (min order, applicability)
+          const check = validateDiscount(rule, { currency: c.currency, lines: pricingLines(c), now, customerUses });
+          if (!check.ok) throw new DomainError("discount_invalid", check.message, { reason: check.reason });
+          const applied = c.discounts.flatMap((d) => rules.get(d.discountId) ?? []);
+          const combinable = checkCombinable(applied, rule);
+          if (!combinable.ok) throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason });
+          return m.addDiscount(c, { discountId: rule.id, code: rule.code }, now);
+        });
+      } catch (e) {
+        if (!(e instanceof AppliedSetMoved)) throw e;
+        if (attempt >= ATTACH_ATTEMPTS) throw new DomainError("conflict", "Your cart's discount codes changed while this code was being applied. Please try again.");
+        wanted = e.ids;
+      }
+    }
   }
 
   async removeDiscount(cartId: string, actor: CartActor, code: string): Promise<CartRecord> {
@@ -278,7 +320,8 @@ export class CartService {
   async mergeGuestCart(guestCartId: string, userId: string): Promise<{ cart: CartRecord; capped: m.CappedLine[]; merged: boolean }> {
     const guest = await this.guests.claim(guestCartId);
     if (!guest || guest.status !== "ACTIVE") {
-      if (guest) await this.guests.put(guest);
+      // claim() left a cart that is not ACTIVE where it was (checked out, or held closed by a checkout): writing
+      // our copy back could put a stale one over a cart that checkout has reopened and the shopper changed since
       return { cart: await this.cartForUser(userId), capped: [], merged: false };
     }
     try {
@@ -328,6 +371,16 @@ export class CartService {
       total += rows.length;
       if (rows.length < batch) return total;
     }
+  }
+}
+
+/** How often applying a code re-reads the rules when other codes land on the cart meanwhile (each try loads them). */
+const ATTACH_ATTEMPTS = 5;
+
+/** Thrown out of a cart change: the cart holds codes whose rules were not loaded before the atomic step. */
+class AppliedSetMoved extends Error {
+  constructor(readonly ids: number[]) {
+    super("the cart's applied codes changed");
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db";
-import { GUEST_CART_TTL_SECONDS } from "../cart/guest-store";
+import { isStaleClose, settleGuestClose } from "../cart/guest-close";
 import type { CartRecord } from "../cart/model";
 import { mergeLines, type CappedLine } from "../cart/mutations";
 import { persistCart } from "../cart/user-store";
@@ -17,15 +17,26 @@ export type LocatedCart = { source: "kv" | "db"; cart: CartRecord };
 export async function locateCart(deps: CheckoutDeps, cartId: string): Promise<LocatedCart | null> {
   let kvError: unknown;
   try {
-    const guest = await deps.carts.guests.load(cartId);
+    let guest = await deps.carts.guests.load(cartId);
+    if (guest && isStaleClose(guest, new Date())) {
+      // a checkout closed it and never settled (its process died): PostgreSQL decides whether its order exists
+      await settleGuestClose(deps.db, deps.carts.guests, guest, clock(deps));
+      guest = await deps.carts.guests.load(cartId);
+    }
     if (guest?.status === "ACTIVE") return { source: "kv", cart: guest };
     if (guest) {
-      // Not ACTIVE in the KV store: PostgreSQL decides. An ACTIVE row there means the cart came back after a
-      // failed payment but writing its KV copy failed: repair the copy and use it.
+      // Not ACTIVE in the KV store: PostgreSQL decides. An ACTIVE row NEWER than the document means the cart came
+      // back after a failed payment but writing its KV copy failed: repair the copy (only if the document is still
+      // the one read) and use it. A row that is not newer is an older copy (the document is held closed by a
+      // running checkout, or moved on since): it must never replace the document's lines.
       const row = await deps.carts.users.loadFromDb(cartId);
-      if (row && row.userId === null && row.status === "ACTIVE") {
-        await deps.carts.guests.put(row).catch(() => {});
-        return { source: "kv", cart: row };
+      if (row && row.userId === null && row.status === "ACTIVE" && row.version > guest.version) {
+        const seen = guest.version;
+        const repaired = await deps.carts.guests
+          .mutate(cartId, (c) => (c.version === seen && c.status !== "ACTIVE" ? { ...row, closing: null, expiresAt: c.expiresAt } : c))
+          .catch(() => null);
+        if (repaired?.status === "ACTIVE") return { source: "kv", cart: repaired };
+        return { source: "kv", cart: repaired ?? guest };
       }
       return { source: "kv", cart: guest };
     }
@@ -48,8 +59,9 @@ export async function mutateLocated(deps: CheckoutDeps, located: LocatedCart, ch
 export async function afterCheckout(deps: CheckoutDeps, cartId: string, source: "kv" | "db"): Promise<void> {
   try {
     if (source === "kv") {
-      const now = clock(deps).toISOString();
-      await deps.carts.guests.mutate(cartId, (c) => (c.status === "CHECKED_OUT" ? c : { ...c, status: "CHECKED_OUT", version: c.version + 1, updatedAt: now }));
+      // the document was closed before the order was written; this only clears the close (or repairs a copy
+      // that still says ACTIVE: PostgreSQL says CHECKED_OUT)
+      await deps.carts.guests.markCheckedOut(cartId, clock(deps));
     } else {
       await refreshCache(deps, cartId);
     }
@@ -148,8 +160,7 @@ export async function afterRestore(deps: CheckoutDeps, restore: CartRestore): Pr
       case "guest": {
         const record = await deps.carts.users.loadFromDb(restore.cartId);
         if (!record) return;
-        const expiresAt = new Date(clock(deps).getTime() + GUEST_CART_TTL_SECONDS * 1000).toISOString();
-        await deps.carts.guests.put({ ...record, status: "ACTIVE", expiresAt });
+        await deps.carts.guests.restore(record, clock(deps));
         return;
       }
       case "user":

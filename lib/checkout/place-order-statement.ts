@@ -6,13 +6,15 @@ import type { ShortLine } from "./stock";
 import { observe } from "./types";
 
 // Checkout step 3 as ONE statement: the call of the database function cw_place_order
-// (prisma/migrations/20261124020000_checkout_functions), which documents the request it reads. Everything it is
+// (prisma/migrations/20261124020000_checkout_functions, replaced by 20261206010000_guest_cart_close), which
+// documents the request it reads. Everything it is
 // given was decided by the caller; it writes it, and locks the hot rows (variants, then discounts) last.
 
 /** What cw_place_order answers: the order's created_at, or why nothing was written. */
 export type PlaceOrderAnswer =
   | { createdAt: string; failure?: undefined }
-  | { failure: "cart_not_active" | "cart_changed" | "key_lost" }
+  | { failure: "cart_not_active"; status?: string }
+  | { failure: "cart_changed" | "key_lost" }
   | { failure: "insufficient_stock"; items: ShortLine[] }
   | { failure: "redeem_failed"; discountId: number; reason: string };
 
@@ -37,6 +39,8 @@ export async function runPlaceOrder(db: Db, s: PlaceOrderStatement): Promise<Pla
     cart: {
       id: cart.id,
       source: located.source,
+      // signed-in: the version that was priced (the row is closed only at it); guest: the version of the KV
+      // document as checkout closed it (the row is written with it, and only over an older guest row)
       version: cart.version,
       sessionId: cart.sessionId ?? null,
       currency: cart.currency,

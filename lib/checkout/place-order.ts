@@ -6,7 +6,7 @@ import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
-import { validateDiscount, type DiscountRule } from "../discounts/rules";
+import { checkCombinableSet, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
@@ -18,8 +18,10 @@ import {
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
+import { GuestCartMoved } from "../cart/guest-store";
+import { settleGuestClose } from "../cart/guest-close";
 import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
-import { runPlaceOrder } from "./place-order-statement";
+import { runPlaceOrder, type PlaceOrderAnswer } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
@@ -218,6 +220,13 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     }
     valid.push(rule!);
   }
+  // The whole set must combine, not just each code against the set it met when applied: only a combinable set is
+  // priced and redeemed. The first code (in the order applied) that clashes with the ones before it comes off.
+  const combinable = checkCombinableSet(valid);
+  if (!combinable.ok) {
+    await dropDiscount(deps, located, combinable.offending.id, now);
+    throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason, code: combinable.offending.code });
+  }
   const { summary, appliedDiscounts } = priceCart({ currency: cart.currency, lines, discounts: valid, address, rates });
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
@@ -273,7 +282,40 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       customOptions: l.customOptions as Prisma.JsonObject,
     };
   });
-  const answer = await runPlaceOrder(db, { located, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });
+  // A guest cart lives in the KV store, which the statement below cannot lock: it is closed first, at the version
+  // priced here (like the signed-in branch, whose row the statement closes at that version), so a change from now
+  // on gets 409 cart_not_active instead of a 2xx that neither the order nor a live cart would hold. If no order is
+  // written, the cart is reopened; nothing can have changed in it meanwhile.
+  let placing: LocatedCart = located;
+  if (located.source === "kv") {
+    const closed = await deps.carts.guests.close(cart.id, cart.version, order.id, new Date()).catch((e: unknown) => {
+      throw e instanceof GuestCartMoved ? new CartChanged() : e;
+    });
+    if (!closed) throw notFound("Cart");
+    placing = { source: "kv", cart: closed };
+  }
+  let answer: PlaceOrderAnswer;
+  try {
+    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });
+  } catch (e) {
+    // no answer: the order may or may not be written (or be about to be); PostgreSQL settles it, reopening the cart
+    // only when that order can no longer be written. If even that fails, the next reader settles it once stale.
+    if (placing.source === "kv")
+      await settleGuestClose(db, deps.carts.guests, placing.cart, now).catch((err: unknown) =>
+        logger(deps)("error", "checkout: could not settle a closed guest cart", { cartId: cart.id, err: String(err) }),
+      );
+    throw e;
+  }
+  if (answer.failure !== undefined && placing.source === "kv") {
+    if (answer.failure === "cart_not_active" && answer.status === "CHECKED_OUT") {
+      await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
+    } else {
+      // nothing was written: the cart is the shopper's again, exactly as it was priced
+      await deps.carts.guests.reopen(cart.id, order.id, now).catch((err: unknown) =>
+        logger(deps)("warn", "checkout: could not reopen a guest cart; the next reader will", { cartId: cart.id, err: String(err) }),
+      );
+    }
+  }
   switch (answer.failure) {
     case undefined:
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
@@ -284,7 +326,6 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     case "cart_changed":
       throw new CartChanged();
     case "cart_not_active":
-      if (located.source === "kv") await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
       throw new DomainError("cart_not_active", "This cart has already been checked out.");
     case "key_lost":
       throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");

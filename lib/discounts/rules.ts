@@ -151,6 +151,23 @@ export function checkCombinable(applied: readonly DiscountRule[], adding: Discou
   return OK;
 }
 
+/**
+ * The whole applied set, in the order the codes were applied: each code is checked against the ones before it, and
+ * the first that does not combine is `offending` (checkout removes it and redeems nothing). A set built only through
+ * checkCombinable passes; this catches a set that got past it (carts written before the check was atomic).
+ */
+export function checkCombinableSet(
+  rules: readonly DiscountRule[],
+): { ok: true } | { ok: false; offending: DiscountRule; reason: "not_combinable"; message: string } {
+  const accepted: DiscountRule[] = [];
+  for (const rule of rules) {
+    const check = checkCombinable(accepted, rule);
+    if (!check.ok) return { ok: false, offending: rule, reason: "not_combinable", message: check.message };
+    accepted.push(rule);
+  }
+  return { ok: true };
+}
+
 /** For the admin list. Inactive wins, then expired, exhausted, scheduled; otherwise active. */
 export function discountStatus(d: DiscountRule, now: Date): DiscountStatus {
   if (!d.isActive) return "inactive";

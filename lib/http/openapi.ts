@@ -145,6 +145,7 @@ const ERROR_DETAILS: Partial<Record<ErrorCode, { schema: JsonSchema; required: b
   },
   currency_mismatch: { required: false, schema: obj({ cartCurrency: currency, itemCurrency: currency }, []) },
   discount_invalid: { required: true, schema: obj({ reason: { type: "string", enum: [...DISCOUNT_FAILURE_REASONS] } }) },
+  too_many_lines: { required: false, schema: obj({ maxLines: { type: "integer", minimum: 1 } }, []) },
   rate_limited: {
     required: false,
     schema: obj({ retryAfterSeconds: { type: "integer", minimum: 0, description: "When a new attempt can count again" } }, []),
@@ -166,6 +167,7 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   currency_mismatch: "the item or discount is priced in another currency than the cart",
   discount_invalid: "the code cannot be used on this cart (details.reason)",
   cart_empty: "the cart has no items",
+  too_many_lines: "the cart already holds the most lines it can (100); the item would be a new line",
   rate_limited: "too many wrong discount codes for this cart or this client (details.retryAfterSeconds)",
   internal_error: "an unexpected error; nothing is leaked",
   payment_provider_error: "the payment provider failed or refused the call",
@@ -366,19 +368,20 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       post: operation({
         operationId: "addCartItem",
         summary: "Adds a variant; the same variant with the same options adds to that line",
-        description: `quantity 1..${maxQ} per line; customOptions with unknown keys are refused. The unit price is captured now and re-checked at checkout.`,
+        description: `quantity 1..${maxQ}; the units of one variant over all its lines (lines differ by customOptions) are at most ${maxQ} too (else 400 on quantity), and a cart holds at most 100 lines (a new line beyond that is 422 too_many_lines). customOptions with unknown keys are refused. The unit price is captured now and re-checked at checkout.`,
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam],
         body: { schema: fromZod(addItemSchema(maxQ)) },
         success: cartResponse(201, "The cart with the line"),
-        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch"],
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch", "too_many_lines"],
       }),
     },
     "/api/carts/{cartId}/items/{itemId}": {
       patch: operation({
         operationId: "updateCartItem",
         summary: "Sets a line's quantity (0 removes the line)",
+        description: `An increase is checked against stock and against ${maxQ} units of the variant over all its lines (400 on quantity).`,
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam, itemIdParam],
@@ -425,7 +428,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         security: SESSION,
         parameters: [savedIdParam],
         success: cartResponse(200, "The cart with the line, and the saved list", { savedForLater: savedList }),
-        errors: ["validation_failed", "unauthorized", "not_found", "insufficient_stock", "currency_mismatch", "service_unavailable"],
+        errors: ["validation_failed", "unauthorized", "not_found", "insufficient_stock", "currency_mismatch", "too_many_lines", "service_unavailable"],
       }),
     },
     "/api/carts/{cartId}/shipping-address": {
@@ -446,13 +449,13 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         operationId: "applyDiscount",
         summary: "Validates a discount code and attaches it to the cart (checkout redeems it)",
         description:
-          "The 11th wrong code for one cart, or the 31st for one client, within a sliding 15 minutes gets 429 rate_limited. A BUY_X_GET_Y code on a cart without a complete group yet is accepted with amount 0.",
+          "The 11th wrong code for one cart, or the 31st for one client, within a sliding 15 minutes gets 429 rate_limited. A BUY_X_GET_Y code on a cart without a complete group yet is accepted with amount 0. Codes applied at the same moment are checked against each other (one atomic step per cart): at most one of two codes that do not combine lands; 409 conflict when the applied set kept changing under the request (retry).",
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam],
         body: { schema: fromZod(applyDiscountSchema) },
         success: cartResponse(200, "The cart with the discount"),
-        errors: [...CART_WRITE_ERRORS, "discount_invalid", "currency_mismatch", "rate_limited"],
+        errors: [...CART_WRITE_ERRORS, "discount_invalid", "currency_mismatch", "rate_limited", "conflict"],
       }),
     },
     "/api/carts/{cartId}/discounts/{code}": {

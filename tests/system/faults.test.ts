@@ -211,10 +211,13 @@ describe("a PostgreSQL connection killed in the middle of checkout", () => {
     expect((await sql.query("SELECT count(*)::int AS n FROM order_items")).rows[0].n).toBe(0);
     expect(await stockOf(sql, v!)).toBe(5);
     expect(await discountUses(sql, "WELCOME10")).toBe(0);
+    // the failed attempt closed the guest cart before its statement and settled it after: no row (or the ABANDONED
+    // marker that keeps a late copy of that statement from writing anything), never CHECKED_OUT
     const cartRow = (await sql.query<{ status: string }>("SELECT status::text AS status FROM carts WHERE id = $1", [cartId])).rows[0];
-    expect(cartRow === undefined || cartRow.status === "ACTIVE").toBe(true);
+    expect(cartRow === undefined || cartRow.status === "ACTIVE" || cartRow.status === "ABANDONED").toBe(true);
     const cartNow = await call(app.url, "GET", `/api/carts/${cartId}`);
-    expect(cartNow.body.cart.status).toBe("ACTIVE");
+    // ACTIVE again once the attempt answered; CHECKED_OUT while an attempt (a retry inside) still holds it closed
+    expect(cartNow.body.cart.status).toBe(firstOrLater ? "ACTIVE" : expect.stringMatching(/^(ACTIVE|CHECKED_OUT)$/));
     expect(cartNow.body.cart.items).toHaveLength(1);
 
     await unlock();

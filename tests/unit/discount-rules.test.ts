@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   applicableSubtotal,
   checkCombinable,
+  checkCombinableSet,
   computeDiscount,
   discountStatus,
   isApplicable,
@@ -148,6 +149,25 @@ describe("checkCombinable (one free-shipping code plus one other)", () => {
     const v = checkCombinable(applied, adding);
     expect(v).toMatchObject({ ok: false, reason: "not_combinable" });
     if (!v.ok) for (const s of says) expect(v.message).toContain(s);
+  });
+});
+
+describe("checkCombinableSet (the whole applied set, as checkout checks it)", () => {
+  const pct = rule({ id: 1, code: "HALF", type: "PERCENTAGE", value: 5000 });
+  const pct2 = rule({ id: 2, code: "HALF2", type: "PERCENTAGE", value: 5000 });
+  const fixed = rule({ id: 3, code: "TENOFF", type: "FIXED_AMOUNT", value: 1000, currency: "USD" });
+  const ship = rule({ id: 4, code: "SHIPFREE", type: "FREE_SHIPPING", value: 0 });
+
+  it("accepts the empty set, one code, and one order code plus one free-shipping code", () => {
+    expect(checkCombinableSet([])).toEqual({ ok: true });
+    expect(checkCombinableSet([pct])).toEqual({ ok: true });
+    expect(checkCombinableSet([ship, fixed])).toEqual({ ok: true });
+  });
+
+  it("names the first code (in the order applied) that clashes with the ones before it", () => {
+    expect(checkCombinableSet([pct, pct2, fixed])).toMatchObject({ ok: false, reason: "not_combinable", offending: { code: "HALF2" } });
+    expect(checkCombinableSet([ship, fixed, pct])).toMatchObject({ ok: false, offending: { code: "HALF" } });
+    expect(checkCombinableSet([fixed, ship, ship])).toMatchObject({ ok: false, offending: { code: "SHIPFREE" } });
   });
 });
 
