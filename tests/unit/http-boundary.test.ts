@@ -14,6 +14,7 @@ import {
   redactPath,
   routeKindOf,
 } from "@/lib/http/boundary";
+import { newNonce, pageCsp } from "@/lib/http/csp";
 import { guardRequest } from "@/lib/http/request-guard";
 import { apiRoute, exportedMethods, matchApiRoute, scanApiRoutes, sortBySpecificity, type HttpMethod } from "@/lib/http/route-table";
 
@@ -291,5 +292,22 @@ describe("the request guard (node:http)", () => {
     expect((await send("GET", "/api/carts/abc", { origin: "https://evil.example", "sec-fetch-site": "cross-site" })).status).toBe(200);
     expect((await send("POST", "/api/carts", { "content-type": "application/json" }, Buffer.from("{}"))).status).toBe(200);
     expect((await send("POST", "/api/carts", { "content-type": "application/json", origin: "https://shop.example" }, Buffer.from("{}"))).status).toBe(200);
+  });
+});
+
+describe("the pages' Content-Security-Policy", () => {
+  const directives = (csp: string) => new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+  it("allows scripts only by this response's nonce (no 'unsafe-inline', no eval in production) and still allows Stripe.js", () => {
+    const a = newNonce();
+    const b = newNonce();
+    expect(a).not.toBe(b);
+    expect(Buffer.from(a, "base64").length).toBe(16);
+    const d = directives(pageCsp(a, { dev: false }));
+    expect(d.get("script-src")).toEqual(["'self'", `'nonce-${a}'`, "'strict-dynamic'", "https://js.stripe.com"]);
+    expect(d.get("frame-src")).toEqual(["https://js.stripe.com", "https://hooks.stripe.com"]);
+    expect(d.get("connect-src")).toContain("https://api.stripe.com");
+    expect(d.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(d.get("object-src")).toEqual(["'none'"]);
+    expect(directives(pageCsp(a, { dev: true })).get("script-src")).toContain("'unsafe-eval'");
   });
 });
