@@ -16,6 +16,7 @@ import {
 } from "@/lib/http/boundary";
 import { newNonce, pageCsp } from "@/lib/http/csp";
 import { guardRequest } from "@/lib/http/request-guard";
+import { createLogger } from "@/lib/observability/logger";
 import { apiRoute, exportedMethods, matchApiRoute, scanApiRoutes, sortBySpecificity, type HttpMethod } from "@/lib/http/route-table";
 
 const APP_DIR = path.join(process.cwd(), "app");
@@ -309,5 +310,20 @@ describe("the pages' Content-Security-Policy", () => {
     expect(d.get("frame-ancestors")).toEqual(["'none'"]);
     expect(d.get("object-src")).toEqual(["'none'"]);
     expect(directives(pageCsp(a, { dev: true })).get("script-src")).toContain("'unsafe-eval'");
+  });
+});
+
+describe("log lines", () => {
+  it("keep only the first 6 characters of a cart id, wherever the field is, and still redact secrets", () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (line: string) => void lines.push(line) });
+    log.level = "info"; // tests run silent by default
+    const id = "9f1c2a7e-1111-4222-8333-444455556666";
+    log.warn({ cartId: id, restore: { kind: "merged", cartId: id, intoCartId: "ckabcdefghijklmnop" }, password: "hunter2hunter2" }, "checkout: could not restore the cart's KV copy");
+    const out = JSON.parse(lines[0]!);
+    expect(out.cartId).toBe("9f1c2a…");
+    expect(out.restore).toEqual({ kind: "merged", cartId: "9f1c2a…", intoCartId: "ckabcd…" });
+    expect(out.password).toBe("[redacted]");
+    expect(lines[0]).not.toContain(id);
   });
 });
