@@ -204,7 +204,7 @@ describe("cross-site requests", () => {
     const cartId = created.body.cart.id as string;
     const items = async () => ((await call(app.url, "GET", `/api/carts/${cartId}`)).body.cart.items as unknown[]).length;
 
-    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }]) {
+    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }] as Record<string, string>[]) {
       const r = await call(app.url, "POST", `/api/carts/${cartId}/items`, { json: { variantId, quantity: 1 }, headers });
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(isErrorEnvelope(r.body, "forbidden")).toBe(true);
