@@ -4,7 +4,11 @@
 // Usage: tsx scripts/serve.ts [--dev] [--port 3000] [--host 0.0.0.0]
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import path from "node:path";
 import next from "next";
+import { normalisePath, originOf, redactPath } from "../lib/http/boundary";
+import { guardRequest, type GuardOptions } from "../lib/http/request-guard";
+import { scanApiRoutes } from "../lib/http/route-table";
 import { logger } from "../lib/observability/logger";
 import { metrics, routeLabel } from "../lib/observability/metrics";
 
@@ -18,6 +22,20 @@ const port = Number(arg("--port") ?? process.env.PORT ?? 3000);
 const hostname = arg("--host") ?? process.env.HOST ?? "0.0.0.0";
 const trustProxy = ["1", "true", "yes"].includes(process.env.TRUST_PROXY ?? "");
 const log = logger();
+
+// The API routes' methods, read from app/api's route modules as the server starts (405 with the right Allow).
+const guard: GuardOptions = {
+  routes: scanApiRoutes(path.join(process.cwd(), "app")),
+  siteOrigins: [originOf(process.env.NEXTAUTH_URL)].filter((o): o is string => o !== undefined),
+  // the guard's own answers are JSON errors: nothing in them may load, run or be framed
+  headers: {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+    ...(dev ? {} : { "strict-transport-security": "max-age=31536000; includeSubDomains" }),
+  },
+};
 
 const app = next({ dev, dir: process.cwd(), hostname, port });
 const handle = app.getRequestHandler();
@@ -34,9 +52,8 @@ const server = http.createServer((req, res) => {
   const requestId = typeof incomingId === "string" && /^[\w-]{1,64}$/.test(incomingId) ? incomingId : randomUUID();
   req.headers["x-request-id"] = requestId;
   res.setHeader("x-request-id", requestId);
-  try {
-    decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
-  } catch {
+  const pathname = normalisePath(req.url ?? "/");
+  if (pathname === null) {
     // Next would answer a malformed percent-encoding with a plain-text 500; it is the client's mistake
     res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
     res.end(JSON.stringify({ error: { code: "validation_failed", message: "The URL is not valid.", details: { fieldErrors: { path: ["Malformed percent-encoding"] } } } }));
@@ -49,15 +66,16 @@ const server = http.createServer((req, res) => {
     inFlight -= 1;
     if (stopping) server.closeIdleConnections();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const route = routeLabel(path);
+    const route = routeLabel(pathname);
     // a client that gave up before the answer is logged as 499 (the status Next had set means nothing then)
     const status = res.writableFinished ? res.statusCode : 499;
     metrics().httpDuration.observe({ route, method: req.method ?? "GET", status: String(status) }, seconds);
     if (!route.startsWith("/_next/"))
-      log.info({ requestId, method: req.method, route, status, durationMs: Math.round(seconds * 1000) }, "request");
+      log.info({ requestId, method: req.method, route, path: redactPath(pathname), status, durationMs: Math.round(seconds * 1000) }, "request");
   });
-  void handle(req, res);
+  // method, cross-site, content type and body size are settled here, where the bytes arrive; Next sees only
+  // requests that passed, with their body already read within its limit
+  guardRequest(req, res, pathname, guard, () => void handle(req, res));
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, hostname, () => log.info({ port, hostname, dev }, `listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));

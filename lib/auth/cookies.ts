@@ -1,12 +1,14 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { env } from "../env";
+import { cookieName, secureCookies } from "./cookie-names";
 import { authSecret } from "./options";
 
 // The one module that reads and writes the app's own cookies (the session cookie is next-auth's). Values are
 // `<value>.<HMAC-SHA256, base64url>` so a client can neither forge nor edit them; a bad signature reads as absent.
 // Writes work only where Next allows them: route handlers and server actions.
 
+/** Bare names: over https the cookies are `__Host-cw_cart` and `__Host-cw_orders` (cookie-names.ts). */
 export const GUEST_CART_COOKIE = "cw_cart";
 export const ORDER_TOKENS_COOKIE = "cw_orders";
 export const MAX_REMEMBERED_ORDERS = 10;
@@ -41,26 +43,22 @@ export function verifySignedValue(signed: string | null | undefined, secret: str
   return value;
 }
 
-function secureCookies(): boolean {
-  // The same rule next-auth uses for its own cookies: Secure when the site is served over https. Without
-  // NEXTAUTH_URL, assume https in production.
-  const url = process.env.NEXTAUTH_URL;
-  if (url) return url.startsWith("https://");
-  return env().NODE_ENV === "production";
+function cookieOptions() {
+  // Path=/ and no Domain: what the __Host- prefix needs over https (cookie-names.ts)
+  return { httpOnly: true, sameSite: "lax" as const, path: "/", secure: secureCookies({ NEXTAUTH_URL: process.env.NEXTAUTH_URL, NODE_ENV: env().NODE_ENV }), maxAge: MAX_AGE_SECONDS };
 }
 
-function cookieOptions() {
-  return { httpOnly: true, sameSite: "lax" as const, path: "/", secure: secureCookies(), maxAge: MAX_AGE_SECONDS };
-}
+/** The name a cookie has on this site: `__Host-cw_cart` over https. Its signature's purpose stays the bare name. */
+const nameOf = (name: string) => cookieName(name, cookieOptions().secure);
 
 async function readSigned(name: string): Promise<string | null> {
   const jar = await cookies();
-  return verifySignedValue(jar.get(name)?.value, authSecret(), name);
+  return verifySignedValue(jar.get(nameOf(name))?.value, authSecret(), name);
 }
 
 async function writeSigned(name: string, value: string): Promise<void> {
   const jar = await cookies();
-  jar.set(name, signValue(value, authSecret(), name), cookieOptions());
+  jar.set(nameOf(name), signValue(value, authSecret(), name), cookieOptions());
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -78,7 +76,7 @@ export async function writeGuestCartId(cartId: string): Promise<void> {
 
 export async function clearGuestCartId(): Promise<void> {
   const jar = await cookies();
-  jar.set(GUEST_CART_COOKIE, "", { ...cookieOptions(), maxAge: 0 });
+  jar.set(nameOf(GUEST_CART_COOKIE), "", { ...cookieOptions(), maxAge: 0 });
 }
 
 function decodeOrderTokens(value: string | null): Array<[string, string]> {

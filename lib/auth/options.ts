@@ -1,5 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { nextAuthCookies } from "./cookie-names";
 import { authenticateWithLimits, SIGN_IN_RATE_LIMITED } from "../accounts/sign-in-limit";
 import { prisma } from "../db";
 import { env } from "../env";
@@ -21,8 +22,7 @@ export function authSecret(): string {
 
 /**
  * next-auth v4: email + password against our users table, a JWT session (no session table) carrying the user id
- * and role. Cookies are next-auth's defaults: httpOnly, SameSite=Lax, Secure (and `__Secure-` names) when
- * NEXTAUTH_URL is https.
+ * and role. Cookies: httpOnly, SameSite=Lax, Path=/, and Secure with `__Host-` names when NEXTAUTH_URL is https.
  */
 export const authOptions: NextAuthOptions = {
   providers: [
@@ -47,7 +47,10 @@ export const authOptions: NextAuthOptions = {
   ],
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/signin" },
-  // a getter: read when next-auth handles a request, not when this module is imported (e.g. during `next build`)
+  // getters: read when next-auth handles a request, not when this module is imported (e.g. during `next build`)
+  get cookies() {
+    return nextAuthCookies();
+  },
   get secret() {
     return authSecret();
   },

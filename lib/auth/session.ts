@@ -11,7 +11,7 @@ export type SessionUser = { id: string; email: string; role: Role };
 /** Who passed requireAdmin: a signed-in ADMIN, or a headless client holding ADMIN_API_TOKEN. */
 export type AdminPrincipal = { kind: "user"; user: SessionUser } | { kind: "api_token" };
 
-const SESSION_COOKIE = /^(__Secure-)?next-auth\.session-token(\.\d+)?$/;
+const SESSION_COOKIE = /^(__Host-|__Secure-)?next-auth\.session-token(\.\d+)?$/;
 
 /** The signed-in user from the session cookie (server components, route handlers, server actions), or null. */
 export async function currentUser(): Promise<SessionUser | null> {
@@ -19,7 +19,7 @@ export async function currentUser(): Promise<SessionUser | null> {
   // at build time (where there is no request, and no secret or database to read).
   await connection();
   // No session cookie (every guest request): nothing to decode. next-auth names it next-auth.session-token, with
-  // the __Secure- prefix over https, and splits a large one into .0, .1, ...
+  // the __Host- prefix over https (cookie-names.ts), and splits a large one into .0, .1, ...
   if (!(await cookies()).getAll().some((c) => SESSION_COOKIE.test(c.name))) return null;
   const session = await getServerSession(authOptions);
   const u = session?.user;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { DomainError, toErrorResponse, validationError } from "../errors";
 import { logger } from "../observability/logger";
+import { BODY_LIMITS, declaredLength, isJsonContentType, redactPath } from "./boundary";
 
 /** Everything a route handler answers with goes through here: one error mapping for the whole API. */
 export function handle<C>(fn: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
@@ -11,7 +12,7 @@ export function handle<C>(fn: (req: Request, ctx: C) => Promise<Response>): (req
       const { status, body } = toErrorResponse(e);
       if (status >= 500)
         logger().error(
-          { requestId: req.headers.get("x-request-id"), method: req.method, path: new URL(req.url).pathname, status, err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) },
+          { requestId: req.headers.get("x-request-id"), method: req.method, path: redactPath(new URL(req.url).pathname), status, err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) },
           "request failed",
         );
       return Response.json(body, { status, headers: { "cache-control": "no-store" } });
@@ -56,19 +57,42 @@ export function assertCleanText(value: unknown): void {
     });
 }
 
-/** No API body comes close: a larger one is refused before it is parsed. */
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
+/** No API body comes close: a larger one is refused (the server refuses it while reading; this is the second line). */
+export const MAX_JSON_BODY_BYTES = BODY_LIMITS.jsonApi;
 
 const bodyTooLarge = () =>
-  new DomainError("validation_failed", "The request body is too large.", { fieldErrors: { "": [`At most ${MAX_JSON_BODY_BYTES} bytes`] } });
+  new DomainError("payload_too_large", "The request body is too large.", { fieldErrors: { "": [`At most ${MAX_JSON_BODY_BYTES} bytes`] } });
 
-/** Reads and validates a JSON body; malformed JSON and schema failures are both 400 validation_failed. */
+/** The body as UTF-8 text, read piece by piece and abandoned as soon as it passes the limit. */
+async function readLimitedText(req: Request, limit: number): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel().catch(() => {});
+      throw bodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/**
+ * Reads and validates a JSON body: over the limit 413 payload_too_large, a non-empty body of another content type
+ * 415 unsupported_media_type (an empty body needs none), malformed JSON and schema failures 400 validation_failed.
+ */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   let raw: unknown;
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > MAX_JSON_BODY_BYTES) throw bodyTooLarge();
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw bodyTooLarge();
+  const declared = declaredLength(req.headers.get("content-length") ?? undefined);
+  if (declared !== undefined && declared > MAX_JSON_BODY_BYTES) throw bodyTooLarge();
+  const text = await readLimitedText(req, MAX_JSON_BODY_BYTES);
+  if (text !== "" && !isJsonContentType(req.headers.get("content-type") ?? undefined))
+    throw new DomainError("unsupported_media_type", "Send the body as application/json.", { fieldErrors: { "content-type": ["Must be application/json"] } });
   try {
     raw = text === "" ? {} : JSON.parse(text);
   } catch {

@@ -15,6 +15,7 @@ import {
 } from "../cart/schemas";
 import { checkoutBodySchema, confirmTestPaymentSchema } from "../checkout/schemas";
 import { ERROR_STATUS, type ErrorCode } from "../errors";
+import { requiresJsonBody, STRIPE_WEBHOOK_PATH } from "./boundary";
 
 // The OpenAPI 3.1 description of the HTTP API (ARCHITECTURE.md, "HTTP API"), served at GET /api/openapi.json.
 // Request schemas come from the zod schemas the routes validate with (z.toJSONSchema), so the document cannot
@@ -168,6 +169,9 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   discount_invalid: "the code cannot be used on this cart (details.reason)",
   cart_empty: "the cart has no items",
   too_many_lines: "the cart already holds the most lines it can (100); the item would be a new line",
+  method_not_allowed: "this path does not answer that method (the Allow header lists the ones it does)",
+  payload_too_large: "the body is over the route's limit (refused while it is read)",
+  unsupported_media_type: "a body was sent with another Content-Type than application/json",
   rate_limited: "too many wrong discount codes for this cart or this client (details.retryAfterSeconds)",
   internal_error: "an unexpected error; nothing is leaked",
   payment_provider_error: "the payment provider failed or refused the call",
@@ -225,6 +229,30 @@ const jsonContent = (schema: JsonSchema): ResponseObject["content"] => ({ "appli
 function errorResponse(codes: ErrorCode[], description = codes.map((c) => `\`${c}\`: ${ERROR_MEANING[c]}`).join("; ")): ResponseObject {
   const schemas = codes.map((c) => ref(errorSchemaName(c)));
   return { description, "x-error-codes": codes, content: jsonContent(schemas.length === 1 ? schemas[0]! : { oneOf: schemas }) };
+}
+
+/**
+ * The answers the HTTP server gives before a route runs (lib/http/request-guard.ts), merged into each operation:
+ * 405 for another method on the path, and for every method that may change something 403 for a cross-site
+ * request (not the Stripe webhook), 413 for a body over the route's limit and, on the JSON routes, 415.
+ */
+function addBoundaryErrors(paths: Record<string, Record<string, OperationObject>>): void {
+  for (const [path, ops] of Object.entries(paths))
+    for (const [method, op] of Object.entries(ops)) {
+      const codes: ErrorCode[] = ["method_not_allowed"];
+      if (method !== "get" && method !== "head") {
+        codes.push("payload_too_large");
+        if (path !== STRIPE_WEBHOOK_PATH) codes.push("forbidden");
+        if (requiresJsonBody(path)) codes.push("unsupported_media_type");
+      }
+      for (const code of codes) {
+        const status = String(ERROR_STATUS[code]);
+        const existing = op.responses[status]?.["x-error-codes"] ?? [];
+        if (!existing.includes(code)) op.responses[status] = errorResponse([...(existing as ErrorCode[]), code]);
+        if (code === "method_not_allowed")
+          op.responses[status]!.headers = { Allow: { description: "The methods this path answers", schema: { type: "string" } } };
+      }
+    }
 }
 
 function operation(spec: OpSpec): OperationObject {
@@ -349,7 +377,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "carts",
         security: OPTIONAL_SESSION,
         body: { schema: fromZod(createCartSchema), required: false },
-        success: { ...cartResponse(201, "The cart"), headers: setCookie("cw_cart=<signed cart id>; HttpOnly; SameSite=Lax; Path=/ (guests only)") },
+        success: { ...cartResponse(201, "The cart"), headers: setCookie("cw_cart=<signed cart id>; HttpOnly; SameSite=Lax; Path=/ (guests only; __Host-cw_cart with Secure over https)") },
         errors: ["validation_failed", "service_unavailable"],
       }),
     },
@@ -859,6 +887,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     Discount: { ...obj(discountProps), description: "Unset fields are null" },
   };
 
+  addBoundaryErrors(paths);
+
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -897,7 +927,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           type: "apiKey",
           in: "cookie",
           name: "next-auth.session-token",
-          description: "next-auth's JWT session cookie (named __Secure-next-auth.session-token over https), from POST /api/auth/callback/credentials",
+          description: "next-auth's JWT session cookie (named __Host-next-auth.session-token over https), from POST /api/auth/callback/credentials",
         },
         orderToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <orderToken>` from POST /api/checkout" },
         orderTokenCookie: { type: "apiKey", in: "cookie", name: "cw_orders", description: "The signed httpOnly cookie POST /api/checkout sets (the browser's way to the order)" },

@@ -58,7 +58,7 @@ describe("Redis unreachable", () => {
     const notReady = await waitFor(
       "/api/ready to report the KV store",
       async () => {
-        const r = await call(app.url, "GET", "/api/ready");
+        const r = await call(app.url, "GET", "/api/ready", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
         return r.status === 503 ? r : undefined;
       },
       5_000,
@@ -132,7 +132,7 @@ describe("PostgreSQL going away for one instance", () => {
     const notReady = await waitFor(
       "/api/ready to report the database",
       async () => {
-        const r = await call(app.url, "GET", "/api/ready");
+        const r = await call(app.url, "GET", "/api/ready", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
         return r.status === 503 ? r : undefined;
       },
       5_000,

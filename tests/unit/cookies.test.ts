@@ -1,3 +1,4 @@
+import { cookieName, nextAuthCookies, secureCookies } from "@/lib/auth/cookie-names";
 import { describe, expect, it } from "vitest";
 import { signValue, verifySignedValue } from "@/lib/auth/cookies";
 import { hasCronSecret } from "@/lib/auth/session";
@@ -64,5 +65,29 @@ describe("hasCronSecret", () => {
     expect(hasCronSecret(req(CRON), CRON)).toBe(false);
     expect(hasCronSecret(req("Bearer "), "")).toBe(false);
     expect(hasCronSecret(req(`Bearer ${CRON}`), undefined)).toBe(false);
+  });
+});
+
+describe("cookie names", () => {
+  it("are __Host- prefixed over https and plain over http, for the app's cookies and every next-auth cookie", () => {
+    expect(secureCookies({ NEXTAUTH_URL: "https://shop.example" })).toBe(true);
+    expect(secureCookies({ NEXTAUTH_URL: "http://localhost:3000", NODE_ENV: "production" })).toBe(false);
+    expect(secureCookies({ NODE_ENV: "production" })).toBe(true);
+    expect(secureCookies({ NODE_ENV: "development" })).toBe(false);
+    expect(cookieName("cw_cart", true)).toBe("__Host-cw_cart");
+    expect(cookieName("cw_orders", false)).toBe("cw_orders");
+    const secure = nextAuthCookies(true);
+    for (const [key, c] of Object.entries(secure)) {
+      expect(c.name, key).toMatch(/^__Host-next-auth\./);
+      // what the browser requires of a __Host- cookie: Secure, Path=/, no Domain
+      expect(c.options, key).toMatchObject({ secure: true, path: "/", httpOnly: true, sameSite: "lax" });
+      expect(c.options.domain, key).toBeUndefined();
+    }
+    expect(secure.sessionToken.name).toBe("__Host-next-auth.session-token");
+    const plain = nextAuthCookies(false);
+    for (const [key, c] of Object.entries(plain)) {
+      expect(c.name, key).toMatch(/^next-auth\./);
+      expect(c.options.secure, key).toBe(false);
+    }
   });
 });
