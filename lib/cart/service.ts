@@ -87,8 +87,12 @@ export class CartService {
       if (doc && isStaleClose(doc, new Date())) {
         // a checkout closed this guest cart and never settled (its process died): PostgreSQL decides whether its
         // order exists; if not, the cart is reopened and this change can go ahead
-        await settleGuestClose(this.db, this.guests, doc, this.now());
-        doc = parseCart(await this.kv.get(cartKey(cartId)));
+        // (if PostgreSQL cannot answer now, the cart stays closed, changes get 409, and the next reader tries again)
+        const settled = await settleGuestClose(this.db, this.guests, doc, this.now()).then(
+          () => true,
+          (e: unknown) => (isKvUnavailable(e) ? Promise.reject(e) : false),
+        );
+        if (settled) doc = parseCart(await this.kv.get(cartKey(cartId)));
       }
       if (doc && doc.userId === null) return { kind: "guest", cart: doc };
     } catch (e) {

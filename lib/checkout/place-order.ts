@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { loadVariantInfo, type VariantInfo } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
+import { settleGuestClose } from "../cart/guest-close";
+import { GuestCartMoved } from "../cart/guest-store";
 import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
@@ -18,8 +20,6 @@ import {
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { GuestCartMoved } from "../cart/guest-store";
-import { settleGuestClose } from "../cart/guest-close";
 import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
 import { runPlaceOrder, type PlaceOrderAnswer } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";

@@ -159,6 +159,33 @@ describe("codes applied to one cart at the same moment", () => {
     }
   });
 
+  it("three codes applied while the cart checks out (20 trials, guest and signed-in): the order redeems at most one, and a code answered 200 is in the order or on an ACTIVE cart", async () => {
+    for (let n = 0; n < 20; n++) {
+      const userId = n % 2 === 0 ? null : await makeUser();
+      const actor = { userId };
+      const cart = userId ? await carts.cartForUser(userId) : await carts.createGuestCart();
+      await carts.addItem(cart.id, actor, { variantId: variant, quantity: 2 });
+      const applies = codes.map((code) => sleep(Math.random() * 30).then(() => attempt(carts.applyDiscount(cart.id, actor, code, `race-co-${n}`))));
+      const [placed, ...results] = await Promise.all([attempt(checkout(cart.id, { actor })), ...applies]);
+      const after = await carts.getCart(cart.id, actor);
+      await expectCombinable(after);
+      const redeemed = placed.ok ? ((await db.order.findUniqueOrThrow({ where: { id: placed.value.body.order.id } })).discounts as { code: string }[]) : [];
+      expect(redeemed.length).toBeLessThanOrEqual(1);
+      if (placed.ok) expect(await db.discountRedemption.count({ where: { orderId: placed.value.body.order.id } })).toBe(redeemed.length);
+      else expect(placed.error.code).toBe("conflict");
+      results.forEach((r, i) => {
+        if (!r.ok) {
+          // refused: another code won, or the checkout had closed the cart
+          const why = r.error.code === "discount_invalid" ? `discount_invalid/${(r.error.details as { reason: string }).reason}` : r.error.code;
+          expect(["discount_invalid/not_combinable", "cart_not_active"]).toContain(why);
+          return;
+        }
+        const where = redeemed.some((d) => d.code === codes[i]) || (after.status === "ACTIVE" && after.discounts.some((d) => d.code === codes[i]));
+        expect(where, `${codes[i]} answered 200 but is neither in the order nor on an ACTIVE cart`).toBe(true);
+      });
+    }
+  });
+
   it("checkout re-checks the whole applied set: a non-combinable set is refused (422 not_combinable), the offending code comes off, nothing is redeemed", async () => {
     const ids = (await db.discount.findMany({ where: { code: { in: codes } }, orderBy: { id: "asc" } })).map((d) => ({ discountId: d.id, code: d.code }));
     const stockBefore = await stockOf(variant);
@@ -233,15 +260,15 @@ describe("changes racing a guest checkout", () => {
     expect(refused).toBeGreaterThan(0);
   });
 
-  it("every change after a guest checkout gets 409 cart_not_active and leaves the cart as it was", async () => {
+  it.each([["guest", false], ["signed-in", true]])("every change after a %s checkout gets 409 cart_not_active and leaves the cart as it was", async (_kind, signedIn) => {
     const [v] = (await makeProduct([{ stock: 100 }])) as [number];
     const code = `AFTER-${randomUUID().slice(0, 8)}`;
     await db.discount.create({ data: { code, type: "PERCENTAGE", value: 1000 } });
-    const cart = await carts.createGuestCart();
-    const c = await carts.addItem(cart.id, { userId: null }, { variantId: v, quantity: 2 });
+    const actor = { userId: signedIn ? await makeUser() : null };
+    const cart = actor.userId ? await carts.cartForUser(actor.userId) : await carts.createGuestCart();
+    const c = await carts.addItem(cart.id, actor, { variantId: v, quantity: 2 });
     const itemId = c.items[0]!.id;
-    await checkout(cart.id);
-    const actor = { userId: null };
+    await checkout(cart.id, { actor });
     await expectCode(carts.addItem(cart.id, actor, { variantId: v, quantity: 1 }), "cart_not_active");
     await expectCode(carts.updateItemQuantity(cart.id, actor, itemId, 1), "cart_not_active");
     await expectCode(carts.removeItem(cart.id, actor, itemId), "cart_not_active");
