@@ -60,11 +60,11 @@ export function assertCleanText(value: unknown): void {
 /** No API body comes close: a larger one is refused (the server refuses it while reading; this is the second line). */
 export const MAX_JSON_BODY_BYTES = BODY_LIMITS.jsonApi;
 
-const bodyTooLarge = () =>
-  new DomainError("payload_too_large", "The request body is too large.", { fieldErrors: { "": [`At most ${MAX_JSON_BODY_BYTES} bytes`] } });
+const bodyTooLarge = (limit = MAX_JSON_BODY_BYTES) =>
+  new DomainError("payload_too_large", "The request body is too large.", { fieldErrors: { "": [`At most ${limit} bytes`] } });
 
-/** The body as UTF-8 text, read piece by piece and abandoned as soon as it passes the limit. */
-async function readLimitedText(req: Request, limit: number): Promise<string> {
+/** The body as UTF-8 text, read piece by piece and abandoned (413 payload_too_large) as soon as it passes `limit`. */
+export async function readLimitedText(req: Request, limit: number): Promise<string> {
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -75,7 +75,7 @@ async function readLimitedText(req: Request, limit: number): Promise<string> {
     bytes += value.byteLength;
     if (bytes > limit) {
       await reader.cancel().catch(() => {});
-      throw bodyTooLarge();
+      throw bodyTooLarge(limit);
     }
     chunks.push(value);
   }

@@ -31,9 +31,9 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 };
 
 /**
- * Answers a refused request with the JSON error shape. Whatever is left of its body is read and dropped (node does
- * this once the answer is sent) for at most `lingerMs`, so the client can read the answer before the connection
- * is cut, and a client streaming without end cannot keep it open.
+ * Answers a refused request with the JSON error shape. Whatever is left of its body is read and dropped for at
+ * most `lingerMs`, so the client can read the answer before the connection is cut, and a client streaming without
+ * end cannot keep it open.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, opts: GuardOptions, code: ErrorCode, message: string, details?: ErrorDetails, extra: Record<string, string> = {}): void {
   const { status, body } = toErrorResponse(new DomainError(code, message, details));
@@ -45,13 +45,25 @@ function refuse(req: IncomingMessage, res: ServerResponse, opts: GuardOptions, c
     "content-length": String(Buffer.byteLength(payload)),
     "cache-control": "no-store",
   });
+  // before the answer goes out: node may finish it (and close the connection) within res.end()
+  if (!req.complete) lingerThenClose(req, opts.lingerMs ?? 2_000);
   res.end(payload);
-  if (!req.complete) {
-    const cut = setTimeout(() => req.socket.destroy(), opts.lingerMs ?? 2_000);
-    cut.unref();
-    req.once("end", () => clearTimeout(cut));
-    req.once("close", () => clearTimeout(cut));
-  }
+}
+
+/**
+ * Node closes a connection whose request body was not read as soon as the answer is sent; the client, still
+ * sending, then gets a reset and may never read the answer. Instead the connection is half-closed after the answer
+ * (the client sees its end) while what is still coming is read and dropped, until the body ends or `ms` passed.
+ */
+function lingerThenClose(req: IncomingMessage, ms: number): void {
+  const socket = req.socket;
+  const cut = setTimeout(() => socket.destroy(), ms);
+  cut.unref();
+  req.once("end", () => clearTimeout(cut));
+  socket.once("close", () => clearTimeout(cut));
+  socket.destroySoon = function destroySoon(this: typeof socket) {
+    if (this.writable) this.end();
+  };
 }
 
 const tooLarge = (limit: number) => ({ fieldErrors: { "": [`At most ${limit} bytes`] } });

@@ -472,7 +472,7 @@ describe("PostgreSQL not answering at all (a partition: connections hang instead
     expect((await call(app.url, "GET", "/api/ready")).status).toBe(200);
 
     proxy.stall();
-    const ready = await call(app.url, "GET", "/api/ready");
+    const ready = await call(app.url, "GET", "/api/ready", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(ready.status).toBe(503);
     expect(ready.body.failing).toContain("database");
     expect(ready.ms, "readiness has its own 1 s budget per check").toBeLessThan(1_500);

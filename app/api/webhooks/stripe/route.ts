@@ -1,5 +1,6 @@
 import { applyPaymentEvent, checkoutDeps } from "@/lib/checkout";
-import { handle, json } from "@/lib/http/handler";
+import { BODY_LIMITS } from "@/lib/http/boundary";
+import { handle, json, readLimitedText } from "@/lib/http/handler";
 
 /**
  * Stripe webhooks: the signature is checked over the RAW body (400 invalid_signature), the event normalised by
@@ -7,7 +8,8 @@ import { handle, json } from "@/lib/http/handler";
  * do not handle are acknowledged. A failure before the event is recorded answers 5xx, so Stripe delivers again.
  */
 export const POST = handle(async (req: Request) => {
-  const raw = await req.text();
+  // the server already refused a larger body while reading it; this is the second line
+  const raw = await readLimitedText(req, BODY_LIMITS.stripeWebhook);
   const deps = checkoutDeps();
   const event = deps.provider.parseWebhook(raw, req.headers.get("stripe-signature"));
   if (event) await applyPaymentEvent(deps, event);
