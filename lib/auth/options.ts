@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { authenticateWithLimits, SIGN_IN_RATE_LIMITED } from "../accounts/sign-in-limit";
 import { prisma } from "../db";
 import { env } from "../env";
+import { clientKeyFrom } from "../http/client-key";
 import { kv } from "../kv";
 import { logger } from "../observability/logger";
 
@@ -34,9 +35,7 @@ export const authOptions: NextAuthOptions = {
         password: { label: "Password", type: "password" },
       },
       async authorize(credentials, req) {
-        // scripts/serve.ts sets X-Forwarded-For to the socket address (or keeps the proxy's with TRUST_PROXY)
-        const forwarded = req?.headers?.["x-forwarded-for"];
-        const client = (typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : "") || "unknown";
+        const client = clientKeyFrom(req?.headers);
         const result = await authenticateWithLimits(prisma(), kv(), { email: credentials?.email, password: credentials?.password, client }, {
           onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits skipped: the KV store is unreachable"),
         });
