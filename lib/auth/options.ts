@@ -38,7 +38,7 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const client = clientKeyFrom(req?.headers);
         const result = await authenticateWithLimits(prisma(), kv(), { email: credentials?.email, password: credentials?.password, client }, {
-          onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits skipped: the KV store is unreachable"),
+          onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits kept in this instance's memory: the KV store is unreachable"),
         });
         if (result.kind === "limited") throw new Error(SIGN_IN_RATE_LIMITED); // next-auth answers it as signIn(...).error
         return result.kind === "ok" ? { id: result.user.id, email: result.user.email, role: result.user.role } : null;
