@@ -17,6 +17,10 @@ const isSid = (sid: unknown): sid is string => typeof sid === "string" && /^[A-Z
 /** Starts a session for a user who just proved their password; returns the id the JWT carries. */
 export async function createSession(db: Db, userId: string): Promise<string> {
   const sid = randomBytes(32).toString("base64url");
+  // the user's sessions that can never be valid again go now, so the table stays proportional to live sessions
+  // without a sweeper (a revoked row is kept until its cookie would have expired anyway: it is what refuses a replay)
+  const cutoff = new Date(Date.now() - SESSION_MAX_AGE_SECONDS * 1000);
+  await db.session.deleteMany({ where: { userId, createdAt: { lt: cutoff } } });
   await db.session.create({ data: { id: rowId(sid), userId } });
   return sid;
 }

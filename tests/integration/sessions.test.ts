@@ -98,11 +98,16 @@ describe("server-side sessions", () => {
     expect(await db.session.count({ where: { userId: user.id, revokedAt: null } })).toBe(0);
   });
 
-  it("a session older than 30 days is anonymous", async () => {
+  it("a session older than 30 days is anonymous, and its row goes at the user's next sign-in", async () => {
     const user = await newUser("old");
     const sid = await createSession(db, user.id);
     expect(await sessionUser(db, sid, new Date(Date.now() + 31 * 24 * 3600 * 1000))).toBeNull();
     expect(await sessionUser(db, sid)).toMatchObject({ id: user.id });
+    await db.session.updateMany({ where: { userId: user.id }, data: { createdAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) } });
+    expect(await sessionUser(db, sid)).toBeNull();
+    const fresh = await createSession(db, user.id);
+    expect(await db.session.count({ where: { userId: user.id } })).toBe(1);
+    expect(await sessionUser(db, fresh)).toMatchObject({ id: user.id });
   });
 });
 
