@@ -252,8 +252,11 @@ test("admin users: promote a customer (admin at their next request), demote them
     await theirs.goto("/admin/discounts");
     await expect(theirs.getByTestId("admin-forbidden")).toBeVisible();
 
-    await page.goto("/admin/users");
+    await page.goto("/signin");
     await signIn(page, ADMIN);
+    await expect(page.getByTestId("account-email")).toHaveText(ADMIN.email);
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.getByRole("link", { name: "Users" }).click();
     await expect(page).toHaveURL(/\/admin\/users$/);
     const row = page.getByTestId("admin-user").and(page.locator(`[data-email="${email}"]`));
     await row.getByRole("button", { name: "Make admin" }).click();
