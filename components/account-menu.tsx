@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { currentUser } from "@/lib/auth/session";
 import { SignOutButton } from "./sign-out-button";
+import { SignOutEverywhereButton } from "./sign-out-everywhere-button";
 
 /** The header's account area (a server component: reads the session cookie, so pages using it render per request). */
 export async function AccountMenu() {
@@ -19,6 +20,7 @@ export async function AccountMenu() {
       <Link href="/orders">Orders</Link>
       {user.role === "ADMIN" && <Link href="/admin/discounts">Admin</Link>}
       <SignOutButton />
+      <SignOutEverywhereButton />
     </div>
   );
 }

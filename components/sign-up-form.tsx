@@ -75,13 +75,13 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
+          minLength={10}
           maxLength={200}
           aria-invalid={fieldErrors.password ? true : undefined}
           aria-describedby="signup-password-hint"
         />
         <span id="signup-password-hint" className="muted">
-          At least 8 characters.
+          At least 10 characters, and not one of the most common passwords.
         </span>
         {fieldErrors.password && <p className="field-error">{fieldErrors.password.join(" ")}</p>}
       </div>

@@ -52,6 +52,8 @@ export const envSchema = z
     CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     TRUST_PROXY: bool,
+    /** new accounts one client may register in a sliding hour (then 429): what makes probing e-mails cost hours */
+    REGISTRATIONS_PER_CLIENT_PER_HOUR: positiveInt(10),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   })
   .superRefine((e, ctx) => {

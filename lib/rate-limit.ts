@@ -48,6 +48,40 @@ function retryAfter(hits: number[], limit: number, nowMs: number, windowMs: numb
   return Math.max(1, Math.ceil((blocking + windowMs - nowMs) / 1000));
 }
 
+/** Thrown out of a KV update to abandon it without writing: the window was already full. */
+class WindowFull {
+  constructor(readonly result: SlidingWindowResult) {}
+}
+
+/** Adds a hit at `now` unless the window is full; `at` is the recorded time (null when refused). */
+async function addHit(kv: Pick<KvStore, "update">, key: string, opts: SlidingWindowOptions): Promise<{ result: SlidingWindowResult; at: number | null }> {
+  const { limit, windowMs, nowMs } = validate(opts);
+  let result: SlidingWindowResult = { allowed: false, count: 0, retryAfterSeconds: 0 };
+  try {
+    // fn may run more than once (a concurrent hit): the last run is the one written, and sets `result`
+    await kv.update(
+      key,
+      (current) => {
+        const hits = liveHits(current, nowMs, windowMs);
+        // A full window is refused without a write: under a burst the refused majority then never competes with
+        // the writers that took a slot (a compare-and-set store would otherwise retry them against each other).
+        if (hits.length >= limit)
+          throw new WindowFull({ allowed: false, count: hits.length, retryAfterSeconds: retryAfter(hits, limit, nowMs, windowMs) });
+        hits.push(nowMs);
+        hits.sort((a, b) => a - b);
+        result = { allowed: true, count: hits.length, retryAfterSeconds: 0 };
+        return JSON.stringify(hits);
+      },
+      // every hit kept is at most `now`, so the whole list has left the window a window from now: the key can go
+      { ttlSeconds: Math.ceil(windowMs / 1000) + 1 },
+    );
+  } catch (e) {
+    if (e instanceof WindowFull) return { result: e.result, at: null };
+    throw e;
+  }
+  return { result, at: nowMs };
+}
+
 /**
  * Records one hit for `key` in a true sliding window: the key holds the times of the hits counted in the last
  * `windowSeconds` (a JSON list, written with the store's atomic update, so concurrent hits are all counted). A hit
@@ -55,26 +89,64 @@ function retryAfter(hits: number[], limit: number, nowMs: number, windowMs: numb
  * past `limit`). Use one key per subject, e.g. `rl:discount:cart:<cartId>`.
  */
 export async function hitSlidingWindow(kv: KvStore, key: string, opts: SlidingWindowOptions): Promise<SlidingWindowResult> {
-  const { limit, windowMs, nowMs } = validate(opts);
-  let result: SlidingWindowResult = { allowed: false, count: 0, retryAfterSeconds: 0 };
-  // fn may run more than once (a concurrent hit): the last run is the one written, and sets `result`
-  await kv.update(
-    key,
-    (current) => {
-      const hits = liveHits(current, nowMs, windowMs);
-      if (hits.length < limit) {
-        hits.push(nowMs);
-        hits.sort((a, b) => a - b);
-        result = { allowed: true, count: hits.length, retryAfterSeconds: 0 };
-      } else {
-        result = { allowed: false, count: hits.length, retryAfterSeconds: retryAfter(hits, limit, nowMs, windowMs) };
-      }
-      return JSON.stringify(hits);
-    },
-    // every hit kept is at most `now`, so the whole list has left the window a window from now: the key can go
-    { ttlSeconds: Math.ceil(windowMs / 1000) + 1 },
-  );
-  return result;
+  return (await addHit(kv, key, opts)).result;
+}
+
+/** Removes one hit recorded at `at` (a slot given back); a hit that already left the window is simply gone. */
+async function removeHit(kv: Pick<KvStore, "update">, key: string, at: number): Promise<void> {
+  await kv.update(key, (current) => {
+    if (current === null) return null;
+    let hits: unknown;
+    try {
+      hits = JSON.parse(current);
+    } catch {
+      return current;
+    }
+    if (!Array.isArray(hits)) return current;
+    const i = hits.indexOf(at);
+    if (i === -1) return current;
+    hits.splice(i, 1);
+    return hits.length ? JSON.stringify(hits) : null;
+  });
+}
+
+export interface SlotWindow {
+  key: string;
+  opts: SlidingWindowOptions;
+}
+
+export type SlotResult =
+  | { allowed: true; /** gives every slot back (the attempt turned out right); safe to call more than once */ release: () => Promise<void> }
+  | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Slot first, evaluate second: takes one slot in every window BEFORE the caller evaluates anything (a password, a
+ * discount code). Counting after the evaluation lets a burst through: 40 simultaneous attempts all read "9 failures
+ * so far" and are all evaluated. Here each concurrent attempt takes its slot atomically, so at most `limit` attempts
+ * per window are ever evaluated, however many arrive at once. When any window is full, the slots taken in the others
+ * are given back (the attempt was never evaluated) and the answer is refused. A right answer gives its slots back
+ * (release), so only wrong attempts use up the window.
+ */
+export async function takeSlots(kv: Pick<KvStore, "update">, windows: SlotWindow[], now?: Date | number): Promise<SlotResult> {
+  const taken = await Promise.allSettled(windows.map((w) => addHit(kv, w.key, { ...w.opts, now: now ?? w.opts.now })));
+  const held = taken.flatMap((t, i) => (t.status === "fulfilled" && t.value.at !== null ? [{ key: windows[i]!.key, at: t.value.at }] : []));
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await Promise.all(held.map((h) => removeHit(kv, h.key, h.at)));
+  };
+  const failed = taken.find((t): t is PromiseRejectedResult => t.status === "rejected");
+  if (failed) {
+    await release().catch(() => {});
+    throw failed.reason;
+  }
+  const refused = taken.flatMap((t) => (t.status === "fulfilled" && !t.value.result.allowed ? [t.value.result] : []));
+  if (refused.length) {
+    await release();
+    return { allowed: false, retryAfterSeconds: Math.max(...refused.map((r) => r.retryAfterSeconds)) };
+  }
+  return { allowed: true, release };
 }
 
 /** The window's state for `key` without recording a hit: `allowed` says whether a hit now would be counted. */
@@ -83,4 +155,25 @@ export async function countSlidingWindow(kv: KvStore, key: string, opts: Sliding
   const hits = liveHits(await kv.get(key), nowMs, windowMs);
   if (hits.length < limit) return { allowed: true, count: hits.length, retryAfterSeconds: 0 };
   return { allowed: false, count: hits.length, retryAfterSeconds: retryAfter(hits, limit, nowMs, windowMs) };
+}
+
+const MEMORY_MAX_KEYS = 10_000;
+
+/**
+ * A process-local stand-in for the KV store's atomic update, for limits to fall back on while the store is
+ * unreachable: the limits then hold per instance instead of not at all (an attacker who can make the store slow must
+ * not thereby switch the limits off). JavaScript runs one update at a time, so it is atomic by construction. Keys
+ * are dropped oldest first past MEMORY_MAX_KEYS (the hit lists age out of their windows anyway).
+ */
+export function memorySlotStore(): Pick<KvStore, "update"> {
+  const entries = new Map<string, string>();
+  return {
+    async update(key, fn) {
+      const next = fn(entries.get(key) ?? null);
+      entries.delete(key); // re-inserted last: Map order is then least recently written first
+      if (next !== null) entries.set(key, next);
+      while (entries.size > MEMORY_MAX_KEYS) entries.delete(entries.keys().next().value as string);
+      return next;
+    },
+  };
 }

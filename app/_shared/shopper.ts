@@ -4,6 +4,7 @@ import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { clearGuestCartId, readGuestCartId, writeGuestCartId } from "@/lib/auth/cookies";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
+import { clientKeyFrom } from "@/lib/http/client-key";
 import { kv } from "@/lib/kv";
 
 export type Shopper = { user: SessionUser | null };
@@ -62,12 +63,7 @@ export async function cartView(cart: CartRecord): Promise<CartView> {
   return viewCart(prisma(), cart);
 }
 
-/**
- * The client a rate limit counts against: the connecting IP, or the first X-Forwarded-For hop behind a trusted
- * proxy (TRUST_PROXY). scripts/serve.ts overwrites X-Forwarded-For with the socket address when no proxy is
- * trusted, so in both cases the first hop is the answer.
- */
+/** The client a rate limit counts against (lib/http/client-key.ts: the one rule every limiter uses). */
 export async function clientKey(): Promise<string> {
-  const h = await headers();
-  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+  return clientKeyFrom(await headers());
 }

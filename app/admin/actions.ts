@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/app/_shared/action";
 import { createDiscount, discountIdSchema, setDiscountActive, updateDiscount, type DiscountJson } from "@/lib/admin/discounts";
+import { setUserRole, type AdminUserJson } from "@/lib/admin/users";
 import { updateVariant, variantIdSchema, type AdminVariantJson } from "@/lib/admin/variants";
 import { requireAdmin } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
@@ -47,5 +48,15 @@ export async function updateVariantAction(id: unknown, input: unknown): Promise<
     const variant = await updateVariant(prisma(), parseWith(variantIdSchema, id), input);
     revalidatePath("/", "layout");
     return variant;
+  });
+}
+
+export async function setUserRoleAction(id: unknown, role: unknown): Promise<ActionResult<AdminUserJson>> {
+  return runAction(async () => {
+    // requireAdmin reads the acting admin's role from the database: a just-demoted admin cannot use this either
+    await requireAdmin();
+    const user = await setUserRole(prisma(), parseWith(z.string({ error: "Not a user id." }), id), { role });
+    revalidatePath("/admin/users");
+    return user;
   });
 }

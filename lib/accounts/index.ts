@@ -3,9 +3,10 @@ import { hashPassword, verifyPassword } from "../auth/password";
 import { Prisma, type Db } from "../db";
 import type { Role } from "../db/generated/enums";
 import { DomainError } from "../errors";
+import { isCommonPassword } from "./common-passwords";
 
 export const EMAIL_MAX_LENGTH = 254;
-export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;
 
 /** Emails are compared case-insensitively: stored trimmed and lower-cased, so the unique index enforces it. */
@@ -16,13 +17,19 @@ export const emailSchema = z
   .max(EMAIL_MAX_LENGTH, `Use at most ${EMAIL_MAX_LENGTH} characters.`)
   .pipe(z.email("Enter a valid email address."));
 
+export const COMMON_PASSWORD_MESSAGE = "This password is one of the most common ones. Choose another.";
+
+/** A new password: long enough, and not one of the passwords attackers try first (lib/accounts/common-passwords.txt). */
+export const newPasswordSchema = z
+  .string({ error: "Enter a password." })
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`)
+  .refine((p) => !isCommonPassword(p), COMMON_PASSWORD_MESSAGE);
+
 /** One schema for the sign-up form and POST /api/account/register. */
 export const registerSchema = z.object({
   email: emailSchema,
-  password: z
-    .string({ error: "Enter a password." })
-    .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`)
-    .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`),
+  password: newPasswordSchema,
 });
 
 export type RegisterInput = z.input<typeof registerSchema>;

@@ -13,6 +13,8 @@ declare module "next-auth" {
 declare module "next-auth/jwt" {
   interface JWT {
     id?: string;
+    /** the session's random id (lib/auth/sessions.ts); the role is never trusted from the token */
+    sid?: string;
     role?: Role;
   }
 }

@@ -4,10 +4,11 @@ import { nextAuthCookies } from "./cookie-names";
 import { authenticateWithLimits, SIGN_IN_RATE_LIMITED } from "../accounts/sign-in-limit";
 import { prisma } from "../db";
 import { env } from "../env";
+import { clientKeyFrom } from "../http/client-key";
 import { kv } from "../kv";
 import { logger } from "../observability/logger";
+import { createSession, revokeSession, sessionUser, SESSION_MAX_AGE_SECONDS } from "./sessions";
 
-const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
 // Only for `next dev` / tests started without one; `npm start` generates a real secret into ./.data.
 const DEVELOPMENT_SECRET = "cartwright-development-secret-not-for-production";
@@ -21,8 +22,10 @@ export function authSecret(): string {
 }
 
 /**
- * next-auth v4: email + password against our users table, a JWT session (no session table) carrying the user id
- * and role. Cookies: httpOnly, SameSite=Lax, Path=/, and Secure with `__Host-` names when NEXTAUTH_URL is https.
+ * next-auth v4: email + password against our users table, a JWT session carrying the user id and a random session
+ * id backed by a row in `sessions` (lib/auth/sessions.ts): the JWT alone proves nothing after sign-out, because every
+ * read of the session checks that row and takes the role from the database. Cookies: httpOnly,
+ * SameSite=Lax, Path=/, and Secure with `__Host-` names when NEXTAUTH_URL is https (cookie-names.ts).
  */
 export const authOptions: NextAuthOptions = {
   providers: [
@@ -34,11 +37,9 @@ export const authOptions: NextAuthOptions = {
         password: { label: "Password", type: "password" },
       },
       async authorize(credentials, req) {
-        // scripts/serve.ts sets X-Forwarded-For to the socket address (or keeps the proxy's with TRUST_PROXY)
-        const forwarded = req?.headers?.["x-forwarded-for"];
-        const client = (typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : "") || "unknown";
+        const client = clientKeyFrom(req?.headers);
         const result = await authenticateWithLimits(prisma(), kv(), { email: credentials?.email, password: credentials?.password, client }, {
-          onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits skipped: the KV store is unreachable"),
+          onKvError: (e) => logger().warn({ err: String(e) }, "sign-in limits kept in this instance's memory: the KV store is unreachable"),
         });
         if (result.kind === "limited") throw new Error(SIGN_IN_RATE_LIMITED); // next-auth answers it as signIn(...).error
         return result.kind === "ok" ? { id: result.user.id, email: result.user.email, role: result.user.role } : null;
@@ -55,20 +56,30 @@ export const authOptions: NextAuthOptions = {
     return authSecret();
   },
   callbacks: {
-    jwt({ token, user }) {
+    async jwt({ token, user }) {
       // `user` is only present on the sign-in request; later requests carry what was stored here.
       if (user) {
         token.sub = user.id;
         token.id = user.id;
         token.email = user.email;
-        token.role = user.role;
+        token.sid = await createSession(prisma(), user.id);
+        // the role is read from the database on every request (currentUser); none is kept in the token
+        delete token.role;
       }
       return token;
     },
-    session({ session, token }) {
-      if (typeof token.id === "string" && typeof token.email === "string" && token.role)
-        session.user = { id: token.id, email: token.email, role: token.role };
+    async session({ session, token }) {
+      // GET /api/auth/session: the same check as currentUser, so a revoked session is anonymous here too
+      const user = await sessionUser(prisma(), token.sid);
+      if (!user) return { expires: session.expires } as typeof session;
+      session.user = user;
       return session;
+    },
+  },
+  events: {
+    async signOut({ token }) {
+      // next-auth's sign-out only deletes the cookie in this browser; revoking the row makes a copy of it worthless
+      await revokeSession(prisma(), token?.sid);
     },
   },
 };

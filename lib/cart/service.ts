@@ -8,7 +8,7 @@ import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
-import { countSlidingWindow, hitSlidingWindow } from "../rate-limit";
+import { takeSlots } from "../rate-limit";
 import { isStaleClose, settleGuestClose } from "./guest-close";
 import { GuestCartStore, cartKey, parseCart, GUEST_CART_TTL_SECONDS } from "./guest-store";
 import type { CartRecord, CustomOptions, VariantInfo } from "./model";
@@ -191,12 +191,12 @@ export class CartService {
     const perClient = { limit: this.opts.discountFailuresPerClient ?? 30, windowSeconds: window };
     const cartWindow = `rl:discount:cart:${cartId}`;
     const clientWindow = `rl:discount:client:${clientKey}`;
-    const [c1, c2] = await Promise.all([countSlidingWindow(this.kv, cartWindow, perCart), countSlidingWindow(this.kv, clientWindow, perClient)]);
-    if (!c1.allowed || !c2.allowed) throw rateLimited(Math.max(c1.retryAfterSeconds, c2.retryAfterSeconds));
+    // slot first: taken before the code is evaluated (so a burst gets at most the limit evaluated), given back below
+    // once the code turns out valid, so only wrong codes use up the windows
+    const slots = await takeSlots(this.kv, [{ key: cartWindow, opts: perCart }, { key: clientWindow, opts: perClient }]);
+    if (!slots.allowed) throw rateLimited(slots.retryAfterSeconds);
 
     const fail = async (reason: string, message: string): Promise<never> => {
-      const [h1, h2] = await Promise.all([hitSlidingWindow(this.kv, cartWindow, perCart), hitSlidingWindow(this.kv, clientWindow, perClient)]);
-      if (!h1.allowed || !h2.allowed) throw rateLimited(Math.max(h1.retryAfterSeconds, h2.retryAfterSeconds));
       throw new DomainError("discount_invalid", message, { reason });
     };
 
@@ -205,6 +205,7 @@ export class CartService {
     const customerUses = rule && customerKey && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(this.db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines: pricingLines(cart), now: this.now(), customerUses });
     if (!check.ok || !rule) return fail(check.ok ? "unknown" : check.reason, check.ok ? "This code is not valid." : check.message);
+    await slots.release();
     if (cart.discounts.some((d) => d.discountId === rule.id)) return cart;
     return this.attachDiscount(cartId, actor, rule, customerUses, cart.discounts.map((d) => d.discountId));
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { registerSchema } from "../accounts";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
+import { setUserRoleSchema } from "../admin/users";
 import { updateVariantSchema } from "../admin/variants";
 import {
   addItemSchema,
@@ -172,7 +173,7 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   method_not_allowed: "this path does not answer that method (the Allow header lists the ones it does)",
   payload_too_large: "the body is over the route's limit (refused while it is read)",
   unsupported_media_type: "a body was sent with another Content-Type than application/json",
-  rate_limited: "too many wrong discount codes for this cart or this client (details.retryAfterSeconds)",
+  rate_limited: "too many attempts: wrong discount codes for this cart or this client, or new accounts from this client (details.retryAfterSeconds)",
   internal_error: "an unexpected error; nothing is leaked",
   payment_provider_error: "the payment provider failed or refused the call",
   service_unavailable: "a dependency (such as Redis) is down; retry later",
@@ -582,11 +583,25 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       post: operation({
         operationId: "register",
         summary: "Creates a customer account (sign-in itself is next-auth's /api/auth/*)",
+        description:
+          "The password needs at least 10 characters and must not be on the common-password list (else 400 validation_failed on `password`). " +
+          "An e-mail that already has an account answers 409 conflict: the sign-up form has to tell its owner to sign in instead, so this cannot be hidden without a mail round trip. " +
+          "What keeps that from being an account directory is the throttle: REGISTRATIONS_PER_CLIENT_PER_HOUR (default 10) attempts per client in a sliding hour, successful or not, then 429 rate_limited.",
         tag: "accounts",
         security: PUBLIC,
         body: { schema: registerBody },
         success: answer(201, "The account", { user: ref("User") }),
-        errors: ["validation_failed", "conflict"],
+        errors: ["validation_failed", "conflict", "rate_limited"],
+      }),
+    },
+    "/api/account/sessions/revoke-all": {
+      post: operation({
+        operationId: "revokeAllSessions",
+        summary: "Signs the account out everywhere: revokes every session of the signed-in user, this one included",
+        tag: "accounts",
+        security: SESSION,
+        success: answer(200, "How many sessions were live", { revoked: { type: "integer", minimum: 0 } }),
+        errors: ["unauthorized"],
       }),
     },
     "/api/cron/expire-orders": {
@@ -661,6 +676,19 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
       }),
     },
+    "/api/admin/users/{id}": {
+      patch: operation({
+        operationId: "adminSetUserRole",
+        summary: "Promotes a user to ADMIN or demotes one to CUSTOMER (effective at that user's next request)",
+        description: "Demoting the last administrator is refused with 409 conflict, also when two admins demote each other at once.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [pathParam("id", uuid, "The user id")],
+        body: { schema: fromZod(setUserRoleSchema) },
+        success: answer(200, "The user", { user: ref("AdminUser") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
     "/api/openapi.json": {
       get: operation({
         operationId: "getOpenApiDocument",
@@ -687,7 +715,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       post: operation({
         operationId: "authSignIn",
         summary: "next-auth: signs in with email and password (sets the session cookie)",
-        description: "Send the csrfToken from GET /api/auth/csrf with its cookie. With json=true the answer is JSON; a wrong password answers with a url carrying error=CredentialsSignin and sets no session.",
+        description: "Send the csrfToken from GET /api/auth/csrf with its cookie. With json=true the answer is JSON; a wrong password answers with a url carrying error=CredentialsSignin and sets no session; an attempt refused by the sign-in limits (10 failures for one e-mail from one client, or 30 from one client, in a sliding 15 minutes) answers error=TooManySignInAttempts without checking the password.",
         tag: "auth (next-auth)",
         security: PUBLIC,
         envelope: false,
@@ -846,6 +874,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     ),
     SavedForLaterItem: obj({ id: uuid, productId: { type: "integer" }, variantId: { type: "integer" }, savedAt: dateTime }),
     User: obj({ id: uuid, email: { type: "string", format: "email" } }),
+    AdminUser: obj({ id: uuid, email: { type: "string", format: "email" }, role: { type: "string", enum: ["ADMIN", "CUSTOMER"] }, createdAt: dateTime }),
     OrderItem: obj(
       {
         id: uuid,

@@ -238,3 +238,45 @@ test("the admin API creates and patches discounts and changes a variant's stock 
   expect(variantBySku(await product(api, "dot-grid-notebook"), "NOTEBOOK-A5-INK")).toMatchObject({ price: ink.price, stock: ink.stock });
   await api.dispose();
 });
+
+test("admin users: promote a customer (admin at their next request), demote them again; the last admin stays", async ({ page, browser, baseURL }) => {
+  const email = `e2e-role-${randomBytes(5).toString("hex")}@example.test`;
+  const password = "role-test-password-1";
+  expect((await page.request.post("/api/account/register", { data: { email, password } })).status()).toBe(201);
+  const customer = await browser.newContext({ baseURL });
+  try {
+    const theirs = await customer.newPage();
+    await theirs.goto("/signin");
+    await signIn(theirs, { email, password });
+    await expect(theirs.getByTestId("account-email")).toHaveText(email);
+    await theirs.goto("/admin/discounts");
+    await expect(theirs.getByTestId("admin-forbidden")).toBeVisible();
+
+    await page.goto("/signin");
+    await signIn(page, ADMIN);
+    await expect(page.getByTestId("account-email")).toHaveText(ADMIN.email);
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.getByRole("link", { name: "Users" }).click();
+    await expect(page).toHaveURL(/\/admin\/users$/);
+    const row = page.getByTestId("admin-user").and(page.locator(`[data-email="${email}"]`));
+    await row.getByRole("button", { name: "Make admin" }).click();
+    await expect(row.getByRole("button", { name: "Remove admin" })).toBeVisible();
+    // same session cookie, next request: the role comes from the database
+    await theirs.goto("/admin/discounts");
+    await expect(theirs.getByTestId("discounts-table")).toBeVisible();
+
+    await row.getByRole("button", { name: "Remove admin" }).click();
+    await expect(row.getByRole("button", { name: "Make admin" })).toBeVisible();
+    await theirs.goto("/admin/discounts");
+    await expect(theirs.getByTestId("admin-forbidden")).toBeVisible();
+    expect((await theirs.request.patch("/api/admin/variants/1", { data: { stock: 5 } })).status()).toBe(403);
+
+    // the seeded admin is the only one: demoting them is refused
+    const mine = page.getByTestId("admin-user").and(page.locator(`[data-email="${ADMIN.email}"]`));
+    await mine.getByRole("button", { name: "Remove admin" }).click();
+    await expect(mine.getByRole("alert")).toHaveText("This is the last administrator: promote someone else first.");
+    await expect(page.getByRole("link", { name: "Users" })).toBeVisible();
+  } finally {
+    await customer.close();
+  }
+});

@@ -30,14 +30,41 @@ test("sign up, signed in at once, sign out, sign in again", async ({ page }) => 
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe("Lax");
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
   await expect(accountEmail(page)).toHaveCount(0);
+
+  // the signed-out cookie, replayed, is anonymous: sign-out revoked the session on the server
+  await page.context().addCookies([session!]);
+  await page.goto("/");
+  await expect(accountEmail(page)).toHaveCount(0);
+  await page.context().clearCookies();
 
   await page.getByRole("link", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await signIn(page, email, password);
   await expect(accountEmail(page)).toHaveText(email);
+});
+
+test("sign out everywhere ends the other browser's session too", async ({ page, browser }) => {
+  const email = `e2e-all-${randomBytes(5).toString("hex")}@example.test`;
+  const password = "a-good-long-password";
+  expect((await page.request.post("/api/account/register", { data: { email, password } })).status()).toBe(201);
+  const other = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  try {
+    const otherPage = await other.newPage();
+    for (const p of [page, otherPage]) {
+      await p.goto("/signin");
+      await signIn(p, email, password);
+      await expect(accountEmail(p)).toHaveText(email);
+    }
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await otherPage.reload();
+    await expect(accountEmail(otherPage)).toHaveCount(0);
+  } finally {
+    await other.close();
+  }
 });
 
 test("signing up with an email that has an account shows the field error", async ({ page }) => {

@@ -19,6 +19,9 @@ export default async function globalSetup() {
       REDIS_URL: testRedisUrl(),
       KV_PREFIX: `cwe2e:${randomBytes(4).toString("hex")}:`,
       PAYMENT_PROVIDER: "test",
+      // every browser test registers from 127.0.0.1 (the fuzzers hundreds of accounts); the per-client throttle
+      // itself is proven in tests/integration/registration.test.ts
+      REGISTRATIONS_PER_CLIENT_PER_HOUR: "1000000",
       // one JSON line per request would drown the test output; warnings and errors still show
       LOG_LEVEL: "warn",
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { authenticate, registerUser } from "@/lib/accounts";
-import { authenticateWithLimits } from "@/lib/accounts/sign-in-limit";
+import { authenticateWithLimits, SIGN_IN_LIMITS } from "@/lib/accounts/sign-in-limit";
 import { RedisKvStore } from "@/lib/kv";
 import { disconnectPrisma, prisma } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
@@ -118,22 +118,29 @@ describe("authenticate", () => {
 
 describe("authenticateWithLimits (real Redis)", () => {
   const kvStore = new RedisKvStore({ url: process.env.REDIS_URL!, prefix: `${process.env.KV_PREFIX}signin:${randomBytes(4).toString("hex")}:` });
-  const limits = { perAccount: { limit: 3, windowSeconds: 900 }, perClient: { limit: 5, windowSeconds: 900 } };
+  const limits = {
+    ...SIGN_IN_LIMITS,
+    perAccountClient: { limit: 3, windowSeconds: 900 },
+    perClient: { limit: 5, windowSeconds: 900 },
+  };
   afterAll(async () => {
     await kvStore.close();
   });
 
-  it("refuses an account after its failures, before checking the password, until the window has passed", async () => {
+  it("refuses an account on one client after its failures, before checking the password, until the window has passed", async () => {
     const email = uniqueEmail("Limited");
     await registerUser(prisma(), { email, password: "right-password-1" });
     const t0 = Date.UTC(2026, 10, 24, 12);
-    const at = (client: string, password: string, now = t0) => authenticateWithLimits(prisma(), kvStore, { email, password, client }, { limits, now });
-    for (let i = 0; i < 3; i++) expect(await at(`10.0.0.${i}`, "wrong-password")).toEqual({ kind: "wrong" });
-    // the 4th attempt is refused even with the right password, from any client, and says when to come back
-    expect(await at("10.0.0.9", "right-password-1")).toEqual({ kind: "limited", retryAfterSeconds: 900 });
-    expect(await at("10.0.0.9", "right-password-1", t0 + 600_000)).toEqual({ kind: "limited", retryAfterSeconds: 300 });
-    // a window later the account can sign in again; the email is matched as the user types it, in any case
-    const later = await authenticateWithLimits(prisma(), kvStore, { email: ` ${email.toUpperCase()}`, password: "right-password-1", client: "10.0.0.9" }, { limits, now: t0 + 900_001 });
+    const at = (client: string, password: string, now = t0) =>
+      authenticateWithLimits(prisma(), kvStore, { email, password, client }, { limits, now, sleep: async () => {} });
+    for (let i = 0; i < 3; i++) expect(await at("10.0.0.1", "wrong-password")).toEqual({ kind: "wrong" });
+    // the 4th attempt from that client is refused even with the right password, and says when to come back
+    expect(await at("10.0.0.1", "right-password-1")).toEqual({ kind: "limited", retryAfterSeconds: 900 });
+    expect(await at("10.0.0.1", "right-password-1", t0 + 600_000)).toEqual({ kind: "limited", retryAfterSeconds: 300 });
+    // the limit is keyed by e-mail AND client: the owner on another client is not locked out
+    expect(await at("10.0.0.2", "right-password-1", t0 + 600_000)).toMatchObject({ kind: "ok" });
+    // a window later the account can sign in again from the first client; the email is matched as the user types it
+    const later = await authenticateWithLimits(prisma(), kvStore, { email: ` ${email.toUpperCase()}`, password: "right-password-1", client: "10.0.0.1" }, { limits, now: t0 + 900_001 });
     expect(later).toMatchObject({ kind: "ok", user: { email: email.toLowerCase() } });
   });
 
@@ -151,7 +158,7 @@ describe("authenticateWithLimits (real Redis)", () => {
     expect(await authenticateWithLimits(prisma(), kvStore, { email: good, password: "right-password-1", client: "198.51.100.7" }, { limits, now })).toMatchObject({ kind: "ok" });
   });
 
-  it("with the KV store unreachable, signs in through PostgreSQL without limits and reports it", async () => {
+  it("with the KV store unreachable, signs in through PostgreSQL (limits held in memory) and reports it", async () => {
     const down = new RedisKvStore({ url: "redis://127.0.0.1:1", prefix: "nowhere:" });
     const email = uniqueEmail("NoKv");
     await registerUser(prisma(), { email, password: "right-password-1" });

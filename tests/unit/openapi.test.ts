@@ -22,6 +22,7 @@ const CONTRACT: [string, string][] = [
   ["get", "/api/orders/{orderId}"],
   ["post", "/api/webhooks/stripe"],
   ["post", "/api/account/register"],
+  ["post", "/api/account/sessions/revoke-all"],
   ["post", "/api/cron/expire-orders"],
   ["post", "/api/cron/abandon-carts"],
   ["get", "/api/admin/discounts"],
@@ -29,6 +30,7 @@ const CONTRACT: [string, string][] = [
   ["get", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/variants/{id}"],
+  ["patch", "/api/admin/users/{id}"],
   ["get", "/api/openapi.json"],
 ];
 

@@ -1,0 +1,54 @@
+import type { Metadata } from "next";
+import { UserRoleButton } from "@/components/admin/user-role-button";
+import { listUsers } from "@/lib/admin/users";
+import { prisma } from "@/lib/db";
+import { adminUserOrNull } from "../guard";
+
+export const metadata: Metadata = { title: "Users" };
+export const dynamic = "force-dynamic";
+
+export default async function AdminUsersPage() {
+  const me = await adminUserOrNull("/admin/users");
+  if (!me) return null;
+  const users = await listUsers(prisma());
+  return (
+    <div className="stack">
+      <h1>Users</h1>
+      <p className="muted">
+        Administrators can change discounts, stock, prices and roles. A change of role applies at the user&apos;s next request.
+        The last administrator cannot be removed.
+      </p>
+      <div className="table-scroll">
+        <table className="admin" data-testid="admin-users">
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">Role</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="sr-only">Change role</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id} data-testid="admin-user" data-email={u.email}>
+                <td>
+                  {u.email}
+                  {u.id === me.id && <span className="muted"> (you)</span>}
+                </td>
+                <td>{u.role === "ADMIN" ? "Admin" : "Customer"}</td>
+                <td>
+                  <time dateTime={u.createdAt}>{u.createdAt.slice(0, 10)}</time>
+                </td>
+                <td>
+                  <UserRoleButton user={u} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
