@@ -32,10 +32,20 @@ function decodeQuotedPrintable(s: string): string {
   return Buffer.from(bytes, "latin1").toString("utf8");
 }
 
-function htmlPart(raw: string): string {
-  const m = /Content-Type: text\/html[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*?Content-Transfer-Encoding: ([\w-]+)\r?\n\r?\n([\s\S]*?)\r?\n--/i.exec(raw);
-  if (!m) return "";
-  return m[1]!.toLowerCase() === "base64" ? Buffer.from(m[2]!.replace(/\s+/g, ""), "base64").toString("utf8") : decodeQuotedPrintable(m[2]!);
+function htmlPart(raw: string, contentType: string | undefined): string {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? "")?.[1];
+  if (!boundary) return "";
+  for (const part of raw.split(`--${boundary}`)) {
+    const split = part.search(/\r?\n\r?\n/);
+    if (split < 0) continue;
+    const headers = parseHeaders(part.slice(0, split).trim());
+    if (!(headers["content-type"] ?? "").startsWith("text/html")) continue;
+    const body = part.slice(split).trim();
+    return (headers["content-transfer-encoding"] ?? "").toLowerCase() === "base64"
+      ? Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8")
+      : decodeQuotedPrintable(body);
+  }
+  return "";
 }
 
 function decodeSubject(v: string): string {
@@ -66,7 +76,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
             raw,
             headers,
             subject: decodeSubject(headers.subject ?? ""),
-            html: htmlPart(raw),
+            html: htmlPart(raw, headers["content-type"]),
           });
           callback();
         });
