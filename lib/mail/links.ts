@@ -1,11 +1,21 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { authSecret } from "../auth/options";
 import { env } from "../env";
 
 // Links in e-mails carry signed tokens: `<payload, base64url JSON>.<HMAC-SHA256, base64url>`, with a key derived
 // from NEXTAUTH_SECRET per purpose (a cart-restore signature is worthless as an unsubscribe or order link). They are
 // made when the worker renders a message, never stored: the outbox holds ids, not credentials.
+
+// The same rule as lib/auth's authSecret(), restated because that module loads next-auth, which the job runner
+// (scripts/serve.ts, outside Next's bundler) cannot import. Both ends of a link (the worker that signs it, the
+// route that checks it) use this function.
+const DEVELOPMENT_SECRET = "cartwright-development-secret-not-for-production";
+export function linkSecret(): string {
+  const secret = env().NEXTAUTH_SECRET;
+  if (secret) return secret;
+  if (env().NODE_ENV === "production") throw new Error("NEXTAUTH_SECRET must be set in production.");
+  return DEVELOPMENT_SECRET;
+}
 
 export type LinkPurpose = "cart-restore" | "unsubscribe" | "order-access" | "password-reset";
 
@@ -24,13 +34,13 @@ function macMatches(purpose: LinkPurpose, value: string, given: string, secret: 
   return a.length === b.length && timingSafeEqual(a, b) && b.toString("base64url") === given;
 }
 
-export function signPayload(purpose: LinkPurpose, payload: object, secret = authSecret()): string {
+export function signPayload(purpose: LinkPurpose, payload: object, secret = linkSecret()): string {
   const body = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
   return `${body}.${mac(purpose, body, secret)}`;
 }
 
 /** The payload when the signature holds and it fits `schema`, else null. */
-export function verifyPayload<S extends z.ZodType>(purpose: LinkPurpose, token: unknown, schema: S, secret = authSecret()): z.output<S> | null {
+export function verifyPayload<S extends z.ZodType>(purpose: LinkPurpose, token: unknown, schema: S, secret = linkSecret()): z.output<S> | null {
   if (typeof token !== "string" || token.length > 2048) return null;
   const dot = token.indexOf(".");
   if (dot <= 0) return null;
@@ -82,7 +92,7 @@ export function verifyOrderAccessToken(token: unknown, orderId: string, now: Dat
  * A password reset token: the reset row's id and an HMAC of it. Derived, so the outbox (and the database) never
  * holds a usable token; the row keeps only its sha-256 (lookup, single use and expiry are the row's).
  */
-export function passwordResetToken(resetTokenId: string, secret = authSecret()): string {
+export function passwordResetToken(resetTokenId: string, secret = linkSecret()): string {
   return `${resetTokenId}.${mac("password-reset", resetTokenId, secret)}`;
 }
 export const hashResetToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
