@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { GUEST_CART_TTL_SECONDS } from "./guest-store";
 
 /** An ACTIVE cart idle (in PostgreSQL) since before the cutoff, with an e-mail to write to. */
 export type ReminderCandidate = { id: string; userId: string | null; updatedAt: Date; email: string };
@@ -14,7 +15,10 @@ export async function reminderCandidates(
   db: Db,
   opts: { cutoff: Date; limit: number; after?: { updatedAt: Date; id: string } },
 ): Promise<{ candidates: ReminderCandidate[]; next: { updatedAt: Date; id: string } | null }> {
-  const afterAt = opts.after?.updatedAt ?? new Date(0);
+  // a cart untouched for longer than a guest cart lives (30 days) is not worth reminding, and a guest cart's row that
+  // old usually has no KV document left: without this floor such rows would be looked at on every run, forever
+  const floor = new Date(opts.cutoff.getTime() - GUEST_CART_TTL_SECONDS * 1000);
+  const afterAt = opts.after && opts.after.updatedAt > floor ? opts.after.updatedAt : floor;
   const afterId = opts.after?.id ?? "";
   const rows = await db.$queryRaw<{ id: string; user_id: string | null; updated_at: Date; email: string | null }[]>`
     SELECT c.id, c.user_id::text AS user_id, c.updated_at,
