@@ -1,10 +1,13 @@
 "use server";
 
 import { runAction } from "@/app/_shared/action";
+import { clientKey } from "@/app/_shared/shopper";
 import type { FormActionState } from "@/components/action-form";
-import { confirmPasswordReset, requestPasswordReset } from "@/lib/accounts/password-reset";
+import { confirmPasswordReset, passwordResetRequestSchema, requestPasswordReset } from "@/lib/accounts/password-reset";
 import { prisma } from "@/lib/db";
 import { assertCleanText } from "@/lib/http/handler";
+import { kv } from "@/lib/kv";
+import { allowMailRequest } from "@/lib/mail/request-limit";
 
 // The password reset forms (/forgot-password, /reset-password): the same lib functions as the API routes.
 
@@ -21,7 +24,8 @@ export async function requestPasswordResetAction(_: FormActionState, form: FormD
   const r = await runAction(async () => {
     const input = { email: field(form, "email") };
     assertCleanText(input);
-    await requestPasswordReset(prisma(), input);
+    const parsed = passwordResetRequestSchema.parse(input); // a malformed address is answered before counting
+    if (await allowMailRequest(kv(), "password-reset", await clientKey())) await requestPasswordReset(prisma(), parsed);
   });
   // the same answer whether or not the address has an account
   return toState(r, "If an account uses this address, we have sent it a link to reset the password. It works for 30 minutes.");

@@ -15,6 +15,7 @@ import { backoffMs, deliverMail, resendMail, type MailDeps } from "@/lib/mail/wo
 import { MailboxTransport, SmtpTransport } from "@/lib/mail/transport";
 import { restoreFromReminder, reminderStats, sendCartReminders, unsubscribe } from "@/lib/mail/cart-reminders";
 import { requestOrderLookup } from "@/lib/mail/order-lookup";
+import { allowMailRequest, MAIL_REQUESTS_PER_CLIENT } from "@/lib/mail/request-limit";
 import { orderForAccessLink } from "@/lib/mail/order-access";
 import { JobScheduler, claimPeriod, lastRuns, periodStartOf, type Job } from "@/lib/jobs/scheduler";
 import { renderMail } from "@/emails/render";
@@ -419,6 +420,16 @@ describe("guest order lookup", () => {
       const other = o.id === a.order.id ? b.order.id : a.order.id;
       expect(await orderForAccessLink(db, other, link.searchParams.get("access"))).toBeNull();
     }
+  });
+});
+
+describe("mail requests per client", () => {
+  it("one client gets at most MAIL_REQUESTS_PER_CLIENT mail-sending requests per window, even in a burst; others are unaffected", async () => {
+    const client = `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}-${randomUUID().slice(0, 6)}`;
+    const burst = await Promise.all(Array.from({ length: MAIL_REQUESTS_PER_CLIENT + 5 }, () => allowMailRequest(kv, "password-reset", client)));
+    expect(burst.filter(Boolean)).toHaveLength(MAIL_REQUESTS_PER_CLIENT);
+    expect(await allowMailRequest(kv, "order-lookup", client)).toBe(true); // a window per kind
+    expect(await allowMailRequest(kv, "password-reset", `${client}-other`)).toBe(true);
   });
 });
 
