@@ -22,6 +22,10 @@ const redisUrl = z
 
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 
+const smtpUrl = z
+  .string()
+  .refine((v) => /^smtps?:\/\/[^/]/.test(v), "must be an SMTP URL like smtp://user:pass@mail.example.com:587");
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -40,7 +44,19 @@ export const envSchema = z
     /** how long (ms) a process may reuse what carts read of a variant (price, stock cap); 0 = always read it.
      *  Checkout always reads the catalog fresh. */
     CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-    ORDER_RESERVATION_MINUTES: positiveInt(15),
+    /** a fraction is allowed (0.05 = 3 s) so tests of the expiry job need not wait a minute */
+    ORDER_RESERVATION_MINUTES: z.coerce.number().positive().max(7 * 24 * 60).default(15),
+    /** outgoing mail; unset: mail lands in the local mailbox (a table, read at /admin/mail) */
+    SMTP_URL: smtpUrl.optional(),
+    MAIL_FROM: z.string().min(3).max(320).default("Cartwright <no-reply@localhost>"),
+    /** the shop's public URL, for links in e-mails (next-auth reads the same variable) */
+    NEXTAUTH_URL: z.url().optional(),
+    /** an ACTIVE cart idle this long gets one reminder (when its shopper's e-mail is known) */
+    CART_REMINDER_AFTER_MINUTES: positiveInt(1440),
+    /** "off": this process runs no scheduled jobs (the cron routes and `npm run jobs` still work) */
+    JOBS: z.enum(["on", "off"]).default("on"),
+    /** test-only: every scheduled job runs at most this often instead of its own period (seconds) */
+    JOB_PERIOD_SECONDS: z.coerce.number().positive().max(3600).optional(),
     PAYMENT_PROVIDER: z.enum(["stripe", "test"]).optional(),
     STRIPE_SECRET_KEY: z.string().startsWith("sk_", "must start with sk_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),

@@ -9,6 +9,8 @@ import next from "next";
 import { normalisePath, originOf, redactPath } from "../lib/http/boundary";
 import { guardRequest, type GuardOptions } from "../lib/http/request-guard";
 import { scanApiRoutes } from "../lib/http/route-table";
+import { renderMail } from "../emails/render";
+import { startJobs } from "../lib/jobs";
 import { logger } from "../lib/observability/logger";
 import { metrics, routeLabel } from "../lib/observability/metrics";
 
@@ -79,11 +81,15 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, hostname, () => log.info({ port, hostname, dev }, `listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));
+// every scheduled job (expiry, reminders, mail delivery, purges) runs in this process; with N instances each job
+// still runs once per period (lib/jobs claims periods in PostgreSQL). JOBS=off leaves them to cron.
+const jobs = startJobs(renderMail);
 
 type Closable = { $disconnect?: () => Promise<void>; close?: () => Promise<void> };
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  const jobsStopped = jobs?.stop(); // no new job run starts; the one in progress finishes before the pool closes
   log.info({ signal, inFlight }, "shutting down: no new connections, finishing in-flight requests");
   const hardStop = setTimeout(() => {
     log.warn({ inFlight }, "in-flight requests did not finish in time; exiting");
@@ -91,6 +97,7 @@ async function shutdown(signal: string) {
   }, 25_000);
   hardStop.unref();
   server.close(async () => {
+    await jobsStopped;
     // the app keeps its pool and KV client on globalThis (lib/db, lib/kv): close them after the last response
     const g = globalThis as unknown as { cartwrightPrisma?: Closable; cartwrightKv?: Closable };
     await Promise.allSettled([g.cartwrightPrisma?.$disconnect?.(), g.cartwrightKv?.close?.()]);

@@ -36,7 +36,7 @@ function newestMtime(paths: string[]): number {
 
 function buildIfNeeded(): void {
   const buildId = path.join(".next", "BUILD_ID");
-  const sources = ["app", "components", "lib", "public", "next.config.js", "package-lock.json", "tsconfig.json"];
+  const sources = ["app", "components", "emails", "lib", "public", "next.config.js", "package-lock.json", "tsconfig.json"];
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestMtime(sources)) return;
   log("building the app (first start, or sources changed)...");
   const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });

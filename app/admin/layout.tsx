@@ -17,9 +17,11 @@ export default async function AdminLayout({ children }: { children: React.ReactN
     <div className="admin-area">
       <nav className="admin-nav" aria-label="Admin">
         <strong>Admin</strong>
+        <Link href="/admin">Dashboard</Link>
         <Link href="/admin/discounts">Discounts</Link>
         <Link href="/admin/products">Products &amp; stock</Link>
         <Link href="/admin/users">Users</Link>
+        <Link href="/admin/mail">Mail</Link>
       </nav>
       {children}
     </div>

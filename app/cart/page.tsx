@@ -21,7 +21,11 @@ function describeOptions(o: { giftWrap?: boolean; giftMessage?: string; personal
   return out;
 }
 
-export default async function CartPage() {
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function CartPage({ searchParams }: Props) {
+  // set by /cart/restore when a reminder's link no longer restores anything
+  const restoreExpired = (await searchParams).restore === "expired";
   const { user, cart } = await shopperCart({ create: false });
   const view = cart ? await cartView(cart) : null;
   const saved = user ? await cartService().listSavedForLater(user.id) : [];
@@ -31,6 +35,11 @@ export default async function CartPage() {
   return (
     <div>
       <h1>Your cart</h1>
+      {restoreExpired && (
+        <p className="notice" role="status" data-testid="restore-expired">
+          That cart link has expired, or the cart was already checked out.
+        </p>
+      )}
       {notice.length > 0 && (
         <div className="notice" role="status" data-testid="merge-notice">
           We added the items from before you signed in. Some quantities were reduced to what we have in stock:{" "}

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { SignInForm } from "@/components/sign-in-form";
 import { currentUser } from "@/lib/auth/session";
 
@@ -21,6 +22,9 @@ export default async function SignInPage({ searchParams }: Props) {
       {/* next-auth sends failed or expired sign-ins back here with ?error= */}
       {typeof params.error === "string" && !user && <p className="notice">Please sign in again.</p>}
       <SignInForm callbackUrl={callbackUrl} />
+      <p className="muted">
+        <Link href="/forgot-password">Forgot your password?</Link> · <Link href="/orders/find">Find an order placed without an account</Link>
+      </p>
     </section>
   );
 }

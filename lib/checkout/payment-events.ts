@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { releaseRedemptions } from "../discounts/redeem";
 import { DomainError, notFound } from "../errors";
+import { enqueueOrderMail } from "../mail/outbox";
 import { isTestProvider, normalizeCardNumber, type NormalizedPaymentEvent } from "../payments";
 import { afterRestore, restoreCartTx, type CartRestore } from "./carts";
 import { getOrderForViewer, isUuid, type OrderView, type OrderViewer } from "./order-view";
@@ -127,6 +128,8 @@ export async function markPaid(
         UPDATE orders SET status = 'PAID', paid_at = ${now}, payment_status = 'succeeded',
                payment_intent_id = coalesce(payment_intent_id, ${paymentId}), updated_at = now()
         WHERE id = ${orderId}::uuid`;
+      // the confirmation is written with the status change: it exists exactly when the order is PAID
+      await enqueueOrderMail(tx, "order_paid", orderId, {});
       return "paid";
     }
     if (order.status === "CANCELLED" && order.payment_status !== "refunded") {
@@ -197,6 +200,9 @@ export async function cancelOrder(deps: CheckoutDeps, orderId: string, reason: C
           UPDATE orders SET status = 'CANCELLED', cancelled_at = now(), payment_status = ${reason.paymentStatus},
                  decline_code = ${reason.declineCode ?? null}, updated_at = now()
           WHERE id = ${orderId}::uuid`;
+        if (reason.paymentStatus === "failed")
+          await enqueueOrderMail(tx, "payment_failed", orderId, { declineCode: reason.declineCode ?? null }, reason.event?.id);
+        else await enqueueOrderMail(tx, "order_cancelled", orderId, { reason: reason.paymentStatus === "expired" ? "expired" : "canceled" });
         const items = await tx.orderItem.findMany({ where: { orderId }, select: { variantId: true, quantity: true } });
         const quantities = new Map<number, number>();
         for (const i of items) quantities.set(i.variantId, (quantities.get(i.variantId) ?? 0) + i.quantity);

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { registerSchema } from "../accounts";
+import { passwordResetConfirmSchema, passwordResetRequestSchema } from "../accounts/password-reset";
+import { orderLookupSchema } from "../mail/order-lookup";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
 import { setUserRoleSchema } from "../admin/users";
 import { updateVariantSchema } from "../admin/variants";
@@ -328,6 +330,27 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   // request bodies from the routes' own zod schemas
   const email: JsonSchema = { format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" };
   const registerBody = amend(fromZod(registerSchema), { email });
+  const resetRequestBody = amend(fromZod(passwordResetRequestSchema), { email });
+  const resetConfirmBody = amend(fromZod(passwordResetConfirmSchema), {
+    token: { description: "The `token=` of the reset link (single use, 30 minutes)" },
+    password: { description: "The new password: at least 10 characters, and registration's password rule" },
+  });
+  const orderLookupBody = amend(fromZod(orderLookupSchema), { email });
+  const accepted = answer(202, "Accepted; the answer is the same whether or not the address is known", { accepted: { type: "boolean", const: true } });
+  const mailMessage = obj(
+    {
+      id: uuid,
+      event: { type: "string", enum: ["order_paid", "payment_failed", "order_shipped", "order_refunded", "order_cancelled", "cart_reminder", "password_reset", "order_lookup"] },
+      to: { type: "string", format: "email" },
+      subject: nullable({ type: "string" }),
+      status: { type: "string", enum: ["pending", "sent", "failed", "skipped"], description: "failed: retried with backoff until it gave up; skipped: no longer relevant at delivery (a cart reminder after checkout or unsubscribe)" },
+      attempts: { type: "integer", minimum: 0 },
+      lastError: nullable({ type: "string" }),
+      createdAt: dateTime,
+      sentAt: nullable(dateTime),
+    },
+    ["id", "to", "subject", "status", "attempts", "createdAt", "sentAt"],
+  );
   const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "Overrides (and is saved onto) the cart's address; without one here or on the cart: 400" } });
   const valueDescription =
     "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)";
@@ -602,6 +625,82 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         security: SESSION,
         success: answer(200, "How many sessions were live", { revoked: { type: "integer", minimum: 0 } }),
         errors: ["unauthorized"],
+      }),
+    },
+    "/api/account/password-reset": {
+      post: operation({
+        operationId: "requestPasswordReset",
+        summary: "Mails a password reset link to the account with this address, if there is one (202 either way)",
+        tag: "accounts",
+        security: PUBLIC,
+        body: { schema: resetRequestBody },
+        success: accepted,
+        errors: ["validation_failed"],
+      }),
+    },
+    "/api/account/password-reset/confirm": {
+      post: operation({
+        operationId: "confirmPasswordReset",
+        summary: "Sets a new password with a reset token (single use, 30 minutes)",
+        description: "A bad, used or expired token is 400 validation_failed on `token`; a weak password on `password`.",
+        tag: "accounts",
+        security: PUBLIC,
+        body: { schema: resetConfirmBody },
+        success: answer(200, "The password was changed", { reset: { type: "boolean", const: true } }),
+        errors: ["validation_failed"],
+      }),
+    },
+    "/api/orders/lookup": {
+      post: operation({
+        operationId: "lookupOrders",
+        summary: "Mails signed links to the orders placed with this address, if any (202 either way)",
+        tag: "orders",
+        security: PUBLIC,
+        body: { schema: orderLookupBody },
+        success: accepted,
+        errors: ["validation_failed"],
+      }),
+    },
+    "/api/cron/cart-reminders": {
+      post: operation({
+        operationId: "cronCartReminders",
+        summary: "Queues one reminder per idle cart and idle period (safe on several instances at once)",
+        tag: "cron",
+        security: CRON,
+        success: answer(200, "How many reminders were queued", { processed: { type: "integer", minimum: 0 } }),
+        errors: ["unauthorized", "service_unavailable"],
+      }),
+    },
+    "/api/cron/deliver-mail": {
+      post: operation({
+        operationId: "cronDeliverMail",
+        summary: "Delivers due messages from the mail outbox (safe on several instances at once)",
+        tag: "cron",
+        security: CRON,
+        success: answer(200, "How many messages were sent", { processed: { type: "integer", minimum: 0 } }),
+        errors: ["unauthorized", "service_unavailable"],
+      }),
+    },
+    "/api/admin/mail": {
+      get: operation({
+        operationId: "adminListMail",
+        summary: "The mail outbox, newest first (on the embedded default, the local mailbox)",
+        tag: "admin",
+        security: ADMIN,
+        success: answer(200, "The messages", { messages: arrayOf(mailMessage) }),
+        errors: ADMIN_ERRORS,
+      }),
+    },
+    "/api/admin/mail/{id}/resend": {
+      post: operation({
+        operationId: "adminResendMail",
+        summary: "Puts a failed (or skipped) message back in the queue with fresh attempts",
+        description: "A sent or pending message is 409 conflict: resending it would deliver it twice.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [pathParam("id", uuid, "The message id")],
+        success: answer(200, "The message, queued again", { message: mailMessage }),
+        errors: [...ADMIN_ERRORS, "validation_failed", "not_found", "conflict"],
       }),
     },
     "/api/cron/expire-orders": {
@@ -939,7 +1038,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       { name: "checkout", description: "Checkout and the test payment provider" },
       { name: "orders", description: "Orders" },
       { name: "payments", description: "Payment provider webhooks" },
-      { name: "accounts", description: "Sign-up" },
+      { name: "accounts", description: "Sign-up and password reset" },
       { name: "auth (next-auth)", description: "next-auth's endpoints used to sign in; they do not use the error envelope" },
       { name: "cron", description: "Sweepers for a scheduler" },
       { name: "admin", description: "Discounts and stock (an ADMIN session or ADMIN_API_TOKEN)" },

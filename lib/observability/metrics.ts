@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 function create() {
   const registry = new Registry();
@@ -34,6 +34,31 @@ function create() {
       name: "cartwright_cart_cache_requests_total",
       help: "Signed-in cart reads by cache result (hit, miss, bypass when the KV store is unreachable)",
       labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    jobRuns: new Counter({
+      name: "cartwright_job_runs_total",
+      help: "Scheduled job runs by job and result (ok, failed)",
+      labelNames: ["job", "result"] as const,
+      registers: [registry],
+    }),
+    jobLag: new Gauge({
+      name: "cartwright_job_lag_seconds",
+      help: "How late the last run of each job started after the start of its period",
+      labelNames: ["job"] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: "cartwright_job_duration_seconds",
+      help: "How long each job run took",
+      labelNames: ["job"] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+      registers: [registry],
+    }),
+    mailDeliveries: new Counter({
+      name: "cartwright_mail_deliveries_total",
+      help: "Mail delivery attempts by event and result (sent, retry, failed, skipped)",
+      labelNames: ["event", "result"] as const,
       registers: [registry],
     }),
   };

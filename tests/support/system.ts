@@ -249,6 +249,9 @@ export async function startInstance(opts: {
     CRON_SECRET,
     METRICS_TOKEN,
     DATABASE_POOL_SIZE: "10",
+    // the in-process scheduler would race the tests that drive the sweepers through the cron routes and count what
+    // they processed; tests of the scheduler itself turn it on
+    JOBS: "off",
     ...(opts.stripeUrl
       ? { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE: opts.stripeUrl }
       : { PAYMENT_PROVIDER: "test" }),

@@ -6,10 +6,12 @@ import { readOrderTokens } from "@/lib/auth/cookies";
 import { getOrderForViewer } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
+import { orderForAccessLink } from "@/lib/mail/order-access";
 import { formatMinor } from "@/components/money";
 import { OrderStatusPoller } from "@/components/order-status-poller";
 
-export const metadata: Metadata = { title: "Your order" };
+// a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
+export const metadata: Metadata = { title: "Your order", referrer: "no-referrer" };
 export const dynamic = "force-dynamic";
 
 const HEADLINE: Record<string, string> = {
@@ -18,13 +20,16 @@ const HEADLINE: Record<string, string> = {
   CANCELLED: "This order was cancelled.",
 };
 
-export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
+type Props = { params: Promise<{ orderId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function OrderPage({ params, searchParams }: Props) {
   const { orderId } = await params;
   const user = await currentUser();
   const token = (await readOrderTokens())[orderId] ?? null;
-  let order;
+  // a signed link from an order e-mail opens the order on any device (lib/mail/links.ts)
+  let order = await orderForAccessLink(prisma(), orderId, (await searchParams).access);
   try {
-    order = await getOrderForViewer(prisma(), orderId, { userId: user?.id ?? null, token });
+    order ??= await getOrderForViewer(prisma(), orderId, { userId: user?.id ?? null, token });
   } catch (e) {
     if (isDomainError(e) && e.code === "not_found") notFound();
     throw e;

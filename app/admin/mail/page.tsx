@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ResendMailButton } from "@/components/admin/resend-mail-button";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { listMail } from "@/lib/mail";
+import { adminUserOrNull } from "../guard";
+import { resendMailAction } from "./actions";
+
+export const metadata: Metadata = { title: "Mail" };
+export const dynamic = "force-dynamic";
+
+/** Every message in the outbox, newest first. On the embedded default (no SMTP_URL) this is the shop's mailbox. */
+export default async function AdminMailPage() {
+  if (!(await adminUserOrNull("/admin/mail"))) return null;
+  const messages = await listMail(prisma(), { limit: 200 });
+  const local = !env().SMTP_URL;
+  return (
+    <div className="stack">
+      <h1>Mail</h1>
+      <p className="muted">
+        {local
+          ? "No SMTP server is configured (SMTP_URL), so mail lands in this local mailbox: open a message to read it."
+          : "Mail goes out through SMTP_URL. Failed messages were retried with backoff and can be resent."}
+      </p>
+      <div className="table-scroll">
+        <table className="admin" data-testid="mail-list">
+          <thead>
+            <tr>
+              <th scope="col">Created</th>
+              <th scope="col">To</th>
+              <th scope="col">Event</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {messages.map((m) => (
+              <tr key={m.id} data-testid="mail-row" data-event={m.event} data-to={m.to} data-status={m.status}>
+                <td>{m.createdAt.replace("T", " ").slice(0, 19)}</td>
+                <td>{m.to}</td>
+                <td>{m.event}</td>
+                <td>
+                  <Link href={`/admin/mail/${m.id}`}>{m.subject ?? "(not rendered yet)"}</Link>
+                </td>
+                <td title={m.lastError ?? undefined}>{m.status}</td>
+                <td>{m.attempts}</td>
+                <td>{(m.status === "failed" || m.status === "skipped") && <ResendMailButton id={m.id} resend={resendMailAction} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
