@@ -14,9 +14,9 @@ const tsx = `${root}node_modules/.bin/tsx`;
 const run = promisify(execFile);
 
 /** The environment of a shell with none of the store's variables set. */
-function bareEnv(): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) if (process.env[k]) out[k] = process.env[k];
+function bareEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) { const v = process.env[k]; if (v) out[k] = v; }
   return out;
 }
 
