@@ -14,10 +14,10 @@ const tsx = `${root}node_modules/.bin/tsx`;
 const run = promisify(execFile);
 
 /** The environment of a shell with none of the store's variables set. */
-function bareEnv(): Record<string, string> {
+function bareEnv(): NodeJS.ProcessEnv {
   const out: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "TMPDIR", "LANG"]) { const v = process.env[k]; if (v) out[k] = v; }
-  return out;
+  return out as NodeJS.ProcessEnv;
 }
 
 let database: { url: string; drop: () => Promise<void> };
