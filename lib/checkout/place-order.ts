@@ -15,6 +15,7 @@ import {
   releaseIdempotent,
   type IdempotencyLock,
 } from "../idempotency";
+import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
@@ -218,7 +219,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     }
     valid.push(rule!);
   }
+  // beyond the money columns: 422 amount_out_of_range from priceCart; beyond what the provider can charge: here.
+  // Both before any stock is reserved.
   const { summary, appliedDiscounts } = priceCart({ currency: cart.currency, lines, discounts: valid, address, rates });
+  assertPayableAmount(summary.total, cart.currency);
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
 

@@ -166,7 +166,10 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   currency_mismatch: "the item or discount is priced in another currency than the cart",
   discount_invalid: "the code cannot be used on this cart (details.reason)",
   cart_empty: "the cart has no items",
-  rate_limited: "too many wrong discount codes for this cart or this client (details.retryAfterSeconds)",
+  amount_out_of_range:
+    "a total beyond what an order can hold (the money columns, 2^31-1 minor units) or outside the payment provider's minimum/maximum (details: amount, min, max, or field, max); checked before any stock is reserved",
+  rate_limited:
+    "too many wrong discount codes for this cart or this client, or (checkout) too many unpaid orders for this e-mail or client (details.retryAfterSeconds when known)",
   internal_error: "an unexpected error; nothing is leaked",
   payment_provider_error: "the payment provider failed or refused the call",
   service_unavailable: "a dependency (such as Redis) is down; retry later",
@@ -372,7 +375,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         parameters: [cartIdParam],
         body: { schema: fromZod(addItemSchema(maxQ)) },
         success: cartResponse(201, "The cart with the line"),
-        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch"],
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch", "amount_out_of_range"],
       }),
     },
     "/api/carts/{cartId}/items/{itemId}": {
@@ -384,7 +387,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         parameters: [cartIdParam, itemIdParam],
         body: { schema: fromZod(updateQuantitySchema(maxQ)) },
         success: cartResponse(200, "The cart"),
-        errors: [...CART_WRITE_ERRORS, "insufficient_stock"],
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "amount_out_of_range"],
       }),
       delete: operation({
         operationId: "removeCartItem",
@@ -502,6 +505,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           "currency_mismatch",
           "discount_invalid",
           "cart_empty",
+          "amount_out_of_range",
+          "rate_limited",
           "payment_provider_error",
           "service_unavailable",
         ],

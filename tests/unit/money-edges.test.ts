@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "@/lib/errors";
+import { assertPayableAmount, paymentAmountLimits } from "@/lib/payments";
+import { MAX_STORED_AMOUNT, priceCart, type RateTables } from "@/lib/pricing";
+import { line, rule } from "@/tests/support/pricing-fixtures";
+
+const rates: RateTables = {
+  zoneOf: { US: "DOMESTIC" },
+  shippingRates: [{ zone: "DOMESTIC", currency: "USD", amount: 500, freeOver: null }],
+  taxRates: [{ country: "US", region: "", ratePpm: 100_000, taxesShipping: true }],
+};
+const address = { country: "US", postalCode: "10001" };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof DomainError ? e.code : `not a DomainError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+describe("amounts beyond the money columns (int4)", () => {
+  it("a cart whose subtotal passes 2^31-1 is 422 amount_out_of_range, not a 500", () => {
+    const lines = [line("a", 1, 30_000_000, 99)]; // 2,970,000,000 > 2^31-1
+    expect(codeOf(() => priceCart({ currency: "USD", lines, discounts: [], address: null, rates }))).toBe("amount_out_of_range");
+  });
+
+  it("also when only shipping and tax push the total over", () => {
+    const lines = [line("a", 1, MAX_STORED_AMOUNT - 100, 1)];
+    expect(codeOf(() => priceCart({ currency: "USD", lines, discounts: [], address: null, rates }))).toBeUndefined();
+    expect(codeOf(() => priceCart({ currency: "USD", lines, discounts: [], address, rates }))).toBe("amount_out_of_range");
+  });
+
+  it("says which amount and the limit, and accepts exactly the limit", () => {
+    try {
+      priceCart({ currency: "USD", lines: [line("a", 1, 2 ** 30, 2)], discounts: [], address: null, rates });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as DomainError).details).toMatchObject({ field: "subtotal", max: 2 ** 31 - 1, currency: "USD" });
+    }
+    const ok = priceCart({ currency: "USD", lines: [line("a", 1, MAX_STORED_AMOUNT, 1)], discounts: [], address: null, rates });
+    expect(ok.summary.total).toBe(2 ** 31 - 1);
+  });
+
+  it("a discount does not hide an out-of-range subtotal (the order stores the subtotal too)", () => {
+    const lines = [line("a", 1, 25_000_000, 99)];
+    const half = rule({ value: 5000 });
+    expect(codeOf(() => priceCart({ currency: "USD", lines, discounts: [half], address: null, rates }))).toBe("amount_out_of_range");
+  });
+});
+
+describe("the payment provider's minimum and maximum", () => {
+  it("Stripe's table: 50 minor units for USD-like currencies, 30 pence, 99,999,999 at most", () => {
+    expect(paymentAmountLimits("USD")).toEqual({ min: 50, max: 99_999_999 });
+    expect(paymentAmountLimits("eur")).toEqual({ min: 50, max: 99_999_999 });
+    expect(paymentAmountLimits("GBP").min).toBe(30);
+    expect(paymentAmountLimits("JPY").min).toBe(50);
+  });
+
+  it.each([
+    [49, "USD", "amount_out_of_range"],
+    [50, "USD", undefined],
+    [99_999_999, "USD", undefined],
+    [100_000_000, "USD", "amount_out_of_range"],
+    [0, "USD", undefined], // nothing to pay: the order is paid at once
+    [29, "GBP", "amount_out_of_range"],
+    [30, "GBP", undefined],
+  ])("%i %s -> %s", (amount, currency, code) => {
+    expect(codeOf(() => assertPayableAmount(amount, currency))).toBe(code);
+  });
+});
