@@ -5,7 +5,7 @@ import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
+import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
@@ -205,7 +205,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
 
   // Discounts: valid again now, and for this customer.
   const orderUserId = input.actor.userId ?? cart.userId;
-  const customerKey = customerKeyOf({ userId: orderUserId, email: input.email })!;
+  // a signed-in shopper counts by their account's e-mail, a guest by the checkout e-mail (both normalised), so
+  // neither a `+tag` nor signing out gets a once-per-customer code used twice
+  const customerKey =
+    orderUserId && cart.discounts.length ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
   const valid: DiscountRule[] = [];

@@ -130,3 +130,72 @@ describe("amounts out of range", () => {
     expect(await stockOf(variant)).toBe(10);
   });
 });
+
+describe("per-customer limits keyed by the normalised e-mail", () => {
+  async function oncePerCustomerCode(): Promise<string> {
+    const code = `ONCE${randomUUID().slice(0, 8).toUpperCase()}`;
+    await db.discount.create({ data: { code, type: "PERCENTAGE", value: 1000, maxUsesPerCustomer: 1 } });
+    return code;
+  }
+
+  async function userCart(userId: string, variant: number, code: string): Promise<string> {
+    const cart = await carts.cartForUser(userId);
+    await carts.addItem(cart.id, { userId }, { variantId: variant, quantity: 1 });
+    await carts.applyDiscount(cart.id, { userId }, code, `client-${randomUUID()}`);
+    return cart.id;
+  }
+
+  const redemptionsOf = async (code: string) =>
+    db.discountRedemption.count({ where: { discount: { code }, releasedAt: null } });
+
+  it("a guest cannot reuse a once-per-customer code with a +tag or another case", async () => {
+    const code = await oncePerCustomerCode();
+    const variant = await makeVariant();
+    const local = `ann${randomUUID().slice(0, 6)}`;
+    await placeOrder(deps, input(await guestCart([[variant, 1]], [code]), { email: `${local}@example.test` }));
+    for (const email of [`${local}+again@example.test`, ` ${local.toUpperCase()}+X@Example.TEST `]) {
+      const err = await expectCode(placeOrder(deps, input(await guestCart([[variant, 1]], [code]), { email })), "discount_invalid");
+      expect(err.details).toMatchObject({ reason: "customer_limit_reached" });
+    }
+    expect(await redemptionsOf(code)).toBe(1);
+  });
+
+  it("a guest cannot reuse it after using it signed in, nor the account after the guest", async () => {
+    const variant = await makeVariant();
+    const local = `bob${randomUUID().slice(0, 6)}`;
+    const user = await db.user.create({ data: { email: `${local}@example.test`, passwordHash: "x" } });
+
+    const first = await oncePerCustomerCode();
+    // signed in, checking out with another e-mail: the account's e-mail is what counts
+    await placeOrder(deps, input(await userCart(user.id, variant, first), { actor: { userId: user.id }, email: "elsewhere@example.test" }));
+    const asGuest = await expectCode(
+      placeOrder(deps, input(await guestCart([[variant, 1]], [first]), { email: `${local}+guest@example.test` })),
+      "discount_invalid",
+    );
+    expect(asGuest.details).toMatchObject({ reason: "customer_limit_reached" });
+
+    const second = await oncePerCustomerCode();
+    await placeOrder(deps, input(await guestCart([[variant, 1]], [second]), { email: `${local}@example.test` }));
+    // the account is told when it applies the code already, and checkout refuses it too
+    const cart = await carts.cartForUser(user.id);
+    await carts.clear(cart.id, { userId: user.id });
+    await carts.addItem(cart.id, { userId: user.id }, { variantId: variant, quantity: 1 });
+    const atApply = await attempt(carts.applyDiscount(cart.id, { userId: user.id }, second, `client-${randomUUID()}`));
+    expect(atApply.ok ? "applied" : atApply.error.details).toMatchObject({ reason: "customer_limit_reached" });
+    expect(await redemptionsOf(first)).toBe(1);
+    expect(await redemptionsOf(second)).toBe(1);
+  });
+
+  it("ten racing guests with +tag variants of one e-mail redeem a once-per-customer code once", async () => {
+    const code = await oncePerCustomerCode();
+    const variant = await makeVariant();
+    const local = `race${randomUUID().slice(0, 6)}`;
+    const cartIds = await Promise.all(Array.from({ length: 10 }, () => guestCart([[variant, 1]], [code])));
+    const results = await Promise.all(
+      cartIds.map((cartId, i) => attempt(placeOrder(deps, input(cartId, { email: `${local}+${i}@example.test` })))),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of results) if (!r.ok) expect([r.error.code, r.error.details?.reason]).toEqual(["discount_invalid", "customer_limit_reached"]);
+    expect(await redemptionsOf(code)).toBe(1);
+  });
+});

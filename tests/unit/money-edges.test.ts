@@ -70,3 +70,16 @@ describe("the payment provider's minimum and maximum", () => {
     expect(codeOf(() => assertPayableAmount(amount, currency))).toBe(code);
   });
 });
+
+describe("per-customer keys", () => {
+  it("normalise the e-mail: trimmed, lower-cased, +tag removed from the local part only", async () => {
+    const { customerKeyOf, normalizeCustomerEmail } = await import("@/lib/discounts/repository");
+    expect(normalizeCustomerEmail("  Ann+Promo@Example.COM ")).toBe("ann@example.com");
+    expect(normalizeCustomerEmail("ann@ex+ample.com")).toBe("ann@ex+ample.com");
+    expect(normalizeCustomerEmail("+only@example.com")).toBe("+only@example.com");
+    expect(customerKeyOf({ userId: "u1", email: "Ann+x@example.com" })).toBe("email:ann@example.com");
+    expect(customerKeyOf({ userId: null, email: "ann@example.com" })).toBe("email:ann@example.com");
+    expect(customerKeyOf({ userId: "u1" })).toBe("user:u1");
+    expect(customerKeyOf({ userId: null })).toBeNull();
+  });
+});
