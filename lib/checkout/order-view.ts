@@ -87,8 +87,7 @@ export function orderJson(o: OrderRow): OrderView {
   };
 }
 
-/** A new bearer token for a guest to read their order (256 random bits, URL-safe). Only its hash is stored. */
-export const newOrderToken = () => randomBytes(32).toString("base64url");
+/** The sha-256 of an order token (lib/checkout/order-token.ts derives the token): all the orders table keeps. */
 export const hashOrderToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 function tokenMatches(token: string, storedHash: string): boolean {

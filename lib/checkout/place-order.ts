@@ -19,7 +19,8 @@ import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
+import { orderTokenFor } from "./order-token";
+import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
 import { runPlaceOrder } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
@@ -101,8 +102,15 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
   }
 }
 
+/** The 201 answer as stored on the idempotency key: everything but the order token, which is never stored. */
+type StoredCheckoutBody = Omit<CheckoutResponseBody, "orderToken">;
+
 function replay(status: number, body: unknown): PlaceOrderResult {
-  if (status === 201) return { status: 201, body: body as CheckoutResponseBody, replayed: true };
+  if (status === 201) {
+    const { orderToken: _legacy, ...stored } = body as StoredCheckoutBody & { orderToken?: string };
+    // recomputed, so the replay carries the same token as the first answer
+    return { status: 201, body: { ...stored, orderToken: orderTokenFor(stored.order.id) }, replayed: true };
+  }
   const err = (body as ErrorBody | null)?.error;
   throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details);
 }
@@ -234,9 +242,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // are held only inside PostgreSQL until the statement commits: no network round trip while they are locked.
   const itemIds = orderedUuids(cart.items.length, now.getTime());
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
-  const token = newOrderToken();
+  const orderId = randomUUID();
+  const token = orderTokenFor(orderId);
   const order: OrderRow = {
-    id: randomUUID(),
+    id: orderId,
     userId: orderUserId,
     cartId: cart.id,
     email: input.email,
@@ -339,18 +348,21 @@ async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rat
 // ---- step 4: pay ---------------------------------------------------------------------------------------------
 
 /**
- * A retry that took over a key recording an order resumes here. The first attempt's token never reached the
- * shopper (it failed), so a new one replaces it. A cancelled order (its reservation expired meanwhile) is a
- * final 409: the shopper's cart is ACTIVE again and a new checkout needs a new key.
+ * A retry that took over a key recording an order resumes here, with the order's (derived) token. A cancelled
+ * order (its reservation expired meanwhile) is a final 409: the shopper's cart is ACTIVE again and a new checkout
+ * needs a new key.
  */
 async function resumeOrder(deps: CheckoutDeps, orderId: string): Promise<PlacedOrder> {
   const order = await loadOrderRow(deps.db, orderId);
   if (!order) throw new Error(`checkout: the order ${orderId} recorded on the idempotency key does not exist`);
   if (order.status === "CANCELLED")
     throw new DomainError("conflict", "This order was cancelled before it was paid. Your cart is ready: please check out again.", { orderId });
-  const token = newOrderToken();
-  order.orderTokenHash = hashOrderToken(token);
-  await deps.db.$executeRaw`UPDATE orders SET order_token_hash = ${order.orderTokenHash}, updated_at = now() WHERE id = ${orderId}::uuid`;
+  const token = orderTokenFor(orderId);
+  if (order.orderTokenHash !== hashOrderToken(token)) {
+    // written under another NEXTAUTH_SECRET (rotated since): the shopper gets a token that works now
+    order.orderTokenHash = hashOrderToken(token);
+    await deps.db.$executeRaw`UPDATE orders SET order_token_hash = ${order.orderTokenHash}, updated_at = now() WHERE id = ${orderId}::uuid`;
+  }
   if (order.status === "PENDING_PAYMENT") {
     // the first attempt may have stopped before the KV copy of the cart was updated
     const cart = await deps.db.cart.findUnique({ where: { id: order.cartId }, select: { userId: true, status: true } });
@@ -407,7 +419,8 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrde
     orderToken: token,
     payment: { provider: provider.name, clientSecret },
   };
-  if (!(await completeIdempotent(db, lock, 201, body)))
+  const stored: StoredCheckoutBody = { order: body.order, payment: body.payment };
+  if (!(await completeIdempotent(db, lock, 201, stored)))
     logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
 }

@@ -199,3 +199,37 @@ describe("per-customer limits keyed by the normalised e-mail", () => {
     expect(await redemptionsOf(code)).toBe(1);
   });
 });
+
+describe("order tokens are never stored in clear", () => {
+  it("the stored idempotent answer holds no token, and a replay still answers the same token", async () => {
+    const { getOrderForViewer } = await import("@/lib/checkout");
+    const variant = await makeVariant();
+    const first = input(await guestCart([[variant, 1]]));
+    const placed = await placeOrder(deps, first);
+    const token = placed.body.orderToken;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const rows = await db.$queryRaw<{ body: string }[]>`
+      SELECT response_body::text AS body FROM idempotency_keys WHERE key = ${first.idempotencyKey}`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.body).toContain(placed.body.order.id); // it is the answer...
+    expect(rows[0]!.body).not.toContain(token); // ...without the token
+    const orderRows = await db.$queryRaw<{ row: string }[]>`SELECT to_jsonb(o)::text AS row FROM orders o WHERE id = ${placed.body.order.id}::uuid`;
+    expect(orderRows[0]!.row).not.toContain(token);
+
+    const replayed = await placeOrder(deps, first);
+    expect(replayed.replayed).toBe(true);
+    expect(replayed.body.orderToken).toBe(token);
+    expect(replayed.body.order).toEqual(placed.body.order);
+    expect((await getOrderForViewer(db, placed.body.order.id, { userId: null, token: replayed.body.orderToken })).id).toBe(placed.body.order.id);
+  });
+
+  it("each order has its own token; one order's token opens no other", async () => {
+    const { getOrderForViewer } = await import("@/lib/checkout");
+    const variant = await makeVariant();
+    const a = await placeOrder(deps, input(await guestCart([[variant, 1]])));
+    const b = await placeOrder(deps, input(await guestCart([[variant, 1]])));
+    expect(a.body.orderToken).not.toBe(b.body.orderToken);
+    await expectCode(getOrderForViewer(db, b.body.order.id, { userId: null, token: a.body.orderToken }), "not_found");
+  });
+});
