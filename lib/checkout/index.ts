@@ -39,5 +39,7 @@ export function checkoutDeps(): CheckoutDeps {
     provider: paymentProvider(),
     reservationMinutes: e.ORDER_RESERVATION_MINUTES,
     maxLineQuantity: e.CART_MAX_LINE_QUANTITY,
+    unpaidOrdersPerEmail: e.UNPAID_ORDERS_PER_EMAIL,
+    unpaidOrdersPerClient: e.UNPAID_ORDERS_PER_CLIENT,
   };
 }

@@ -8,11 +8,13 @@ import { env } from "../env";
 
 const keys = new Map<string, Buffer>();
 
-function orderTokenKey(secret: string): Buffer {
-  let key = keys.get(secret);
+/** A key of its own per purpose, derived from the secret (HKDF-SHA256), so no two uses share one. */
+function derivedKey(secret: string, purpose: "order-token v1" | "client-key v1"): Buffer {
+  const id = `${purpose}\0${secret}`;
+  let key = keys.get(id);
   if (!key) {
-    key = Buffer.from(hkdfSync("sha256", secret, "cartwright", "order-token v1", 32));
-    keys.set(secret, key);
+    key = Buffer.from(hkdfSync("sha256", secret, "cartwright", purpose, 32));
+    keys.set(id, key);
   }
   return key;
 }
@@ -26,5 +28,13 @@ function secretFromEnv(): string {
 
 /** The order's token: 256 bits, URL-safe, the same every time for the same order and secret. */
 export function orderTokenFor(orderId: string, secret: string = secretFromEnv()): string {
-  return createHmac("sha256", orderTokenKey(secret)).update(`order:${orderId}`, "utf8").digest("base64url");
+  return createHmac("sha256", derivedKey(secret, "order-token v1")).update(`order:${orderId}`, "utf8").digest("base64url");
+}
+
+/**
+ * What an order stores about its client (for the unpaid-orders-per-client cap): a keyed hash of the IP, so the
+ * orders table holds no IP address (an unkeyed hash of an IPv4 address is reversed by trying all 2^32).
+ */
+export function clientKeyHash(client: string, secret: string = secretFromEnv()): string {
+  return createHmac("sha256", derivedKey(secret, "client-key v1")).update(client, "utf8").digest("hex").slice(0, 32);
 }

@@ -19,9 +19,9 @@ import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { orderTokenFor } from "./order-token";
+import { clientKeyHash, orderTokenFor } from "./order-token";
 import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
-import { runPlaceOrder } from "./place-order-statement";
+import { runPlaceOrder, type UnpaidCaps } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
@@ -36,6 +36,8 @@ export type PlaceOrderInput = {
   /** the Idempotency-Key header (a UUID, checked by the route) */
   idempotencyKey: string;
   actor: { userId: string | null };
+  /** the client (its IP, as rate limits see it); counts against UNPAID_ORDERS_PER_CLIENT. Absent or "unknown": not counted */
+  client?: string | null;
 };
 
 export type CheckoutResponseBody = {
@@ -107,9 +109,9 @@ type StoredCheckoutBody = Omit<CheckoutResponseBody, "orderToken">;
 
 function replay(status: number, body: unknown): PlaceOrderResult {
   if (status === 201) {
-    const { orderToken: _legacy, ...stored } = body as StoredCheckoutBody & { orderToken?: string };
-    // recomputed, so the replay carries the same token as the first answer
-    return { status: 201, body: { ...stored, orderToken: orderTokenFor(stored.order.id) }, replayed: true };
+    const stored = body as StoredCheckoutBody;
+    // recomputed, so the replay carries the same token as the first answer (and the same bytes: same key order)
+    return { status: 201, body: { order: stored.order, orderToken: orderTokenFor(stored.order.id), payment: stored.payment }, replayed: true };
   }
   const err = (body as ErrorBody | null)?.error;
   throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details);
@@ -244,6 +246,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
   const orderId = randomUUID();
   const token = orderTokenFor(orderId);
+  const emailKey = customerKeyOf({ userId: null, email: input.email })!;
+  const clientKey = input.client && input.client !== "unknown" ? clientKeyHash(input.client) : null;
   const order: OrderRow = {
     id: orderId,
     userId: orderUserId,
@@ -269,6 +273,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     cancelledAt: null,
     createdAt: now, // replaced by the database's own below
     updatedAt: now,
+    emailKey,
+    clientKey,
     items: [],
   };
   order.items = cart.items.map((l, i) => {
@@ -289,7 +295,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       customOptions: l.customOptions as Prisma.JsonObject,
     };
   });
-  const answer = await runPlaceOrder(db, { located, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });
+  const unpaid = unpaidCaps(deps, emailKey, clientKey);
+  const answer = await runPlaceOrder(db, { located, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, unpaid, now });
   switch (answer.failure) {
     case undefined:
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
@@ -302,6 +309,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     case "cart_not_active":
       if (located.source === "kv") await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
       throw new DomainError("cart_not_active", "This cart has already been checked out.");
+    case "unpaid_limit":
+      throw new DomainError(
+        "rate_limited",
+        answer.scope === "email"
+          ? "There are already too many unpaid orders for this e-mail address. Pay or cancel one of them first, or wait until they expire."
+          : "There are already too many unpaid orders from your connection. Pay or cancel one of them first, or wait until they expire.",
+        { scope: answer.scope, limit: answer.limit },
+      );
     case "key_lost":
       throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
     case "insufficient_stock":
@@ -315,6 +330,19 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new DomainError("discount_invalid", redeemFailureMessage(reason), { reason, code });
     }
   }
+}
+
+/** The unpaid-order caps for cw_place_order, or null when this checkout has none configured. */
+function unpaidCaps(deps: CheckoutDeps, emailKey: string, clientKey: string | null): UnpaidCaps | null {
+  const perEmail = deps.unpaidOrdersPerEmail;
+  const perClient = deps.unpaidOrdersPerClient;
+  if (perEmail === undefined && perClient === undefined) return null;
+  return {
+    emailKey,
+    clientKey: perClient === undefined ? null : clientKey,
+    perEmail: perEmail ?? Number.MAX_SAFE_INTEGER,
+    perClient: perClient ?? Number.MAX_SAFE_INTEGER,
+  };
 }
 
 /** The cart with the catalog's current prices (a pure change for the cart's store). */

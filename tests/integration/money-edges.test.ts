@@ -233,3 +233,59 @@ describe("order tokens are never stored in clear", () => {
     await expectCode(getOrderForViewer(db, b.body.order.id, { userId: null, token: a.body.orderToken }), "not_found");
   });
 });
+
+describe("unpaid orders holding stock", () => {
+  const capped = (perEmail: number, perClient: number): CheckoutDeps => ({ ...deps, unpaidOrdersPerEmail: perEmail, unpaidOrdersPerClient: perClient });
+  const pendingFor = (email: string) => db.order.count({ where: { email, status: "PENDING_PAYMENT" } });
+
+  it("the 6th unpaid order for one e-mail is 429 rate_limited, before any stock moves; paying or cancelling frees a slot", async () => {
+    const { cancelOrder } = await import("@/lib/checkout");
+    const capDeps = capped(5, 1000);
+    const variant = await makeVariant({ stock: 100 });
+    const email = `cap-${randomUUID().slice(0, 8)}@example.test`;
+    const placed = [];
+    for (let i = 0; i < 5; i++) placed.push(await placeOrder(capDeps, input(await guestCart([[variant, 1]]), { email })));
+    const stockBefore = await stockOf(variant);
+    const sixthCart = await guestCart([[variant, 1]]);
+    // a +tag is the same mailbox
+    const err = await expectCode(placeOrder(capDeps, input(sixthCart, { email: email.replace("@", "+more@") })), "rate_limited");
+    expect(err.httpStatus).toBe(429);
+    expect(err.details).toMatchObject({ scope: "email", limit: 5 });
+    expect(await stockOf(variant)).toBe(stockBefore);
+    expect(await pendingFor(email)).toBe(5);
+
+    await cancelOrder(capDeps, placed[0]!.body.order.id, { paymentStatus: "canceled" });
+    // the same cart (still ACTIVE) and a new key: now it goes through
+    const seventh = await placeOrder(capDeps, input(sixthCart, { email }));
+    expect(seventh.body.order.status).toBe("PENDING_PAYMENT");
+  });
+
+  it("10 racing checkouts for one e-mail: never more than 5 pending", async () => {
+    const capDeps = capped(5, 1000);
+    const variant = await makeVariant({ stock: 100 });
+    const email = `race-${randomUUID().slice(0, 8)}@example.test`;
+    const cartIds = await Promise.all(Array.from({ length: 10 }, () => guestCart([[variant, 1]])));
+    const results = await Promise.all(cartIds.map((cartId) => attempt(placeOrder(capDeps, input(cartId, { email })))));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    for (const r of results) if (!r.ok) expect(r.error.code).toBe("rate_limited");
+    expect(await pendingFor(email)).toBe(5);
+    expect(await stockOf(variant)).toBe(95);
+  });
+
+  it("per client: the cap counts a keyed hash of the IP (never the IP itself), across e-mails", async () => {
+    const capDeps = capped(1000, 3);
+    const variant = await makeVariant({ stock: 100 });
+    const client = `203.0.113.${Math.floor(Math.random() * 250)}-${randomUUID().slice(0, 4)}`;
+    const cartIds = await Promise.all(Array.from({ length: 8 }, () => guestCart([[variant, 1]])));
+    const results = await Promise.all(cartIds.map((cartId) => attempt(placeOrder(capDeps, input(cartId, { client })))));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    for (const r of results) if (!r.ok) expect([r.error.code, r.error.details?.scope]).toEqual(["rate_limited", "client"]);
+    const placed = results.flatMap((r) => (r.ok ? [r.value.body.order.id] : []));
+    const rows = await db.order.findMany({ where: { id: { in: placed } }, select: { clientKey: true } });
+    expect(new Set(rows.map((r) => r.clientKey)).size).toBe(1);
+    expect(rows[0]!.clientKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(rows[0]!.clientKey).not.toContain("203.0.113");
+    // another client is not affected
+    await placeOrder(capDeps, input(await guestCart([[variant, 1]]), { client: "198.51.100.7" }));
+  });
+});
