@@ -17,8 +17,11 @@ export {
 export { expireReservations } from "./expiry";
 export {
   bearerTokenOf,
+  getOrderForAdmin,
   getOrderForViewer,
   hashOrderToken,
+  paymentEventsOf,
+  type PaymentEventView,
   orderJson,
   type OrderItemView,
   type OrderPaymentStatus,

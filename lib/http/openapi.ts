@@ -623,6 +623,17 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
+    "/api/admin/orders/{orderId}": {
+      get: operation({
+        operationId: "adminGetOrder",
+        summary: "Any order with its recorded payment events (payments, mismatches, refunds, disputes)",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [orderIdParam],
+        success: answer(200, "The order and its payment events, oldest first", { order: ref("Order"), paymentEvents: arrayOf(ref("PaymentEvent")) }),
+        errors: [...ADMIN_ERRORS, "not_found"],
+      }),
+    },
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",
@@ -859,6 +870,26 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
     ),
     Discount: { ...obj(discountProps), description: "Unset fields are null" },
+    PaymentEvent: obj(
+      {
+        id: { type: "string", description: "The provider's event id (Stripe evt_...)" },
+        provider: { type: "string", enum: ["stripe", "test"] },
+        type: {
+          type: "string",
+          enum: ["payment.succeeded", "payment.failed", "payment.canceled", "payment.refunded", "payment.disputed"],
+        },
+        paymentId: { type: ["string", "null"] },
+        amount: { type: ["integer", "null"], description: "Minor units as the provider reported them (refunded: refunded so far; disputed: the disputed amount)" },
+        currency: { type: ["string", "null"] },
+        outcome: {
+          type: ["string", "null"],
+          description: "What applying it did: paid, mismatch (id, amount or currency not the order's: nothing changed), refunded, refund_pending, recorded (refunds, disputes), cancelled, unchanged, ignored",
+        },
+        detail: { type: ["string", "null"], description: "Why (a mismatch), or the provider's state (a dispute)" },
+        receivedAt: dateTime,
+      },
+      ["id", "provider", "type", "paymentId", "amount", "currency", "outcome", "detail", "receivedAt"],
+    ),
   };
 
   return {

@@ -177,3 +177,12 @@ BEGIN
   RETURN jsonb_build_object('createdAt', v_created);
 END
 $$;
+
+-- Payment events keep what they said and what was done with them, for the order's admin view: the amount and
+-- currency the provider reported, the outcome (paid, mismatch, refunded, recorded...) and a detail (why a
+-- payment did not match, a dispute's state).
+ALTER TABLE "payment_events" ADD COLUMN "amount" INTEGER;
+ALTER TABLE "payment_events" ADD COLUMN "currency" TEXT;
+ALTER TABLE "payment_events" ADD COLUMN "outcome" TEXT;
+ALTER TABLE "payment_events" ADD COLUMN "detail" TEXT;
+CREATE INDEX "payment_events_order_id_received_at_idx" ON "payment_events"("order_id", "received_at");
