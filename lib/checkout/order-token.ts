@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { env } from "../env";
 
 // An order's token (a guest's bearer capability for GET /api/orders/{id}) is DERIVED, never stored: it is the
@@ -9,7 +9,7 @@ import { env } from "../env";
 const keys = new Map<string, Buffer>();
 
 /** A key of its own per purpose, derived from the secret (HKDF-SHA256), so no two uses share one. */
-function derivedKey(secret: string, purpose: "order-token v1" | "client-key v1"): Buffer {
+function derivedKey(secret: string, purpose: "order-token v1" | "client-key v1" | "stored-secret v1"): Buffer {
   const id = `${purpose}\0${secret}`;
   let key = keys.get(id);
   if (!key) {
@@ -37,4 +37,34 @@ export function orderTokenFor(orderId: string, secret: string = secretFromEnv())
  */
 export function clientKeyHash(client: string, secret: string = secretFromEnv()): string {
   return createHmac("sha256", derivedKey(secret, "client-key v1")).update(client, "utf8").digest("hex").slice(0, 32);
+}
+
+const SEALED_PREFIX = "v1.";
+
+/**
+ * Encrypts a secret that has to be kept for a while (the payment's client secret in a stored idempotent answer):
+ * AES-256-GCM under a key derived from NEXTAUTH_SECRET, bound to `context` (the order id) so a sealed value cannot
+ * be replayed into another order's answer. "v1." + base64url(iv | tag | ciphertext).
+ */
+export function sealSecret(plain: string, context: string, secret: string = secretFromEnv()): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", derivedKey(secret, "stored-secret v1"), iv);
+  cipher.setAAD(Buffer.from(context, "utf8"));
+  const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+  return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+}
+
+/** The secret sealSecret sealed, or null when it cannot be opened (another NEXTAUTH_SECRET, another context, tampered). */
+export function openSecret(sealed: string, context: string, secret: string = secretFromEnv()): string | null {
+  if (!sealed.startsWith(SEALED_PREFIX)) return null;
+  const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), "base64url");
+  if (raw.length < 28) return null;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", derivedKey(secret, "stored-secret v1"), raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context, "utf8"));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  } catch {
+    return null;
+  }
 }

@@ -19,7 +19,8 @@ import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { clientKeyHash, orderTokenFor } from "./order-token";
+import { clientKeyHash, openSecret, orderTokenFor, sealSecret } from "./order-token";
+import { paymentClientSecretFor } from "./payment-step";
 import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
 import { runPlaceOrder, type UnpaidCaps } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
@@ -93,7 +94,7 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
     userId: input.actor.userId,
   });
   const begun = await beginIdempotent(deps.db, { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint });
-  if (begun.kind === "replay") return replay(begun.status, begun.body);
+  if (begun.kind === "replay") return replay(deps, begun.status, begun.body);
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   try {
     const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock);
@@ -104,14 +105,37 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
   }
 }
 
-/** The 201 answer as stored on the idempotency key: everything but the order token, which is never stored. */
-type StoredCheckoutBody = Omit<CheckoutResponseBody, "orderToken">;
+/**
+ * The 201 answer as stored on the idempotency key: no order token (it is derived again) and the payment's client
+ * secret sealed (AES-256-GCM, lib/checkout/order-token.ts). Answers stored before this shape carried both in clear
+ * (`orderToken`, `payment.clientSecret`): they are still replayed as they were.
+ */
+type StoredCheckoutBody = {
+  order: OrderView;
+  payment: { provider: string; sealedClientSecret?: string | null; clientSecret?: string | null };
+  orderToken?: string;
+};
 
-function replay(status: number, body: unknown): PlaceOrderResult {
+function toStored(body: CheckoutResponseBody): StoredCheckoutBody {
+  const { clientSecret } = body.payment;
+  return { order: body.order, payment: { provider: body.payment.provider, sealedClientSecret: clientSecret === null ? null : sealSecret(clientSecret, body.order.id) } };
+}
+
+async function replay(deps: CheckoutDeps, status: number, body: unknown): Promise<PlaceOrderResult> {
   if (status === 201) {
     const stored = body as StoredCheckoutBody;
-    // recomputed, so the replay carries the same token as the first answer (and the same bytes: same key order)
-    return { status: 201, body: { order: stored.order, orderToken: orderTokenFor(stored.order.id), payment: stored.payment }, replayed: true };
+    const orderId = stored.order.id;
+    let clientSecret = stored.payment.clientSecret ?? null;
+    if (stored.payment.sealedClientSecret)
+      // sealed under another NEXTAUTH_SECRET (rotated since): ask the provider again
+      clientSecret = openSecret(stored.payment.sealedClientSecret, orderId) ?? (await paymentClientSecretFor(deps, orderId));
+    // the same token as the first answer, and the same bytes (same key order)
+    const answer: CheckoutResponseBody = {
+      order: stored.order,
+      orderToken: stored.orderToken ?? orderTokenFor(orderId),
+      payment: { provider: stored.payment.provider, clientSecret },
+    };
+    return { status: 201, body: answer, replayed: true };
   }
   const err = (body as ErrorBody | null)?.error;
   throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details);
@@ -447,8 +471,7 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrde
     orderToken: token,
     payment: { provider: provider.name, clientSecret },
   };
-  const stored: StoredCheckoutBody = { order: body.order, payment: body.payment };
-  if (!(await completeIdempotent(db, lock, 201, stored)))
+  if (!(await completeIdempotent(db, lock, 201, toStored(body))))
     logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
 }

@@ -214,12 +214,16 @@ describe("order tokens are never stored in clear", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.body).toContain(placed.body.order.id); // it is the answer...
     expect(rows[0]!.body).not.toContain(token); // ...without the token
+    expect(placed.body.payment.clientSecret).toBeTruthy();
+    expect(rows[0]!.body).not.toContain(placed.body.payment.clientSecret!); // and the payment's client secret sealed
     const orderRows = await db.$queryRaw<{ row: string }[]>`SELECT to_jsonb(o)::text AS row FROM orders o WHERE id = ${placed.body.order.id}::uuid`;
     expect(orderRows[0]!.row).not.toContain(token);
 
     const replayed = await placeOrder(deps, first);
     expect(replayed.replayed).toBe(true);
     expect(replayed.body.orderToken).toBe(token);
+    expect(replayed.body.payment).toEqual(placed.body.payment);
+    expect(JSON.stringify(replayed.body)).toBe(JSON.stringify(placed.body));
     expect(replayed.body.order).toEqual(placed.body.order);
     expect((await getOrderForViewer(db, placed.body.order.id, { userId: null, token: replayed.body.orderToken })).id).toBe(placed.body.order.id);
   });

@@ -83,3 +83,29 @@ describe("per-customer keys", () => {
     expect(customerKeyOf({ userId: null })).toBeNull();
   });
 });
+
+describe("secrets derived from NEXTAUTH_SECRET", () => {
+  const secret = "unit-tests-secret-5d0c1b8e7f3a2946";
+
+  it("an order token is the same for the same order and secret, and differs otherwise", async () => {
+    const { orderTokenFor } = await import("@/lib/checkout/order-token");
+    const id = "0193a0b4-0000-7000-8000-000000000001";
+    expect(orderTokenFor(id, secret)).toBe(orderTokenFor(id, secret));
+    expect(orderTokenFor(id, secret)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(orderTokenFor(id, `${secret}x`)).not.toBe(orderTokenFor(id, secret));
+    expect(orderTokenFor(id.replace(/1$/, "2"), secret)).not.toBe(orderTokenFor(id, secret));
+  });
+
+  it("a sealed secret opens only with the same secret and context, and never shows the plain text", async () => {
+    const { openSecret, sealSecret } = await import("@/lib/checkout/order-token");
+    const sealed = sealSecret("pi_123_secret_abc", "order-1", secret);
+    expect(sealed).not.toContain("pi_123_secret_abc");
+    expect(sealSecret("pi_123_secret_abc", "order-1", secret)).not.toBe(sealed); // a fresh IV each time
+    expect(openSecret(sealed, "order-1", secret)).toBe("pi_123_secret_abc");
+    expect(openSecret(sealed, "order-2", secret)).toBeNull();
+    expect(openSecret(sealed, "order-1", `${secret}x`)).toBeNull();
+    const tampered = sealed.slice(0, -2) + (sealed.endsWith("A") ? "BB" : "AA");
+    expect(openSecret(tampered, "order-1", secret)).toBeNull();
+    expect(openSecret("not sealed", "order-1", secret)).toBeNull();
+  });
+});
