@@ -293,3 +293,29 @@ describe("unpaid orders holding stock", () => {
     await placeOrder(capDeps, input(await guestCart([[variant, 1]]), { client: "198.51.100.7" }));
   });
 });
+
+describe("the migration of stored per-customer keys", () => {
+  it("rewrites user:<id> and +tag e-mail keys to the normalised e-mail key, so old redemptions keep counting", async () => {
+    const { readFileSync } = await import("node:fs");
+    const sql = readFileSync(new URL("../../prisma/migrations/20261206040000_money_hardening/migration.sql", import.meta.url), "utf8");
+    // the migration's two UPDATEs of discount_redemptions, run again over rows written the old way
+    const updates = sql
+      .split(";")
+      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+      .filter((s) => s.startsWith('UPDATE "discount_redemptions"'));
+    expect(updates).toHaveLength(2);
+
+    const local = `legacy${randomUUID().slice(0, 6)}`;
+    const user = await db.user.create({ data: { email: `${local}+shop@example.test`, passwordHash: "x" } });
+    const discount = await db.discount.create({ data: { code: `LEG${randomUUID().slice(0, 8)}`, type: "PERCENTAGE", value: 1000, maxUsesPerCustomer: 5 } });
+    const old = [`user:${user.id}`, `email:${local}+guest@example.test`, `email:${local}@example.test`];
+    for (const customerKey of old) await db.discountRedemption.create({ data: { discountId: discount.id, customerKey, userId: null } });
+
+    for (const u of updates) await db.$executeRawUnsafe(u);
+
+    const keys = (await db.discountRedemption.findMany({ where: { discountId: discount.id }, select: { customerKey: true } })).map((r) => r.customerKey);
+    expect(keys).toEqual([`email:${local}@example.test`, `email:${local}@example.test`, `email:${local}@example.test`]);
+    const { countCustomerRedemptions } = await import("@/lib/discounts/repository");
+    expect(await countCustomerRedemptions(db, discount.id, `user:${user.id}`)).toBe(3);
+  });
+});
