@@ -19,7 +19,7 @@ import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { clientKeyHash, openSecret, orderTokenFor, sealSecret } from "./order-token";
+import { clientKeyHash, openSecret, orderTokenFor, sealSecret } from "./derived-secrets";
 import { paymentClientSecretFor } from "./payment-step";
 import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
 import { runPlaceOrder, type UnpaidCaps } from "./place-order-statement";

@@ -88,7 +88,7 @@ describe("secrets derived from NEXTAUTH_SECRET", () => {
   const secret = "unit-tests-secret-5d0c1b8e7f3a2946";
 
   it("an order token is the same for the same order and secret, and differs otherwise", async () => {
-    const { orderTokenFor } = await import("@/lib/checkout/order-token");
+    const { orderTokenFor } = await import("@/lib/checkout/derived-secrets");
     const id = "0193a0b4-0000-7000-8000-000000000001";
     expect(orderTokenFor(id, secret)).toBe(orderTokenFor(id, secret));
     expect(orderTokenFor(id, secret)).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -97,7 +97,7 @@ describe("secrets derived from NEXTAUTH_SECRET", () => {
   });
 
   it("a sealed secret opens only with the same secret and context, and never shows the plain text", async () => {
-    const { openSecret, sealSecret } = await import("@/lib/checkout/order-token");
+    const { openSecret, sealSecret } = await import("@/lib/checkout/derived-secrets");
     const sealed = sealSecret("pi_123_secret_abc", "order-1", secret);
     expect(sealed).not.toContain("pi_123_secret_abc");
     expect(sealSecret("pi_123_secret_abc", "order-1", secret)).not.toBe(sealed); // a fresh IV each time

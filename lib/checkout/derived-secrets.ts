@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { env } from "../env";
 
+// Everything checkout keys with NEXTAUTH_SECRET, each purpose under its own HKDF-derived key: the order token,
+// the client key of an order, and the sealing of a secret kept in a stored answer.
+//
 // An order's token (a guest's bearer capability for GET /api/orders/{id}) is DERIVED, never stored: it is the
 // HMAC of the order id under a key derived (HKDF) from NEXTAUTH_SECRET. The orders table keeps only its sha-256,
 // and the stored idempotent 201 answer keeps no token at all: a replay recomputes it. So a copy of the database
