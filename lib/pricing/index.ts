@@ -109,6 +109,20 @@ const checked = (n: bigint, what: string) => toSafeNumber(n, what);
 export const MAX_STORED_AMOUNT = 2_147_483_647;
 
 /**
+ * 422 amount_out_of_range when a cart's lines add up to more than an order can hold, before any discount, shipping
+ * or tax. For the cart's mutations (add, change quantity) to call BEFORE they save, so a 4xx changes nothing.
+ */
+export function assertLinesInRange(currency: string, lines: PricingLine[]): void {
+  const subtotal = lines.reduce((a, l) => a + BigInt(lineAmount(l)), 0n);
+  if (subtotal > BigInt(MAX_STORED_AMOUNT))
+    throw new DomainError("amount_out_of_range", "This cart's total is larger than an order can be. Please reduce the quantities.", {
+      field: "subtotal",
+      max: MAX_STORED_AMOUNT,
+      currency,
+    });
+}
+
+/**
  * 422 amount_out_of_range when any amount of a summary is beyond what the money columns hold: such a cart could
  * never be ordered (the insert would fail with a 500), so the shopper is told at once, and checkout refuses it
  * before any stock is reserved.

@@ -109,3 +109,11 @@ describe("secrets derived from NEXTAUTH_SECRET", () => {
     expect(openSecret("not sealed", "order-1", secret)).toBeNull();
   });
 });
+
+describe("assertLinesInRange (for the cart's mutations, before they save)", () => {
+  it("refuses lines adding up past 2^31-1 and accepts the limit", async () => {
+    const { assertLinesInRange } = await import("@/lib/pricing");
+    expect(codeOf(() => assertLinesInRange("USD", [line("a", 1, 30_000_000, 50), line("b", 2, 30_000_000, 50)]))).toBe("amount_out_of_range");
+    expect(codeOf(() => assertLinesInRange("USD", [line("a", 1, MAX_STORED_AMOUNT, 1)]))).toBeUndefined();
+  });
+});

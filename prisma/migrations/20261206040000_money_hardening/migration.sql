@@ -20,6 +20,10 @@ ALTER TABLE "orders" ADD COLUMN "email_key" TEXT;
 ALTER TABLE "orders" ADD COLUMN "client_key" TEXT;
 CREATE INDEX "orders_email_key_status_idx" ON "orders"("email_key", "status");
 CREATE INDEX "orders_client_key_status_idx" ON "orders"("client_key", "status");
+-- orders already waiting for payment count against their e-mail from the start (their client is not known)
+UPDATE "orders"
+SET "email_key" = 'email:' || regexp_replace(lower(btrim("email")), '^([^@+]+)\+[^@]*@', '\1@')
+WHERE "status" = 'PENDING_PAYMENT';
 
 -- u: { emailKey, clientKey (null: not known), perEmail, perClient } or NULL (no cap). Returns NULL when the order
 -- may be placed, else { failure: "unpaid_limit", scope: "email" | "client", limit }.
