@@ -26,6 +26,31 @@ const smtpUrl = z
   .string()
   .refine((v) => /^smtps?:\/\/[^/]/.test(v), "must be an SMTP URL like smtp://user:pass@mail.example.com:587");
 
+/**
+ * Words that make up the placeholder secrets people paste from examples ("changeme", "development-secret",
+ * "your-nextauth-secret-here", the old built-in development fallback...). A value made only of these words (and
+ * digits or punctuation) is an example, not a secret.
+ */
+const PLACEHOLDER_WORDS = [
+  "change", "me", "this", "please", "replace", "with", "secret", "super", "my", "your", "our", "next", "auth",
+  "development", "dev", "test", "testing", "example", "placeholder", "password", "default", "insecure",
+  "not", "for", "production", "prod", "cartwright", "here", "key", "value", "random", "string", "generate", "a", "x",
+];
+const PLACEHOLDER = new RegExp(`^(?:${[...PLACEHOLDER_WORDS].sort((a, b) => b.length - a.length).join("|")})*$`);
+
+/**
+ * Why a NEXTAUTH_SECRET is not fit for production, or null. It signs every session and (through derived keys)
+ * the cart cookie and the order tokens, so a guessable one gives away every account and order.
+ */
+export function weakSecretReason(value: string): string | null {
+  if (value.length < 16) return "must be at least 16 characters";
+  const letters = value.toLowerCase().replace(/[^a-z]/g, "");
+  // (a long value is no pasted example; the length cap also bounds the regular expression's work)
+  if (letters.length <= 200 && PLACEHOLDER.test(letters)) return "is an example or placeholder value: generate one, e.g. `openssl rand -base64 32`";
+  if (new Set(value).size < 8) return "is too repetitive to be a secret: generate one, e.g. `openssl rand -base64 32`";
+  return null;
+}
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -63,7 +88,14 @@ export const envSchema = z
     NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().startsWith("pk_", "must start with pk_").optional(),
     /** points the Stripe SDK at another host (the local fake in tests): http://127.0.0.1:12111 */
     STRIPE_API_BASE: z.url().optional(),
+    /** required in production (and checked there against known examples); dev and tests pass one too: there is
+     *  no built-in fallback (scripts/start.ts generates one into ./.data/secrets.json) */
     NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    /** `npm run db:seed` creates the demo accounts (admin@cartwright.test...) only with SEED_DEMO=1 */
+    SEED_DEMO: bool,
+    /** PENDING_PAYMENT orders (holding stock) one client (IP) and one e-mail may have at once; then 429 */
+    UNPAID_ORDERS_PER_CLIENT: positiveInt(20),
+    UNPAID_ORDERS_PER_EMAIL: positiveInt(5),
     ADMIN_API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
@@ -86,6 +118,10 @@ export const envSchema = z
         message:
           "is required in production (or set PAYMENT_PROVIDER=test to accept the built-in test payments, where anyone can pay with a test card)",
       });
+    if (e.NODE_ENV === "production") {
+      const reason = e.NEXTAUTH_SECRET === undefined ? "is required in production" : weakSecretReason(e.NEXTAUTH_SECRET);
+      if (reason) ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: reason });
+    }
     if (e.PAYMENT_PROVIDER === "stripe" && !e.STRIPE_SECRET_KEY)
       ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when PAYMENT_PROVIDER=stripe" });
   })

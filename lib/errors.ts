@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   discount_invalid: 422,
   cart_empty: 422,
   too_many_lines: 422,
+  /** a total beyond the money columns (int4) or the payment provider's minimum/maximum */
+  amount_out_of_range: 422,
   rate_limited: 429,
   internal_error: 500,
   payment_provider_error: 502,

@@ -2,7 +2,11 @@
 // its natural key (product slug, variant SKU, discount code, user email, shipping country, (zone, currency),
 // (country, region)) is missing, so re-running never resets stock, uses_count, passwords or an admin's edits.
 //
-//   DATABASE_URL=postgresql://... npx tsx scripts/seed.ts
+// The demo accounts (admin@cartwright.test, shopper@cartwright.test, with passwords printed in the README) are
+// created only with SEED_DEMO=1 (`npm start` on the embedded default sets it): on a real database they would be
+// an admin login anyone can look up.
+//
+//   DATABASE_URL=postgresql://... [SEED_DEMO=1] npx tsx scripts/seed.ts
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { hashPassword } from "../lib/auth/password";
@@ -18,17 +22,25 @@ import {
 
 type Log = (message: string) => void;
 
-export async function seed(db: PrismaClient, log: Log = console.log): Promise<{ created: boolean }> {
+export type SeedOptions = {
+  /** create the demo accounts; default: SEED_DEMO=1 in the environment */
+  demoAccounts?: boolean;
+};
+
+const seedDemoFromEnv = () => ["1", "true", "yes"].includes(process.env.SEED_DEMO ?? "");
+
+export async function seed(db: PrismaClient, log: Log = console.log, opts: SeedOptions = {}): Promise<{ created: boolean }> {
   const catalogWasEmpty = (await db.product.count()) === 0;
+  const demoUsers = (opts.demoAccounts ?? seedDemoFromEnv()) ? seedUsers : [];
 
   // Hash outside the transaction (scrypt is slow on purpose), and only for accounts that do not exist yet.
   const existingEmails = new Set(
-    (await db.user.findMany({ where: { email: { in: seedUsers.map((u) => u.email) } }, select: { email: true } })).map(
+    (await db.user.findMany({ where: { email: { in: demoUsers.map((u) => u.email) } }, select: { email: true } })).map(
       (u) => u.email,
     ),
   );
   const newUsers = await Promise.all(
-    seedUsers
+    demoUsers
       .filter((u) => !existingEmails.has(u.email))
       .map(async (u) => {
         const password = process.env[u.passwordEnv] || u.defaultPassword;
@@ -141,7 +153,7 @@ export async function seed(db: PrismaClient, log: Log = console.log): Promise<{ 
       part(seedShippingZoneCountries.length, result.zoneCountries, "shipping countries"),
       part(seedShippingRates.length, result.shippingRates, "shipping rates"),
       part(seedTaxRates.length, result.taxRates, "tax rates"),
-      part(seedUsers.length, result.createdUsers.length, "users"),
+      demoUsers.length ? part(demoUsers.length, result.createdUsers.length, "users") : "no demo accounts (SEED_DEMO=1 creates them)",
     ].join(", ")}.`,
   );
 

@@ -45,10 +45,15 @@ function buildIfNeeded(): void {
 
 async function main(): Promise<void> {
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
-  ensureSecrets();
+  // The embedded default (no DATABASE_URL) is a demo on this machine: it generates its secrets, seeds the demo
+  // accounts and takes test payments. Anything else is a real deployment and must say so explicitly
+  // (NEXTAUTH_SECRET, SEED_DEMO=1, PAYMENT_PROVIDER=test or Stripe keys): nothing is guessed for it.
+  const embeddedDefault = !process.env.DATABASE_URL;
+  // `npm run dev` also generates them: there is no built-in fallback secret in any mode
+  if (embeddedDefault || dev) ensureSecrets();
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
-  if (!process.env.DATABASE_URL) {
+  if (embeddedDefault) {
     log(`no DATABASE_URL: starting the embedded PostgreSQL (PGlite) on 127.0.0.1:${EMBEDDED_PORT}, data in ${path.relative(".", DATA_DIR)}/pglite`);
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, "pglite"), port: EMBEDDED_PORT, quiet: true });
     process.env.DATABASE_URL = embedded.url;
@@ -56,17 +61,22 @@ async function main(): Promise<void> {
     process.env.DATABASE_POOL_SIZE ??= "4";
   }
 
-  // without Stripe keys the store takes test payments (Stripe's test card numbers); say so explicitly, because
-  // the production server refuses to guess that
-  if (!process.env.STRIPE_SECRET_KEY && !process.env.PAYMENT_PROVIDER) process.env.PAYMENT_PROVIDER = "test";
-  const config = parseEnv(process.env); // throws EnvError naming every bad variable
+  if (embeddedDefault) {
+    // without Stripe keys the embedded store takes test payments (Stripe's test card numbers); say so
+    // explicitly, because the production server refuses to guess that
+    if (!process.env.STRIPE_SECRET_KEY && !process.env.PAYMENT_PROVIDER) process.env.PAYMENT_PROVIDER = "test";
+    process.env.SEED_DEMO ??= "1";
+  }
+  // checked as the server will run (production unless --dev): throws EnvError naming every bad variable, e.g.
+  // no Stripe key and no PAYMENT_PROVIDER=test, or a missing or example NEXTAUTH_SECRET
+  const config = parseEnv({ ...process.env, NODE_ENV: dev ? "development" : "production" });
   log(`database: ${embedded ? "embedded PGlite" : "DATABASE_URL"}; KV store: ${config.UPSTASH_REDIS_REST_URL ? "Upstash" : config.REDIS_URL ? "Redis (REDIS_URL)" : "database table (embedded)"}; payments: ${config.paymentProvider}`);
 
   await checkDatabaseReachable(config.DATABASE_URL);
   migrateDeploy(config.DATABASE_URL);
   const db = createPrismaClient(config.DATABASE_URL, 2);
   try {
-    await seed(db, (m) => log(m));
+    await seed(db, (m) => log(m), { demoAccounts: config.SEED_DEMO });
   } finally {
     await db.$disconnect();
   }

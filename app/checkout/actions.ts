@@ -5,7 +5,7 @@ import { readOrderTokens, writeOrderToken } from "@/lib/auth/cookies";
 import { checkoutBodySchema, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema, placeOrder } from "@/lib/checkout";
 import { DomainError } from "@/lib/errors";
 import { parseInput, runAction, type ActionResult } from "@/app/_shared/action";
-import { shopperCart } from "@/app/_shared/shopper";
+import { clientKey, shopperCart } from "@/app/_shared/shopper";
 
 const placeOrderInput = checkoutBodySchema.omit({ cartId: true }).extend({ idempotencyKey: z.uuid() });
 
@@ -18,7 +18,7 @@ export async function placeOrderAction(input: unknown): Promise<ActionResult<Pla
     const { user, cart } = await shopperCart({ create: false });
     if (!cart) throw new DomainError("cart_empty", "Your cart is empty.");
     // no revalidation here: the page moves on to /checkout/pay/{orderId}, or refreshes itself to show new prices
-    const result = await placeOrder(checkoutDeps(), { cartId: cart.id, email, shippingAddress, idempotencyKey, actor: { userId: user?.id ?? null } });
+    const result = await placeOrder(checkoutDeps(), { cartId: cart.id, email, shippingAddress, idempotencyKey, actor: { userId: user?.id ?? null }, client: await clientKey() });
     await writeOrderToken(result.body.order.id, result.body.orderToken);
     const o = result.body.order;
     return { orderId: o.id, status: o.status, provider: result.body.payment.provider, clientSecret: result.body.payment.clientSecret, total: o.summary.total, currency: o.currency };

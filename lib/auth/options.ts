@@ -10,15 +10,15 @@ import { logger } from "../observability/logger";
 import { createSession, revokeSession, sessionUser, SESSION_MAX_AGE_SECONDS } from "./sessions";
 
 
-// Only for `next dev` / tests started without one; `npm start` generates a real secret into ./.data.
-const DEVELOPMENT_SECRET = "cartwright-development-secret-not-for-production";
-
-/** NEXTAUTH_SECRET: signs the session JWT and (through a derived key) the app's own cookies. */
+/**
+ * NEXTAUTH_SECRET: signs the session JWT and (through a derived key) the app's own cookies. There is no fallback
+ * in any mode: a built-in secret would be public, and anyone could sign a session with it. `npm start` / `npm run
+ * dev` generate one into ./.data/secrets.json; tests pass their own.
+ */
 export function authSecret(): string {
   const secret = env().NEXTAUTH_SECRET;
   if (secret) return secret;
-  if (env().NODE_ENV === "production") throw new Error("NEXTAUTH_SECRET must be set in production.");
-  return DEVELOPMENT_SECRET;
+  throw new Error("NEXTAUTH_SECRET is not set: start the store with `npm start` / `npm run dev` (they generate one) or set it.");
 }
 
 /**

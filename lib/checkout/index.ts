@@ -17,8 +17,11 @@ export {
 export { expireReservations } from "./expiry";
 export {
   bearerTokenOf,
+  getOrderForAdmin,
   getOrderForViewer,
   hashOrderToken,
+  paymentEventsOf,
+  type PaymentEventView,
   orderJson,
   type OrderItemView,
   type OrderPaymentStatus,
@@ -39,5 +42,7 @@ export function checkoutDeps(): CheckoutDeps {
     provider: paymentProvider(),
     reservationMinutes: e.ORDER_RESERVATION_MINUTES,
     maxLineQuantity: e.CART_MAX_LINE_QUANTITY,
+    unpaidOrdersPerEmail: e.UNPAID_ORDERS_PER_EMAIL,
+    unpaidOrdersPerClient: e.UNPAID_ORDERS_PER_CLIENT,
   };
 }

@@ -87,8 +87,7 @@ export function orderJson(o: OrderRow): OrderView {
   };
 }
 
-/** A new bearer token for a guest to read their order (256 random bits, URL-safe). Only its hash is stored. */
-export const newOrderToken = () => randomBytes(32).toString("base64url");
+/** The sha-256 of an order token (lib/checkout/order-token.ts derives the token): all the orders table keeps. */
 export const hashOrderToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 function tokenMatches(token: string, storedHash: string): boolean {
@@ -119,6 +118,45 @@ export async function loadOrderForViewer(db: Db, orderId: string, viewer: OrderV
   const owner = row.userId !== null && viewer.userId !== null && row.userId === viewer.userId;
   if (!owner && !(viewer.token && tokenMatches(viewer.token, row.orderTokenHash))) throw notFound("Order");
   return row;
+}
+
+/** One provider event as recorded for an order (ARCHITECTURE.md Checkout step 5), for admins. */
+export type PaymentEventView = {
+  id: string;
+  provider: string;
+  type: string;
+  paymentId: string | null;
+  amount: number | null;
+  currency: string | null;
+  /** what applying it did: paid, mismatch, refunded, refund_pending, recorded (refund/dispute), cancelled, unchanged */
+  outcome: string | null;
+  detail: string | null;
+  receivedAt: string;
+};
+
+/** The order's recorded payment events (payments, declines, refunds, disputes, mismatches), oldest first. */
+export async function paymentEventsOf(db: Db, orderId: string): Promise<PaymentEventView[]> {
+  if (!isUuid(orderId)) return [];
+  const rows = await db.paymentEvent.findMany({ where: { orderId }, orderBy: [{ receivedAt: "asc" }, { id: "asc" }] });
+  return rows.map((r) => ({
+    id: r.id,
+    provider: r.provider,
+    type: r.type,
+    paymentId: r.paymentIntentId,
+    amount: r.amount,
+    currency: r.currency,
+    outcome: r.outcome,
+    detail: r.detail,
+    receivedAt: r.receivedAt.toISOString(),
+  }));
+}
+
+/** Any order with its payment events: for admins only (the caller checks the role). 404 when there is none. */
+export async function getOrderForAdmin(db: Db, orderId: string): Promise<{ order: OrderView; paymentEvents: PaymentEventView[] }> {
+  if (!isUuid(orderId)) throw notFound("Order");
+  const row = await loadOrderRow(db, orderId);
+  if (!row) throw notFound("Order");
+  return { order: orderJson(row), paymentEvents: await paymentEventsOf(db, orderId) };
 }
 
 /** `Authorization: Bearer <token>` of a request, or null. */

@@ -25,33 +25,64 @@ export type PaymentEventOutcome =
   /** as "refunded", but the refund call failed; it is retried (duplicate delivery, expiry sweep) */
   | "refund_pending"
   /** recorded; the order's state made it a no-op (e.g. a decline after the order was paid) */
-  | "unchanged";
+  | "unchanged"
+  /** a success whose payment id, amount or currency is not the order's: recorded and logged, the order unchanged */
+  | "mismatch"
+  /** a refund or dispute: recorded on the order (payment events), no state change */
+  | "recorded";
 
 export type PaymentEventResult = { outcome: PaymentEventOutcome; orderId: string | null };
 
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
-type OrderState = { id: string; status: string; payment_intent_id: string | null; payment_status: string; cart_id: string };
+type OrderState = {
+  id: string;
+  status: string;
+  payment_intent_id: string | null;
+  payment_status: string;
+  cart_id: string;
+  total: number;
+  currency: string;
+};
 
 async function lockOrder(tx: Db, orderId: string): Promise<OrderState | null> {
   const rows = await tx.$queryRaw<OrderState[]>`
-    SELECT id::text AS id, status::text AS status, payment_intent_id, payment_status, cart_id
+    SELECT id::text AS id, status::text AS status, payment_intent_id, payment_status, cart_id, total, btrim(currency) AS currency
     FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
   return rows[0] ?? null;
 }
 
-/** Records the event id; false when it was recorded before (the event is then a no-op). */
-async function recordEvent(tx: Db, event: NormalizedPaymentEvent, orderId: string | null): Promise<boolean> {
+/** Records the event id (with what it said); false when it was recorded before (the event is then a no-op). */
+async function recordEvent(tx: Db, event: NormalizedPaymentEvent, orderId: string | null, outcome: string | null = null): Promise<boolean> {
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO payment_events (id, provider, type, payment_intent_id, order_id, received_at)
-    VALUES (${event.id}, ${event.provider}, ${event.type}, ${event.paymentId}, ${orderId}::uuid, now())
+    INSERT INTO payment_events (id, provider, type, payment_intent_id, order_id, received_at, amount, currency, outcome, detail)
+    VALUES (${event.id}, ${event.provider}, ${event.type}, ${event.paymentId}, ${orderId}::uuid, now(),
+            ${event.amount}::int, ${event.currency}, ${outcome}, ${event.detail})
     ON CONFLICT (id) DO NOTHING
     RETURNING id`;
   return rows.length === 1;
 }
 
+/** What applying a recorded event did (shown to admins with the order). */
+async function noteOutcome(tx: Db, eventId: string, outcome: string, detail: string | null = null): Promise<void> {
+  await tx.$executeRaw`UPDATE payment_events SET outcome = ${outcome}, detail = coalesce(${detail}, detail) WHERE id = ${eventId}`;
+}
+
+/**
+ * Why a payment's success cannot be the order's payment, or null: another PaymentIntent than the order's, or an
+ * amount or currency that is not the order's total (a payment for a stale or tampered amount never pays an order).
+ */
+function mismatchOf(order: Pick<OrderState, "payment_intent_id" | "total" | "currency">, paymentId: string, event: NormalizedPaymentEvent): string | null {
+  const problems: string[] = [];
+  if (order.payment_intent_id && order.payment_intent_id !== paymentId) problems.push(`payment ${paymentId} is not the order's ${order.payment_intent_id}`);
+  if (event.amount !== null && event.amount !== order.total) problems.push(`amount ${event.amount} is not the order's total ${order.total}`);
+  if (event.currency !== null && event.currency.toUpperCase() !== order.currency.trim().toUpperCase())
+    problems.push(`currency ${event.currency.toUpperCase()} is not the order's ${order.currency.trim()}`);
+  return problems.length ? problems.join("; ") : null;
+}
+
 async function findOrderFor(db: Db, event: NormalizedPaymentEvent) {
-  const select = { id: true, status: true, paymentIntentId: true } as const;
+  const select = { id: true, status: true, paymentIntentId: true, total: true, currency: true } as const;
   if (isUuid(event.orderId)) {
     const byId = await db.order.findUnique({ where: { id: event.orderId }, select });
     if (byId) return byId;
@@ -61,7 +92,11 @@ async function findOrderFor(db: Db, event: NormalizedPaymentEvent) {
 
 /**
  * Applies one normalised provider event (the Stripe webhook, or the test provider's confirmation):
- * - succeeded -> PAID; for an order already CANCELLED (its stock was released) the payment is refunded instead;
+ * - succeeded -> PAID, only when the payment's id, amount and currency are the order's (else recorded as a
+ *   mismatch and logged, nothing changes); for an order already CANCELLED (its stock was released), or already
+ *   PAID by another payment, the payment is refunded instead;
+ * - refunded / disputed -> recorded on the order (payment events, with amount and state), logged; a full refund
+ *   of a PAID order's payment sets payment.status "refunded";
  * - failed -> the payment is cancelled at the provider first (if the provider says it has just succeeded, this is
  *   a success), then CANCELLED with order.payment.declineCode and the compensation;
  * - canceled -> CANCELLED with the compensation.
@@ -88,15 +123,20 @@ async function applyEvent(deps: CheckoutDeps, event: NormalizedPaymentEvent): Pr
   }
   const order = await findOrderFor(db, event);
   if (!order) {
-    await db.$transaction(async (tx) => recordEvent(tx, event, null), TX_OPTIONS);
+    await db.$transaction(async (tx) => recordEvent(tx, event, null, "ignored"), TX_OPTIONS);
     logger(deps)("warn", "payments: event for no known order", { eventId: event.id, type: event.type, paymentId: event.paymentId });
     return { outcome: "ignored", orderId: null };
   }
-  if (event.type === "payment.succeeded") return markPaid(deps, order.id, event.paymentId, event);
+  if (event.type === "payment.refunded" || event.type === "payment.disputed") return recordMoneyEvent(deps, order.id, event);
+  if (event.type === "payment.succeeded") {
+    if (order.status === "PAID" && order.paymentIntentId && order.paymentIntentId !== event.paymentId)
+      return refundSecondPayment(deps, order.id, order.paymentIntentId, event);
+    return markPaid(deps, order.id, event.paymentId, event);
+  }
 
   if (order.status !== "PENDING_PAYMENT") {
     // e.g. a decline arriving after the order was paid, or a cancellation after an expiry: record, change nothing
-    const fresh = await db.$transaction(async (tx) => recordEvent(tx, event, order.id), TX_OPTIONS);
+    const fresh = await db.$transaction(async (tx) => recordEvent(tx, event, order.id, "unchanged"), TX_OPTIONS);
     return { outcome: fresh ? "unchanged" : "duplicate", orderId: order.id };
   }
   if (event.type === "payment.failed") {
@@ -111,7 +151,11 @@ async function applyEvent(deps: CheckoutDeps, event: NormalizedPaymentEvent): Pr
   });
 }
 
-/** PENDING_PAYMENT -> PAID. For a CANCELLED order the money goes back (refund, idempotency key "refund:<order>"). */
+/**
+ * PENDING_PAYMENT -> PAID, when the event's payment id, amount and currency are the order's (a mismatch is
+ * recorded and logged, and changes nothing). For a CANCELLED order the money goes back (refund, idempotency key
+ * "refund:<order>"). `event` null: the sweeper found the payment succeeded at the provider for this very order.
+ */
 export async function markPaid(
   deps: CheckoutDeps,
   orderId: string,
@@ -119,25 +163,38 @@ export async function markPaid(
   event: NormalizedPaymentEvent | null,
 ): Promise<PaymentEventResult> {
   const now = clock(deps);
-  const outcome = await deps.db.$transaction(async (tx): Promise<PaymentEventOutcome> => {
-    if (event && !(await recordEvent(tx, event, orderId))) return "duplicate";
+  const { outcome, mismatch } = await deps.db.$transaction(async (tx): Promise<{ outcome: PaymentEventOutcome; mismatch: string | null }> => {
+    if (event && !(await recordEvent(tx, event, orderId))) return { outcome: "duplicate", mismatch: null };
     const order = await lockOrder(tx, orderId);
-    if (!order) return "ignored";
+    if (!order) return { outcome: "ignored", mismatch: null };
+    const mismatch = event ? mismatchOf(order, paymentId, event) : null;
+    let outcome: PaymentEventOutcome = "unchanged";
     if (order.status === "PENDING_PAYMENT") {
-      await tx.$executeRaw`
-        UPDATE orders SET status = 'PAID', paid_at = ${now}, payment_status = 'succeeded',
-               payment_intent_id = coalesce(payment_intent_id, ${paymentId}), updated_at = now()
-        WHERE id = ${orderId}::uuid`;
-      // the confirmation is written with the status change: it exists exactly when the order is PAID
-      await enqueueOrderMail(tx, "order_paid", orderId, {});
-      return "paid";
-    }
-    if (order.status === "CANCELLED" && order.payment_status !== "refunded") {
+      if (mismatch) outcome = "mismatch";
+      else {
+        await tx.$executeRaw`
+          UPDATE orders SET status = 'PAID', paid_at = ${now}, payment_status = 'succeeded',
+                 payment_intent_id = coalesce(payment_intent_id, ${paymentId}), updated_at = now()
+          WHERE id = ${orderId}::uuid`;
+        // the confirmation is written with the status change: it exists exactly when the order is PAID
+        await enqueueOrderMail(tx, "order_paid", orderId, {});
+        outcome = "paid";
+      }
+    } else if (order.status === "CANCELLED" && order.payment_status !== "refunded") {
+      // whatever it was for, money arrived for an order that no longer holds its stock: it goes back
       await tx.$executeRaw`UPDATE orders SET payment_status = 'refund_pending', updated_at = now() WHERE id = ${orderId}::uuid`;
-      return "refund_pending";
+      outcome = "refund_pending";
     }
-    return "unchanged";
+    if (event) await noteOutcome(tx, event.id, outcome, mismatch);
+    return { outcome, mismatch };
   }, TX_OPTIONS);
+  if (outcome === "mismatch")
+    logger(deps)("error", "payments: a payment succeeded that does not match its order; the order is unchanged", {
+      orderId,
+      paymentId,
+      eventId: event?.id,
+      mismatch,
+    });
   if (outcome === "refund_pending") {
     logger(deps)("warn", "payments: a payment succeeded for a cancelled order; refunding it", { orderId, paymentId });
     const refunded = await refund(deps, orderId, paymentId);
@@ -156,6 +213,51 @@ async function refund(deps: CheckoutDeps, orderId: string, paymentId: string): P
   await deps.db.order.updateMany({ where: { id: orderId, paymentStatus: "refund_pending" }, data: { paymentStatus: "refunded" } });
   logger(deps)("warn", "payments: refunded a payment for a cancelled order", { orderId, paymentId });
   return true;
+}
+
+/**
+ * A success for an order already PAID by another payment (two PaymentIntents for one order, e.g. one created by
+ * hand): the second one is refunded BEFORE the event is recorded, so a failed refund answers 5xx and the
+ * provider's retry of the webhook tries again; the refund's idempotency key is the payment's, so retries and
+ * concurrent deliveries refund it once.
+ */
+async function refundSecondPayment(deps: CheckoutDeps, orderId: string, paidWith: string, event: NormalizedPaymentEvent): Promise<PaymentEventResult> {
+  logger(deps)("warn", "payments: a second payment succeeded for an order already paid; refunding it", { orderId, paymentId: event.paymentId, paidWith });
+  await deps.provider.refundPayment(event.paymentId, `refund:${event.paymentId}`);
+  const fresh = await deps.db.$transaction(async (tx) => {
+    if (!(await recordEvent(tx, event, orderId, "refunded"))) return false;
+    await noteOutcome(tx, event.id, "refunded", `order already paid by ${paidWith}`);
+    return true;
+  }, TX_OPTIONS);
+  logger(deps)("warn", "payments: refunded a second payment for an order already paid", { orderId, paymentId: event.paymentId });
+  return { outcome: fresh ? "refunded" : "duplicate", orderId };
+}
+
+/**
+ * A refund or a dispute reported by the provider: recorded on the order with its amount and state, and logged
+ * (a dispute needs someone to answer it). A full refund of the payment that paid the order also shows as
+ * payment.status "refunded"; nothing else changes (the goods may have shipped: that is for people to decide).
+ */
+async function recordMoneyEvent(deps: CheckoutDeps, orderId: string, event: NormalizedPaymentEvent): Promise<PaymentEventResult> {
+  const fresh = await deps.db.$transaction(async (tx) => {
+    if (!(await recordEvent(tx, event, orderId, "recorded"))) return false;
+    if (event.type === "payment.refunded" && event.amount !== null) {
+      await tx.$executeRaw`
+        UPDATE orders SET payment_status = 'refunded', updated_at = now()
+        WHERE id = ${orderId}::uuid AND status = 'PAID' AND payment_intent_id = ${event.paymentId} AND total <= ${event.amount}::int`;
+    }
+    return true;
+  }, TX_OPTIONS);
+  if (fresh)
+    logger(deps)("warn", `payments: ${event.type === "payment.disputed" ? "a dispute" : "a refund"} was reported for an order`, {
+      orderId,
+      paymentId: event.paymentId,
+      eventId: event.id,
+      amount: event.amount,
+      currency: event.currency,
+      detail: event.detail,
+    });
+  return { outcome: fresh ? "recorded" : "duplicate", orderId };
 }
 
 async function retryRefundIfPending(deps: CheckoutDeps, orderId: string): Promise<void> {
@@ -195,7 +297,11 @@ export async function cancelOrder(deps: CheckoutDeps, orderId: string, reason: C
         if (reason.event && !(await recordEvent(tx, reason.event, orderId))) return { outcome: "duplicate", restore: none };
         const order = await lockOrder(tx, orderId);
         if (!order) return { outcome: "ignored", restore: none };
-        if (order.status !== "PENDING_PAYMENT") return { outcome: "unchanged", restore: none };
+        if (order.status !== "PENDING_PAYMENT") {
+          if (reason.event) await noteOutcome(tx, reason.event.id, "unchanged");
+          return { outcome: "unchanged", restore: none };
+        }
+        if (reason.event) await noteOutcome(tx, reason.event.id, "cancelled");
         await tx.$executeRaw`
           UPDATE orders SET status = 'CANCELLED', cancelled_at = now(), payment_status = ${reason.paymentStatus},
                  decline_code = ${reason.declineCode ?? null}, updated_at = now()
@@ -238,6 +344,7 @@ export async function confirmTestPayment(
   if (order.status !== "PENDING_PAYMENT") return order;
   const row = await deps.db.order.findUnique({ where: { id: order.id }, select: { paymentIntentId: true } });
   if (!row?.paymentIntentId) throw new DomainError("conflict", "The payment for this order has not been started yet. Try checking out again.");
-  await applyPaymentEvent(deps, provider.confirmTestCard(row.paymentIntentId, order.id, card));
+  // the card form charges the order's total, as Stripe's PaymentIntent carries it
+  await applyPaymentEvent(deps, provider.confirmTestCard(row.paymentIntentId, order.id, card, { amount: order.summary.total, currency: order.currency }));
   return getOrderForViewer(deps.db, order.id, viewer);
 }

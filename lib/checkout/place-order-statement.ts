@@ -15,6 +15,7 @@ export type PlaceOrderAnswer =
   | { createdAt: string; failure?: undefined }
   | { failure: "cart_not_active"; status?: string }
   | { failure: "cart_changed" | "key_lost" }
+  | { failure: "unpaid_limit"; scope: "email" | "client"; limit: number }
   | { failure: "insufficient_stock"; items: ShortLine[] }
   | { failure: "redeem_failed"; discountId: number; reason: string };
 
@@ -28,8 +29,13 @@ export type PlaceOrderStatement = {
   /** the discount ids to redeem */
   redeem: number[];
   customerKey: string;
+  /** the unpaid-order caps (cw_check_unpaid_orders), or null for none */
+  unpaid: UnpaidCaps | null;
   now: Date;
 };
+
+/** How many PENDING_PAYMENT orders this e-mail key and this client key (null: not counted) may already hold. */
+export type UnpaidCaps = { emailKey: string; clientKey: string | null; perEmail: number; perClient: number };
 
 /** Runs cw_place_order; records the step's duration (cartwright_reservation_lock_wait_seconds). */
 export async function runPlaceOrder(db: Db, s: PlaceOrderStatement): Promise<PlaceOrderAnswer> {
@@ -77,12 +83,15 @@ export async function runPlaceOrder(db: Db, s: PlaceOrderStatement): Promise<Pla
       orderTokenHash: order.orderTokenHash,
       reservedUntil: order.reservedUntil.toISOString(),
       paymentProvider: order.paymentProvider,
+      emailKey: order.emailKey,
+      clientKey: order.clientKey,
     },
     items: order.items,
     key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
     stock: s.stock,
     redeem: s.redeem,
     customerKey: s.customerKey,
+    unpaid: s.unpaid,
     now: s.now.toISOString(),
   };
   const started = performance.now();

@@ -7,7 +7,7 @@ import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
+import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
 import { checkCombinableSet, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
@@ -17,11 +17,14 @@ import {
   releaseIdempotent,
   type IdempotencyLock,
 } from "../idempotency";
+import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
-import { hashOrderToken, loadOrderRow, newOrderToken, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
-import { runPlaceOrder, type PlaceOrderAnswer } from "./place-order-statement";
+import { clientKeyHash, openSecret, orderTokenFor, sealSecret } from "./derived-secrets";
+import { paymentClientSecretFor } from "./payment-step";
+import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
+import { runPlaceOrder, type PlaceOrderAnswer, type UnpaidCaps } from "./place-order-statement";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
@@ -36,6 +39,8 @@ export type PlaceOrderInput = {
   /** the Idempotency-Key header (a UUID, checked by the route) */
   idempotencyKey: string;
   actor: { userId: string | null };
+  /** the client (its IP, as rate limits see it); counts against UNPAID_ORDERS_PER_CLIENT. Absent or "unknown": not counted */
+  client?: string | null;
 };
 
 export type CheckoutResponseBody = {
@@ -91,7 +96,7 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
     userId: input.actor.userId,
   });
   const begun = await beginIdempotent(deps.db, { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint });
-  if (begun.kind === "replay") return replay(begun.status, begun.body);
+  if (begun.kind === "replay") return replay(deps, begun.status, begun.body);
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   try {
     const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock);
@@ -102,8 +107,38 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
   }
 }
 
-function replay(status: number, body: unknown): PlaceOrderResult {
-  if (status === 201) return { status: 201, body: body as CheckoutResponseBody, replayed: true };
+/**
+ * The 201 answer as stored on the idempotency key: no order token (it is derived again) and the payment's client
+ * secret sealed (AES-256-GCM, lib/checkout/order-token.ts). Answers stored before this shape carried both in clear
+ * (`orderToken`, `payment.clientSecret`): they are still replayed as they were.
+ */
+type StoredCheckoutBody = {
+  order: OrderView;
+  payment: { provider: string; sealedClientSecret?: string | null; clientSecret?: string | null };
+  orderToken?: string;
+};
+
+function toStored(body: CheckoutResponseBody): StoredCheckoutBody {
+  const { clientSecret } = body.payment;
+  return { order: body.order, payment: { provider: body.payment.provider, sealedClientSecret: clientSecret === null ? null : sealSecret(clientSecret, body.order.id) } };
+}
+
+async function replay(deps: CheckoutDeps, status: number, body: unknown): Promise<PlaceOrderResult> {
+  if (status === 201) {
+    const stored = body as StoredCheckoutBody;
+    const orderId = stored.order.id;
+    let clientSecret = stored.payment.clientSecret ?? null;
+    if (stored.payment.sealedClientSecret)
+      // sealed under another NEXTAUTH_SECRET (rotated since): ask the provider again
+      clientSecret = openSecret(stored.payment.sealedClientSecret, orderId) ?? (await paymentClientSecretFor(deps, orderId));
+    // the same token as the first answer, and the same bytes (same key order)
+    const answer: CheckoutResponseBody = {
+      order: stored.order,
+      orderToken: stored.orderToken ?? orderTokenFor(orderId),
+      payment: { provider: stored.payment.provider, clientSecret },
+    };
+    return { status: 201, body: answer, replayed: true };
+  }
   const err = (body as ErrorBody | null)?.error;
   throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details);
 }
@@ -206,7 +241,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
 
   // Discounts: valid again now, and for this customer.
   const orderUserId = input.actor.userId ?? cart.userId;
-  const customerKey = customerKeyOf({ userId: orderUserId, email: input.email })!;
+  // a signed-in shopper counts by their account's e-mail, a guest by the checkout e-mail (both normalised), so
+  // neither a `+tag` nor signing out gets a once-per-customer code used twice
+  const customerKey =
+    orderUserId && cart.discounts.length ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
   const valid: DiscountRule[] = [];
@@ -227,7 +265,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     await dropDiscount(deps, located, combinable.offending.id, now);
     throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason, code: combinable.offending.code });
   }
+  // beyond the money columns: 422 amount_out_of_range from priceCart; beyond what the provider can charge: here.
+  // Both before any stock is reserved.
   const { summary, appliedDiscounts } = priceCart({ currency: cart.currency, lines, discounts: valid, address, rates });
+  assertPayableAmount(summary.total, cart.currency);
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
 
@@ -236,9 +277,12 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // are held only inside PostgreSQL until the statement commits: no network round trip while they are locked.
   const itemIds = orderedUuids(cart.items.length, now.getTime());
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
-  const token = newOrderToken();
+  const orderId = randomUUID();
+  const token = orderTokenFor(orderId);
+  const emailKey = customerKeyOf({ userId: null, email: input.email })!;
+  const clientKey = input.client && input.client !== "unknown" ? clientKeyHash(input.client) : null;
   const order: OrderRow = {
-    id: randomUUID(),
+    id: orderId,
     userId: orderUserId,
     cartId: cart.id,
     email: input.email,
@@ -262,6 +306,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     cancelledAt: null,
     createdAt: now, // replaced by the database's own below
     updatedAt: now,
+    emailKey,
+    clientKey,
     items: [],
   };
   order.items = cart.items.map((l, i) => {
@@ -294,9 +340,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     if (!closed) throw notFound("Cart");
     placing = { source: "kv", cart: closed };
   }
+  const unpaid = unpaidCaps(deps, emailKey, clientKey);
   let answer: PlaceOrderAnswer;
   try {
-    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });
+    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, unpaid, now });
   } catch (e) {
     // no answer: the order may or may not be written (or be about to be); PostgreSQL settles it, reopening the cart
     // only when that order can no longer be written. If even that fails, the next reader settles it once stale.
@@ -327,6 +374,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new CartChanged();
     case "cart_not_active":
       throw new DomainError("cart_not_active", "This cart has already been checked out.");
+    case "unpaid_limit":
+      throw new DomainError(
+        "rate_limited",
+        answer.scope === "email"
+          ? "There are already too many unpaid orders for this e-mail address. Pay or cancel one of them first, or wait until they expire."
+          : "There are already too many unpaid orders from your connection. Pay or cancel one of them first, or wait until they expire.",
+        { scope: answer.scope, limit: answer.limit },
+      );
     case "key_lost":
       throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
     case "insufficient_stock":
@@ -340,6 +395,19 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new DomainError("discount_invalid", redeemFailureMessage(reason), { reason, code });
     }
   }
+}
+
+/** The unpaid-order caps for cw_place_order, or null when this checkout has none configured. */
+function unpaidCaps(deps: CheckoutDeps, emailKey: string, clientKey: string | null): UnpaidCaps | null {
+  const perEmail = deps.unpaidOrdersPerEmail;
+  const perClient = deps.unpaidOrdersPerClient;
+  if (perEmail === undefined && perClient === undefined) return null;
+  return {
+    emailKey,
+    clientKey: perClient === undefined ? null : clientKey,
+    perEmail: perEmail ?? Number.MAX_SAFE_INTEGER,
+    perClient: perClient ?? Number.MAX_SAFE_INTEGER,
+  };
 }
 
 /** The cart with the catalog's current prices (a pure change for the cart's store). */
@@ -373,18 +441,21 @@ async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rat
 // ---- step 4: pay ---------------------------------------------------------------------------------------------
 
 /**
- * A retry that took over a key recording an order resumes here. The first attempt's token never reached the
- * shopper (it failed), so a new one replaces it. A cancelled order (its reservation expired meanwhile) is a
- * final 409: the shopper's cart is ACTIVE again and a new checkout needs a new key.
+ * A retry that took over a key recording an order resumes here, with the order's (derived) token. A cancelled
+ * order (its reservation expired meanwhile) is a final 409: the shopper's cart is ACTIVE again and a new checkout
+ * needs a new key.
  */
 async function resumeOrder(deps: CheckoutDeps, orderId: string): Promise<PlacedOrder> {
   const order = await loadOrderRow(deps.db, orderId);
   if (!order) throw new Error(`checkout: the order ${orderId} recorded on the idempotency key does not exist`);
   if (order.status === "CANCELLED")
     throw new DomainError("conflict", "This order was cancelled before it was paid. Your cart is ready: please check out again.", { orderId });
-  const token = newOrderToken();
-  order.orderTokenHash = hashOrderToken(token);
-  await deps.db.$executeRaw`UPDATE orders SET order_token_hash = ${order.orderTokenHash}, updated_at = now() WHERE id = ${orderId}::uuid`;
+  const token = orderTokenFor(orderId);
+  if (order.orderTokenHash !== hashOrderToken(token)) {
+    // written under another NEXTAUTH_SECRET (rotated since): the shopper gets a token that works now
+    order.orderTokenHash = hashOrderToken(token);
+    await deps.db.$executeRaw`UPDATE orders SET order_token_hash = ${order.orderTokenHash}, updated_at = now() WHERE id = ${orderId}::uuid`;
+  }
   if (order.status === "PENDING_PAYMENT") {
     // the first attempt may have stopped before the KV copy of the cart was updated
     const cart = await deps.db.cart.findUnique({ where: { id: order.cartId }, select: { userId: true, status: true } });
@@ -441,7 +512,7 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrde
     orderToken: token,
     payment: { provider: provider.name, clientSecret },
   };
-  if (!(await completeIdempotent(db, lock, 201, body)))
+  if (!(await completeIdempotent(db, lock, 201, toStored(body))))
     logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
 }

@@ -18,6 +18,13 @@ export type CheckoutDeps = {
   reservationMinutes?: number;
   /** per-line maximum when a cart is merged back after a failed payment (CART_MAX_LINE_QUANTITY, default 99) */
   maxLineQuantity?: number;
+  /**
+   * PENDING_PAYMENT orders one e-mail / one client may hold at once (UNPAID_ORDERS_PER_EMAIL, default 5;
+   * UNPAID_ORDERS_PER_CLIENT, default 20), then 429 rate_limited. checkoutDeps() always sets both; a caller that
+   * leaves them out (a test of something else) places orders without a cap.
+   */
+  unpaidOrdersPerEmail?: number;
+  unpaidOrdersPerClient?: number;
   log?: Logger;
 };
 

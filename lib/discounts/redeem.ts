@@ -12,7 +12,7 @@ export type RedeemFailureReason = Extract<
 export type RedeemResult = { ok: true; redemptionId: string } | { ok: false; reason: RedeemFailureReason; message: string };
 
 export type RedeemInput = {
-  /** the user id key or the lower-cased checkout email of a guest (customerKeyOf) */
+  /** the normalised e-mail key of the customer: the account's for a signed-in shopper, else the checkout e-mail (customerKeyOf) */
   customerKey: string;
   userId: string | null;
   orderId: string | null;

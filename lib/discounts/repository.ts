@@ -38,14 +38,39 @@ export async function findDiscountsByIds(db: Db, ids: number[]): Promise<Discoun
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** Redemptions of one discount by one customer that still count (not released by a cancelled order). */
-export async function countCustomerRedemptions(db: Db, discountId: number, customerKey: string): Promise<number> {
-  return db.discountRedemption.count({ where: { discountId, customerKey, releasedAt: null } });
+/**
+ * An e-mail as a per-customer key: trimmed, lower-cased, and without a `+tag` in the local part, so
+ * "Ann+promo@Example.com" and "ann@example.com" are one customer (the same mailbox).
+ */
+export function normalizeCustomerEmail(email: string): string {
+  const lower = email.trim().toLowerCase();
+  const at = lower.lastIndexOf("@");
+  if (at <= 0) return lower;
+  const local = lower.slice(0, at);
+  const plus = local.indexOf("+");
+  return plus > 0 ? `${local.slice(0, plus)}${lower.slice(at)}` : lower;
 }
 
-/** The key per-customer limits count by: the user id, or the lower-cased checkout email of a guest. */
+/**
+ * The key per-customer limits count by: `email:<normalised e-mail>`, for a guest their checkout e-mail and for a
+ * signed-in shopper their ACCOUNT's e-mail, so a guest's redemptions count against the account with that e-mail
+ * and the reverse. With only a user id it is `user:<id>`, a reference that countCustomerRedemptions resolves to
+ * the account's e-mail key (redemptions are always stored under the e-mail key).
+ */
 export function customerKeyOf(input: { userId: string | null; email?: string | null }): string | null {
+  if (input.email) return `email:${normalizeCustomerEmail(input.email)}`;
   if (input.userId) return `user:${input.userId}`;
-  if (input.email) return `email:${input.email.trim().toLowerCase()}`;
   return null;
+}
+
+/** A signed-in shopper's key: their account's e-mail key (`user:<id>` only if the account is gone). */
+export async function accountCustomerKey(db: Db, userId: string): Promise<string> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { email: true } });
+  return user ? customerKeyOf({ userId, email: user.email })! : `user:${userId}`;
+}
+
+/** Redemptions of one discount by one customer that still count (not released by a cancelled order). */
+export async function countCustomerRedemptions(db: Db, discountId: number, customerKey: string): Promise<number> {
+  const key = customerKey.startsWith("user:") ? await accountCustomerKey(db, customerKey.slice("user:".length)) : customerKey;
+  return db.discountRedemption.count({ where: { discountId, customerKey: key, releasedAt: null } });
 }

@@ -175,7 +175,10 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   method_not_allowed: "this path does not answer that method (the Allow header lists the ones it does)",
   payload_too_large: "the body is over the route's limit (refused while it is read)",
   unsupported_media_type: "a body was sent with another Content-Type than application/json",
-  rate_limited: "too many attempts: wrong discount codes for this cart or this client, or new accounts from this client (details.retryAfterSeconds)",
+  amount_out_of_range:
+    "a total beyond what an order can hold (the money columns, 2^31-1 minor units) or outside the payment provider's minimum/maximum (details: amount, min, max, or field, max); checked before any stock is reserved",
+  rate_limited:
+    "too many attempts: wrong discount codes for this cart or this client, new accounts from this client, or (checkout) too many unpaid orders for this e-mail or client (details.retryAfterSeconds when known)",
   internal_error: "an unexpected error; nothing is leaked",
   payment_provider_error: "the payment provider failed or refused the call",
   service_unavailable: "a dependency (such as Redis) is down; retry later",
@@ -426,7 +429,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         parameters: [cartIdParam],
         body: { schema: fromZod(addItemSchema(maxQ)) },
         success: cartResponse(201, "The cart with the line"),
-        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch", "too_many_lines"],
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "currency_mismatch", "too_many_lines", "amount_out_of_range"],
       }),
     },
     "/api/carts/{cartId}/items/{itemId}": {
@@ -439,7 +442,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         parameters: [cartIdParam, itemIdParam],
         body: { schema: fromZod(updateQuantitySchema(maxQ)) },
         success: cartResponse(200, "The cart"),
-        errors: [...CART_WRITE_ERRORS, "insufficient_stock"],
+        errors: [...CART_WRITE_ERRORS, "insufficient_stock", "amount_out_of_range"],
       }),
       delete: operation({
         operationId: "removeCartItem",
@@ -557,6 +560,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           "currency_mismatch",
           "discount_invalid",
           "cart_empty",
+          "amount_out_of_range",
+          "rate_limited",
           "payment_provider_error",
           "service_unavailable",
         ],
@@ -761,6 +766,17 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         body: { schema: discountPatchBody },
         success: discountResponse(200),
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/orders/{orderId}": {
+      get: operation({
+        operationId: "adminGetOrder",
+        summary: "Any order with its recorded payment events (payments, mismatches, refunds, disputes)",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [orderIdParam],
+        success: answer(200, "The order and its payment events, oldest first", { order: ref("Order"), paymentEvents: arrayOf(ref("PaymentEvent")) }),
+        errors: [...ADMIN_ERRORS, "not_found"],
       }),
     },
     "/api/admin/variants/{id}": {
@@ -1013,6 +1029,26 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
     ),
     Discount: { ...obj(discountProps), description: "Unset fields are null" },
+    PaymentEvent: obj(
+      {
+        id: { type: "string", description: "The provider's event id (Stripe evt_...)" },
+        provider: { type: "string", enum: ["stripe", "test"] },
+        type: {
+          type: "string",
+          enum: ["payment.succeeded", "payment.failed", "payment.canceled", "payment.refunded", "payment.disputed"],
+        },
+        paymentId: { type: ["string", "null"] },
+        amount: { type: ["integer", "null"], description: "Minor units as the provider reported them (refunded: refunded so far; disputed: the disputed amount)" },
+        currency: { type: ["string", "null"] },
+        outcome: {
+          type: ["string", "null"],
+          description: "What applying it did: paid, mismatch (id, amount or currency not the order's: nothing changed), refunded, refund_pending, recorded (refunds, disputes), cancelled, unchanged, ignored",
+        },
+        detail: { type: ["string", "null"], description: "Why (a mismatch), or the provider's state (a dispute)" },
+        receivedAt: dateTime,
+      },
+      ["id", "provider", "type", "paymentId", "amount", "currency", "outcome", "detail", "receivedAt"],
+    ),
   };
 
   addBoundaryErrors(paths);

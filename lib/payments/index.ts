@@ -20,6 +20,7 @@ export {
   STRIPE_DEFAULT_TIMEOUT_MS,
   type StripeProviderOptions,
 } from "./stripe";
+export { assertPayableAmount, paymentAmountLimits, type AmountLimits } from "./limits";
 export { createTestProvider, luhnValid, normalizeCardNumber, TEST_CARDS } from "./test-provider";
 
 // Kept on globalThis so a dev server's module reloads still share one provider (one SDK client, one agent).

@@ -36,7 +36,54 @@ const EVENT_TYPES: Record<string, PaymentEventType> = {
   "payment_intent.canceled": "payment.canceled",
 };
 
+/** Money events: recorded on the order (a refund made in Stripe's dashboard, a dispute), never a state change. */
+const CHARGE_EVENT_TYPES: Record<string, PaymentEventType> = {
+  "charge.refunded": "payment.refunded",
+  "charge.dispute.created": "payment.disputed",
+  "charge.dispute.updated": "payment.disputed",
+  "charge.dispute.closed": "payment.disputed",
+  "charge.dispute.funds_withdrawn": "payment.disputed",
+  "charge.dispute.funds_reinstated": "payment.disputed",
+};
+
 const nonEmpty = z.string().min(1);
+const minorUnits = z.number().int().min(0);
+const currencyCode = z.string().regex(/^[A-Za-z]{3}$/);
+/** a PaymentIntent id, or the expanded PaymentIntent */
+const intentRef = z.union([nonEmpty, z.object({ id: nonEmpty })]).nullish();
+
+const chargeEventSchema = z.object({
+  id: nonEmpty,
+  type: nonEmpty,
+  data: z.object({
+    object: z.object({
+      id: nonEmpty,
+      object: z.literal("charge"),
+      payment_intent: intentRef,
+      amount_refunded: minorUnits,
+      currency: currencyCode,
+      metadata: z.record(z.string(), z.string()).nullish(),
+    }),
+  }),
+});
+
+const disputeEventSchema = z.object({
+  id: nonEmpty,
+  type: nonEmpty,
+  data: z.object({
+    object: z.object({
+      id: nonEmpty,
+      object: z.literal("dispute"),
+      charge: intentRef,
+      payment_intent: intentRef,
+      amount: minorUnits,
+      currency: currencyCode,
+      status: z.string().nullish(),
+      reason: z.string().nullish(),
+    }),
+  }),
+});
+
 const paymentIntentEventSchema = z.object({
   id: nonEmpty,
   type: nonEmpty,
@@ -44,6 +91,8 @@ const paymentIntentEventSchema = z.object({
     object: z.object({
       id: nonEmpty,
       object: z.literal("payment_intent"),
+      amount: minorUnits,
+      currency: currencyCode,
       metadata: z.record(z.string(), z.string()).nullish(),
       last_payment_error: z
         .object({ code: z.string().nullish(), decline_code: z.string().nullish() })
@@ -221,24 +270,10 @@ export class StripePaymentProvider implements PaymentProvider {
       });
     }
     const type = typeof event === "object" && event !== null ? (event as { type?: unknown }).type : undefined;
-    const mapped = typeof type === "string" ? EVENT_TYPES[type] : undefined;
-    if (!mapped) return null;
-    const parsed = paymentIntentEventSchema.safeParse(event);
-    if (!parsed.success)
-      throw new DomainError("validation_failed", "The webhook event is not a valid PaymentIntent event.", {
-        fieldErrors: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join("."), [i.message]])),
-      });
-    const { id, data } = parsed.data;
-    const pi = data.object;
-    const lastError = pi.last_payment_error;
-    return {
-      id,
-      provider: "stripe",
-      type: mapped,
-      paymentId: pi.id,
-      orderId: pi.metadata?.order_id || null,
-      declineCode: mapped === "payment.failed" ? lastError?.decline_code || lastError?.code || null : null,
-    };
+    if (typeof type !== "string") return null;
+    if (EVENT_TYPES[type]) return normalizeIntentEvent(event, EVENT_TYPES[type]);
+    if (CHARGE_EVENT_TYPES[type]) return normalizeChargeEvent(event, type, CHARGE_EVENT_TYPES[type]);
+    return null;
   }
 
   private async retrieveStatus(paymentId: string): Promise<Stripe.PaymentIntent.Status> {
@@ -248,6 +283,67 @@ export class StripePaymentProvider implements PaymentProvider {
       throw toProviderError("retrieve", e);
     }
   }
+}
+
+function invalidEvent(error: z.ZodError, what: string): DomainError {
+  return new DomainError("validation_failed", `The webhook event is not a valid ${what} event.`, {
+    fieldErrors: Object.fromEntries(error.issues.map((i) => [i.path.join("."), [i.message]])),
+  });
+}
+
+const idOf = (ref: string | { id: string } | null | undefined): string | null => (ref == null ? null : typeof ref === "string" ? ref : ref.id);
+
+function normalizeIntentEvent(event: unknown, mapped: PaymentEventType): NormalizedPaymentEvent {
+  const parsed = paymentIntentEventSchema.safeParse(event);
+  if (!parsed.success) throw invalidEvent(parsed.error, "PaymentIntent");
+  const { id, data } = parsed.data;
+  const pi = data.object;
+  const lastError = pi.last_payment_error;
+  return {
+    id,
+    provider: "stripe",
+    type: mapped,
+    paymentId: pi.id,
+    orderId: pi.metadata?.order_id || null,
+    declineCode: mapped === "payment.failed" ? lastError?.decline_code || lastError?.code || null : null,
+    amount: pi.amount,
+    currency: pi.currency.toUpperCase(),
+    detail: null,
+  };
+}
+
+/** charge.refunded and charge.dispute.*: the PaymentIntent they belong to (else the charge), amounts, state. */
+function normalizeChargeEvent(event: unknown, stripeType: string, mapped: PaymentEventType): NormalizedPaymentEvent {
+  if (mapped === "payment.refunded") {
+    const parsed = chargeEventSchema.safeParse(event);
+    if (!parsed.success) throw invalidEvent(parsed.error, "charge");
+    const charge = parsed.data.data.object;
+    return {
+      id: parsed.data.id,
+      provider: "stripe",
+      type: mapped,
+      paymentId: idOf(charge.payment_intent) ?? charge.id,
+      orderId: charge.metadata?.order_id || null,
+      declineCode: null,
+      amount: charge.amount_refunded,
+      currency: charge.currency.toUpperCase(),
+      detail: stripeType,
+    };
+  }
+  const parsed = disputeEventSchema.safeParse(event);
+  if (!parsed.success) throw invalidEvent(parsed.error, "dispute");
+  const dispute = parsed.data.data.object;
+  return {
+    id: parsed.data.id,
+    provider: "stripe",
+    type: mapped,
+    paymentId: idOf(dispute.payment_intent) ?? idOf(dispute.charge) ?? dispute.id,
+    orderId: null,
+    declineCode: null,
+    amount: dispute.amount,
+    currency: dispute.currency.toUpperCase(),
+    detail: `${stripeType}: ${dispute.status ?? "unknown"}${dispute.reason ? ` (${dispute.reason})` : ""}`,
+  };
 }
 
 export function createStripeProvider(opts: StripeProviderOptions): StripePaymentProvider {

@@ -81,7 +81,8 @@ class BuiltInTestProvider implements TestPaymentProvider {
     });
   }
 
-  confirmTestCard(paymentId: string, orderId: string, cardNumber: string): NormalizedPaymentEvent {
+  /** `charged`: what the card form was asked to charge (the order's total), carried like Stripe's amount. */
+  confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }): NormalizedPaymentEvent {
     const digits = normalizeCardNumber(cardNumber);
     if (!paymentId || !orderId)
       throw new DomainError("validation_failed", "The payment is not valid.", {
@@ -97,6 +98,9 @@ class BuiltInTestProvider implements TestPaymentProvider {
       paymentId,
       orderId,
       declineCode,
+      amount: charged?.amount ?? null,
+      currency: charged ? charged.currency.trim().toUpperCase() : null,
+      detail: null,
     };
   }
 }

@@ -11,7 +11,14 @@ import { validationError } from "@/lib/errors";
 
 export type PaymentProviderName = "stripe" | "test";
 
-export type PaymentEventType = "payment.succeeded" | "payment.failed" | "payment.canceled";
+export type PaymentEventType =
+  | "payment.succeeded"
+  | "payment.failed"
+  | "payment.canceled"
+  /** money went back to the buyer (Stripe charge.refunded): recorded on the order */
+  | "payment.refunded"
+  /** the buyer disputed the charge (Stripe charge.dispute.*): recorded on the order */
+  | "payment.disputed";
 
 export type NormalizedPaymentEvent = {
   /** The provider's event id (Stripe "evt_..."); record it to apply each event once. */
@@ -24,6 +31,15 @@ export type NormalizedPaymentEvent = {
   orderId: string | null;
   /** For payment.failed: why (Stripe decline_code, else the error code). Null otherwise. */
   declineCode: string | null;
+  /**
+   * Minor units: the payment's amount (succeeded/failed/canceled), the amount refunded so far (refunded), the
+   * amount disputed (disputed). A success is applied only when it matches the order's total. Null when unknown.
+   */
+  amount: number | null;
+  /** ISO 4217, upper-case; null when unknown */
+  currency: string | null;
+  /** refunded / disputed: the provider's event type and state, e.g. "charge.dispute.created: needs_response (fraudulent)" */
+  detail: string | null;
 };
 
 export type CreatePaymentInput = {
@@ -62,7 +78,7 @@ export interface TestPaymentProvider extends PaymentProvider {
    * Throws DomainError("validation_failed", ..., { fieldErrors: { cardNumber: [...] } }) for a malformed or
    * Luhn-invalid number.
    */
-  confirmTestCard(paymentId: string, orderId: string, cardNumber: string): NormalizedPaymentEvent;
+  confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }): NormalizedPaymentEvent;
 }
 
 export function isTestProvider(p: PaymentProvider): p is TestPaymentProvider {

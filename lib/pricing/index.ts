@@ -105,6 +105,51 @@ export function findTaxRate(address: ShippingAddress, rates: RateTables): TaxRat
 
 const checked = (n: bigint, what: string) => toSafeNumber(n, what);
 
+/** The largest amount a money column holds (PostgreSQL int4): orders, order items and discounts store amounts so. */
+export const MAX_STORED_AMOUNT = 2_147_483_647;
+
+/**
+ * 422 amount_out_of_range when a cart's lines add up to more than an order can hold, before any discount, shipping
+ * or tax. For the cart's mutations (add, change quantity) to call BEFORE they save, so a 4xx changes nothing.
+ */
+export function assertLinesInRange(currency: string, lines: PricingLine[]): void {
+  const subtotal = lines.reduce((a, l) => a + BigInt(lineAmount(l)), 0n);
+  if (subtotal > BigInt(MAX_STORED_AMOUNT))
+    throw new DomainError("amount_out_of_range", "This cart's total is larger than an order can be. Please reduce the quantities.", {
+      field: "subtotal",
+      max: MAX_STORED_AMOUNT,
+      currency,
+    });
+}
+
+/**
+ * 422 amount_out_of_range when any amount of a summary is beyond what the money columns hold: such a cart could
+ * never be ordered (the insert would fail with a 500), so the shopper is told at once, and checkout refuses it
+ * before any stock is reserved.
+ */
+export function assertSummaryInRange(summary: CartSummary): void {
+  const amounts: [string, number | null][] = [
+    ["subtotal", summary.subtotal],
+    ["discount", summary.discount],
+    ["shipping", summary.shipping],
+    ["shippingTax", summary.shippingTax],
+    ["tax", summary.tax],
+    ["total", summary.total],
+    ...summary.lines.flatMap((l): [string, number | null][] => [
+      ["lines.subtotal", l.subtotal],
+      ["lines.tax", l.tax],
+      ["lines.total", l.total],
+    ]),
+  ];
+  const over = amounts.find(([, v]) => v !== null && Math.abs(v) > MAX_STORED_AMOUNT);
+  if (over)
+    throw new DomainError("amount_out_of_range", "This cart's total is larger than an order can be. Please reduce the quantities.", {
+      field: over[0],
+      max: MAX_STORED_AMOUNT,
+      currency: summary.currency,
+    });
+}
+
 /**
  * Prices a cart. Discounts are trusted to have been validated (lib/discounts/rules validateDiscount and
  * checkCombinable); the engine still guarantees that no line is discounted below zero, so the discount never
@@ -112,6 +157,7 @@ const checked = (n: bigint, what: string) => toSafeNumber(n, what);
  *   total = subtotal - discount + shipping + tax,  tax = sum(line tax) + shippingTax,
  *   sum(line discount) = discount,  line total = line subtotal - line discount + line tax.
  * Without an address, shipping, shippingTax, tax and every line's tax are null.
+ * A summary with an amount beyond the money columns (MAX_STORED_AMOUNT) is 422 amount_out_of_range.
  * A FREE_SHIPPING code is not part of `discount`: shipping becomes 0 and its AppliedDiscount.amount is the
  * shipping it waived (0 without an address, or when the free-over threshold already made shipping free).
  */
@@ -204,8 +250,7 @@ export function priceCart(input: PriceCartInput): { summary: CartSummary; applie
     };
   });
 
-  return {
-    summary: { currency, subtotal, discount, shipping, shippingTax, tax, total, lines: summaryLines },
-    appliedDiscounts,
-  };
+  const summary: CartSummary = { currency, subtotal, discount, shipping, shippingTax, tax, total, lines: summaryLines };
+  assertSummaryInRange(summary);
+  return { summary, appliedDiscounts };
 }

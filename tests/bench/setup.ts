@@ -63,7 +63,7 @@ export type BenchDatabase = { url: string; name: string; adminUrl: string; db: P
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const created = await createMigratedDatabase("cw_bench");
   const db = createPrismaClient(created.url, 4);
-  await seed(db, () => {});
+  await seed(db, () => {}, { demoAccounts: true });
   return {
     url: created.url,
     name: new URL(created.url).pathname.slice(1),

@@ -8,7 +8,7 @@ import { createMigratedDatabase, testRedisUrl } from "../support/test-database";
 export default async function globalSetup() {
   const db = await createMigratedDatabase("cw_e2e");
   const client = createPrismaClient(db.url, 2);
-  await seed(client, () => {});
+  await seed(client, () => {}, { demoAccounts: true });
   await client.$disconnect();
   buildApp();
   const port = Number(process.env.E2E_PORT ?? 3210);

@@ -5,6 +5,8 @@
  *   const stripe = new Stripe("sk_test_x", { host: "127.0.0.1", port: fake.port, protocol: "http", maxNetworkRetries: 0 });
  *   // or: process.env.STRIPE_API_BASE = fake.url
  *
+ * charge()/dispute() build the objects of charge.refunded / charge.dispute.* events.
+ *
  * Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/:id, POST /v1/payment_intents/:id/cancel,
  * POST /v1/refunds. Bodies are form-encoded like Stripe's (metadata[order_id]=...), answers and errors are
  * Stripe-shaped, `Authorization: Bearer sk_...` is required, and `Idempotency-Key` behaves like Stripe's: the
@@ -58,6 +60,10 @@ export type StripeFake = {
   intents(): Stripe.PaymentIntent[];
   intent(piId: string): Stripe.PaymentIntent | undefined;
   refunds(): Stripe.Refund[];
+  /** The charge of a succeeded PaymentIntent as a charge.* event carries it (amount_refunded so far, metadata). */
+  charge(piId: string): Json;
+  /** A dispute of a succeeded PaymentIntent's charge, as a charge.dispute.* event carries it. */
+  dispute(piId: string, opts?: { status?: string; reason?: string; amount?: number }): Json;
   /** PaymentIntents created since start/reset (idempotent replays do not count). */
   readonly createdCount: number;
   /** Every request answered since start/reset, in order of arrival. */
@@ -547,6 +553,40 @@ export async function startStripeFake(opts: StripeFakeOptions = {}): Promise<Str
       return pi ? clone(pi) : undefined;
     },
     refunds: () => [...refunds.values()].map(clone),
+    charge(piId) {
+      const pi = mustGet(piId);
+      if (!pi.latest_charge) throw new Error(`stripe-fake: ${piId} has no charge`);
+      const refunded = refundedAmount.get(piId) ?? 0;
+      return {
+        id: pi.latest_charge,
+        object: "charge",
+        amount: pi.amount,
+        amount_captured: pi.amount,
+        amount_refunded: refunded,
+        refunded: refunded >= pi.amount,
+        currency: pi.currency,
+        payment_intent: pi.id,
+        metadata: clone(pi.metadata),
+        status: "succeeded",
+        paid: true,
+      };
+    },
+    dispute(piId, opts = {}) {
+      const pi = mustGet(piId);
+      if (!pi.latest_charge) throw new Error(`stripe-fake: ${piId} has no charge`);
+      return {
+        id: newId("dp"),
+        object: "dispute",
+        amount: opts.amount ?? pi.amount,
+        currency: pi.currency,
+        charge: pi.latest_charge,
+        payment_intent: pi.id,
+        reason: opts.reason ?? "fraudulent",
+        status: opts.status ?? "needs_response",
+        created: now(),
+        livemode: false,
+      };
+    },
     get createdCount() {
       return created;
     },

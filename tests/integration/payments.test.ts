@@ -306,6 +306,9 @@ describe("Stripe provider: webhooks", () => {
       paymentId: pi.id,
       orderId: "ord_wh",
       declineCode: null,
+      amount: pi.amount,
+      currency: pi.currency.toUpperCase(),
+      detail: null,
     });
   });
 
@@ -319,6 +322,9 @@ describe("Stripe provider: webhooks", () => {
       paymentId: pi.id,
       orderId: "ord_wh",
       declineCode: "insufficient_funds",
+      amount: pi.amount,
+      currency: pi.currency.toUpperCase(),
+      detail: null,
     });
     const onlyCode = { ...pi, last_payment_error: { type: "card_error", code: "expired_card" } };
     const second = signed("payment_intent.payment_failed", onlyCode);
@@ -338,6 +344,9 @@ describe("Stripe provider: webhooks", () => {
       paymentId,
       orderId: "ord_wh",
       declineCode: null,
+      amount: pi!.amount,
+      currency: pi!.currency.toUpperCase(),
+      detail: null,
     });
   });
 

@@ -53,7 +53,7 @@ function collect(): { lines: string[]; log: (m: string) => void } {
 describe("seed", () => {
   it("seeds the demo catalog on an empty database", async () => {
     const { lines, log } = collect();
-    await expect(seed(db, log)).resolves.toEqual({ created: true });
+    await expect(seed(db, log, { demoAccounts: true })).resolves.toEqual({ created: true });
 
     const s = await snapshot(db);
     expect(s.products).toHaveLength(seedProducts.length);

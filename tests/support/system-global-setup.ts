@@ -39,7 +39,7 @@ export default async function setup(project: TestProject) {
   const template = await createMigratedDatabase("cw_sys_tpl");
   const client = createPrismaClient(template.url, 2);
   try {
-    await seed(client, () => {});
+    await seed(client, () => {}, { demoAccounts: true });
   } finally {
     await client.$disconnect();
   }
