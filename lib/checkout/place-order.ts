@@ -4,6 +4,7 @@ import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
+import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import { countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
@@ -166,11 +167,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   if (cart.status !== "ACTIVE") throw new DomainError("cart_not_active", "This cart has already been checked out.", { status: cart.status });
   if (cart.items.length === 0) throw new DomainError("cart_empty", "Your cart is empty.");
 
-  const address = input.shippingAddress ?? cart.shippingAddress;
-  if (!address) {
-    const message = "A shipping address is required to check out.";
-    throw new DomainError("validation_failed", message, { fieldErrors: { shippingAddress: [message] } });
-  }
+  // the full address (name, street, city, a region where tax depends on it), from the body or the cart
+  const address = requireFullAddress(input.shippingAddress ?? cart.shippingAddress);
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
@@ -251,9 +249,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     declineCode: null,
     paidAt: null,
     cancelledAt: null,
+    fulfillmentStatus: "UNFULFILLED",
+    refundedAmount: 0,
+    shippingRefunded: false,
     createdAt: now, // replaced by the database's own below
     updatedAt: now,
     items: [],
+    fulfillments: [],
+    refunds: [],
   };
   order.items = cart.items.map((l, i) => {
     const v = variants.get(l.variantId)!;
@@ -271,6 +274,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       tax: s?.tax ?? 0,
       total: s?.total ?? l.unitPrice * l.quantity,
       customOptions: l.customOptions as Prisma.JsonObject,
+      fulfilledQuantity: 0,
+      refundedQuantity: 0,
     };
   });
   const answer = await runPlaceOrder(db, { located, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, now });

@@ -297,7 +297,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   // request bodies from the routes' own zod schemas
   const email: JsonSchema = { format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" };
   const registerBody = amend(fromZod(registerSchema), { email });
-  const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "Overrides (and is saved onto) the cart's address; without one here or on the cart: 400" } });
+  const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "The full address (name, line1, city, postalCode, country; region in US, CA, AU). Overrides (and is saved onto) the cart's address; without a full address here or on the cart: 400 with details.fieldErrors[\"shippingAddress.<field>\"]" } });
   const valueDescription =
     "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)";
   const discountAmends: Record<string, JsonSchema> = {
@@ -432,7 +432,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       put: operation({
         operationId: "setShippingAddress",
         summary: "Sets the shipping address; the summary then has shipping and tax",
-        description: 'country is ISO 3166-1 alpha-2 ("US"), region the subdivision code ("CA"). A destination not shipped to in the cart\'s currency is 400.',
+        description:
+          'The estimate form { country, region?, postalCode, city? } or the full address { name, line1, line2?, city, region?, postalCode, country, phone? }. country is ISO 3166-1 alpha-2 ("US"), region the ISO 3166-2 subdivision code ("CA"): a region that is not a subdivision of its country is 400 on `region`; postal codes are checked for US, CA, GB, DE, FR, JP, AU. A destination not shipped to in the cart\'s currency is 400.',
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam],
@@ -753,7 +754,20 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     }),
     CustomOptions: fromZod(customOptionsSchema, "output"),
     ShippingAddressInput: fromZod(shippingAddressSchema, "input"),
-    ShippingAddress: fromZod(shippingAddressSchema, "output"),
+    ShippingAddress: obj(
+      {
+        country: { type: "string", pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" },
+        region: { ...nullable({ type: "string" }), description: 'ISO 3166-2 subdivision code without the country ("CA"); required at checkout for US, CA and AU' },
+        postalCode: { type: "string" },
+        city: nullable({ type: "string" }),
+        line1: nullable({ type: "string" }),
+        line2: nullable({ type: "string" }),
+        name: nullable({ type: "string" }),
+        phone: nullable({ type: "string" }),
+      },
+      ["country", "postalCode"],
+      { description: "An estimate needs country and postal code; checkout needs name, line1 and city too (and region in US, CA, AU)" },
+    ),
     CartItem: obj(
       {
         id: uuid,
@@ -831,6 +845,30 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       },
       ["id", "productId", "variantId", "sku", "name", "quantity", "unitPrice", "discount", "tax", "total"],
     ),
+    ItemQuantity: obj({ itemId: uuid, quantity: { type: "integer", minimum: 1 } }),
+    Fulfillment: obj({
+      id: uuid,
+      carrier: nullable({ type: "string" }),
+      trackingNumber: nullable({ type: "string" }),
+      items: arrayOf(ref("ItemQuantity")),
+      createdAt: dateTime,
+    }),
+    Refund: obj({
+      id: uuid,
+      amount: moneyRef,
+      currency: ref("Currency"),
+      status: { type: "string", enum: ["pending", "succeeded"], description: "pending: recorded, not yet confirmed by the payment provider (retried)" },
+      items: arrayOf(ref("ItemQuantity")),
+      shipping: { type: "boolean" },
+      reason: nullable({ type: "string" }),
+      createdAt: dateTime,
+    }),
+    OrderEvent: obj({
+      type: { type: "string", description: "placed | paid | payment_failed | fulfilled | refunded | cancelled | webhook" },
+      at: dateTime,
+      actor: { type: "string", description: 'an admin user id or e-mail, "system", "shopper" or "stripe"' },
+      details: { type: "object" },
+    }),
     Order: obj(
       {
         id: uuid,
@@ -839,19 +877,26 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         currency: ref("Currency"),
         items: arrayOf(ref("OrderItem")),
         summary: ref("CartSummary"),
+        shippingAddress: nullable(ref("ShippingAddress")),
+        fulfillmentStatus: { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] },
+        fulfillments: arrayOf(ref("Fulfillment")),
+        refunds: arrayOf(ref("Refund")),
         payment: obj(
           {
             provider: { type: "string", enum: ["stripe", "test"] },
-            status: { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "refunded"] },
+            status: {
+              type: "string",
+              enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"],
+            },
             declineCode: { type: "string", description: "Why a payment failed (e.g. card_declined, insufficient_funds)" },
+            refundedAmount: { ...moneyRef, description: "The sum of the refunds" },
           },
-          [
-          "provider",
-          "status",
-        ]),
+          ["provider", "status", "refundedAmount"],
+        ),
+        events: { ...arrayOf(ref("OrderEvent")), description: "The order's history (admin views only)" },
         createdAt: dateTime,
       },
-      ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
+      ["id", "status", "email", "currency", "items", "summary", "shippingAddress", "fulfillmentStatus", "fulfillments", "refunds", "payment", "createdAt"],
     ),
     Discount: { ...obj(discountProps), description: "Unset fields are null" },
   };
