@@ -33,7 +33,7 @@ CREATE INDEX fulfillments_order_id_idx ON fulfillments (order_id, created_at);
 CREATE TABLE refunds (
   id                 UUID PRIMARY KEY,
   order_id           UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
-  amount             INTEGER NOT NULL CHECK (amount > 0),
+  amount             INTEGER NOT NULL CHECK (amount >= 0),
   currency           CHAR(3) NOT NULL,
   -- [{ itemId, quantity }]
   items              JSONB NOT NULL DEFAULT '[]',
