@@ -23,8 +23,8 @@ const optionalText = (max: number) =>
     .string()
     .trim()
     .max(max, `At most ${max} characters`)
-    .optional()
-    .transform((v) => (v ? v : undefined));
+    .transform((v) => (v ? v : undefined))
+    .optional();
 
 export const fulfillmentBodySchema = z.strictObject({
   carrier: optionalText(100),
