@@ -19,6 +19,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
         <strong>Admin</strong>
         <Link href="/admin/discounts">Discounts</Link>
         <Link href="/admin/products">Products &amp; stock</Link>
+        <Link href="/admin/orders">Orders</Link>
       </nav>
       {children}
     </div>

@@ -13,6 +13,9 @@ export { getOrderForAdmin, listOrders, type AdminOrderView, type OrderEventView 
 export { nextUnitsAmount, shippingAmount, unitsAmount } from "./refund-math";
 export {
   cancelBodySchema,
+  FULFILLMENT_STATUSES,
+  ORDER_STATUSES,
+  PAYMENT_STATUSES,
   fulfillmentBodySchema,
   listOrdersQuerySchema,
   orderIdSchema,
