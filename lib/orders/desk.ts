@@ -68,7 +68,8 @@ const conflict = (message: string, details?: Record<string, unknown>) => new Dom
 
 function tooMany(index: number, left: number): DomainError {
   const message = left === 0 ? "Nothing is left of this item." : `Only ${left} left of this item.`;
-  return new DomainError("validation_failed", "A quantity is more than what is left.", { fieldErrors: { [`items.${index}.quantity`]: [message] } });
+  // the contract's 422 (not the usual 400): the request is well-formed, what is left of the line is too small
+  return new DomainError("validation_failed", "A quantity is more than what is left.", { fieldErrors: { [`items.${index}.quantity`]: [message] } }, 422);
 }
 
 function unknownItem(index: number): DomainError {
@@ -158,7 +159,7 @@ export async function refundOrder(
   if (begun.kind === "replay") {
     if (begun.status === 201) return { status: 201, body: begun.body as RefundAnswer, replayed: true };
     const err = (begun.body as ErrorBody | null)?.error;
-    throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details);
+    throw new DomainError((err?.code ?? "internal_error") as ErrorCode, err?.message ?? "The original request failed.", err?.details, begun.status);
   }
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   const keyRef = `${REFUND_SCOPE}:${input.idempotencyKey}`;

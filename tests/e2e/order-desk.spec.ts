@@ -95,3 +95,23 @@ test("the shopper's Back to cart cancels an unpaid order once; stock by delta ne
   expect(back.stock).toBe(variant.stock - 3);
   await read(await request.patch(`/api/admin/variants/${variantId}`, { data: { stockDelta: -(back.stock + 1) }, headers: admin }), 409);
 });
+
+test("the admin pages: find the order, ship everything, refund everything", async ({ page, request }) => {
+  const { order, orderToken } = await placeOrder(request, 1);
+  await read(await request.post("/api/payments/test/confirm", { data: { orderId: order.id, cardNumber: "4242424242424242" }, headers: { Authorization: `Bearer ${orderToken}` } }));
+  await page.goto(`/admin/orders?q=${order.id}`);
+  await page.getByLabel("Email").fill("admin@cartwright.test");
+  await page.getByLabel("Password").fill("admin-password-123");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin\/orders/);
+  await page.goto(`/admin/orders?q=${order.id}`);
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  await page.getByTestId("order-row").getByRole("link").click();
+  await expect(page.getByTestId("order-status")).toHaveText("PAID");
+  await page.getByLabel("Carrier").fill("UPS");
+  await page.getByTestId("ship-button").click();
+  await expect(page.getByTestId("fulfillment-status")).toHaveText("FULFILLED");
+  await page.getByTestId("refund-button").click();
+  await expect(page.getByTestId("payment-status")).toHaveText("refunded");
+  await expect(page.getByTestId("order-events")).toContainText("refunded by admin@cartwright.test");
+});

@@ -247,6 +247,11 @@ describe("refunds", () => {
     await pay(placed.orderId, placed.token);
     const e = await expectCode(refund(placed.orderId, { items: [{ itemId, quantity: 3 }] }), "validation_failed");
     expect(e.details).toEqual({ fieldErrors: { "items.0.quantity": ["Only 2 left of this item."] } });
+    expect(e.httpStatus).toBe(422);
+    // replayed with its own status
+    const key = randomUUID();
+    await expectCode(refund(placed.orderId, { items: [{ itemId, quantity: 3 }] }, key), "validation_failed");
+    expect((await expectCode(refund(placed.orderId, { items: [{ itemId, quantity: 3 }] }, key), "validation_failed")).httpStatus).toBe(422);
     await expectCode(refund(placed.orderId, { items: [{ itemId: randomUUID(), quantity: 1 }] }), "validation_failed");
     expect((await db.order.findUniqueOrThrow({ where: { id: placed.orderId } })).refundedAmount).toBe(0);
   });
@@ -378,7 +383,7 @@ describe("fulfilment", () => {
     const itemId = placed.order.items[0]!.id;
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(fulfillOrder(deps, placed.orderId, { carrier: "UPS", trackingNumber: `1Z${i}`, items: [{ itemId, quantity: 1 }] }, ADMIN))));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
-    for (const r of results) if (!r.ok) expect(r.error.code).toBe("validation_failed");
+    for (const r of results) if (!r.ok) expect([r.error.code, r.error.httpStatus]).toEqual(["validation_failed", 422]);
     const view = await getOrderForAdmin(db, placed.orderId);
     expect(view.fulfillmentStatus).toBe("FULFILLED");
     expect(view.fulfillments).toHaveLength(5);
