@@ -430,6 +430,20 @@ describe("the order's history and the list", () => {
       ["cancelled", "shopper"],
     ]);
     expect(await db.auditLog.count({ where: { target: `order:${placed.orderId}` } })).toBe(2);
+
+    // a declined card: the webhook, the failed payment and the cancellation (by the system) are all there
+    const declined = await place([[v!, 1]]);
+    await confirmTestPayment(deps, { orderId: declined.orderId, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: declined.token });
+    const types = (await getOrderForAdmin(db, declined.orderId)).events.map((e) => [e.type, e.actor]);
+    expect(types).toEqual([
+      ["placed", "shopper"],
+      ["webhook", "system"],
+      ["payment_failed", "system"],
+      ["cancelled", "system"],
+    ]);
+    // a Stripe delivery is the provider's
+    await db.paymentEvent.create({ data: { id: `evt_${randomUUID()}`, provider: "stripe", type: "payment.succeeded", paymentIntentId: "pi_x", orderId: declined.orderId } });
+    expect((await getOrderForAdmin(db, declined.orderId)).events.at(-1)).toMatchObject({ type: "webhook", actor: "stripe", details: { eventType: "payment.succeeded" } });
   });
 
   it("filters by status, fulfilment, payment, q (id, e-mail, SKU), dates; pages newest first", async () => {
