@@ -93,3 +93,16 @@ test("a price changed by an admin after add-to-cart is shown before payment", as
     await request.patch(`/api/admin/variants/${v.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, data: { priceOverride: null } });
   }
 });
+
+test("Back to cart on the payment page cancels the order: the stock comes back and the item is in the cart again", async ({ page, request }) => {
+  const before = await variantOf(request, "MUG-ENAMEL-CREAM");
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await fillCheckoutDetails(page, "back-to-cart@example.test");
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock - 1); // reserved
+  await page.getByTestId("back-to-cart").click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByTestId("cart-count")).toHaveText("1");
+  expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock); // released
+});
