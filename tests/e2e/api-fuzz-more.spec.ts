@@ -329,7 +329,7 @@ function contractProblem(method: string, template: string, r: Reply, path = temp
   });
 }
 
-const ORDER_KEYS = ["createdAt", "currency", "email", "id", "items", "payment", "status", "summary"];
+const ORDER_KEYS = ["createdAt", "currency", "email", "fulfillmentStatus", "fulfillments", "id", "items", "payment", "refunds", "shippingAddress", "status", "summary"];
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
 const describe = (method: string, path: string, headers: Record<string, string | undefined>, body: Body | undefined, actor: string) =>
