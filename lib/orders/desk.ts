@@ -361,11 +361,11 @@ async function cancelUnpaid(deps: DeskDeps, orderId: string, paymentId: string |
   if (paymentId) {
     const res = await deps.provider.cancelPayment(paymentId, `cancel:${orderId}`);
     if (res.status === "succeeded") {
-      await markPaid(deps as CheckoutDeps, orderId, paymentId, null);
+      await markPaid(deps, orderId, paymentId, null);
       return "paid";
     }
   }
-  const r = await cancelOrder(deps as CheckoutDeps, orderId, { paymentStatus: "canceled", actor });
+  const r = await cancelOrder(deps, orderId, { paymentStatus: "canceled", actor });
   if (r.outcome === "cancelled") return "cancelled";
   const now = await deps.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
   if (now?.status === "PAID") return "paid";
@@ -383,11 +383,11 @@ export async function cancelOrderByShopper(deps: DeskDeps, orderId: string, view
   if (row.paymentIntentId) {
     const res = await deps.provider.cancelPayment(row.paymentIntentId, `cancel:${orderId}`);
     if (res.status === "succeeded") {
-      await markPaid(deps as CheckoutDeps, orderId, row.paymentIntentId, null);
+      await markPaid(deps, orderId, row.paymentIntentId, null);
       throw conflict("This order has just been paid.", { status: "PAID" });
     }
   }
-  const r = await cancelOrder(deps as CheckoutDeps, orderId, { paymentStatus: "canceled", actor: "shopper" });
+  const r = await cancelOrder(deps, orderId, { paymentStatus: "canceled", actor: "shopper" });
   if (r.outcome !== "cancelled") {
     const now = await deps.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
     throw conflict("Only an order waiting for payment can be cancelled here.", { status: now?.status ?? null });
