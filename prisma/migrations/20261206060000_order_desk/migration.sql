@@ -15,12 +15,11 @@ ALTER TABLE order_items
   ADD CONSTRAINT order_items_refunded_range CHECK (refunded_quantity >= 0 AND refunded_quantity <= quantity);
 
 CREATE INDEX orders_created_at_id_idx ON orders (created_at DESC, id DESC);
-CREATE INDEX orders_email_idx ON orders (lower(email));
 CREATE INDEX order_items_sku_idx ON order_items (sku);
 
 CREATE TABLE fulfillments (
   id              UUID PRIMARY KEY,
-  order_id        UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  order_id        UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE ON UPDATE CASCADE,
   carrier         TEXT,
   tracking_number TEXT,
   -- [{ itemId, quantity }]
@@ -28,11 +27,11 @@ CREATE TABLE fulfillments (
   actor           TEXT NOT NULL,
   created_at      TIMESTAMPTZ(3) NOT NULL DEFAULT now()
 );
-CREATE INDEX fulfillments_order_id_idx ON fulfillments (order_id, created_at);
+CREATE INDEX fulfillments_order_id_created_at_idx ON fulfillments (order_id, created_at);
 
 CREATE TABLE refunds (
   id                 UUID PRIMARY KEY,
-  order_id           UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  order_id           UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE ON UPDATE CASCADE,
   amount             INTEGER NOT NULL CHECK (amount >= 0),
   currency           CHAR(3) NOT NULL,
   -- [{ itemId, quantity }]
@@ -44,17 +43,18 @@ CREATE TABLE refunds (
   status             TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded')),
   provider_refund_id TEXT,
   -- the admin request's Idempotency-Key: a retry after a crash finds this refund and finishes it
-  idempotency_key    TEXT UNIQUE,
+  idempotency_key    TEXT,
   actor              TEXT NOT NULL,
   created_at         TIMESTAMPTZ(3) NOT NULL DEFAULT now(),
   updated_at         TIMESTAMPTZ(3) NOT NULL DEFAULT now()
 );
-CREATE INDEX refunds_order_id_idx ON refunds (order_id, created_at);
+CREATE UNIQUE INDEX refunds_idempotency_key_key ON refunds (idempotency_key);
+CREATE INDEX refunds_order_id_created_at_idx ON refunds (order_id, created_at);
 CREATE INDEX refunds_pending_idx ON refunds (created_at) WHERE status = 'pending';
 
 CREATE TABLE order_events (
   id       BIGSERIAL PRIMARY KEY,
-  order_id UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  order_id UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE ON UPDATE CASCADE,
   -- placed | paid | payment_failed | fulfilled | refunded | cancelled | webhook | ...
   type     TEXT NOT NULL,
   -- an admin's user id or e-mail, "system", "shopper", "stripe"
@@ -62,7 +62,7 @@ CREATE TABLE order_events (
   details  JSONB NOT NULL DEFAULT '{}',
   at       TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX order_events_order_id_idx ON order_events (order_id, id);
+CREATE INDEX order_events_order_id_id_idx ON order_events (order_id, id);
 
 CREATE TABLE audit_log (
   id     BIGSERIAL PRIMARY KEY,
@@ -73,7 +73,7 @@ CREATE TABLE audit_log (
   after  JSONB,
   at     TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX audit_log_target_idx ON audit_log (target, id);
+CREATE INDEX audit_log_target_id_idx ON audit_log (target, id);
 
 -- Order events written by the database itself, so every path that changes an order (checkout's one-statement
 -- reserve step, payment events, the expiry sweeper, the admin desk) leaves its row in the same transaction without
