@@ -7,7 +7,7 @@ import { CartService } from "@/lib/cart/service";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createStripeProvider, createTestProvider, TEST_CARDS, type PaymentProvider, type TestPaymentProvider } from "@/lib/payments";
-import { confirmTestPayment, expireReservations, placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { applyPaymentEvent, confirmTestPayment, expireReservations, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 import {
   cancelOrderByAdmin,
   cancelOrderByShopper,
@@ -331,7 +331,21 @@ describe("cancel", () => {
       const paidEvents = await db.orderEvent.count({ where: { orderId: placed.orderId, type: "paid" } });
       expect(mine).toHaveLength(paidEvents === 1 || row.paymentStatus === "refunded" ? 1 : 0);
       expect(row.paymentStatus).toBe(mine.length === 1 ? "refunded" : "canceled");
+      // what went back is what the order says went back
+      expect(row.refundedAmount).toBe(mine.length === 1 ? row.total : 0);
     }
+  });
+
+  it("a payment that lands after the cancellation is refunded in full, and the order says so", async () => {
+    const [v] = await makeVariants([2100], 5);
+    const placed = await place([[v!, 1]]);
+    await cancelOrderByAdmin(deps, placed.orderId, {}, ADMIN);
+    const late = test.confirmTestCard(`test_pi_${placed.orderId}`, placed.orderId, TEST_CARDS.success);
+    expect((await applyPaymentEvent(deps, late)).outcome).toBe("refunded");
+    const view = await getOrderForAdmin(db, placed.orderId);
+    expect(view.payment).toMatchObject({ status: "refunded", refundedAmount: placed.order.summary.total });
+    expect(view.events.map((e) => e.type)).toEqual(["placed", "cancelled", "webhook", "refunded"]);
+    expect(providerRefunds.filter((r) => r.paymentId === `test_pi_${placed.orderId}`)).toHaveLength(1);
   });
 
   it("an unpaid order: cancelled with the compensation (cart ACTIVE again); a shipped order cannot be cancelled", async () => {

@@ -131,6 +131,21 @@ FOR EACH ROW
 WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.payment_status IS DISTINCT FROM NEW.payment_status)
 EXECUTE FUNCTION cw_order_status_events();
 
+-- A payment that arrived after its order was cancelled is refunded in full by lib/checkout (refund_pending ->
+-- refunded): the order's refunded amount says so too, so the desk never shows "refunded" next to 0 refunded.
+CREATE FUNCTION cw_order_late_refund_amount() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.refunded_amount := NEW.total;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER orders_late_refund_amount BEFORE UPDATE OF payment_status ON orders
+FOR EACH ROW
+WHEN (NEW.status = 'CANCELLED' AND OLD.payment_status = 'refund_pending' AND NEW.payment_status = 'refunded')
+EXECUTE FUNCTION cw_order_late_refund_amount();
+
 -- Every provider event applied to an order (webhook deliveries, the test provider's confirmations).
 CREATE FUNCTION cw_payment_event_recorded() RETURNS trigger
 LANGUAGE plpgsql AS $$
