@@ -1,74 +1,171 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { setShippingAddressAction } from "@/app/cart/actions";
 
-export type AddressValue = { country: string; region?: string | null; postalCode: string; city?: string | null; line1?: string | null };
+export type AddressValue = {
+  name?: string | null;
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  region?: string | null;
+  postalCode: string;
+  country: string;
+  phone?: string | null;
+};
 
 export const COUNTRIES: [string, string][] = [
   ["US", "United States"], ["CA", "Canada"], ["MX", "Mexico"], ["GB", "United Kingdom"], ["DE", "Germany"], ["FR", "France"],
   ["NL", "Netherlands"], ["IE", "Ireland"], ["ES", "Spain"], ["IT", "Italy"], ["JP", "Japan"], ["AU", "Australia"],
 ];
 
-/** Where to ship: country, region and postal code are enough to price shipping and tax. */
-export function AddressForm({ initial, onSaved }: { initial: AddressValue | null; onSaved?: () => void }) {
+/** Where tax depends on the state or province, checkout needs it (the server says the same). */
+const REGION_REQUIRED = new Set(["US", "CA", "AU"]);
+
+/** True when an address has everything checkout needs. */
+export function isCompleteAddress(a: AddressValue | null | undefined): boolean {
+  if (!a) return false;
+  const filled = (s: string | null | undefined) => !!s && s.trim() !== "";
+  return filled(a.name) && filled(a.line1) && filled(a.city) && filled(a.postalCode) && filled(a.country) && (!REGION_REQUIRED.has(a.country) || filled(a.region));
+}
+
+const clean = (v: AddressValue): AddressValue => {
+  const out: AddressValue = { country: v.country, postalCode: v.postalCode };
+  for (const k of ["name", "line1", "line2", "city", "region", "phone"] as const) if (v[k] && v[k]!.trim() !== "") out[k] = v[k]!.trim();
+  return out;
+};
+
+type Field = { key: keyof AddressValue; label: string; max: number; autoComplete: string; placeholder?: string };
+
+const FULL_FIELDS: Field[] = [
+  { key: "name", label: "Full name", max: 200, autoComplete: "shipping name" },
+  { key: "line1", label: "Street address", max: 200, autoComplete: "shipping address-line1" },
+  { key: "line2", label: "Apartment, suite (optional)", max: 200, autoComplete: "shipping address-line2" },
+  { key: "city", label: "City", max: 100, autoComplete: "shipping address-level2" },
+];
+
+/**
+ * The shipping address. `mode="estimate"` (the cart page): country, region, postal code and city are enough to price
+ * shipping and tax, saved with a click. `mode="full"` (checkout): every field with its own error; the address is
+ * saved (and so priced) by itself as soon as it is complete, so the shopper sees the total before paying.
+ */
+export function AddressForm({
+  initial,
+  onSaved,
+  onChange,
+  mode = "estimate",
+}: {
+  initial: AddressValue | null;
+  onSaved?: () => void;
+  onChange?: (value: AddressValue) => void;
+  mode?: "estimate" | "full";
+}) {
   const [value, setValue] = useState<AddressValue>(initial ?? { country: "US", region: "", postalCode: "" });
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
-  const set = (k: keyof AddressValue, v: string) => setValue({ ...value, [k]: v });
+  const saved = useRef<string>(JSON.stringify(initial ? clean(initial) : null));
+  const set = (k: keyof AddressValue, v: string) => {
+    const next = { ...value, [k]: v };
+    setValue(next);
+    onChange?.(next);
+  };
+
+  function save(v: AddressValue) {
+    const body = clean(v);
+    setErrors({});
+    setMessage(null);
+    startTransition(async () => {
+      const r = await setShippingAddressAction(body);
+      if (r.ok) {
+        saved.current = JSON.stringify(body);
+        onSaved?.();
+      } else {
+        setErrors(r.fieldErrors ?? {});
+        setMessage(r.fieldErrors ? null : r.message);
+      }
+    });
+  }
+
+  // Checkout: price the address as soon as it is complete (after a short pause in typing), once per change.
+  useEffect(() => {
+    if (mode !== "full" || !isCompleteAddress(value)) return;
+    const body = JSON.stringify(clean(value));
+    if (body === saved.current) return;
+    const t = setTimeout(() => save(value), 400);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [mode, value]);
+
+  const error = (k: string) => errors[k]?.[0] ?? errors[`shippingAddress.${k}`]?.[0];
+  const text = (f: Field) => (
+    <div className="field" key={f.key}>
+      <label htmlFor={`address-${f.key}`}>{f.label}</label>
+      <input
+        id={`address-${f.key}`}
+        autoComplete={f.autoComplete}
+        value={value[f.key] ?? ""}
+        onChange={(e) => set(f.key, e.target.value)}
+        maxLength={f.max}
+        aria-invalid={!!error(f.key)}
+      />
+      {error(f.key) && <span className="field-error" data-testid={`address-error-${f.key}`}>{error(f.key)}</span>}
+    </div>
+  );
+
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        setErrors({});
-        setMessage(null);
-        startTransition(async () => {
-          const r = await setShippingAddressAction({ ...value, region: value.region || undefined, city: value.city || undefined, line1: value.line1 || undefined });
-          if (r.ok) onSaved?.();
-          else {
-            setErrors(r.fieldErrors ?? {});
-            setMessage(r.fieldErrors ? null : r.message);
-          }
-        });
+        save(value);
       }}
       data-testid="address-form"
     >
       <div className="address-grid">
+        {mode === "full" && FULL_FIELDS.map(text)}
         <div className="field">
           <label htmlFor="country">Country</label>
-          <select id="country" value={value.country} onChange={(e) => set("country", e.target.value)}>
+          <select id="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)}>
             {COUNTRIES.map(([code, name]) => (
               <option key={code} value={code}>
                 {name}
               </option>
             ))}
           </select>
-          {errors.country && <span className="field-error">{errors.country[0]}</span>}
+          {error("country") && <span className="field-error" data-testid="address-error-country">{error("country")}</span>}
         </div>
         <div className="field">
           <label htmlFor="region">State / province</label>
-          <input id="region" placeholder="e.g. CA" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={3} />
-          {errors.region && <span className="field-error">{errors.region[0]}</span>}
+          <input id="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} />
+          {error("region") && <span className="field-error" data-testid="address-error-region">{error("region")}</span>}
         </div>
         <div className="field">
           <label htmlFor="postalCode">Postal code</label>
-          <input id="postalCode" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} />
-          {errors.postalCode && <span className="field-error">{errors.postalCode[0]}</span>}
+          <input id="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} />
+          {error("postalCode") && <span className="field-error" data-testid="address-error-postalCode">{error("postalCode")}</span>}
         </div>
-        <div className="field">
-          <label htmlFor="city">City</label>
-          <input id="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} />
-        </div>
+        {mode === "estimate" && (
+          <div className="field">
+            <label htmlFor="city">City</label>
+            <input id="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} />
+          </div>
+        )}
+        {mode === "full" && text({ key: "phone", label: "Phone (optional)", max: 32, autoComplete: "shipping tel" })}
       </div>
-      {(message || errors["shippingAddress.country"]) && (
+      {message && (
         <p className="error" role="alert">
-          {message ?? errors["shippingAddress.country"]?.[0]}
+          {message}
         </p>
       )}
-      <button type="submit" className="btn btn-secondary" disabled={pending}>
-        {pending ? "Saving…" : "Estimate shipping & tax"}
-      </button>
+      {mode === "estimate" ? (
+        <button type="submit" className="btn btn-secondary" disabled={pending}>
+          {pending ? "Saving…" : "Estimate shipping & tax"}
+        </button>
+      ) : (
+        <p className="muted" aria-live="polite" data-testid="address-status">
+          {pending ? "Pricing shipping and tax…" : isCompleteAddress(value) ? "" : "Shipping and tax are priced as soon as the address is complete."}
+        </p>
+      )}
     </form>
   );
 }

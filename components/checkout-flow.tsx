@@ -4,14 +4,14 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { CartView } from "@/lib/cart/view";
 import { placeOrderAction } from "@/app/checkout/actions";
-import { AddressForm } from "./address-form";
+import { AddressForm, isCompleteAddress } from "./address-form";
 import { CartSummary } from "./cart-summary";
 import { formatMinor } from "./money";
 
 type Problem = { title: string; lines: string[] };
 
 /**
- * Checkout in two steps: details (email, address, the priced summary) then payment. Each attempt to place the order
+ * Checkout in two steps: details (email, the full address, priced as soon as it is complete) then payment. Each attempt to place the order
  * carries its own idempotency key: a retry after a network error reuses it (never a second order), while a new
  * attempt after a final answer (prices changed, stock short, a declined card) gets a new one.
  */
@@ -25,6 +25,8 @@ export function CheckoutFlow({ cart, initialEmail }: { cart: CartView; initialEm
   const nameOf = (itemId?: string, variantId?: number) =>
     cart.items.find((i) => i.id === itemId || i.variantId === variantId)?.name ?? "An item";
   const money = (n: number) => formatMinor(n, cart.currency);
+  // the cart's saved address is what checkout uses: it is saved (and priced) as soon as the form is complete
+  const addressReady = isCompleteAddress(cart.shippingAddress);
 
   function placeOrder() {
     setProblem(null);
@@ -54,7 +56,14 @@ export function CheckoutFlow({ cart, initialEmail }: { cart: CartView; initialEm
           lines: items.map((i) => `${nameOf(undefined, i.variantId)}: ${i.available === 0 ? "out of stock" : `only ${i.available} left (you asked for ${i.requested})`}`),
         });
       } else if (r.fieldErrors?.email) setEmailError(r.fieldErrors.email[0] ?? r.message);
-      else setProblem({ title: r.fieldErrors?.shippingAddress?.[0] ? "Please enter your shipping address." : r.message, lines: [] });
+      else {
+        const addressErrors = Object.entries(r.fieldErrors ?? {}).filter(([k]) => k === "shippingAddress" || k.startsWith("shippingAddress."));
+        setProblem(
+          addressErrors.length
+            ? { title: "Please complete your shipping address.", lines: addressErrors.map(([, msgs]) => msgs[0] ?? "").filter(Boolean) }
+            : { title: r.message, lines: [] },
+        );
+      }
       router.refresh();
     });
   }
@@ -81,7 +90,7 @@ export function CheckoutFlow({ cart, initialEmail }: { cart: CartView; initialEm
           <span className="muted">For your receipt and order updates. No account needed.</span>
         </div>
         <h2 style={{ margin: "0.5rem 0 0" }}>Shipping address</h2>
-        <AddressForm initial={cart.shippingAddress} onSaved={() => router.refresh()} />
+        <AddressForm mode="full" initial={cart.shippingAddress} onSaved={() => router.refresh()} />
         <ul className="cart-lines">
           {cart.items.map((i) => (
             <li key={i.id} className="line-meta">
@@ -92,10 +101,10 @@ export function CheckoutFlow({ cart, initialEmail }: { cart: CartView; initialEm
       </section>
       <aside className="panel stack" aria-label="Order summary">
         <CartSummary cart={cart} editable={false} />
-        <button type="button" className="btn btn-block" onClick={placeOrder} disabled={pending || !cart.shippingAddress || email.trim() === ""} data-testid="place-order">
+        <button type="button" className="btn btn-block" onClick={placeOrder} disabled={pending || !addressReady || email.trim() === ""} data-testid="place-order">
           {pending ? "Placing order…" : problem?.title.startsWith("Some prices changed") ? "Confirm new prices and continue" : "Continue to payment"}
         </button>
-        {!cart.shippingAddress && <p className="muted">Enter your shipping address to see shipping and tax.</p>}
+        {!addressReady && <p className="muted">Enter your full shipping address to see shipping and tax.</p>}
       </aside>
     </div>
   );

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { OrderView } from "@/lib/checkout/order-view";
-import { payWithTestCardAction } from "@/app/checkout/actions";
+import { backToCartAction, payWithTestCardAction } from "@/app/checkout/actions";
 import { formatMinor } from "./money";
 import { StripePayment } from "./stripe-payment";
 
@@ -79,6 +79,22 @@ export function PaymentStep({ order, provider, clientSecret, publishableKey }: {
         )}
       </section>
       <aside className="panel">
+        <button
+          type="button"
+          className="btn btn-secondary"
+          disabled={pending}
+          data-testid="back-to-cart"
+          onClick={() =>
+            startTransition(async () => {
+              const r = await backToCartAction({ orderId: order.id });
+              // a full load, so the header's cart count is read again too
+              if (r.ok) window.location.assign("/cart");
+              else setError(r.code === "conflict" ? "This order has already been paid." : r.message);
+            })
+          }
+        >
+          ← Back to cart
+        </button>
         <ul className="cart-lines">
           {order.items.map((i) => (
             <li key={i.id} className="line-meta">

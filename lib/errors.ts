@@ -45,11 +45,13 @@ export class DomainError extends Error {
   readonly httpStatus: number;
   readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
+  /** httpStatus: only where the HTTP contract gives a code another status (the order desk's 422 validation_failed
+   *  for a quantity beyond what is left); otherwise the code's own. */
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails, httpStatus?: number) {
     super(message);
     this.name = "DomainError";
     this.code = code;
-    this.httpStatus = ERROR_STATUS[code];
+    this.httpStatus = httpStatus ?? ERROR_STATUS[code];
     this.details = details;
     Object.defineProperty(this, DOMAIN_ERROR_BRAND, { value: true });
   }

@@ -2,22 +2,24 @@
 
 import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/app/_shared/action";
-import { createDiscount, discountIdSchema, setDiscountActive, updateDiscount, type DiscountJson } from "@/lib/admin/discounts";
+import { discountIdSchema, type DiscountJson } from "@/lib/admin/discounts";
+import { createDiscountAudited, setDiscountActiveAudited, updateDiscountAudited } from "@/lib/admin/audited";
 import { setUserRole, type AdminUserJson } from "@/lib/admin/users";
 import { updateVariant, variantIdSchema, type AdminVariantJson } from "@/lib/admin/variants";
-import { requireAdmin } from "@/lib/auth/session";
+import { adminActor } from "@/app/_shared/admin";
 import { prisma } from "@/lib/db";
 import { parseWith } from "@/lib/http/handler";
 import { z } from "zod";
 
-// Admin server actions: the same lib/admin functions as /api/admin/*, behind the same requireAdmin check.
+// Admin server actions: the same lib/admin functions as /api/admin/*, behind the same requireAdmin check (adminActor),
+// each change written to the audit log under the admin's name.
 
 const activeSchema = z.boolean({ error: "Must be true or false." });
 
 export async function createDiscountAction(input: unknown): Promise<ActionResult<DiscountJson>> {
   return runAction(async () => {
-    await requireAdmin();
-    const discount = await createDiscount(prisma(), input, new Date());
+    const actor = await adminActor();
+    const discount = await createDiscountAudited(prisma(), input, new Date(), actor);
     revalidatePath("/admin", "layout");
     return discount;
   });
@@ -25,8 +27,8 @@ export async function createDiscountAction(input: unknown): Promise<ActionResult
 
 export async function updateDiscountAction(id: unknown, patch: unknown): Promise<ActionResult<DiscountJson>> {
   return runAction(async () => {
-    await requireAdmin();
-    const discount = await updateDiscount(prisma(), parseWith(discountIdSchema, id), patch, new Date());
+    const actor = await adminActor();
+    const discount = await updateDiscountAudited(prisma(), parseWith(discountIdSchema, id), patch, new Date(), actor);
     // carts holding the code reprice on their next read; the shop's pages render per request
     revalidatePath("/", "layout");
     return discount;
@@ -35,8 +37,8 @@ export async function updateDiscountAction(id: unknown, patch: unknown): Promise
 
 export async function setDiscountActiveAction(id: unknown, isActive: unknown): Promise<ActionResult<DiscountJson>> {
   return runAction(async () => {
-    await requireAdmin();
-    const discount = await setDiscountActive(prisma(), parseWith(discountIdSchema, id), parseWith(activeSchema, isActive), new Date());
+    const actor = await adminActor();
+    const discount = await setDiscountActiveAudited(prisma(), parseWith(discountIdSchema, id), parseWith(activeSchema, isActive), new Date(), actor);
     revalidatePath("/", "layout");
     return discount;
   });
@@ -44,8 +46,8 @@ export async function setDiscountActiveAction(id: unknown, isActive: unknown): P
 
 export async function updateVariantAction(id: unknown, input: unknown): Promise<ActionResult<AdminVariantJson>> {
   return runAction(async () => {
-    await requireAdmin();
-    const variant = await updateVariant(prisma(), parseWith(variantIdSchema, id), input);
+    const actor = await adminActor();
+    const variant = await updateVariant(prisma(), parseWith(variantIdSchema, id), input, actor);
     revalidatePath("/", "layout");
     return variant;
   });
@@ -53,9 +55,9 @@ export async function updateVariantAction(id: unknown, input: unknown): Promise<
 
 export async function setUserRoleAction(id: unknown, role: unknown): Promise<ActionResult<AdminUserJson>> {
   return runAction(async () => {
-    // requireAdmin reads the acting admin's role from the database: a just-demoted admin cannot use this either
-    await requireAdmin();
-    const user = await setUserRole(prisma(), parseWith(z.string({ error: "Not a user id." }), id), { role });
+    // adminActor reads the acting admin's role from the database: a just-demoted admin cannot use this either
+    const actor = await adminActor();
+    const user = await setUserRole(prisma(), parseWith(z.string({ error: "Not a user id." }), id), { role }, actor);
     revalidatePath("/admin/users");
     return user;
   });

@@ -20,6 +20,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
         <Link href="/admin">Dashboard</Link>
         <Link href="/admin/discounts">Discounts</Link>
         <Link href="/admin/products">Products &amp; stock</Link>
+        <Link href="/admin/orders">Orders</Link>
         <Link href="/admin/users">Users</Link>
         <Link href="/admin/mail">Mail</Link>
       </nav>

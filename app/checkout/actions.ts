@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readOrderTokens, writeOrderToken } from "@/lib/auth/cookies";
 import { checkoutBodySchema, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema, placeOrder } from "@/lib/checkout";
 import { DomainError } from "@/lib/errors";
+import { cancelOrderByShopper } from "@/lib/orders";
 import { parseInput, runAction, type ActionResult } from "@/app/_shared/action";
 import { clientKey, shopperCart } from "@/app/_shared/shopper";
 
@@ -36,5 +37,19 @@ export async function payWithTestCardAction(input: unknown): Promise<ActionResul
     // no revalidation: the page navigates to the order (paid) or explains the decline in place
     const order = await confirmTestPayment(checkoutDeps(), { orderId, cardNumber }, { userId: user?.id ?? null, token });
     return { orderId: order.id, status: order.status, paymentStatus: order.payment.status, declineCode: order.payment.declineCode ?? null };
+  });
+}
+
+/**
+ * "Back to cart" on the payment page: cancels the order still waiting for payment (the owner, or the order-token
+ * cookie) with checkout's compensation, so the items are back in the cart. 409 once it has been paid.
+ */
+export async function backToCartAction(input: unknown): Promise<ActionResult<{ orderId: string; status: string }>> {
+  return runAction(async () => {
+    const { orderId } = parseInput(z.strictObject({ orderId: z.uuid() }), input);
+    const { user } = await shopperCart({ create: false });
+    const token = (await readOrderTokens())[orderId] ?? null;
+    const order = await cancelOrderByShopper(checkoutDeps(), orderId, { userId: user?.id ?? null, token });
+    return { orderId: order.id, status: order.status };
   });
 }

@@ -1,3 +1,4 @@
+import { recordAudit } from "../audit";
 import { z } from "zod";
 import type { Db, PrismaClient } from "../db";
 import { Prisma } from "../db";
@@ -40,7 +41,7 @@ export async function listUsers(db: Db, limit = 500): Promise<AdminUserJson[]> {
  * concurrency: the admins' rows are locked (FOR UPDATE) before counting, so two admins demoting each other at once
  * are serialised and the second sees only one admin left.
  */
-export async function setUserRole(db: PrismaClient, id: string, input: unknown): Promise<AdminUserJson> {
+export async function setUserRole(db: PrismaClient, id: string, input: unknown, actor: string): Promise<AdminUserJson> {
   const userId = userIdSchema.parse(id);
   const { role } = setUserRoleSchema.parse(input);
   return db.$transaction(async (tx) => {
@@ -49,8 +50,12 @@ export async function setUserRole(db: PrismaClient, id: string, input: unknown):
       const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE role = 'ADMIN' ORDER BY id FOR UPDATE`;
       if (admins.some((a) => a.id === userId) && admins.length <= 1) throw new DomainError("conflict", LAST_ADMIN_MESSAGE);
     }
+    const before = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
+    if (!before) throw notFound("User");
     try {
-      return toJson(await tx.user.update({ where: { id: userId }, data: { role }, select: { id: true, email: true, role: true, createdAt: true } }));
+      const user = toJson(await tx.user.update({ where: { id: userId }, data: { role }, select: { id: true, email: true, role: true, createdAt: true } }));
+      if (before.role !== role) await recordAudit(tx, { actor, action: "user.role", target: `user:${userId}`, before, after: { role } });
+      return user;
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2025") throw notFound("User");
       throw e;

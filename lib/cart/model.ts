@@ -25,23 +25,8 @@ export function optionsKey(o: CustomOptions): string {
   return keys.length === 0 ? "" : JSON.stringify(keys.map((k) => [k, n[k]]));
 }
 
-export const shippingAddressSchema = z.strictObject({
-  country: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^[A-Z]{2}$/, "Use the two-letter country code, e.g. US"),
-  region: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^[A-Z0-9]{1,3}$/, "Use the region code, e.g. CA")
-    .optional()
-    .nullable(),
-  postalCode: z.string().trim().min(1, "Postal code is required").max(16, "Postal code is too long"),
-  city: z.string().trim().max(100).optional().nullable(),
-  line1: z.string().trim().max(200).optional().nullable(),
-});
+/** The address rules live in lib/address (shared with checkout and orders); the cart stores what it accepts. */
+export { shippingAddressSchema } from "../address";
 
 export type CartStatus = "ACTIVE" | "ABANDONED" | "CHECKED_OUT";
 

@@ -1,3 +1,4 @@
+import { retryPendingOrderRefunds } from "../orders/desk";
 import { cancelOrder, markPaid, retryPendingRefunds } from "./payment-events";
 import { clock, logger, type CheckoutDeps } from "./types";
 
@@ -11,7 +12,7 @@ const LEASE_MS = 2 * 60_000;
  * the order is picked again when the lease runs out). Then, per order and outside any transaction, the
  * PaymentIntent is cancelled at the provider; if it has succeeded meanwhile the order becomes PAID instead;
  * otherwise CANCELLED with the same compensation as a declined payment (exactly once, guarded by the status).
- * Also retries refunds left pending. Returns how many orders were cancelled or paid.
+ * Also retries refunds left pending (late payments of cancelled orders, and the order desk's). Returns how many orders were cancelled or paid.
  */
 export async function expireReservations(deps: CheckoutDeps, opts: { now?: Date; batch?: number } = {}): Promise<number> {
   const now = opts.now ?? clock(deps);
@@ -45,5 +46,7 @@ export async function expireReservations(deps: CheckoutDeps, opts: { now?: Date;
     if (leased.length < batch) break;
   }
   await retryPendingRefunds(deps, batch).catch((e: unknown) => log("error", "expiry: refund retry failed", { err: String(e) }));
+  // the order desk's refunds whose provider call failed are sent again (same idempotency key: never twice)
+  await retryPendingOrderRefunds(deps, batch).catch((e: unknown) => log("error", "expiry: order desk refund retry failed", { err: String(e) }));
   return processed;
 }

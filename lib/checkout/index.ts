@@ -17,7 +17,6 @@ export {
 export { expireReservations } from "./expiry";
 export {
   bearerTokenOf,
-  getOrderForAdmin,
   getOrderForViewer,
   hashOrderToken,
   paymentEventsOf,

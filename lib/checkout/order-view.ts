@@ -3,6 +3,7 @@ import type { Db } from "../db";
 import { notFound } from "../errors";
 import type { CartSummary } from "../pricing";
 import type { CustomOptions } from "../cart/model";
+import type { Address } from "../address";
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED";
 
@@ -11,7 +12,34 @@ export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED";
  * | canceled (the provider cancelled the payment) | expired (the reservation ran out) | refund_pending | refunded
  * (a payment that succeeded after the order was cancelled is refunded).
  */
-export type OrderPaymentStatus = "pending" | "succeeded" | "failed" | "canceled" | "expired" | "refund_pending" | "refunded";
+export type OrderPaymentStatus =
+  | "pending"
+  | "succeeded"
+  | "failed"
+  | "canceled"
+  | "expired"
+  | "refund_pending"
+  | "partially_refunded"
+  | "refunded";
+
+export type FulfillmentStatus = "UNFULFILLED" | "PARTIALLY_FULFILLED" | "FULFILLED";
+
+/** { itemId, quantity } pairs, as fulfilments and refunds list them. */
+export type ItemQuantity = { itemId: string; quantity: number };
+
+export type FulfillmentView = { id: string; carrier: string | null; trackingNumber: string | null; items: ItemQuantity[]; createdAt: string };
+
+export type RefundView = {
+  id: string;
+  amount: number;
+  currency: string;
+  /** pending: recorded, the provider has not confirmed yet (retried); succeeded */
+  status: string;
+  items: ItemQuantity[];
+  shipping: boolean;
+  reason: string | null;
+  createdAt: string;
+};
 
 export type OrderItemView = {
   id: string;
@@ -37,11 +65,24 @@ export type OrderView = {
   currency: string;
   items: OrderItemView[];
   summary: CartSummary;
-  payment: { provider: string; status: string; declineCode?: string };
+  /** the full address the order ships to (name, line1, line2?, city, region?, postalCode, country, phone?) */
+  shippingAddress: Address | null;
+  fulfillmentStatus: FulfillmentStatus;
+  fulfillments: FulfillmentView[];
+  refunds: RefundView[];
+  /** refundedAmount: the sum of the refunds, minor units */
+  payment: { provider: string; status: string; declineCode?: string; refundedAmount: number };
   createdAt: string;
 };
 
-export const orderInclude = { items: { orderBy: { id: "asc" as const } } };
+export const orderInclude = {
+  items: { orderBy: { id: "asc" as const } },
+  fulfillments: { orderBy: { createdAt: "asc" as const } },
+  refunds: { orderBy: { createdAt: "asc" as const } },
+};
+
+const itemQuantities = (v: unknown): ItemQuantity[] =>
+  Array.isArray(v) ? v.filter((x): x is ItemQuantity => !!x && typeof x.itemId === "string" && Number.isInteger(x.quantity)) : [];
 
 export type OrderRow = NonNullable<Awaited<ReturnType<typeof loadOrderRow>>>;
 
@@ -64,7 +105,7 @@ export function orderJson(o: OrderRow): OrderView {
     total: i.total,
     customOptions: (i.customOptions ?? {}) as CustomOptions,
   }));
-  const payment: OrderView["payment"] = { provider: o.paymentProvider, status: o.paymentStatus };
+  const payment: OrderView["payment"] = { provider: o.paymentProvider, status: o.paymentStatus, refundedAmount: o.refundedAmount };
   if (o.declineCode) payment.declineCode = o.declineCode;
   return {
     id: o.id,
@@ -82,6 +123,25 @@ export function orderJson(o: OrderRow): OrderView {
       total: o.total,
       lines: items.map((i) => ({ itemId: i.id, subtotal: i.unitPrice * i.quantity, discount: i.discount, tax: i.tax, total: i.total })),
     },
+    shippingAddress: (o.shippingAddress ?? null) as Address | null,
+    fulfillmentStatus: o.fulfillmentStatus as FulfillmentStatus,
+    fulfillments: o.fulfillments.map((f) => ({
+      id: f.id,
+      carrier: f.carrier,
+      trackingNumber: f.trackingNumber,
+      items: itemQuantities(f.items),
+      createdAt: f.createdAt.toISOString(),
+    })),
+    refunds: o.refunds.map((r) => ({
+      id: r.id,
+      amount: r.amount,
+      currency: r.currency.trim(),
+      status: r.status,
+      items: itemQuantities(r.items),
+      shipping: r.shipping,
+      reason: r.reason,
+      createdAt: r.createdAt.toISOString(),
+    })),
     payment,
     createdAt: o.createdAt.toISOString(),
   };
@@ -149,14 +209,6 @@ export async function paymentEventsOf(db: Db, orderId: string): Promise<PaymentE
     detail: r.detail,
     receivedAt: r.receivedAt.toISOString(),
   }));
-}
-
-/** Any order with its payment events: for admins only (the caller checks the role). 404 when there is none. */
-export async function getOrderForAdmin(db: Db, orderId: string): Promise<{ order: OrderView; paymentEvents: PaymentEventView[] }> {
-  if (!isUuid(orderId)) throw notFound("Order");
-  const row = await loadOrderRow(db, orderId);
-  if (!row) throw notFound("Order");
-  return { order: orderJson(row), paymentEvents: await paymentEventsOf(db, orderId) };
 }
 
 /** `Authorization: Bearer <token>` of a request, or null. */

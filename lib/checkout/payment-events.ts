@@ -281,6 +281,8 @@ export type CancelReason = {
   event?: NormalizedPaymentEvent | null;
   paymentStatus: "failed" | "canceled" | "expired";
   declineCode?: string | null;
+  /** who cancels, for the order's history ("shopper", an admin); default: the system */
+  actor?: string;
 };
 
 /**
@@ -295,6 +297,8 @@ export async function cancelOrder(deps: CheckoutDeps, orderId: string, reason: C
       const result = await deps.db.$transaction(async (tx): Promise<{ outcome: PaymentEventOutcome; restore: CartRestore }> => {
         const none: CartRestore = { kind: "none" };
         if (reason.event && !(await recordEvent(tx, reason.event, orderId))) return { outcome: "duplicate", restore: none };
+        // the order_events trigger reads the actor of this transaction
+        if (reason.actor) await tx.$queryRaw`SELECT set_config('cartwright.actor', ${reason.actor}, true)`;
         const order = await lockOrder(tx, orderId);
         if (!order) return { outcome: "ignored", restore: none };
         if (order.status !== "PENDING_PAYMENT") {

@@ -6,6 +6,7 @@ import { GuestCartMoved } from "../cart/guest-store";
 import type { CartRecord } from "../cart/model";
 import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
+import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
 import { checkCombinableSet, validateDiscount, type DiscountRule } from "../discounts/rules";
@@ -203,11 +204,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   if (cart.status !== "ACTIVE") throw new DomainError("cart_not_active", "This cart has already been checked out.", { status: cart.status });
   if (cart.items.length === 0) throw new DomainError("cart_empty", "Your cart is empty.");
 
-  const address = input.shippingAddress ?? cart.shippingAddress;
-  if (!address) {
-    const message = "A shipping address is required to check out.";
-    throw new DomainError("validation_failed", message, { fieldErrors: { shippingAddress: [message] } });
-  }
+  // the full address (name, street, city, a region where tax depends on it), from the body or the cart
+  const address = requireFullAddress(input.shippingAddress ?? cart.shippingAddress);
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
@@ -304,11 +302,16 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     declineCode: null,
     paidAt: null,
     cancelledAt: null,
+    fulfillmentStatus: "UNFULFILLED",
+    refundedAmount: 0,
+    shippingRefunded: false,
     createdAt: now, // replaced by the database's own below
     updatedAt: now,
     emailKey,
     clientKey,
     items: [],
+    fulfillments: [],
+    refunds: [],
   };
   order.items = cart.items.map((l, i) => {
     const v = variants.get(l.variantId)!;
@@ -326,6 +329,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       tax: s?.tax ?? 0,
       total: s?.total ?? l.unitPrice * l.quantity,
       customOptions: l.customOptions as Prisma.JsonObject,
+      fulfilledQuantity: 0,
+      refundedQuantity: 0,
     };
   });
   // A guest cart lives in the KV store, which the statement below cannot lock: it is closed first, at the version

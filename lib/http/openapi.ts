@@ -17,6 +17,7 @@ import {
   updateQuantitySchema,
 } from "../cart/schemas";
 import { checkoutBodySchema, confirmTestPaymentSchema } from "../checkout/schemas";
+import { cancelBodySchema, fulfillmentBodySchema, refundBodySchema } from "../orders/schemas";
 import { ERROR_STATUS, type ErrorCode } from "../errors";
 import { requiresJsonBody, STRIPE_WEBHOOK_PATH } from "./boundary";
 
@@ -314,6 +315,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const orderIdParam = pathParam("orderId", uuid, "The order id");
   const discountIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The discount id (a positive integer)");
   const variantIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The variant id (a positive integer)");
+  const adminOrderIdParam = pathParam("id", uuid, "The order id");
+  const queryParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "query", required: false, description, schema });
   const idempotencyKey: JsonSchema = {
     name: "Idempotency-Key",
     in: "header",
@@ -354,7 +357,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     },
     ["id", "to", "subject", "status", "attempts", "createdAt", "sentAt"],
   );
-  const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "Overrides (and is saved onto) the cart's address; without one here or on the cart: 400" } });
+  const checkoutBody = amend(fromZod(checkoutBodySchema), { email: { format: "email" }, shippingAddress: { description: "The full address (name, line1, city, postalCode, country; region in US, CA, AU). Overrides (and is saved onto) the cart's address; without a full address here or on the cart: 400 with details.fieldErrors[\"shippingAddress.<field>\"]" } });
   const valueDescription =
     "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)";
   const discountAmends: Record<string, JsonSchema> = {
@@ -368,7 +371,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     minProperties: 1,
     description: "Any non-empty subset of the fields; null clears an optional one. The type cannot change; id, usesCount and status are read-only.",
   });
-  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" } }, { minProperties: 1 });
+  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, stockDelta: { description: "Added to the stock atomically (negative removes); the stock never goes below 0 (409 conflict)" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" } }, { minProperties: 1 });
 
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
@@ -490,7 +493,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       put: operation({
         operationId: "setShippingAddress",
         summary: "Sets the shipping address; the summary then has shipping and tax",
-        description: 'country is ISO 3166-1 alpha-2 ("US"), region the subdivision code ("CA"). A destination not shipped to in the cart\'s currency is 400.',
+        description:
+          'The estimate form { country, region?, postalCode, city? } or the full address { name, line1, line2?, city, region?, postalCode, country, phone? }. country is ISO 3166-1 alpha-2 ("US"), region the ISO 3166-2 subdivision code ("CA"): a region that is not a subdivision of its country is 400 on `region`; postal codes are checked for US, CA, GB, DE, FR, JP, AU. A destination not shipped to in the cart\'s currency is 400.',
         tag: "carts",
         security: OPTIONAL_SESSION,
         parameters: [cartIdParam],
@@ -590,6 +594,19 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         parameters: [orderIdParam],
         success: answer(200, "The order", { order: ref("Order") }),
         errors: ["not_found"],
+      }),
+    },
+    "/api/orders/{orderId}/cancel": {
+      post: operation({
+        operationId: "cancelOrder",
+        summary: '"Back to cart": cancels an order still waiting for payment (the owner, or the order token)',
+        description: "Stock and the code use come back and the cart is ACTIVE again, exactly once; an order that is not PENDING_PAYMENT (paid meanwhile) is 409 conflict.",
+        tag: "orders",
+        security: ORDER_ACCESS,
+        parameters: [orderIdParam],
+        body: { schema: { type: "object", additionalProperties: false, maxProperties: 0 }, required: false },
+        success: answer(200, "The cancelled order", { order: ref("Order") }),
+        errors: ["validation_failed", "not_found", "conflict", "payment_provider_error"],
       }),
     },
     "/api/webhooks/stripe": {
@@ -782,13 +799,85 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",
-        summary: "Sets a variant's stock and/or price override (null clears the override)",
+        summary: "Sets a variant's stock (or changes it by stockDelta, never below 0: 409) and/or price override (null clears the override)",
         tag: "admin",
         security: ADMIN,
         parameters: [variantIdParam],
         body: { schema: variantPatchBody },
         success: answer(200, "The variant", { variant: ref("AdminVariant") }),
-        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/orders": {
+      get: operation({
+        operationId: "adminListOrders",
+        summary: "Orders, newest first, filtered; cursor paging",
+        description: "q matches the order id, the e-mail (or a part of it) or a SKU; from is inclusive, to exclusive (ISO 8601).",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [
+          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
+          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
+          queryParam("payment", { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"] }, "Payment status"),
+          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
+          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
+          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
+          queryParam("cursor", { type: "string" }, "nextCursor of the previous page"),
+          queryParam("limit", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "Page size"),
+        ],
+        success: answer(200, "A page of orders", { orders: arrayOf(ref("Order")), nextCursor: nullable({ type: "string" }) }),
+        errors: ["validation_failed", ...ADMIN_ERRORS],
+      }),
+    },
+    "/api/admin/orders/{id}": {
+      get: operation({
+        operationId: "adminGetOrder",
+        summary: "An order with its history (order.events)",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [adminOrderIdParam],
+        success: answer(200, "The order, with events", { order: ref("Order") }),
+        errors: [...ADMIN_ERRORS, "not_found"],
+      }),
+    },
+    "/api/admin/orders/{id}/fulfillments": {
+      post: operation({
+        operationId: "adminFulfillOrder",
+        summary: "Ships items of a PAID order (no items: everything not yet shipped)",
+        description: "An order in another state, or with nothing left to ship, is 409 conflict; a quantity beyond what is left on its line is 422 validation_failed.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [adminOrderIdParam],
+        body: { schema: fromZod(fulfillmentBodySchema), required: false },
+        success: answer(201, "The order", { order: ref("Order") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/orders/{id}/refunds": {
+      post: operation({
+        operationId: "adminRefundOrder",
+        summary: "Refunds items and/or shipping of a PAID order through the payment provider (no items and no shipping: everything left)",
+        description:
+          "A unit's amount is its share of its line's total (discount and tax included) by largest remainder over the line's units; shipping refunds shipping + shippingTax; every unit and the shipping add up to the order's total. More than what is left, or an order that is not PAID, is 409 conflict; a quantity beyond what is left on a line is 422 validation_failed. Idempotent per Idempotency-Key, with checkout's rules. refund.status is pending when the provider has not confirmed yet (retried).",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [adminOrderIdParam, { ...idempotencyKey, description: "A new UUID per refund; a retry sends the same key (missing or malformed: 400)" }],
+        body: { schema: fromZod(refundBodySchema), required: false },
+        success: answer(201, "The refund and the order", { order: ref("Order"), refund: obj({ id: uuid, amount: moneyRef, currency: ref("Currency"), status: { type: "string", enum: ["pending", "succeeded"] } }) }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict", "idempotency_key_in_use", "idempotency_key_reused", "payment_provider_error"],
+      }),
+    },
+    "/api/admin/orders/{id}/cancel": {
+      post: operation({
+        operationId: "adminCancelOrder",
+        summary: "Cancels an order: unpaid -> cancelled (stock and code use back); paid and unshipped -> cancelled and refunded in full",
+        description: "restock (default true) puts a paid order's units back; anything else (shipped, already cancelled) is 409 conflict.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [adminOrderIdParam],
+        body: { schema: fromZod(cancelBodySchema), required: false },
+        success: answer(200, "The order", { order: ref("Order") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict", "payment_provider_error"],
       }),
     },
     "/api/admin/users/{id}": {
@@ -927,7 +1016,20 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     }),
     CustomOptions: fromZod(customOptionsSchema, "output"),
     ShippingAddressInput: fromZod(shippingAddressSchema, "input"),
-    ShippingAddress: fromZod(shippingAddressSchema, "output"),
+    ShippingAddress: obj(
+      {
+        country: { type: "string", pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" },
+        region: { ...nullable({ type: "string" }), description: 'ISO 3166-2 subdivision code without the country ("CA"); required at checkout for US, CA and AU' },
+        postalCode: { type: "string" },
+        city: nullable({ type: "string" }),
+        line1: nullable({ type: "string" }),
+        line2: nullable({ type: "string" }),
+        name: nullable({ type: "string" }),
+        phone: nullable({ type: "string" }),
+      },
+      ["country", "postalCode"],
+      { description: "An estimate needs country and postal code; checkout needs name, line1 and city too (and region in US, CA, AU)" },
+    ),
     CartItem: obj(
       {
         id: uuid,
@@ -1006,6 +1108,30 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       },
       ["id", "productId", "variantId", "sku", "name", "quantity", "unitPrice", "discount", "tax", "total"],
     ),
+    ItemQuantity: obj({ itemId: uuid, quantity: { type: "integer", minimum: 1 } }),
+    Fulfillment: obj({
+      id: uuid,
+      carrier: nullable({ type: "string" }),
+      trackingNumber: nullable({ type: "string" }),
+      items: arrayOf(ref("ItemQuantity")),
+      createdAt: dateTime,
+    }),
+    Refund: obj({
+      id: uuid,
+      amount: moneyRef,
+      currency: ref("Currency"),
+      status: { type: "string", enum: ["pending", "succeeded"], description: "pending: recorded, not yet confirmed by the payment provider (retried)" },
+      items: arrayOf(ref("ItemQuantity")),
+      shipping: { type: "boolean" },
+      reason: nullable({ type: "string" }),
+      createdAt: dateTime,
+    }),
+    OrderEvent: obj({
+      type: { type: "string", description: "placed | paid | payment_failed | fulfilled | refunded | cancelled | webhook" },
+      at: dateTime,
+      actor: { type: "string", description: 'an admin user id or e-mail, "system", "shopper" or "stripe"' },
+      details: { type: "object" },
+    }),
     Order: obj(
       {
         id: uuid,
@@ -1014,19 +1140,26 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         currency: ref("Currency"),
         items: arrayOf(ref("OrderItem")),
         summary: ref("CartSummary"),
+        shippingAddress: nullable(ref("ShippingAddress")),
+        fulfillmentStatus: { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] },
+        fulfillments: arrayOf(ref("Fulfillment")),
+        refunds: arrayOf(ref("Refund")),
         payment: obj(
           {
             provider: { type: "string", enum: ["stripe", "test"] },
-            status: { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "refunded"] },
+            status: {
+              type: "string",
+              enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"],
+            },
             declineCode: { type: "string", description: "Why a payment failed (e.g. card_declined, insufficient_funds)" },
+            refundedAmount: { ...moneyRef, description: "The sum of the refunds" },
           },
-          [
-          "provider",
-          "status",
-        ]),
+          ["provider", "status", "refundedAmount"],
+        ),
+        events: { ...arrayOf(ref("OrderEvent")), description: "The order's history (admin views only)" },
         createdAt: dateTime,
       },
-      ["id", "status", "email", "currency", "items", "summary", "payment", "createdAt"],
+      ["id", "status", "email", "currency", "items", "summary", "shippingAddress", "fulfillmentStatus", "fulfillments", "refunds", "payment", "createdAt"],
     ),
     Discount: { ...obj(discountProps), description: "Unset fields are null" },
     PaymentEvent: obj(
@@ -1077,7 +1210,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       { name: "accounts", description: "Sign-up and password reset" },
       { name: "auth (next-auth)", description: "next-auth's endpoints used to sign in; they do not use the error envelope" },
       { name: "cron", description: "Sweepers for a scheduler" },
-      { name: "admin", description: "Discounts and stock (an ADMIN session or ADMIN_API_TOKEN)" },
+      { name: "admin", description: "Discounts, stock and the order desk (an ADMIN session or ADMIN_API_TOKEN); every change is audited" },
       { name: "meta", description: "This document" },
     ],
     paths,

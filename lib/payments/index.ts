@@ -10,7 +10,9 @@ export type {
   PaymentEventType,
   PaymentProvider,
   PaymentProviderName,
+  ProviderRefund,
   TestPaymentProvider,
+  TestRefund,
 } from "./types";
 export { isTestProvider } from "./types";
 export {

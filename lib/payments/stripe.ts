@@ -7,6 +7,7 @@ import {
   type CreatePaymentInput,
   type NormalizedPaymentEvent,
   type PaymentEventType,
+  type ProviderRefund,
   type PaymentProvider,
 } from "./types";
 
@@ -256,6 +257,10 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
+  async refund(paymentId: string, amount: number, idempotencyKey: string): Promise<ProviderRefund> {
+    return createStripeRefund(this.stripe, paymentId, amount, idempotencyKey);
+  }
+
   parseWebhook(rawBody: string, signatureHeader: string | null): NormalizedPaymentEvent | null {
     if (!this.webhookSecret) throw invalidSignature("not_configured");
     if (!signatureHeader) throw invalidSignature("missing_header");
@@ -348,4 +353,18 @@ function normalizeChargeEvent(event: unknown, stripeType: string, mapped: Paymen
 
 export function createStripeProvider(opts: StripeProviderOptions): StripePaymentProvider {
   return new StripePaymentProvider(opts);
+}
+
+/**
+ * The order desk's refunds: `amount` minor units of a PaymentIntent through Stripe's Refunds API, with the order
+ * desk's idempotency key (so a retry after a timeout is the same refund at Stripe, never a second one).
+ */
+export async function createStripeRefund(stripe: Stripe, paymentId: string, amount: number, idempotencyKey: string): Promise<ProviderRefund> {
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`refund amount must be a positive integer, got ${amount}`);
+  try {
+    const r = await stripe.refunds.create({ payment_intent: paymentId, amount }, { idempotencyKey });
+    return { refundId: r.id, amount: r.amount, status: r.status === "succeeded" ? "succeeded" : "pending" };
+  } catch (e) {
+    throw toProviderError("refund", e);
+  }
 }

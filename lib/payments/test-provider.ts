@@ -5,7 +5,9 @@ import {
   type CreatedPayment,
   type CreatePaymentInput,
   type NormalizedPaymentEvent,
+  type ProviderRefund,
   type TestPaymentProvider,
+  type TestRefund,
 } from "./types";
 
 /**
@@ -70,6 +72,26 @@ class BuiltInTestProvider implements TestPaymentProvider {
   }
 
   async refundPayment(): Promise<void> {}
+
+  /**
+   * Records the refund (per process: what tests assert) and answers like the provider would: the same idempotency
+   * key is the same refund.
+   */
+  async refund(paymentId: string, amount: number, idempotencyKey: string): Promise<ProviderRefund> {
+    if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`refund amount must be a positive integer, got ${amount}`);
+    const prior = this.refunds.get(idempotencyKey);
+    if (prior) return { refundId: prior.refundId, amount: prior.amount, status: "succeeded" };
+    const refundId = `test_re_${digest(idempotencyKey)}`;
+    this.refunds.set(idempotencyKey, { refundId, paymentId, amount, idempotencyKey });
+    return { refundId, amount, status: "succeeded" };
+  }
+
+  /** The refunds this process made through refund(), oldest first. */
+  recordedRefunds(): TestRefund[] {
+    return [...this.refunds.values()];
+  }
+
+  private readonly refunds = new Map<string, TestRefund>();
 
   async clientSecretOf(paymentId: string): Promise<string> {
     return `${paymentId}_secret_${digest(paymentId)}`;

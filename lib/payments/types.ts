@@ -55,6 +55,9 @@ export type CreatePaymentInput = {
 
 export type CreatedPayment = { paymentId: string; clientSecret: string };
 
+/** A partial (or full) refund the provider accepted. */
+export type ProviderRefund = { refundId: string; amount: number; status: "succeeded" | "pending" };
+
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Creates the payment for an order; the idempotency key is passed to the provider so a retry never creates a second one. */
@@ -62,6 +65,11 @@ export interface PaymentProvider {
   /** Cancels; if the provider says it has already succeeded, returns { status: "succeeded" } instead of throwing. */
   cancelPayment(paymentId: string, idempotencyKey: string): Promise<{ status: "canceled" | "succeeded" }>;
   refundPayment(paymentId: string, idempotencyKey: string): Promise<void>;
+  /**
+   * Refunds `amount` (minor units) of a succeeded payment; the idempotency key is passed to the provider, so a retry
+   * of the same refund never refunds twice. Returns the provider's refund id.
+   */
+  refund(paymentId: string, amount: number, idempotencyKey: string): Promise<ProviderRefund>;
   /** The client secret the browser needs to pay (fetched again so a payment page survives a reload). */
   clientSecretOf(paymentId: string): Promise<string>;
   /** Verifies the signature over the RAW body and normalises the event; returns null for event types we ignore.
@@ -79,7 +87,11 @@ export interface TestPaymentProvider extends PaymentProvider {
    * Luhn-invalid number.
    */
   confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }): NormalizedPaymentEvent;
+  /** The refunds made through refund() by this process, oldest first (for tests and the demo). */
+  recordedRefunds(): TestRefund[];
 }
+
+export type TestRefund = { refundId: string; paymentId: string; amount: number; idempotencyKey: string };
 
 export function isTestProvider(p: PaymentProvider): p is TestPaymentProvider {
   return p.name === "test" && typeof (p as Partial<TestPaymentProvider>).confirmTestCard === "function";

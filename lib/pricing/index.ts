@@ -15,12 +15,16 @@ import {
 
 export type { DiscountRule, DiscountType, PricingLine } from "@/lib/discounts/rules";
 
+/** Pricing reads country and region; the other fields travel with the address (lib/address checks them). */
 export type ShippingAddress = {
   country: string;
   region?: string | null;
   postalCode: string;
   city?: string | null;
   line1?: string | null;
+  line2?: string | null;
+  name?: string | null;
+  phone?: string | null;
 };
 
 export type ShippingRateRow = { zone: string; currency: string; amount: number; freeOver: number | null };

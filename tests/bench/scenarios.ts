@@ -5,7 +5,7 @@ import type { StripeFake } from "../fakes/stripe-fake";
 import { CookieJar, expectStatus, json, mapLimit, request, type Reply } from "./http";
 import { percentiles, runLoad, type Latencies, type LoadResult } from "./load";
 
-export const US_ADDRESS = { country: "US", region: "CA", postalCode: "94107", city: "San Francisco", line1: "1 Bench Street" };
+export const US_ADDRESS = { name: "Bench Buyer", country: "US", region: "CA", postalCode: "94107", city: "San Francisco", line1: "1 Bench Street" };
 
 type CartBody = { cart: { id: string; items: { variantId: number; quantity: number }[] } };
 

@@ -129,7 +129,7 @@ async function repairUser(u: World["a"]): Promise<boolean> {
     if (!cart.items.some((i) => i.variantId === V.stocked2))
       await ok("POST", `/api/carts/${u.cartId}/items`, { body: { variantId: V.stocked2, quantity: 1, customOptions: { personalization: "AB" } }, cookie: u.cookie }, 201);
     if (!cart.discounts.length) await ok("POST", `/api/carts/${u.cartId}/discounts`, { body: { code: "WELCOME10" }, cookie: u.cookie });
-    if (!cart.shippingAddress) await ok("PUT", `/api/carts/${u.cartId}/shipping-address`, { body: { country: "US", region: "NY", postalCode: "10001" }, cookie: u.cookie });
+    if (!cart.shippingAddress) await ok("PUT", `/api/carts/${u.cartId}/shipping-address`, { body: { name: "Fuzz Buyer", line1: "350 5th Ave", city: "New York", country: "US", region: "NY", postalCode: "10001" }, cookie: u.cookie });
     u.savedIds = (await ok<{ savedForLater: Saved[] }>("GET", "/api/saved-for-later", { cookie: u.cookie })).savedForLater.map((s) => s.id);
     return true;
   } catch {

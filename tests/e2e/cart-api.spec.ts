@@ -337,6 +337,10 @@ test("a shipping address prices shipping and tax; WELCOME10 shows as the discoun
   // a destination not shipped to in the cart's currency is refused and changes nothing
   await expectError(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "USA", postalCode: "1" } }), 400, "validation_failed");
   await expectError(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "US" } }), 400, "validation_failed");
+  // a region must be a subdivision of its country (a made-up one would mean "no tax"), and a US zip is checked
+  const zz = await expectError(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "US", region: "ZZ", postalCode: "10001" } }), 400, "validation_failed");
+  expect(Object.keys((zz as unknown as { details: { fieldErrors: Record<string, string[]> } }).details.fieldErrors)).toEqual(["region"]);
+  await expectError(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "US", region: "NY", postalCode: "1001" } }), 400, "validation_failed");
   expect((await getCart(request, cart.id)).summary).toEqual(c.summary);
 });
 

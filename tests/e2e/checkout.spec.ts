@@ -26,10 +26,13 @@ async function addToCart(page: Page, slug: string, picks: Record<string, string>
 async function fillCheckoutDetails(page: Page, email: string) {
   await page.goto("/checkout");
   await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Full name").fill("Guest Buyer");
+  await page.getByLabel("Street address").fill("350 5th Ave");
+  await page.getByLabel("City").fill("New York");
   await page.getByLabel("Country").selectOption("US");
   await page.getByLabel("State / province").fill("NY");
   await page.getByLabel("Postal code").fill("10001");
-  await page.getByRole("button", { name: "Estimate shipping & tax" }).click();
+  // no "estimate" click: a complete address is priced by itself
   await expect(page.getByTestId("summary-tax")).not.toHaveText("Calculated at checkout");
 }
 
@@ -89,4 +92,17 @@ test("a price changed by an admin after add-to-cart is shown before payment", as
   } finally {
     await request.patch(`/api/admin/variants/${v.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, data: { priceOverride: null } });
   }
+});
+
+test("Back to cart on the payment page cancels the order: the stock comes back and the item is in the cart again", async ({ page, request }) => {
+  const before = await variantOf(request, "MUG-ENAMEL-CREAM");
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await fillCheckoutDetails(page, "back-to-cart@example.test");
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock - 1); // reserved
+  await page.getByTestId("back-to-cart").click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByTestId("cart-count")).toHaveText("1");
+  expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock); // released
 });

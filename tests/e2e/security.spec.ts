@@ -86,7 +86,7 @@ test.beforeAll(async ({ playwright, baseURL }) => {
 async function readyCart(request: APIRequestContext): Promise<Cart> {
   const { cart } = await read<{ cart: Cart }>(await request.post("/api/carts", { data: {} }), 201);
   await read(await request.post(`/api/carts/${cart.id}/items`, { data: { variantId: stocked.id, quantity: 1 } }), 201);
-  const { cart: ready } = await read<{ cart: Cart }>(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "US", region: "NY", postalCode: "10001" } }));
+  const { cart: ready } = await read<{ cart: Cart }>(await request.put(`/api/carts/${cart.id}/shipping-address`, { data: { name: "Sec Buyer", line1: "350 5th Ave", city: "New York", country: "US", region: "NY", postalCode: "10001" } }));
   return ready;
 }
 
@@ -171,7 +171,7 @@ test("cookies: next-auth session, cw_cart and cw_orders are httpOnly, SameSite=L
   expect(cartCookie!).toMatch(new RegExp(`^cw_cart=${cart.id}\\.[A-Za-z0-9_-]{20,}`));
 
   await read(await guest.post(`/api/carts/${cart.id}/items`, { data: { variantId: stocked.id, quantity: 1 } }), 201);
-  await read(await guest.put(`/api/carts/${cart.id}/shipping-address`, { data: { country: "US", region: "NY", postalCode: "10001" } }));
+  await read(await guest.put(`/api/carts/${cart.id}/shipping-address`, { data: { name: "Sec Buyer", line1: "350 5th Ave", city: "New York", country: "US", region: "NY", postalCode: "10001" } }));
   const { res, body } = await checkout(guest, cart.id, "cookie-check@example.test");
   const orders = cookieNamed(res, "cw_orders");
   expectCookieFlags(orders, "cw_orders", baseURL!);

@@ -27,7 +27,7 @@ import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 
 const SECRET_KEY = "sk_test_cartwrightCheckout0123456789";
 const WEBHOOK_SECRET = "whsec_cartwright_checkout_test";
-const ADDRESS = { country: "KY", postalCode: "KY1-1000" };
+const ADDRESS = { name: "Kay Shopper", line1: "1 Harbour Drive", city: "George Town", country: "KY", postalCode: "KY1-1000" };
 
 let db: PrismaClient;
 let kv: RedisKvStore;
@@ -159,7 +159,10 @@ describe("placeOrder", () => {
     expect(result.replayed).toBe(false);
     const { order, orderToken, payment } = result.body;
 
-    expect(Object.keys(order).sort()).toEqual(["createdAt", "currency", "email", "id", "items", "payment", "status", "summary"]);
+    expect(Object.keys(order).sort()).toEqual([
+      "createdAt", "currency", "email", "fulfillmentStatus", "fulfillments", "id", "items", "payment", "refunds", "shippingAddress", "status", "summary",
+    ]);
+    expect(order).toMatchObject({ shippingAddress: { ...ADDRESS, region: null, line2: null, phone: null }, fulfillmentStatus: "UNFULFILLED", fulfillments: [], refunds: [] });
     expect(order).toMatchObject({ status: "PENDING_PAYMENT", email: "guest@example.test", currency: "USD", payment: { provider: "stripe", status: "pending" } });
     expect(order.payment.declineCode).toBeUndefined();
     expect(order.items).toHaveLength(1);
@@ -589,7 +592,7 @@ describe("payment events", () => {
 
     const after = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
     expect(after.status).toBe("CANCELLED");
-    expect(after.payment).toEqual({ provider: "stripe", status: "failed", declineCode: "insufficient_funds" });
+    expect(after.payment).toEqual({ provider: "stripe", status: "failed", declineCode: "insufficient_funds", refundedAmount: 0 });
     expect(fake.intent(piId)!.status).toBe("canceled");
     expect(await stockOf(v)).toBe(5);
     expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
@@ -637,7 +640,7 @@ describe("payment events", () => {
     expect((await applyPaymentEvent(deps, succeeded)).outcome).toBe("duplicate");
     const order = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
     expect(order.status).toBe("PAID");
-    expect(order.payment).toEqual({ provider: "stripe", status: "succeeded" });
+    expect(order.payment).toEqual({ provider: "stripe", status: "succeeded", refundedAmount: 0 });
     expect(await stockOf(variantIds[0]!)).toBe(4);
     expect(fake.requests().some((r) => r.path.endsWith("/cancel"))).toBe(false);
     expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).paidAt).not.toBeNull();

@@ -422,7 +422,7 @@ export async function signIn(base: string, email: string, password: string): Pro
 }
 
 export const SHOPPER = { email: "shopper@cartwright.test", password: "shopper-password-123" };
-export const ADDRESS = { country: "US", region: "CA", postalCode: "94105", city: "San Francisco", line1: "1 Market St" };
+export const ADDRESS = { name: "Sam Buyer", line1: "1 Market St", city: "San Francisco", region: "CA", postalCode: "94105", country: "US" };
 
 /** A guest cart holding the lines, built through the API of `base`. */
 export async function guestCart(base: string, lines: [variantId: number, quantity: number][], codes: string[] = []): Promise<string> {

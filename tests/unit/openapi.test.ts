@@ -31,6 +31,12 @@ const CONTRACT: [string, string][] = [
   ["patch", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/variants/{id}"],
   ["patch", "/api/admin/users/{id}"],
+  ["get", "/api/admin/orders"],
+  ["get", "/api/admin/orders/{id}"],
+  ["post", "/api/admin/orders/{id}/fulfillments"],
+  ["post", "/api/admin/orders/{id}/refunds"],
+  ["post", "/api/admin/orders/{id}/cancel"],
+  ["post", "/api/orders/{orderId}/cancel"],
   ["get", "/api/openapi.json"],
   ["post", "/api/account/password-reset"],
   ["post", "/api/account/password-reset/confirm"],
@@ -45,7 +51,7 @@ const CONTRACT: [string, string][] = [
 const ACCEPTED = new Set(["post /api/account/password-reset", "post /api/orders/lookup"]);
 
 // status of the success answer where it is not 200
-const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts"]);
+const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
@@ -247,7 +253,7 @@ describe("the OpenAPI document", () => {
     expect(patchDiscount).toMatchObject({ additionalProperties: false, minProperties: 1 });
     expect(patchDiscount.required ?? []).toEqual([]);
     const patchVariant = body("patch", "/api/admin/variants/{id}")["application/json"]!.schema;
-    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["priceOverride", "stock"]);
+    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["priceOverride", "stock", "stockDelta"]);
     // the configured line limit flows into the document
     const custom = buildOpenApiDocument({ maxLineQuantity: 5 });
     const add5 = (custom.paths["/api/carts/{cartId}/items"]!.post!.requestBody!.content as Record<string, { schema: JsonSchema }>)["application/json"]!.schema;

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { discountIdSchema, getDiscount, updateDiscount } from "@/lib/admin/discounts";
+import { adminActor } from "@/app/_shared/admin";
+import { updateDiscountAudited } from "@/lib/admin/audited";
+import { discountIdSchema, getDiscount } from "@/lib/admin/discounts";
 import { requireAdmin } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import { handle, json, parseWith, readJson } from "@/lib/http/handler";
@@ -15,8 +17,8 @@ export const GET = handle(async (req: Request, ctx: Ctx) => {
 
 /** Any subset of the fields; `{ "isActive": false }` deactivates. The type cannot change (see lib/admin/discounts). */
 export const PATCH = handle(async (req: Request, ctx: Ctx) => {
-  await requireAdmin(req);
+  const actor = await adminActor(req);
   const { id } = parseWith(params, await ctx.params);
   const body = await readJson(req, z.unknown());
-  return json({ discount: await updateDiscount(prisma(), id, body, new Date()) });
+  return json({ discount: await updateDiscountAudited(prisma(), id, body, new Date(), actor) });
 });

@@ -1,0 +1,75 @@
+import { loadOrderRow, orderInclude, orderJson, isUuid, paymentEventsOf, type OrderView, type PaymentEventView } from "../checkout/order-view";
+import { Prisma, type Db } from "../db";
+import { DomainError, notFound } from "../errors";
+import type { ListOrdersQuery } from "./schemas";
+
+// The order desk's reads: the filtered list (newest first, keyset paging) and one order with its history.
+
+export type OrderEventView = { type: string; at: string; actor: string; details: Record<string, unknown> };
+export type AdminOrderView = OrderView & { events: OrderEventView[]; paymentEvents: PaymentEventView[] };
+
+type Cursor = { at: string; id: string };
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), "utf8").toString("base64url");
+
+function decodeCursor(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as Partial<Cursor>;
+    if (typeof c.at === "string" && !Number.isNaN(Date.parse(c.at)) && isUuid(c.id)) return { at: c.at, id: c.id };
+  } catch {
+    // reported below
+  }
+  throw new DomainError("validation_failed", "The cursor is not valid.", { fieldErrors: { cursor: ["Not a cursor from this list"] } });
+}
+
+/**
+ * GET /api/admin/orders: filters by status, fulfilment, payment status, creation time (from inclusive, to
+ * exclusive) and q (an order id, an e-mail — exact or a part of it — or a SKU); newest first.
+ */
+export async function listOrders(db: Db, query: ListOrdersQuery): Promise<{ orders: OrderView[]; nextCursor: string | null }> {
+  const and: Prisma.OrderWhereInput[] = [];
+  if (query.status) and.push({ status: query.status });
+  if (query.fulfillment) and.push({ fulfillmentStatus: query.fulfillment });
+  if (query.payment) and.push({ paymentStatus: query.payment });
+  if (query.from) and.push({ createdAt: { gte: query.from } });
+  if (query.to) and.push({ createdAt: { lt: query.to } });
+  if (query.q) {
+    const q = query.q;
+    and.push(
+      isUuid(q)
+        ? { id: q.toLowerCase() }
+        : { OR: [{ email: { contains: q, mode: "insensitive" } }, { items: { some: { sku: { equals: q, mode: "insensitive" } } } }] },
+    );
+  }
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    const at = new Date(c.at);
+    and.push({ OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: c.id } }] });
+  }
+  const rows = await db.order.findMany({
+    where: { AND: and },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    include: orderInclude,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    orders: page.map(orderJson),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null,
+  };
+}
+
+/** GET /api/admin/orders/{id}: the order with its history, oldest event first. */
+export async function getOrderForAdmin(db: Db, orderId: string): Promise<AdminOrderView> {
+  if (!isUuid(orderId)) throw notFound("Order");
+  const row = await loadOrderRow(db, orderId);
+  if (!row) throw notFound("Order");
+  const events = await db.orderEvent.findMany({ where: { orderId }, orderBy: { id: "asc" } });
+  return {
+    ...orderJson(row),
+    events: events.map((e) => ({ type: e.type, at: e.at.toISOString(), actor: e.actor, details: (e.details ?? {}) as Record<string, unknown> })),
+    // what the payment provider reported, verbatim (payments, mismatches, refunds, disputes)
+    paymentEvents: await paymentEventsOf(db, orderId),
+  };
+}
