@@ -54,6 +54,10 @@ async function lockOrder(tx: Db, orderId: string): Promise<OrderState | null> {
 
 /** Records the event id (with what it said); false when it was recorded before (the event is then a no-op). */
 async function recordEvent(tx: Db, event: NormalizedPaymentEvent, orderId: string | null, outcome: string | null = null): Promise<boolean> {
+  // The order row is locked BEFORE the event row is inserted: the insert takes a KEY SHARE lock on the order (its
+  // foreign key, and the order_events trigger), so two different events for one order that inserted first and then
+  // asked for FOR UPDATE would each wait for the other's share lock (a deadlock).
+  if (orderId) await tx.$queryRaw`SELECT 1 FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
   const rows = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO payment_events (id, provider, type, payment_intent_id, order_id, received_at, amount, currency, outcome, detail)
     VALUES (${event.id}, ${event.provider}, ${event.type}, ${event.paymentId}, ${orderId}::uuid, now(),

@@ -77,7 +77,7 @@ async function guestPaidOrder(request: APIRequestContext, email: string): Promis
   expect((await request.post(`/api/carts/${cart.cart.id}/items`, { data: { variantId: variant.id, quantity: 1 } })).status()).toBe(201);
   const placed = await request.post("/api/checkout", {
     headers: { "idempotency-key": randomUUID() },
-    data: { cartId: cart.cart.id, email, shippingAddress: { line1: "1 Main St", city: "New York", country: "US", region: "NY", postalCode: "10001" } },
+    data: { cartId: cart.cart.id, email, shippingAddress: { name: "Guest Shopper", line1: "1 Main St", city: "New York", country: "US", region: "NY", postalCode: "10001" } },
   });
   expect(placed.status(), await placed.text()).toBe(201);
   const body = (await placed.json()) as { order: { id: string }; orderToken: string };

@@ -18,7 +18,7 @@ import { findDiscountsByIds } from "@/lib/discounts/repository";
 // the race: no interleaving leaves a non-combinable set of codes applied (or redeems one), and every cart change
 // answered 2xx is in the order or in an ACTIVE cart afterwards. Real PostgreSQL and Redis, no mocks.
 
-const ADDRESS = { country: "BM", postalCode: "HM 11" };
+const ADDRESS = { name: "Test Shopper", line1: "1 Front Street", city: "Hamilton", country: "BM", postalCode: "HM 11" };
 const MAX_Q = 99;
 
 let db: PrismaClient;

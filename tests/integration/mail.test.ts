@@ -27,7 +27,7 @@ import { startSmtpServer, type TestSmtpServer } from "@/tests/support/smtp";
 // clocks passed in.
 
 const BASE = "http://shop.test";
-const ADDRESS = { country: "IS", postalCode: "101" };
+const ADDRESS = { name: "Test Shopper", line1: "Laugavegur 1", city: "Reykjavik", country: "IS", postalCode: "101" };
 
 let db: PrismaClient;
 let db2: PrismaClient;

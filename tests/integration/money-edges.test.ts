@@ -11,7 +11,7 @@ import { placeOrder, type CheckoutDeps, type PlaceOrderInput } from "@/lib/check
 // Money edges of checkout against the real PostgreSQL and Redis: amounts out of range, per-customer limits keyed
 // by the normalised e-mail, order tokens never stored in clear, unpaid orders per e-mail and per client.
 
-const ADDRESS = { country: "KY", postalCode: "KY1-1000" };
+const ADDRESS = { name: "Test Shopper", line1: "1 Harbour Drive", city: "George Town", country: "KY", postalCode: "KY1-1000" };
 
 let db: PrismaClient;
 let kv: RedisKvStore;
@@ -125,7 +125,7 @@ describe("amounts out of range", () => {
     forgetRateTables();
     const variant = await makeVariant({ price: 10, stock: 10 });
     const cartId = await guestCart([[variant, 1]]);
-    const err = await expectCode(placeOrder(deps, input(cartId, { shippingAddress: { country: "TV", postalCode: "1" } })), "amount_out_of_range");
+    const err = await expectCode(placeOrder(deps, input(cartId, { shippingAddress: { name: "Test Shopper", line1: "1 Vaiaku Road", city: "Funafuti", country: "TV", postalCode: "1" } })), "amount_out_of_range");
     expect(err.details).toMatchObject({ amount: 10, min: 50 });
     expect(await stockOf(variant)).toBe(10);
   });

@@ -16,7 +16,7 @@ import { startStripeFake, type StripeFake } from "@/tests/fakes/stripe-fake";
 
 const SECRET_KEY = "sk_test_cartwrightHardening0123456789";
 const WEBHOOK_SECRET = "whsec_cartwright_hardening_test";
-const ADDRESS = { country: "KY", postalCode: "KY1-1000" };
+const ADDRESS = { name: "Test Shopper", line1: "1 Harbour Drive", city: "George Town", country: "KY", postalCode: "KY1-1000" };
 
 let db: PrismaClient;
 let kv: RedisKvStore;
