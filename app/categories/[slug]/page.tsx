@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { findCategory, listCategories } from "@/lib/catalog/categories";
+import { listCategories } from "@/lib/catalog/categories";
 import { listCurrencies, productQuerySchema, queryObject, searchProducts } from "@/lib/catalog/search";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
@@ -8,17 +8,17 @@ import { CategoryLinks } from "@/components/category-links";
 import { CurrencySwitcher } from "@/components/currency-switcher";
 import { ProductGrid } from "@/components/product-grid";
 import { firstParam, listingHref, shopperCurrency, type SearchParams } from "../../_shared/listing";
+import { categoryBySlug } from "./data";
 
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ slug: string }>; searchParams: Promise<SearchParams> };
 
 const PAGE_SIZE = "24";
-const validSlug = (slug: string) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) && slug.length <= 100;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
-  const category = validSlug(slug) ? await findCategory(prisma(), slug) : null;
+  const category = await categoryBySlug(slug);
   if (!category) return { title: "Category not found" };
   const url = `/categories/${category.slug}`;
   return {
@@ -31,7 +31,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function CategoryPage({ params, searchParams }: Props) {
   const { slug } = await params;
-  if (!validSlug(slug)) notFound();
   const sp = await searchParams;
   const db = prisma();
   const [categories, currencies] = await Promise.all([listCategories(db), listCurrencies(db)]);

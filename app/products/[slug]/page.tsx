@@ -1,22 +1,17 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { cache } from "react";
-import { findProduct } from "@/lib/catalog";
 import { productJsonLd, serializeJsonLd } from "@/lib/catalog/json-ld";
 import { listingPrice } from "@/lib/catalog/listing-price";
-import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { absoluteUrl } from "@/lib/http/site-url";
 import { toMajorUnitsString } from "@/lib/money";
 import { VariantPicker } from "@/components/variant-picker";
 import { requestNonce } from "../../_shared/nonce";
+import { productBySlug } from "./data";
 
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ slug: string }> };
-
-// generateMetadata and the page read the same product: one query per request
-const productBySlug = cache((slug: string) => (slug.length > 200 ? Promise.resolve(null) : findProduct(prisma(), slug)));
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const product = await productBySlug((await params).slug);
