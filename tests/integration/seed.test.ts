@@ -4,7 +4,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../lib/auth/password";
 import {
+  seedCategories,
   seedDiscounts,
+  seedImages,
   seedProducts,
   seedShippingRates,
   seedShippingZoneCountries,
@@ -183,5 +185,21 @@ describe("seed", () => {
     expect(codes).not.toContain("EXPIRED15");
     // a password from the environment is named, never printed
     expect((await demoInfo(db, { SEED_ADMIN_PASSWORD: "secret-from-env" })).join("\n")).not.toContain("secret-from-env");
+  });
+
+  it("two seeds racing on a catalog without categories and images add each category, pair and image once", async () => {
+    await db.productImage.deleteMany({});
+    await db.productCategory.deleteMany({});
+    await db.category.deleteMany({});
+    const quiet = () => {};
+    const other = createPrismaClient(database.url, 2);
+    try {
+      await Promise.all([seed(db, quiet), seed(other, quiet), seed(db, quiet)]);
+    } finally {
+      await other.$disconnect();
+    }
+    expect(await db.category.count()).toBe(seedCategories.length);
+    expect(await db.productCategory.count()).toBe(seedCategories.reduce((n, c) => n + c.productSlugs.length, 0));
+    expect(await db.productImage.count()).toBe(seedProducts.length + seedImages.length);
   });
 });
