@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { expect, test } from "@playwright/test";
 
 // The catalog as a shopper and a crawler see it: search, categories with a cursor, sitemap, 404, JSON-LD.
@@ -138,4 +139,32 @@ test("GET /api/products refuses bad parameters with 400 validation_failed", asyn
   }
   const clamped = (await (await request.get("/api/products?limit=5000")).json()) as { products: unknown[] };
   expect(clamped.products.length).toBeLessThanOrEqual(100);
+});
+
+test("fuzz GET /api/products: any query answers 200 with a page or 400 validation_failed, never 5xx", async ({ request }) => {
+  const { nextCursor: realCursor } = (await (await request.get("/api/products?limit=2&sort=price_asc")).json()) as { nextCursor: string };
+  const value = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom("", "0", "1", "-1", "100", "101", "1e3", "true", "false", "USD", "usd", "EUR", "XXX", "apparel", "hood", "hodie", "relevance", "price_asc", "price_desc", "newest", realCursor, "2147483648", "99999999999999999999"),
+    fc.string({ unit: "binary", maxLength: 12 }),
+  );
+  const keys = ["q", "category", "currency", "minPrice", "maxPrice", "inStock", "sort", "cursor", "limit", "other"] as const;
+  const seed = Number(process.env.FUZZ_SEED ?? 16_0001);
+  await fc.assert(
+    fc.asyncProperty(fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 5 }), async (params) => {
+      const qs = new URLSearchParams(params as Record<string, string>).toString();
+      const res = await request.get(`/api/products?${qs}`);
+      const body = (await res.json()) as { products?: unknown[]; nextCursor?: unknown; error?: { code: string; details?: { fieldErrors?: Record<string, string[]> } } };
+      if (res.status() === 200) {
+        expect(Array.isArray(body.products), qs).toBe(true);
+        expect(body.products!.length, qs).toBeLessThanOrEqual(100);
+        expect(body.nextCursor === null || typeof body.nextCursor === "string", qs).toBe(true);
+      } else {
+        expect(res.status(), qs).toBe(400);
+        expect(body.error?.code, qs).toBe("validation_failed");
+        expect(Object.keys(body.error?.details?.fieldErrors ?? {}).length, qs).toBeGreaterThan(0);
+      }
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 150), seed, endOnFailure: true },
+  );
 });
