@@ -44,7 +44,8 @@ export default async function ProductPage({ params }: Props) {
   const jsonLd = serializeJsonLd(productJsonLd(product, pageUrl, (p) => absoluteUrl(p)));
   const variantLabel = (variantId: number | null) => {
     const v = product.variants.find((x) => x.id === variantId);
-    return v ? Object.values(v.attributes).join(" / ") : null;
+    // variant shots differ by colour; name that, or every attribute when there is no colour
+    return v ? (v.attributes.color ?? Object.values(v.attributes).join(" / ")) : null;
   };
   return (
     <article className="product-page">
