@@ -273,4 +273,12 @@ describe("categories", () => {
     const white = tee.images.find((i) => i.url.endsWith("classic-tee-white.svg"))!;
     expect(tee.variants.find((v) => v.id === white.variantId)?.attributes.color).toBe("White");
   });
+
+  it("an image URL must be a same-origin path or https (no javascript:, data: or protocol-relative URLs)", async () => {
+    const tee = await db.product.findUniqueOrThrow({ where: { slug: "classic-tee" } });
+    for (const url of ["javascript:alert(1)", "data:image/svg+xml,<svg/>", "//evil.example/x.png", "http://evil.example/x.png"])
+      await expect(db.productImage.create({ data: { productId: tee.id, url, alt: "x" } }), url).rejects.toThrow();
+    const ok = await db.productImage.create({ data: { productId: tee.id, url: "https://cdn.example/tee.png", alt: "ok", position: 9 } });
+    await db.productImage.delete({ where: { id: ok.id } });
+  });
 });
