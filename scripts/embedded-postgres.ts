@@ -38,7 +38,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const server = path.join(path.dirname(require.resolve("@electric-sql/pglite-socket")), "scripts", "server.js");
   const child: ChildProcess = spawn(
     process.execPath,
-    [server, `--db=${opts.dataDir}`, `--port=${opts.port}`, "--host=127.0.0.1", "--max-connections=10"],
+    // pg_trgm: catalog search forgives typos with it (the catalog_search migration creates the extension)
+    [server, `--db=${opts.dataDir}`, `--port=${opts.port}`, "--host=127.0.0.1", "--max-connections=10", "--extensions=pg_trgm"],
     { stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"] },
   );
   await waitForPort(opts.port, 60_000, child);

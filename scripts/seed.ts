@@ -12,7 +12,9 @@ import { pathToFileURL } from "node:url";
 import { hashPassword } from "../lib/auth/password";
 import { createPrismaClient, type PrismaClient } from "../lib/db";
 import {
+  seedCategories,
   seedDiscounts,
+  seedImages,
   seedProducts,
   seedShippingRates,
   seedShippingZoneCountries,
@@ -91,6 +93,47 @@ export async function seed(db: PrismaClient, log: Log = console.log, opts: SeedO
         skipDuplicates: true,
       });
 
+      // Shelves and their products; an admin's later changes to a category's products are left alone, because
+      // only missing (product, category) pairs are added.
+      const categories = await tx.category.createMany({
+        data: seedCategories.map((c, position) => ({ slug: c.slug, name: c.name, description: c.description, position })),
+        skipDuplicates: true,
+      });
+      const categoryIdBySlug = new Map(
+        (await tx.category.findMany({ where: { slug: { in: seedCategories.map((c) => c.slug) } }, select: { id: true, slug: true } })).map(
+          (c) => [c.slug, c.id],
+        ),
+      );
+      await tx.productCategory.createMany({
+        data: seedCategories.flatMap((c) =>
+          c.productSlugs.map((slug) => ({ productId: productId(slug), categoryId: categoryIdBySlug.get(c.slug)! })),
+        ),
+        skipDuplicates: true,
+      });
+
+      // The gallery: each product's main image first (so images[0] is imageUrl), then the variant shots.
+      const variantIdBySku = new Map(
+        (
+          await tx.productVariant.findMany({
+            where: { sku: { in: seedImages.flatMap((i) => (i.variantSku ? [i.variantSku] : [])) } },
+            select: { id: true, sku: true },
+          })
+        ).map((v) => [v.sku, v.id]),
+      );
+      const images = await tx.productImage.createMany({
+        data: [
+          ...seedProducts.map((p) => ({ productId: productId(p.slug), url: p.imageUrl, alt: p.name, position: 0 })),
+          ...seedImages.map((i, n) => ({
+            productId: productId(i.productSlug),
+            variantId: i.variantSku ? (variantIdBySku.get(i.variantSku) ?? null) : null,
+            url: i.url,
+            alt: i.alt,
+            position: n + 1,
+          })),
+        ],
+        skipDuplicates: true,
+      });
+
       // Discount codes are unique on lower(code) (an expression index), which ON CONFLICT DO NOTHING honours.
       const discounts = await tx.discount.createMany({
         data: seedDiscounts.map((d) => ({
@@ -130,6 +173,8 @@ export async function seed(db: PrismaClient, log: Log = console.log, opts: SeedO
       return {
         products: products.count,
         variants: variants.count,
+        categories: categories.count,
+        images: images.count,
         discounts: discounts.count,
         zoneCountries: zoneCountries.count,
         shippingRates: shippingRates.count,
@@ -154,6 +199,8 @@ export async function seed(db: PrismaClient, log: Log = console.log, opts: SeedO
       part(seedShippingRates.length, result.shippingRates, "shipping rates"),
       part(seedTaxRates.length, result.taxRates, "tax rates"),
       demoUsers.length ? part(demoUsers.length, result.createdUsers.length, "users") : "no demo accounts (SEED_DEMO=1 creates them)",
+      part(seedCategories.length, result.categories, "categories"),
+      part(seedProducts.length + seedImages.length, result.images, "images"),
     ].join(", ")}.`,
   );
 

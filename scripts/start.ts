@@ -9,6 +9,7 @@ import { EnvError, parseEnv } from "../lib/env";
 import { createPrismaClient } from "../lib/db";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 import { DATA_DIR, checkDatabaseReachable, ensureSecrets, migrateDeploy } from "./runtime-setup";
+import { demoInfo } from "./demo-info";
 import { seed } from "./seed";
 
 const dev = process.argv.includes("--dev");
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const db = createPrismaClient(config.DATABASE_URL, 2);
   try {
     await seed(db, (m) => log(m), { demoAccounts: config.SEED_DEMO });
+    for (const line of await demoInfo(db)) log(line);
   } finally {
     await db.$disconnect();
   }

@@ -21,12 +21,22 @@ export type ApiProduct = {
   basePrice: number;
   imageUrl: string | null;
   isActive: boolean;
+  createdAt: string;
   variants: ApiVariant[];
+  categories: ApiCategoryRef[];
+  /** the gallery: the main image first; variantId set = the image shows that variant */
+  images: ApiImage[];
 };
 
+export type ApiCategoryRef = { slug: string; name: string };
+export type ApiImage = { url: string; alt: string; variantId: number | null };
+
 /** A product as read from the database (with its variants), before it becomes an ApiProduct. */
-type ProductRow = Omit<ApiProduct, "variants"> & {
+type ProductRow = Omit<ApiProduct, "variants" | "categories" | "images" | "createdAt"> & {
+  createdAt: Date;
   variants: { id: number; sku: string; attributes: unknown; priceOverride: number | null; stockQuantity: number; isActive: boolean }[];
+  categories: { category: { slug: string; name: string; position: number } }[];
+  images: { url: string; alt: string; variantId: number | null }[];
 };
 
 /** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold). */
@@ -83,15 +93,26 @@ export function toAttributes(value: unknown): VariantAttributes {
 }
 
 export function toApiProduct(p: ProductRow): ApiProduct {
+  const activeVariantIds = new Set(p.variants.filter((v) => v.isActive).map((v) => v.id));
+  const images: ApiImage[] = p.images
+    .filter((i) => i.variantId === null || activeVariantIds.has(i.variantId))
+    .map((i) => ({ url: i.url, alt: i.alt || p.name, variantId: i.variantId }));
+  // imageUrl stays the main image; a product created before galleries existed shows it as its only image
+  if (p.imageUrl && !images.some((i) => i.url === p.imageUrl)) images.unshift({ url: p.imageUrl, alt: p.name, variantId: null });
   return {
     id: p.id,
     slug: p.slug,
     name: p.name,
     description: p.description,
-    currency: p.currency,
+    currency: p.currency.trim(),
     basePrice: p.basePrice,
-    imageUrl: p.imageUrl,
+    imageUrl: p.imageUrl ?? images[0]?.url ?? null,
     isActive: p.isActive,
+    createdAt: p.createdAt.toISOString(),
+    categories: [...p.categories]
+      .sort((a, b) => a.category.position - b.category.position || a.category.name.localeCompare(b.category.name))
+      .map(({ category }) => ({ slug: category.slug, name: category.name })),
+    images,
     variants: p.variants
       .filter((v) => v.isActive)
       .map((v) => ({
@@ -105,12 +126,21 @@ export function toApiProduct(p: ProductRow): ApiProduct {
   };
 }
 
-const productInclude = { variants: { orderBy: { id: "asc" as const } } };
+export const productInclude = {
+  variants: { orderBy: { id: "asc" as const } },
+  categories: { include: { category: { select: { slug: true, name: true, position: true } } } },
+  images: { orderBy: [{ position: "asc" as const }, { id: "asc" as const }], select: { url: true, alt: true, variantId: true } },
+};
 
-/** Active products with their active variants, in catalog order. */
-export async function listProducts(db: Db): Promise<ApiProduct[]> {
-  const rows = await db.product.findMany({ where: { isActive: true }, include: productInclude, orderBy: { id: "asc" } });
-  return rows.map(toApiProduct);
+/** These products (active ones only), in the order of `ids`. */
+export async function loadProducts(db: Db, ids: readonly number[]): Promise<ApiProduct[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.product.findMany({ where: { id: { in: [...ids] }, isActive: true }, include: productInclude });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [toApiProduct(row)] : [];
+  });
 }
 
 /** By numeric id or by slug; inactive products are not found. */

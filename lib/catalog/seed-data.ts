@@ -24,6 +24,22 @@ export interface SeedProduct {
   variants: SeedVariant[];
 }
 
+export interface SeedCategory {
+  slug: string;
+  name: string;
+  description: string;
+  /** product slugs on this shelf (a product can sit on several) */
+  productSlugs: string[];
+}
+
+export interface SeedImage {
+  productSlug: string;
+  /** the variant the image shows (another colour); absent = the whole product */
+  variantSku?: string;
+  url: string;
+  alt: string;
+}
+
 export interface SeedDiscount {
   code: string;
   type: "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING" | "BUY_X_GET_Y";
@@ -379,5 +395,52 @@ export const seedUsers: SeedUser[] = [
     role: "CUSTOMER",
     passwordEnv: "SEED_SHOPPER_PASSWORD",
     defaultPassword: "shopper-password-123",
+  },
+];
+
+export const seedCategories: SeedCategory[] = [
+  {
+    slug: "apparel",
+    name: "Apparel",
+    description: "Tees, hoodies and the things that keep your head, neck and feet warm.",
+    productSlugs: [
+      "classic-tee",
+      "heavyweight-hoodie",
+      "canvas-cap",
+      "ribbed-beanie",
+      "everyday-crew-socks",
+      "merino-hiking-socks",
+      "canvas-sneakers",
+      "lambswool-scarf",
+    ],
+  },
+  {
+    slug: "bags",
+    name: "Bags & Carry",
+    description: "Totes, packs and pouches built to be carried every day.",
+    productSlugs: ["waxed-canvas-tote", "rolltop-backpack", "sashiko-pouch"],
+  },
+  {
+    slug: "outdoors",
+    name: "Outdoors",
+    description: "For the trail, the campsite and the commute.",
+    productSlugs: ["merino-hiking-socks", "enamel-camp-mug", "insulated-water-bottle", "rolltop-backpack"],
+  },
+  {
+    slug: "home-desk",
+    name: "Home & Desk",
+    description: "Mugs, notebooks and small things for the table.",
+    productSlugs: ["enamel-camp-mug", "dot-grid-notebook"],
+  },
+];
+
+/** Gallery images beyond each product's main image (which the seed also records as the gallery's first image). */
+export const seedImages: SeedImage[] = [
+  { productSlug: "classic-tee", variantSku: "TEE-CLASSIC-M-WHITE", url: "/products/classic-tee-white.svg", alt: "Classic Cotton Tee in white" },
+  {
+    productSlug: "heavyweight-hoodie",
+    variantSku: "HOODIE-HW-L-FOREST",
+    url: "/products/heavyweight-hoodie-forest.svg",
+    alt: "Heavyweight Pullover Hoodie in forest green",
   },
 ];

@@ -296,6 +296,20 @@ function operation(spec: OpSpec): OperationObject {
 }
 
 const pathParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "path", required: true, description, schema });
+const queryParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "query", required: false, description, schema });
+
+/** GET /api/products: what lib/catalog/search.ts's productQuerySchema accepts (blank values mean absent). */
+const productQueryParams: JsonSchema[] = [
+  queryParam("q", { type: "string", maxLength: 200 }, "Words to find: each matches as a word prefix in the name or description, or (4+ letters) as a near spelling of the name"),
+  queryParam("category", { type: "string", maxLength: 100, pattern: "^[a-z0-9]+(-[a-z0-9]+)*$" }, "A category slug"),
+  queryParam("currency", { type: "string", pattern: "^[A-Za-z]{3}$" }, "Only products priced in this ISO 4217 currency"),
+  queryParam("minPrice", { type: "integer", minimum: 0, maximum: 2147483647 }, "Minor units; the product's price is its lowest sellable variant price"),
+  queryParam("maxPrice", { type: "integer", minimum: 0, maximum: 2147483647 }, "Minor units, at least minPrice"),
+  queryParam("inStock", { type: "string", enum: ["true", "false", "1", "0"] }, "true: only products with a sellable variant in stock; false: only those without"),
+  queryParam("sort", { type: "string", enum: ["relevance", "price_asc", "price_desc", "newest"] }, "Default: relevance with q, else catalog order (by id); ties by id"),
+  queryParam("cursor", { type: "string", maxLength: 200 }, "nextCursor of the previous page, with the same sort (another sort's cursor is 400)"),
+  queryParam("limit", { type: "integer", minimum: 1, default: 50 }, "Page size; values above 100 are clamped to 100"),
+];
 
 /** A zod-derived object schema with some properties amended (what zod cannot say: formats, descriptions). */
 function amend(schema: JsonSchema, props: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema {
@@ -381,10 +395,22 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     "/api/products": {
       get: operation({
         operationId: "listProducts",
-        summary: "The active products with their active variants",
+        summary: "Active products (with their active variants), searched, filtered, sorted and paged",
+        description: "Keyset paging: nextCursor is null on the last page. Without q or sort the order is the catalog's (by id).",
         tag: "catalog",
         security: PUBLIC,
-        success: answer(200, "The catalog", { products: arrayOf(ref("Product")) }),
+        parameters: productQueryParams,
+        success: answer(200, "A page of the catalog", { products: arrayOf(ref("Product")), nextCursor: nullable({ type: "string" }) }),
+        errors: ["validation_failed"],
+      }),
+    },
+    "/api/categories": {
+      get: operation({
+        operationId: "listCategories",
+        summary: "Every category, in menu order, with its count of active products",
+        tag: "catalog",
+        security: PUBLIC,
+        success: answer(200, "The categories", { categories: arrayOf(ref("Category")) }),
         errors: [],
       }),
     },
@@ -1000,9 +1026,24 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       description: { type: "string" },
       currency: ref("Currency"),
       basePrice: moneyRef,
-      imageUrl: nullable({ type: "string" }),
+      imageUrl: nullable({ type: "string", description: "The main image (the gallery's first)" }),
       isActive: { type: "boolean" },
+      createdAt: { type: "string", format: "date-time" },
       variants: arrayOf(ref("Variant")),
+      categories: arrayOf(obj({ slug: { type: "string" }, name: { type: "string" } })),
+      images: arrayOf(
+        obj({
+          url: { type: "string", description: "A same-origin path or an https URL" },
+          alt: { type: "string" },
+          variantId: nullable({ type: "integer", description: "The variant the image shows; null: the whole product" }),
+        }),
+      ),
+    }),
+    Category: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      productCount: { type: "integer", minimum: 0, description: "Active products in the category" },
     }),
     AdminVariant: obj({
       id: { type: "integer" },
@@ -1201,7 +1242,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     },
     servers: [{ url: "/", description: "This store" }],
     tags: [
-      { name: "catalog", description: "Products and variants" },
+      { name: "catalog", description: "Products, variants, categories and search" },
       { name: "carts", description: "Guest and signed-in carts" },
       { name: "saved for later", description: "Signed-in shoppers' saved items" },
       { name: "checkout", description: "Checkout and the test payment provider" },

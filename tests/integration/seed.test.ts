@@ -4,7 +4,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../lib/auth/password";
 import {
+  seedCategories,
   seedDiscounts,
+  seedImages,
   seedProducts,
   seedShippingRates,
   seedShippingZoneCountries,
@@ -13,6 +15,7 @@ import {
 } from "../../lib/catalog/seed-data";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { seed } from "../../scripts/seed";
+import { demoInfo } from "../../scripts/demo-info";
 import { createMigratedDatabase } from "../support/test-database";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -162,5 +165,41 @@ describe("seed", () => {
     const ok = await run(tsx, ["scripts/seed.ts"], { cwd: root, env: { ...envWithout, DATABASE_URL: database.url } });
     expect(ok.stdout).toContain("14 products (0 new)");
     expect(await db.product.count()).toBe(seedProducts.length);
+  });
+
+  it("seeds categories (one with at least 3 products) and each product's main image as its first gallery image", async () => {
+    const categories = await db.category.findMany({ include: { products: true } });
+    expect(categories.length).toBeGreaterThanOrEqual(2);
+    expect(categories.some((c) => c.products.length >= 3)).toBe(true);
+    for (const p of await db.product.findMany({ where: { slug: { in: seedProducts.map((x) => x.slug) } }, include: { images: { orderBy: [{ position: "asc" }, { id: "asc" }] } } }))
+      expect(p.images[0]?.url).toBe(p.imageUrl);
+  });
+
+  it("npm start's demo lines name the demo accounts and the codes usable now (not the expired one)", async () => {
+    const lines = await demoInfo(db, {});
+    expect(lines.join("\n")).toContain("shopper@cartwright.test / shopper-password-123");
+    expect(lines.join("\n")).toContain("admin@cartwright.test");
+    const codes = lines.find((l) => l.startsWith("discount codes"))!;
+    expect(codes).toContain("WELCOME10 (10% off)");
+    expect(codes).toContain("SAVE5 ($5.00 off on orders from $30.00)");
+    expect(codes).not.toContain("EXPIRED15");
+    // a password from the environment is named, never printed
+    expect((await demoInfo(db, { SEED_ADMIN_PASSWORD: "secret-from-env" })).join("\n")).not.toContain("secret-from-env");
+  });
+
+  it("two seeds racing on a catalog without categories and images add each category, pair and image once", async () => {
+    await db.productImage.deleteMany({});
+    await db.productCategory.deleteMany({});
+    await db.category.deleteMany({});
+    const quiet = () => {};
+    const other = createPrismaClient(database.url, 2);
+    try {
+      await Promise.all([seed(db, quiet), seed(other, quiet), seed(db, quiet)]);
+    } finally {
+      await other.$disconnect();
+    }
+    expect(await db.category.count()).toBe(seedCategories.length);
+    expect(await db.productCategory.count()).toBe(seedCategories.reduce((n, c) => n + c.productSlugs.length, 0));
+    expect(await db.productImage.count()).toBe(seedProducts.length + seedImages.length);
   });
 });

@@ -6,6 +6,7 @@ import { buildOpenApiDocument, type JsonSchema, type OpenApiDocument, type Respo
 const CONTRACT: [string, string][] = [
   ["get", "/api/products"],
   ["get", "/api/products/{idOrSlug}"],
+  ["get", "/api/categories"],
   ["post", "/api/carts"],
   ["get", "/api/carts/{cartId}"],
   ["post", "/api/carts/{cartId}/items"],

@@ -1,5 +1,8 @@
-import { listProducts } from "@/lib/catalog";
 import { prisma } from "@/lib/db";
-import { handle, json } from "@/lib/http/handler";
+import { productQuerySchema, queryObject, searchProducts } from "@/lib/catalog/search";
+import { handle, json, parseWith } from "@/lib/http/handler";
 
-export const GET = handle(async () => json({ products: await listProducts(prisma()) }));
+export const GET = handle(async (req: Request) => {
+  const query = parseWith(productQuerySchema, queryObject(new URL(req.url).searchParams));
+  return json(await searchProducts(prisma(), query));
+});

@@ -1,30 +1,84 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { findProduct } from "@/lib/catalog";
-import { prisma } from "@/lib/db";
+import { productJsonLd, serializeJsonLd } from "@/lib/catalog/json-ld";
+import { listingPrice } from "@/lib/catalog/listing-price";
 import { env } from "@/lib/env";
+import { absoluteUrl } from "@/lib/http/site-url";
+import { toMajorUnitsString } from "@/lib/money";
 import { VariantPicker } from "@/components/variant-picker";
+import { requestNonce } from "../../_shared/nonce";
+import { productBySlug } from "./data";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }): Promise<Metadata> {
-  const product = await findProduct(prisma(), (await params).slug);
-  return { title: product?.name ?? "Product not found" };
+type Props = { params: Promise<{ slug: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const product = await productBySlug((await params).slug);
+  if (!product) return { title: "Product not found" };
+  const url = `/products/${product.slug}`;
+  const price = listingPrice(product);
+  const description = product.description.slice(0, 160);
+  return {
+    title: product.name,
+    description,
+    alternates: { canonical: url },
+    openGraph: {
+      type: "website",
+      url,
+      title: product.name,
+      description,
+      images: product.images.slice(0, 4).map((i) => ({ url: i.url, alt: i.alt })),
+    },
+    other: price.soldOut
+      ? {}
+      : { "product:price:amount": toMajorUnitsString(price.amount, price.currency), "product:price:currency": price.currency },
+  };
 }
 
-export default async function ProductPage({ params }: { params: Promise<{ slug: string }> }) {
+export default async function ProductPage({ params }: Props) {
   const { slug } = await params;
-  if (slug.length > 200) notFound();
-  const product = await findProduct(prisma(), slug);
+  const product = await productBySlug(slug);
   if (!product) notFound();
+  const pageUrl = absoluteUrl(`/products/${product.slug}`);
+  const jsonLd = serializeJsonLd(productJsonLd(product, pageUrl, (p) => absoluteUrl(p)));
+  const variantLabel = (variantId: number | null) => {
+    const v = product.variants.find((x) => x.id === variantId);
+    // variant shots differ by colour; name that, or every attribute when there is no colour
+    return v ? (v.attributes.color ?? Object.values(v.attributes).join(" / ")) : null;
+  };
   return (
     <article className="product-page">
-      <div className="product-image">
-        {/* eslint-disable-next-line @next/next/no-img-element */}
-        <img src={product.imageUrl ?? "/products/placeholder.svg"} alt={product.name} width={560} height={560} />
+      <script type="application/ld+json" nonce={await requestNonce()} dangerouslySetInnerHTML={{ __html: jsonLd }} />
+      <div>
+        <div className="product-image">
+          {/* eslint-disable-next-line @next/next/no-img-element */}
+          <img src={product.imageUrl ?? "/products/placeholder.svg"} alt={product.name} width={560} height={560} />
+        </div>
+        {product.images.length > 1 && (
+          <div className="gallery" aria-label="More images">
+            {product.images.map((i) => (
+              <figure key={i.url}>
+                {/* eslint-disable-next-line @next/next/no-img-element */}
+                <img src={i.url} alt={i.alt} width={96} height={96} loading="lazy" />
+                {i.variantId !== null && <figcaption>{variantLabel(i.variantId)}</figcaption>}
+              </figure>
+            ))}
+          </div>
+        )}
       </div>
       <div>
         <h1 className="product-title">{product.name}</h1>
+        {product.categories.length > 0 && (
+          <p className="muted">
+            {product.categories.map((c, n) => (
+              <span key={c.slug}>
+                {n > 0 && " · "}
+                <a href={`/categories/${c.slug}`}>{c.name}</a>
+              </span>
+            ))}
+          </p>
+        )}
         <p className="muted">{product.description}</p>
         <VariantPicker variants={product.variants} currency={product.currency} maxQuantity={env().CART_MAX_LINE_QUANTITY} />
       </div>

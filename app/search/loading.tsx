@@ -1,0 +1,5 @@
+import { LoadingGrid } from "@/components/loading-grid";
+
+export default function Loading() {
+  return <LoadingGrid label="Searching…" />;
+}
