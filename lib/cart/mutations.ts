@@ -1,7 +1,7 @@
 // Pure changes to a cart record. Both stores (KV for guests, PostgreSQL for signed-in shoppers) run these inside
 // their own atomic update, so the rules live in one place and concurrent writers never lose an update.
 import { DomainError, notFound } from "../errors";
-import type { ShippingAddress } from "../pricing";
+import { assertLinesInRange, type ShippingAddress } from "../pricing";
 import { normalizeOptions, optionsKey, type CartDiscountRef, type CartLine, type CartRecord, type CustomOptions, type VariantInfo } from "./model";
 
 /**
@@ -13,6 +13,14 @@ import { normalizeOptions, optionsKey, type CartDiscountRef, type CartLine, type
 export type LineLimits = { maxLineQuantity: number };
 
 export const MAX_CART_LINES = 100;
+
+/** 422 amount_out_of_range before a change is saved: a cart no order could hold is refused, not stored. */
+function assertInRange(currency: string, items: CartLine[]): void {
+  assertLinesInRange(
+    currency,
+    items.map((l) => ({ itemId: l.id, productId: l.productId, variantId: l.variantId, unitPrice: l.unitPrice, quantity: l.quantity })),
+  );
+}
 
 function touch(cart: CartRecord, now: Date): CartRecord {
   return { ...cart, version: cart.version + 1, updatedAt: now.toISOString() };
@@ -100,6 +108,7 @@ export function addLine(
   }
   assertUnits(items, variant.id, limits);
   assertStock(items, variant);
+  assertInRange(cart.currency, items);
   return touch({ ...cart, items }, input.now);
 }
 
@@ -124,6 +133,7 @@ export function setLineQuantity(
     if (!input.variant) throw new DomainError("not_found", "This product is no longer available.");
     if (!input.variant.sellable) throw new DomainError("not_found", "This product is no longer available.");
     assertStock(items, input.variant);
+    assertInRange(cart.currency, items);
   }
   return touch({ ...cart, items }, input.now);
 }

@@ -95,9 +95,22 @@ function input(cartId: string, extra: Partial<PlaceOrderInput> = {}): PlaceOrder
 const stockOf = async (variantId: number) => (await db.productVariant.findUniqueOrThrow({ where: { id: variantId } })).stockQuantity;
 
 describe("amounts out of range", () => {
-  it("a total of 2^31 minor units is 422 amount_out_of_range before any stock moves", async () => {
+  it("adding what takes a cart past 2^31-1 minor units is 422 amount_out_of_range, and the cart is unchanged", async () => {
     const variant = await makeVariant({ price: 2 ** 30, stock: 10 });
-    const cartId = await guestCart([[variant, 2]]); // subtotal 2^31: one more than an int4 column holds
+    const cartId = await guestCart([[variant, 1]]);
+    const before = await carts.getCart(cartId, { userId: null });
+    // a second unit: subtotal 2^31, one more than an int4 column (and so an order) holds
+    await expectCode(carts.addItem(cartId, { userId: null }, { variantId: variant, quantity: 1 }), "amount_out_of_range");
+    const item = before.items[0]!;
+    await expectCode(carts.updateItemQuantity(cartId, { userId: null }, item.id, 2), "amount_out_of_range");
+    const after = await carts.getCart(cartId, { userId: null });
+    expect(after.items.map((l) => l.quantity)).toEqual([1]);
+    expect(after.version).toBe(before.version);
+  });
+
+  it("a total of 2^31 minor units or more (with shipping and tax) is 422 amount_out_of_range before any stock moves", async () => {
+    const variant = await makeVariant({ price: 2 ** 30 - 1, stock: 10 });
+    const cartId = await guestCart([[variant, 2]]); // subtotal 2^31-2 fits; shipping and tax take the total past 2^31-1
     const ordersBefore = await db.order.count();
     const err = await expectCode(placeOrder(deps, input(cartId)), "amount_out_of_range");
     expect(err.httpStatus).toBe(422);
