@@ -811,17 +811,6 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
-    "/api/admin/orders/{orderId}": {
-      get: operation({
-        operationId: "adminGetOrder",
-        summary: "Any order with its recorded payment events (payments, mismatches, refunds, disputes)",
-        tag: "admin",
-        security: ADMIN,
-        parameters: [orderIdParam],
-        success: answer(200, "The order and its payment events, oldest first", { order: ref("Order"), paymentEvents: arrayOf(ref("PaymentEvent")) }),
-        errors: [...ADMIN_ERRORS, "not_found"],
-      }),
-    },
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",
@@ -858,7 +847,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     "/api/admin/orders/{id}": {
       get: operation({
         operationId: "adminGetOrder",
-        summary: "An order with its history (order.events)",
+        summary: "An order with its history (order.events) and what the payment provider reported (order.paymentEvents: payments, mismatches, refunds, disputes)",
         tag: "admin",
         security: ADMIN,
         parameters: [adminOrderIdParam],
