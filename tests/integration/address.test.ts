@@ -59,7 +59,7 @@ async function fieldErrorsOf(p: Promise<unknown>): Promise<Record<string, string
 }
 
 const putBody = (body: unknown) =>
-  readJson(new Request("http://shop.test/api/carts/x/shipping-address", { method: "PUT", body: JSON.stringify(body) }), shippingAddressSchema);
+  readJson(new Request("http://shop.test/api/carts/x/shipping-address", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }), shippingAddressSchema);
 
 async function cartWithLine(): Promise<string> {
   const cart = await carts.createGuestCart();
