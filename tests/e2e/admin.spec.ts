@@ -37,6 +37,9 @@ test("an admin creates a 15% code for one product; a guest's cart gets exactly t
   await page.goto("/admin/discounts");
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fadmin/);
   await signIn(page, ADMIN);
+  // back to the admin area: its dashboard, whose navigation leads to the discounts
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Discounts" }).click();
   await expect(page).toHaveURL(/\/admin\/discounts$/);
   await expect(page.getByRole("heading", { name: "Discounts" })).toBeVisible();
 
