@@ -87,6 +87,15 @@ async function expectReachableAtPhoneWidth(page: Page, names: { role: "link" | "
 
 test.describe.configure({ timeout: 240_000 });
 
+test("the checks themselves can fail: axe reports a nameless button and an unlabeled field, and a too-wide page is caught", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await page.setContent('<html lang="en"><head><title>t</title></head><body><main><h1>t</h1><button></button><input type="text"><div style="width:600px">wide</div></main></body></html>');
+  const rules = (await axeFindings(page, "fixture")).map((f) => f.rule);
+  expect(rules).toContain("button-name");
+  expect(rules).toContain("label");
+  expect((await overflow(page)).scrollWidth).toBeGreaterThan(PHONE.width);
+});
+
 test("shopper pages, signed out: no serious or critical axe violations, nothing wider than a 390 px phone", async ({ page }) => {
   await page.setViewportSize(DESKTOP);
   await visit(page, "/", "home");
