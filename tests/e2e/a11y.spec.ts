@@ -18,6 +18,9 @@ type Finding = { page: string; rule: string; impact: string; help: string; targe
 /** axe's serious and critical findings on the page as it is now (both kinds fail the spec). */
 async function axeFindings(page: Page, name: string): Promise<Finding[]> {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  // the lesser findings do not fail the spec, but they are listed in its output so they get fixed too
+  const minor = result.violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
+  if (minor.length) console.log(`axe (${name}): ${minor.map((v) => `${v.impact} ${v.id} [${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}]`).join("; ")}`);
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => ({ page: name, rule: v.id, impact: v.impact ?? "", help: v.help, targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
