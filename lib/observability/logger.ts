@@ -37,7 +37,14 @@ const DIM = "\x1b[2m";
 /** Fields every line carries in JSON that a person reading a terminal does not need. */
 const QUIET_KEYS = new Set(["level", "time", "msg", "service", "pid", "hostname"]);
 
-const show = (v: unknown): string => (typeof v === "string" ? (/^[^\s="]+$/.test(v) ? v : JSON.stringify(v)) : JSON.stringify(v));
+/**
+ * Logged values come from clients (paths, e-mails, headers): on a terminal a raw ESC or carriage return could
+ * recolour, overwrite or forge earlier lines, so control characters are printed escaped, as JSON would.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const plain = (s: string): string => s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+// JSON.stringify escapes C0 controls but not C1 (U+0080-U+009F, e.g. the 8-bit CSI): plain() catches those
+const show = (v: unknown): string => (typeof v === "string" && /^[^\s="\u0000-\u001f\u007f-\u009f]+$/.test(v) ? v : plain(JSON.stringify(v) ?? String(v)));
 
 /**
  * One pino JSON line as a person reads it: `12:04:05 INFO  listening on http://localhost:3000 port=3000`. A request
@@ -49,7 +56,7 @@ export function formatLogLine(line: string, opts: { color: boolean }): string {
   try {
     o = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line.endsWith("\n") ? line : `${line}\n`; // not ours: pass it through untouched
+    return `${plain(line.replace(/\n$/, ""))}\n`; // not pino's JSON: printed as it is, minus control characters
   }
   const paint = (code: string, s: string) => (opts.color && code ? `${code}${s}${RESET}` : s);
   const time = typeof o.time === "string" ? o.time.slice(11, 19) : typeof o.time === "number" ? new Date(o.time).toISOString().slice(11, 19) : "";
@@ -57,20 +64,20 @@ export function formatLogLine(line: string, opts: { color: boolean }): string {
   if (o.msg === "request" && typeof o.method === "string") {
     const status = Number(o.status);
     const statusText = paint(status >= 500 ? LEVELS[50]!.color : status >= 400 ? LEVELS[40]!.color : "", String(o.status));
-    return `${paint(DIM, time)} ${o.method} ${String(o.path ?? o.route ?? "")} ${statusText} ${paint(DIM, `${String(o.durationMs)}ms`)}\n`;
+    return `${paint(DIM, time)} ${plain(o.method)} ${plain(String(o.path ?? o.route ?? ""))} ${statusText} ${paint(DIM, `${String(o.durationMs)}ms`)}\n`;
   }
   const extras: string[] = [];
   let stack = "";
   for (const [k, v] of Object.entries(o)) {
     if (QUIET_KEYS.has(k) || v === undefined) continue;
     if (k === "err" && v && typeof v === "object" && typeof (v as { stack?: unknown }).stack === "string") {
-      stack = (v as { stack: string }).stack;
+      stack = plain((v as { stack: string }).stack).replaceAll("\\u000a", "\n");
       extras.push(`err=${show((v as { message?: unknown }).message ?? "")}`);
       continue;
     }
     extras.push(`${k}=${show(v)}`);
   }
-  const head = `${paint(DIM, time)} ${paint(level.color, level.name)} ${String(o.msg ?? "")}`;
+  const head = `${paint(DIM, time)} ${paint(level.color, level.name)} ${plain(String(o.msg ?? ""))}`;
   const tail = extras.length ? ` ${paint(DIM, extras.join(" "))}` : "";
   return `${head}${tail}\n${stack ? `${stack.replace(/^/gm, "    ")}\n` : ""}`;
 }

@@ -68,7 +68,7 @@ describe("the process logger (the one `npm start` uses)", () => {
     expect(lines.map((l) => l.msg)).toEqual(["request", "could not restore the cart"]);
     expect(lines[0]).toMatchObject({ level: 30, method: "GET", path: "/cart", status: 200, requestId: "r-1" });
     expect(lines[1]).toMatchObject({ cartId: "9f1c2a…", password: "[redacted]" });
-  });
+  }, 60_000); // a child process with tsx: seconds on a busy machine
 
   // util-linux `script` gives the child a pseudo-terminal, as a shell would
   const hasScript = spawnSync("script", ["--version"]).status === 0;
@@ -86,5 +86,20 @@ describe("the process logger (the one `npm start` uses)", () => {
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d GET \/cart 200 14ms$/);
     expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d WARN  could not restore the cart cartId=9f1c2a… password=\[redacted\]$/);
     expect(r.stdout).not.toContain("{\"level\"");
+  }, 60_000);
+});
+
+describe("readable log lines on a terminal", () => {
+  it("cannot carry terminal control sequences from logged values (a path or e-mail could recolour or forge lines)", () => {
+    const evil = "/cart\u001b[2J\u001b[1;31mFAKE\rERROR\u009b31m\u0007";
+    const request = JSON.stringify({ level: 30, time: "2026-12-06T10:04:06.123Z", method: "GET", path: evil, status: 404, durationMs: 3, msg: "request" });
+    const event = JSON.stringify({ level: 40, time: "2026-12-06T10:04:06.123Z", email: evil, nested: { path: evil }, msg: `sign-in for ${evil}` });
+    for (const line of [formatLogLine(request, { color: false }), formatLogLine(event, { color: false }), formatLogLine(evil, { color: false })]) {
+      expect(line.endsWith("\n")).toBe(true);
+      // eslint-disable-next-line no-control-regex
+      expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(line).toContain("\\u001b[2J");
+    }
+    expect(formatLogLine(request, { color: false })).toBe("10:04:06 GET /cart\\u001b[2J\\u001b[1;31mFAKE\\u000dERROR\\u009b31m\\u0007 404 3ms\n");
   });
 });
