@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, useTransition } from "react";
 import { setShippingAddressAction } from "@/app/cart/actions";
+import { FieldError, fieldErrorProps } from "./field-error";
 
 export type AddressValue = {
   name?: string | null;
@@ -107,9 +108,9 @@ export function AddressForm({
         value={value[f.key] ?? ""}
         onChange={(e) => set(f.key, e.target.value)}
         maxLength={f.max}
-        aria-invalid={!!error(f.key)}
+        {...fieldErrorProps(`address-${f.key}`, error(f.key))}
       />
-      {error(f.key) && <span className="field-error" data-testid={`address-error-${f.key}`}>{error(f.key)}</span>}
+      <FieldError inputId={`address-${f.key}`} error={error(f.key)} testId={`address-error-${f.key}`} />
     </div>
   );
 
@@ -125,29 +126,30 @@ export function AddressForm({
         {mode === "full" && FULL_FIELDS.map(text)}
         <div className="field">
           <label htmlFor="country">Country</label>
-          <select id="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)}>
+          <select id="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)} {...fieldErrorProps("country", error("country"))}>
             {COUNTRIES.map(([code, name]) => (
               <option key={code} value={code}>
                 {name}
               </option>
             ))}
           </select>
-          {error("country") && <span className="field-error" data-testid="address-error-country">{error("country")}</span>}
+          <FieldError inputId="country" error={error("country")} testId="address-error-country" />
         </div>
         <div className="field">
           <label htmlFor="region">State / province</label>
-          <input id="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} />
-          {error("region") && <span className="field-error" data-testid="address-error-region">{error("region")}</span>}
+          <input id="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} {...fieldErrorProps("region", error("region"))} />
+          <FieldError inputId="region" error={error("region")} testId="address-error-region" />
         </div>
         <div className="field">
           <label htmlFor="postalCode">Postal code</label>
-          <input id="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} />
-          {error("postalCode") && <span className="field-error" data-testid="address-error-postalCode">{error("postalCode")}</span>}
+          <input id="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} {...fieldErrorProps("postalCode", error("postalCode"))} />
+          <FieldError inputId="postalCode" error={error("postalCode")} testId="address-error-postalCode" />
         </div>
         {mode === "estimate" && (
           <div className="field">
             <label htmlFor="city">City</label>
-            <input id="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} />
+            <input id="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} {...fieldErrorProps("city", error("city"))} />
+            <FieldError inputId="city" error={error("city")} testId="address-error-city" />
           </div>
         )}
         {mode === "full" && text({ key: "phone", label: "Phone (optional)", max: 32, autoComplete: "shipping tel" })}

@@ -6,6 +6,7 @@ import type { CartView } from "@/lib/cart/view";
 import { placeOrderAction } from "@/app/checkout/actions";
 import { AddressForm, isCompleteAddress } from "./address-form";
 import { CartSummary } from "./cart-summary";
+import { FieldError, fieldErrorProps } from "./field-error";
 import { formatMinor } from "./money";
 
 type Problem = { title: string; lines: string[] };
@@ -85,9 +86,9 @@ export function CheckoutFlow({ cart, initialEmail }: { cart: CartView; initialEm
         )}
         <div className="field">
           <label htmlFor="email">Email</label>
-          <input id="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={254} required />
-          {emailError && <span className="field-error">{emailError}</span>}
-          <span className="muted">For your receipt and order updates. No account needed.</span>
+          <input id="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={254} required {...fieldErrorProps("email", emailError, "email-hint")} />
+          <FieldError inputId="email" error={emailError} />
+          <span className="muted" id="email-hint">For your receipt and order updates. No account needed.</span>
         </div>
         <h2 style={{ margin: "0.5rem 0 0" }}>Shipping address</h2>
         <AddressForm mode="full" initial={cart.shippingAddress} onSaved={() => router.refresh()} />

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { applyDiscountAction, removeDiscountAction } from "@/app/cart/actions";
+import { FieldError, fieldErrorProps } from "./field-error";
 
 export function DiscountForm() {
   const [code, setCode] = useState("");
@@ -24,12 +25,8 @@ export function DiscountForm() {
         <label htmlFor="discount-code" className="sr-only">
           Discount code
         </label>
-        <input id="discount-code" placeholder="Discount code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={64} autoComplete="off" />
-        {error && (
-          <span className="field-error" role="alert" data-testid="discount-error">
-            {error}
-          </span>
-        )}
+        <input id="discount-code" placeholder="Discount code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={64} autoComplete="off" {...fieldErrorProps("discount-code", error)} />
+        <FieldError inputId="discount-code" error={error} testId="discount-error" alert />
       </div>
       <button type="submit" className="btn btn-secondary" disabled={pending || code.trim() === ""}>
         Apply

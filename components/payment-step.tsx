@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { OrderView } from "@/lib/checkout/order-view";
 import { backToCartAction, payWithTestCardAction } from "@/app/checkout/actions";
+import { FieldError, fieldErrorProps } from "./field-error";
 import { formatMinor } from "./money";
 import { StripePayment } from "./stripe-payment";
 
@@ -64,13 +65,9 @@ export function PaymentStep({ order, provider, clientSecret, publishableKey }: {
           >
             <div className="field">
               <label htmlFor="card-number">Card number</label>
-              <input id="card-number" inputMode="numeric" autoComplete="cc-number" value={card} onChange={(e) => setCard(e.target.value)} maxLength={40} />
-              {error && (
-                <span className="field-error" role="alert">
-                  {error}
-                </span>
-              )}
-              <span className="muted">Test payments: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has insufficient funds.</span>
+              <input id="card-number" inputMode="numeric" autoComplete="cc-number" value={card} onChange={(e) => setCard(e.target.value)} maxLength={40} {...fieldErrorProps("card-number", error, "card-number-hint")} />
+              <FieldError inputId="card-number" error={error} alert />
+              <span className="muted" id="card-number-hint">Test payments: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has insufficient funds.</span>
             </div>
             <button type="submit" className="btn btn-block" disabled={pending} data-testid="pay-button">
               {pending ? "Paying…" : `Pay ${money(order.summary.total)}`}

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useMemo, useState, useTransition } from "react";
 import { addToCartAction } from "@/app/cart/actions";
 import { useCartCount } from "./cart-count";
+import { FieldError, fieldErrorProps } from "./field-error";
 import { formatMinor } from "./money";
 
 export type PickerVariant = { id: number; sku: string; attributes: Record<string, string>; price: number; stock: number; available: boolean };
@@ -109,13 +110,13 @@ export function VariantPicker({ variants, currency, maxQuantity }: { variants: P
         </label>
         <div className="field">
           <label htmlFor="giftMessage">Gift message</label>
-          <textarea id="giftMessage" maxLength={200} value={gift.giftMessage} onChange={(e) => setGift({ ...gift, giftMessage: e.target.value })} />
-          {message?.fieldErrors?.["customOptions.giftMessage"] && <span className="field-error">{message.fieldErrors["customOptions.giftMessage"][0]}</span>}
+          <textarea id="giftMessage" maxLength={200} value={gift.giftMessage} onChange={(e) => setGift({ ...gift, giftMessage: e.target.value })} {...fieldErrorProps("giftMessage", message?.fieldErrors?.["customOptions.giftMessage"]?.[0])} />
+          <FieldError inputId="giftMessage" error={message?.fieldErrors?.["customOptions.giftMessage"]?.[0]} />
         </div>
         <div className="field">
           <label htmlFor="personalization">Personalization</label>
-          <input id="personalization" maxLength={100} value={gift.personalization} onChange={(e) => setGift({ ...gift, personalization: e.target.value })} />
-          {message?.fieldErrors?.["customOptions.personalization"] && <span className="field-error">{message.fieldErrors["customOptions.personalization"][0]}</span>}
+          <input id="personalization" maxLength={100} value={gift.personalization} onChange={(e) => setGift({ ...gift, personalization: e.target.value })} {...fieldErrorProps("personalization", message?.fieldErrors?.["customOptions.personalization"]?.[0])} />
+          <FieldError inputId="personalization" error={message?.fieldErrors?.["customOptions.personalization"]?.[0]} />
         </div>
       </details>
       <button type="button" className="btn btn-block" onClick={add} disabled={!selected || soldOut || pending} data-testid="add-to-cart">

@@ -55,7 +55,11 @@ export default async function CartPage({ searchParams }: Props) {
         </div>
       ) : (
         <div className="cart-layout">
-          <section className="panel" aria-label="Items">
+          <section className="panel" aria-labelledby="cart-items-heading">
+            {/* the lines' product names are h3s: this keeps the outline h1 > h2 > h3 for screen-reader navigation */}
+            <h2 id="cart-items-heading" className="sr-only">
+              Items
+            </h2>
             <ul className="cart-lines" data-testid="cart-lines">
               {view.items.map((item) => (
                 <li className="cart-line" key={item.id} data-testid="cart-line" data-sku={item.sku}>

@@ -4,6 +4,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { FULFILLMENT_STATUSES, listOrders, listOrdersQuerySchema, ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Orders" };
 export const dynamic = "force-dynamic";
@@ -65,7 +66,7 @@ export default async function OrdersPage({ searchParams }: Props) {
       )}
       {result && result.orders.length === 0 && <p className="panel">No orders match.</p>}
       {result && result.orders.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label="Orders">
           <table className="admin" data-testid="orders-table">
             <thead>
               <tr>
@@ -99,7 +100,7 @@ export default async function OrdersPage({ searchParams }: Props) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {nextHref && (
         <p>

@@ -4,6 +4,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { VariantEditor } from "@/components/admin/variant-editor";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Products & stock" };
 export const dynamic = "force-dynamic";
@@ -24,7 +25,7 @@ export default async function AdminProductsPage() {
             {p.name} <span className="muted">· base price {formatMoney({ amount: p.basePrice, currency: p.currency })}</span>
             {!p.isActive && <span className="status-pill status-inactive">Inactive</span>}
           </h2>
-          <div className="table-scroll">
+          <TableScroll label={`Variants of ${p.name}`}>
             <table className="admin">
               <thead>
                 <tr>
@@ -43,7 +44,7 @@ export default async function AdminProductsPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </section>
       ))}
     </div>

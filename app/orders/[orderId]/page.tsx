@@ -9,6 +9,7 @@ import { isDomainError } from "@/lib/errors";
 import { orderForAccessLink } from "@/lib/mail/order-access";
 import { formatMinor } from "@/components/money";
 import { OrderStatusPoller } from "@/components/order-status-poller";
+import { TableScroll } from "@/components/table-scroll";
 
 // a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
 export const metadata: Metadata = { title: "Your order", referrer: "no-referrer" };
@@ -53,32 +54,34 @@ export default async function OrderPage({ params, searchParams }: Props) {
         </p>
       )}
       <div className="panel">
-        <table className="admin">
-          <thead>
-            <tr>
-              <th>Item</th>
-              <th>Qty</th>
-              <th>Price</th>
-              <th>Discount</th>
-              <th>Tax</th>
-              <th>Total</th>
-            </tr>
-          </thead>
-          <tbody>
-            {order.items.map((i) => (
-              <tr key={i.id}>
-                <td>
-                  {i.name} <span className="muted">{i.sku}</span>
-                </td>
-                <td>{i.quantity}</td>
-                <td>{money(i.unitPrice)}</td>
-                <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
-                <td>{money(i.tax)}</td>
-                <td>{money(i.total)}</td>
+        <TableScroll label="Order items">
+          <table className="admin">
+            <thead>
+              <tr>
+                <th>Item</th>
+                <th>Qty</th>
+                <th>Price</th>
+                <th>Discount</th>
+                <th>Tax</th>
+                <th>Total</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {order.items.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    {i.name} <span className="muted">{i.sku}</span>
+                  </td>
+                  <td>{i.quantity}</td>
+                  <td>{money(i.unitPrice)}</td>
+                  <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
+                  <td>{money(i.tax)}</td>
+                  <td>{money(i.total)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
         <dl className="summary-rows" style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
           <div>
             <dt>Subtotal</dt>
