@@ -226,13 +226,7 @@ function invalid(fieldErrors: Record<string, string[]>): DomainError {
   return new DomainError("validation_failed", "The request is not valid.", { fieldErrors });
 }
 
-/** The unique index a P2002 names (Prisma puts the columns in meta.target), or null for another error. */
-function uniqueViolationOn(e: unknown): string | null {
-  const err = e as { code?: unknown; meta?: { target?: unknown } } | null;
-  if (err?.code !== "P2002") return null;
-  const target = err.meta?.target;
-  return Array.isArray(target) ? target.join(",") : typeof target === "string" ? target : "";
-}
+const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === "P2002";
 
 export const SLUG_TAKEN_MESSAGE = "Another product already has this slug.";
 export const SKU_TAKEN_MESSAGE = "Another variant already has this SKU.";
@@ -240,14 +234,13 @@ export const CATEGORY_SLUG_TAKEN_MESSAGE = "Another category already has this sl
 
 const conflict = (field: string, message: string) => new DomainError("conflict", message, { fieldErrors: { [field]: [message] } });
 
-/** Maps a unique violation of the catalog's indexes to its 409 conflict; rethrows anything else. */
-function rethrowUnique(e: unknown): never {
-  const target = uniqueViolationOn(e);
-  if (target !== null) {
-    if (target.includes("sku")) throw conflict("sku", SKU_TAKEN_MESSAGE);
-    if (target.includes("url")) throw invalid({ images: ["The same image URL is listed twice."] });
-    throw conflict("slug", SLUG_TAKEN_MESSAGE);
-  }
+/**
+ * Maps a unique violation to its 409 conflict; rethrows anything else. Each write names the one unique index it can
+ * hit (the driver adapter does not say which index it was): a product's slug (its image URLs are checked for
+ * duplicates beforehand), a variant's SKU, a category's slug.
+ */
+function rethrowUnique(e: unknown, field: string, message: string): never {
+  if (isUniqueViolation(e)) throw conflict(field, message);
   throw e;
 }
 
@@ -429,7 +422,7 @@ export async function createProduct(db: PrismaClient, input: unknown, actor: str
       return product;
     });
   } catch (e) {
-    rethrowUnique(e);
+    rethrowUnique(e, "slug", SLUG_TAKEN_MESSAGE);
   }
 }
 
@@ -476,7 +469,7 @@ export async function updateProduct(db: PrismaClient, id: number, input: unknown
     forgetVariantInfo(variantIds);
     return product;
   } catch (e) {
-    rethrowUnique(e);
+    rethrowUnique(e, "slug", SLUG_TAKEN_MESSAGE);
   }
 }
 
@@ -511,7 +504,7 @@ export async function createVariant(db: PrismaClient, productId: number, input: 
       return variant;
     });
   } catch (e) {
-    rethrowUnique(e);
+    rethrowUnique(e, "sku", SKU_TAKEN_MESSAGE);
   }
 }
 
@@ -528,7 +521,6 @@ export async function createCategory(db: PrismaClient, input: unknown, actor: st
       return category;
     });
   } catch (e) {
-    if (uniqueViolationOn(e) !== null) throw conflict("slug", CATEGORY_SLUG_TAKEN_MESSAGE);
-    throw e;
+    rethrowUnique(e, "slug", CATEGORY_SLUG_TAKEN_MESSAGE);
   }
 }
