@@ -327,24 +327,10 @@ export async function getProduct(db: Db, id: number): Promise<AdminProductJson> 
   return loadProduct(db, id);
 }
 
-/** The admin list: every product (inactive too), newest first, filtered by name, slug or SKU. */
-export async function searchProductsForAdmin(db: Db, q: string, limit = 200) {
-  const text = q.trim().slice(0, 200);
-  const rows = await db.product.findMany({
-    where: text
-      ? {
-          OR: [
-            { name: { contains: text, mode: "insensitive" } },
-            { slug: { contains: text, mode: "insensitive" } },
-            { variants: { some: { sku: { contains: text, mode: "insensitive" } } } },
-          ],
-        }
-      : {},
-    orderBy: { id: "desc" },
-    take: limit,
-    include: productInclude,
-  });
-  return rows.map(toAdminProductJson);
+/** The currencies the product form offers: the default, those products use, then a few common ones. */
+export async function productCurrencies(db: Db): Promise<string[]> {
+  const used = await db.product.findMany({ distinct: ["currency"], select: { currency: true } });
+  return [...new Set([env().DEFAULT_CURRENCY, ...used.map((p) => p.currency.trim()), "USD", "EUR", "GBP", "JPY", "CAD", "AUD"])];
 }
 
 export async function listCategoriesForAdmin(db: Db): Promise<AdminCategoryJson[]> {

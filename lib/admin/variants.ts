@@ -173,9 +173,19 @@ export async function updateVariant(db: PrismaClient, id: number, input: unknown
   return toAdminVariantJson(row);
 }
 
-/** Every product (active or not) with every variant, for the admin products page. */
-export async function listProductsForAdmin(db: Db) {
+/** Every product (active or not) with every variant, for the admin products page; `q` filters by name, slug or SKU. */
+export async function listProductsForAdmin(db: Db, q = "") {
+  const text = q.trim().slice(0, 200);
   const rows = await db.product.findMany({
+    where: text
+      ? {
+          OR: [
+            { name: { contains: text, mode: "insensitive" } },
+            { slug: { contains: text, mode: "insensitive" } },
+            { variants: { some: { sku: { contains: text, mode: "insensitive" } } } },
+          ],
+        }
+      : {},
     orderBy: { id: "asc" },
     include: { variants: { orderBy: { id: "asc" } } },
   });
