@@ -25,6 +25,9 @@ type FormState = {
 
 function initialState(p: AdminProductJson | undefined, defaultCurrency: string): FormState {
   if (!p) return { name: "", slug: "", description: "", currency: defaultCurrency, basePrice: "", categoryIds: [], images: [], isActive: true };
+  const images = p.images.map((i) => ({ url: i.url, alt: i.alt, variantId: i.variantId == null ? "" : String(i.variantId) }));
+  // a product made before galleries has only its main image: show it as the first, so saving keeps it
+  if (p.imageUrl && !images.some((i) => i.url === p.imageUrl)) images.unshift({ url: p.imageUrl, alt: "", variantId: "" });
   return {
     name: p.name,
     slug: p.slug,
@@ -32,7 +35,7 @@ function initialState(p: AdminProductJson | undefined, defaultCurrency: string):
     currency: p.currency,
     basePrice: toMajorUnitsString(p.basePrice, p.currency),
     categoryIds: p.categories.map((c) => c.id),
-    images: p.images.map((i) => ({ url: i.url, alt: i.alt, variantId: i.variantId == null ? "" : String(i.variantId) })),
+    images,
     isActive: p.isActive,
   };
 }

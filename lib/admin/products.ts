@@ -169,6 +169,8 @@ export type AdminProductJson = {
   currency: string;
   /** minor units of currency */
   basePrice: number;
+  /** the main image: the gallery's first, or (for a product made before galleries) an image of its own */
+  imageUrl: string | null;
   isActive: boolean;
   createdAt: string;
   updatedAt: string;
@@ -191,6 +193,7 @@ type ProductRow = {
   description: string;
   currency: string;
   basePrice: number;
+  imageUrl: string | null;
   isActive: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -209,6 +212,7 @@ export function toAdminProductJson(p: ProductRow): AdminProductJson {
     description: p.description,
     currency: p.currency.trim(),
     basePrice: p.basePrice,
+    imageUrl: p.imageUrl,
     isActive: p.isActive,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

@@ -1129,6 +1129,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       description: { type: "string" },
       currency: ref("Currency"),
       basePrice: moneyRef,
+      imageUrl: nullable({ type: "string", description: "The main image (the gallery's first)" }),
       isActive: { type: "boolean" },
       createdAt: { type: "string", format: "date-time" },
       updatedAt: { type: "string", format: "date-time" },
