@@ -61,6 +61,7 @@ test("an admin creates a product with two variants and an image; it shows in the
   // a SKU already in use is refused under the SKU field
   const form = page.getByTestId("variant-form");
   await form.getByLabel("SKU", { exact: true }).fill(`MUG-${tag}-S`);
+  await form.getByLabel("Attribute 1 value").fill("XL");
   await form.getByRole("button", { name: "Add variant" }).click();
   await expect(form.getByTestId("error-sku")).toContainText("already has this SKU");
 

@@ -204,6 +204,34 @@ describe("products", () => {
   });
 });
 
+describe("edits racing", () => {
+  it("two renames to one slug at the same moment: one wins, one 409; concurrent category sets never mix", async () => {
+    const t = tag();
+    const [a, b] = await Promise.all([createProduct(db, { name: `Ra ${t}`, basePrice: 100 }, ACTOR), createProduct(db, { name: `Rb ${t}`, basePrice: 100 }, ACTOR)]);
+    const results = await Promise.allSettled([updateProduct(db, a.id, { slug: `same-${t}` }, ACTOR), updateProduct(db, b.id, { slug: `same-${t}` }, ACTOR)]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
+    expect(await db.product.count({ where: { slug: `same-${t}` } })).toBe(1);
+
+    // each PATCH replaces the whole set under the product's row lock: the result is exactly one of the sets sent
+    const cats = await Promise.all(Array.from({ length: 6 }, (_, i) => createCategory(db, { name: `Set ${i} ${t}` }, ACTOR)));
+    const sets = [0, 1, 2, 3, 4, 5].map((i) => [cats[i]!.id, cats[(i + 1) % 6]!.id]);
+    const patched = await Promise.allSettled(sets.map((categoryIds) => updateProduct(db, a.id, { categoryIds }, ACTOR)));
+    expect(patched.every((r) => r.status === "fulfilled")).toBe(true);
+    const final = (await db.productCategory.findMany({ where: { productId: a.id } })).map((r) => r.categoryId).sort((x, y) => x - y);
+    expect(sets.map((set) => [...set].sort((x, y) => x - y))).toContainEqual(final);
+    expect((await auditOf(db, `product:${a.id}`)).filter((r) => r.action === "product.update")).toHaveLength(6 + (results[0]!.status === "fulfilled" ? 1 : 0));
+  });
+
+  it("two creates of one category slug: one category, one 409", async () => {
+    const t = tag();
+    const results = await Promise.allSettled([createCategory(db, { name: `Cat ${t}` }, ACTOR), createCategory(db, { name: `cat ${t}` }, ACTOR)]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
+    expect(await db.category.count({ where: { slug: `cat-${t}` } })).toBe(1);
+  });
+});
+
 describe("variants", () => {
   it("two creates with one SKU at the same moment (through the API): one 201, one 409; one variant, one audit row", async () => {
     const { POST } = await import("@/app/api/admin/products/[id]/variants/route");
