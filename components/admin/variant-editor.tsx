@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useState, useTransition, type ReactNode } from "react";
 import { updateVariantAction } from "@/app/admin/actions";
 import type { AdminVariantJson } from "@/lib/admin/variants";
 import { formatMoney, parseMajorUnits, toMajorUnitsString } from "@/lib/money";
@@ -9,9 +9,9 @@ import { FieldError, fieldErrorProps } from "../field-error";
 // One variant's row on the admin products page: stock (set, not added) and the price override in major units
 // (empty = the product's base price). Carts keep the price they captured; checkout asks the shopper to confirm.
 
-type Props = { variant: AdminVariantJson & { isActive: boolean }; currency: string; basePrice: number };
+type Props = { variant: AdminVariantJson; currency: string; basePrice: number; extra?: ReactNode };
 
-export function VariantEditor({ variant, currency, basePrice }: Props) {
+export function VariantEditor({ variant, currency, basePrice, extra }: Props) {
   const [saved, setSaved] = useState(variant);
   const [stock, setStock] = useState(String(variant.stock));
   const [override, setOverride] = useState(variant.priceOverride == null ? "" : toMajorUnitsString(variant.priceOverride, currency));
@@ -45,7 +45,7 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
         setMessage({ kind: "error", text: r.message });
         return;
       }
-      setSaved({ ...r.data, isActive: saved.isActive });
+      setSaved(r.data);
       setStock(String(r.data.stock));
       setOverride(r.data.priceOverride == null ? "" : toMajorUnitsString(r.data.priceOverride, currency));
       setMessage({ kind: "ok", text: "Saved." });
@@ -88,6 +88,7 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
           </div>
         )}
       </td>
+      {extra !== undefined && <td>{extra}</td>}
     </tr>
   );
 }

@@ -5,6 +5,7 @@ import { orderLookupSchema } from "../mail/order-lookup";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
 import { setUserRoleSchema } from "../admin/users";
 import { updateVariantSchema } from "../admin/variants";
+import { createCategorySchema, createProductSchema, createVariantSchema, patchProductSchema } from "../admin/products";
 import {
   addItemSchema,
   applyDiscountSchema,
@@ -329,6 +330,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const orderIdParam = pathParam("orderId", uuid, "The order id");
   const discountIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The discount id (a positive integer)");
   const variantIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The variant id (a positive integer)");
+  const productIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The product id (a positive integer)");
   const adminOrderIdParam = pathParam("id", uuid, "The order id");
   const queryParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "query", required: false, description, schema });
   const idempotencyKey: JsonSchema = {
@@ -385,7 +387,20 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     minProperties: 1,
     description: "Any non-empty subset of the fields; null clears an optional one. The type cannot change; id, usesCount and status are read-only.",
   });
-  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, stockDelta: { description: "Added to the stock atomically (negative removes); the stock never goes below 0 (409 conflict)" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" } }, { minProperties: 1 });
+  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, stockDelta: { description: "Added to the stock atomically (negative removes); the stock never goes below 0 (409 conflict)" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" }, sku: { description: "Stored upper-cased; one already in use: 409 conflict" }, isActive: { description: "false takes the variant off the shop (variants are never deleted)" } }, { minProperties: 1 });
+  const productAmends: Record<string, JsonSchema> = {
+    slug: { description: "Lower-case words joined by hyphens; empty or absent on create: derived from the name. One already in use: 409 conflict" },
+    currency: { description: "ISO 4217; default DEFAULT_CURRENCY. It cannot change after creation (sending the current one is fine)" },
+    basePrice: { description: "Minor units of `currency` (the admin form reads the decimal text typed in major units with the currency's exponent, never as a float)" },
+    categoryIds: { description: "Existing categories; the product sits on exactly these" },
+    images: { description: "The gallery in order (the first is the main image); each url a same-origin path or https; variantId: a variant of this product" },
+    isActive: { description: "false takes the product off the shop (products are never deleted)" },
+  };
+  const productCreateBody = amend(fromZod(createProductSchema), productAmends, { description: "Unknown keys are refused" });
+  const productPatchBody = amend(fromZod(patchProductSchema), productAmends, { minProperties: 1, description: "Any non-empty subset; categoryIds and images replace the whole set" });
+  const variantCreateBody = amend(fromZod(createVariantSchema), { sku: { description: "Stored upper-cased; one already in use (by any product): 409 conflict" }, priceOverride: { description: "Minor units of the product's currency; null or absent: the base price" } });
+  const categoryCreateBody = amend(fromZod(createCategorySchema), { slug: { description: "Empty or absent: derived from the name; one already in use: 409 conflict" } });
+  const productResponse = (status: number): Success => answer(status, "The product, as an admin sees it (inactive variants too)", { product: ref("AdminProduct") });
 
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
@@ -811,10 +826,65 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
+    "/api/admin/products": {
+      post: operation({
+        operationId: "adminCreateProduct",
+        summary: "Creates a product (audited)",
+        tag: "admin",
+        security: ADMIN,
+        body: { schema: productCreateBody },
+        success: productResponse(201),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "conflict"],
+      }),
+    },
+    "/api/admin/products/{id}": {
+      get: operation({
+        operationId: "adminGetProduct",
+        summary: "One product, active or not, with every variant, category and image",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        success: productResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+      }),
+      patch: operation({
+        operationId: "adminUpdateProduct",
+        summary: "Changes a product (only the fields sent; audited); isActive false deactivates it",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        body: { schema: productPatchBody },
+        success: productResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/products/{id}/variants": {
+      post: operation({
+        operationId: "adminCreateVariant",
+        summary: "Adds a variant to a product (audited); a SKU already in use is 409",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        body: { schema: variantCreateBody },
+        success: answer(201, "The variant", { variant: ref("AdminVariant") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/categories": {
+      post: operation({
+        operationId: "adminCreateCategory",
+        summary: "Creates a category (audited); a slug already in use is 409",
+        tag: "admin",
+        security: ADMIN,
+        body: { schema: categoryCreateBody },
+        success: answer(201, "The category", { category: ref("AdminCategory") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "conflict"],
+      }),
+    },
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",
-        summary: "Sets a variant's stock (or changes it by stockDelta, never below 0: 409) and/or price override (null clears the override)",
+        summary: "Sets a variant's stock (or changes it by stockDelta, never below 0: 409), price override (null clears it), SKU (in use: 409), attributes and active flag",
         tag: "admin",
         security: ADMIN,
         parameters: [variantIdParam],
@@ -1042,7 +1112,38 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       price: { ...moneyRef, description: "Effective price: priceOverride ?? the product's basePrice" },
       priceOverride: nullable(moneyRef),
       stock: { type: "integer", minimum: 0 },
-      available: { type: "boolean" },
+      available: { type: "boolean", description: "stock > 0, the variant and its product active" },
+      isActive: { type: "boolean", description: "The variant itself is for sale" },
+    }),
+    AdminCategory: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      position: { type: "integer" },
+    }),
+    AdminProduct: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      currency: ref("Currency"),
+      basePrice: moneyRef,
+      imageUrl: nullable({ type: "string", description: "The main image (the gallery's first)" }),
+      isActive: { type: "boolean" },
+      createdAt: { type: "string", format: "date-time" },
+      updatedAt: { type: "string", format: "date-time" },
+      categories: arrayOf(ref("AdminCategory")),
+      images: arrayOf(
+        obj({
+          id: { type: "integer" },
+          url: { type: "string", description: "A same-origin path or an https URL" },
+          alt: { type: "string" },
+          variantId: nullable({ type: "integer" }),
+          position: { type: "integer", description: "0 = the main image" },
+        }),
+      ),
+      variants: arrayOf(ref("AdminVariant")),
     }),
     CustomOptions: fromZod(customOptionsSchema, "output"),
     ShippingAddressInput: fromZod(shippingAddressSchema, "input"),

@@ -220,6 +220,7 @@ test("the admin API creates and patches discounts and changes a variant's stock 
     priceOverride: 1550,
     stock: 3,
     available: true,
+    isActive: true,
   });
   expect(variantBySku(await product(api, "dot-grid-notebook"), "NOTEBOOK-A5-INK")).toMatchObject({ price: 1550, stock: 3 });
   const negative = await api.patch(`/api/admin/variants/${ink.id}`, { data: { stock: -1 } });

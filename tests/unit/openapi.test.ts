@@ -31,6 +31,11 @@ const CONTRACT: [string, string][] = [
   ["get", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/variants/{id}"],
+  ["post", "/api/admin/products"],
+  ["get", "/api/admin/products/{id}"],
+  ["patch", "/api/admin/products/{id}"],
+  ["post", "/api/admin/products/{id}/variants"],
+  ["post", "/api/admin/categories"],
   ["patch", "/api/admin/users/{id}"],
   ["get", "/api/admin/orders"],
   ["get", "/api/admin/orders/{id}"],
@@ -52,7 +57,7 @@ const CONTRACT: [string, string][] = [
 const ACCEPTED = new Set(["post /api/account/password-reset", "post /api/orders/lookup"]);
 
 // status of the success answer where it is not 200
-const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
+const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/products", "post /api/admin/products/{id}/variants", "post /api/admin/categories", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
@@ -254,7 +259,13 @@ describe("the OpenAPI document", () => {
     expect(patchDiscount).toMatchObject({ additionalProperties: false, minProperties: 1 });
     expect(patchDiscount.required ?? []).toEqual([]);
     const patchVariant = body("patch", "/api/admin/variants/{id}")["application/json"]!.schema;
-    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["priceOverride", "stock", "stockDelta"]);
+    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["attributes", "isActive", "priceOverride", "sku", "stock", "stockDelta"]);
+    const createProduct = body("post", "/api/admin/products")["application/json"]!.schema;
+    expect(createProduct.required).toEqual(["name", "basePrice"]);
+    expect(createProduct.additionalProperties).toBe(false);
+    expect(body("patch", "/api/admin/products/{id}")["application/json"]!.schema).toMatchObject({ additionalProperties: false, minProperties: 1 });
+    expect(body("post", "/api/admin/products/{id}/variants")["application/json"]!.schema.required).toEqual(["sku"]);
+    expect(body("post", "/api/admin/categories")["application/json"]!.schema.required).toEqual(["name"]);
     // the configured line limit flows into the document
     const custom = buildOpenApiDocument({ maxLineQuantity: 5 });
     const add5 = (custom.paths["/api/carts/{cartId}/items"]!.post!.requestBody!.content as Record<string, { schema: JsonSchema }>)["application/json"]!.schema;
