@@ -22,7 +22,7 @@ import { cancelBodySchema, fulfillmentBodySchema, refundBodySchema } from "../or
 import { ERROR_STATUS, type ErrorCode } from "../errors";
 import { requiresJsonBody, STRIPE_WEBHOOK_PATH } from "./boundary";
 
-// The OpenAPI 3.1 description of the HTTP API (ARCHITECTURE.md, "HTTP API"), served at GET /api/openapi.json.
+// The OpenAPI 3.1 description of the HTTP API (docs/ARCHITECTURE.md, "HTTP contract"), served at GET /api/openapi.json.
 // Request schemas come from the zod schemas the routes validate with (z.toJSONSchema), so the document cannot
 // drift from what the handlers accept; responses (and what zod cannot express, e.g. a pipe's email format) are
 // written by hand.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { validationError } from "@/lib/errors";
 
 /**
- * The payment provider boundary (ARCHITECTURE.md, lib/payments and Checkout steps 4-6).
+ * The payment provider boundary (docs/ARCHITECTURE.md, lib/payments and Checkout steps 4-6).
  *
  * lib/payments talks to the provider and verifies + normalises what it says; it never decides what an event
  * means for an order. lib/checkout applies the normalised events (guarded by the order's state, recorded by

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 import { buildOpenApiDocument, type JsonSchema, type OpenApiDocument, type ResponseObject } from "@/lib/http/openapi";
 
-// ARCHITECTURE.md, "HTTP API": every path and method of the contract.
+// docs/ARCHITECTURE.md, "HTTP contract": every path and method of the contract.
 const CONTRACT: [string, string][] = [
   ["get", "/api/products"],
   ["get", "/api/products/{idOrSlug}"],
@@ -107,7 +107,7 @@ describe("the OpenAPI document", () => {
     for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/api\//);
   });
 
-  it("has every path of ARCHITECTURE.md with its methods", () => {
+  it("has every path of docs/ARCHITECTURE.md with its methods", () => {
     for (const [method, path] of CONTRACT) {
       expect(doc.paths[path], path).toBeDefined();
       expect(doc.paths[path]![method], `${method.toUpperCase()} ${path}`).toBeDefined();
