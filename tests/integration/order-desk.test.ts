@@ -7,7 +7,7 @@ import { CartService } from "@/lib/cart/service";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createStripeProvider, createTestProvider, TEST_CARDS, type PaymentProvider, type TestPaymentProvider } from "@/lib/payments";
-import { applyPaymentEvent, confirmTestPayment, expireReservations, placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { applyPaymentEvent, confirmTestPayment, expireReservations, MAX_DECLINES, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 import {
   cancelOrderByAdmin,
   cancelOrderByShopper,
@@ -445,14 +445,16 @@ describe("the order's history and the list", () => {
     ]);
     expect(await db.auditLog.count({ where: { target: `order:${placed.orderId}` } })).toBe(2);
 
-    // a declined card: the webhook, the failed payment and the cancellation (by the system) are all there
+    // declined cards: the webhooks, the failed payment and, at the last decline allowed, the cancellation (by the system)
     const declined = await place([[v!, 1]]);
-    await confirmTestPayment(deps, { orderId: declined.orderId, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: declined.token });
+    for (let i = 0; i < MAX_DECLINES; i++)
+      await confirmTestPayment(deps, { orderId: declined.orderId, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: declined.token });
     const types = (await getOrderForAdmin(db, declined.orderId)).events.map((e) => [e.type, e.actor]);
     expect(types).toEqual([
       ["placed", "shopper"],
       ["webhook", "system"],
       ["payment_failed", "system"],
+      ...Array.from({ length: MAX_DECLINES - 1 }, () => ["webhook", "system"]),
       ["cancelled", "system"],
     ]);
     // a Stripe delivery is the provider's
@@ -483,5 +485,49 @@ describe("the order's history and the list", () => {
     expect([...page1.orders, ...page2.orders].map((o) => o.id)).toEqual([c.orderId, b.orderId, a.orderId]);
     expect(page2.nextCursor).toBeNull();
     expect(listOrdersQuerySchema.safeParse({ status: "SHIPPED" }).success).toBe(false);
+  });
+});
+
+// ---- the desk's mail -------------------------------------------------------------------------------------------
+
+describe("the desk's mail (outbox, written with the change)", () => {
+  const mailOf = (orderId: string, event: string) => db.mailOutbox.findMany({ where: { event, data: { path: ["orderId"], equals: orderId } } });
+
+  it("a fulfilment and a refund each write exactly one mail, also when the request is retried or sent concurrently", async () => {
+    const [a, b] = await makeVariants([1500, 800]);
+    const placed = await placePaid([[a!, 1], [b!, 2]]);
+    const [ship, give] = placed.order.items as [{ id: string }, { id: string }];
+
+    // the same "ship everything" sent 4 times at once (a double click, a retry): one shipment, one mail
+    const shipments = await Promise.all(Array.from({ length: 4 }, () => attempt(fulfillOrder(deps, placed.orderId, { carrier: "UPS", trackingNumber: "1ZMAIL", items: [{ itemId: ship.id, quantity: 1 }] }, ADMIN))));
+    expect(shipments.filter((r) => r.ok)).toHaveLength(1);
+    const shipped = await mailOf(placed.orderId, "order_shipped");
+    expect(shipped).toHaveLength(1);
+    expect(shipped[0]!.data).toMatchObject({ carrier: "UPS", trackingNumber: "1ZMAIL", items: [{ quantity: 1 }] });
+
+    // one refund key retried 4 times at once, then again: one refund, one mail
+    const key = randomUUID();
+    await Promise.all(Array.from({ length: 4 }, () => attempt(refund(placed.orderId, { items: [{ itemId: give.id, quantity: 1 }] }, key))));
+    const replay = await refund(placed.orderId, { items: [{ itemId: give.id, quantity: 1 }] }, key);
+    expect(replay.replayed).toBe(true);
+    expect(await db.refund.count({ where: { orderId: placed.orderId } })).toBe(1);
+    const refunded = await mailOf(placed.orderId, "order_refunded");
+    expect(refunded).toHaveLength(1);
+    expect(refunded[0]!.data).toMatchObject({ refundId: replay.body.refund.id, amount: replay.body.refund.amount, refundedTotal: replay.body.refund.amount });
+  });
+
+  it("an admin cancel writes one order_cancelled mail (reason admin), paid or unpaid, however often it is sent", async () => {
+    const [v] = await makeVariants([900]);
+    const paid = await placePaid([[v!, 1]]);
+    const unpaid = await place([[v!, 1]]);
+    for (const o of [paid, unpaid]) {
+      await Promise.all(Array.from({ length: 3 }, () => attempt(cancelOrderByAdmin(deps, o.orderId, {}, ADMIN))));
+      const cancelled = await mailOf(o.orderId, "order_cancelled");
+      expect(cancelled).toHaveLength(1);
+      expect(cancelled[0]!.data).toMatchObject({ reason: "admin" });
+    }
+    // the paid one was refunded in full: the shopper hears of that too, once
+    expect(await mailOf(paid.orderId, "order_refunded")).toHaveLength(1);
+    expect(await mailOf(unpaid.orderId, "order_refunded")).toHaveLength(0);
   });
 });
