@@ -496,7 +496,8 @@ describe("the desk's mail (outbox, written with the change)", () => {
   it("a fulfilment and a refund each write exactly one mail, also when the request is retried or sent concurrently", async () => {
     const [a, b] = await makeVariants([1500, 800]);
     const placed = await placePaid([[a!, 1], [b!, 2]]);
-    const [ship, give] = placed.order.items as [{ id: string }, { id: string }];
+    const ship = placed.order.items[0]!;
+    const give = placed.order.items[1]!;
 
     // the same "ship everything" sent 4 times at once (a double click, a retry): one shipment, one mail
     const shipments = await Promise.all(Array.from({ length: 4 }, () => attempt(fulfillOrder(deps, placed.orderId, { carrier: "UPS", trackingNumber: "1ZMAIL", items: [{ itemId: ship.id, quantity: 1 }] }, ADMIN))));
