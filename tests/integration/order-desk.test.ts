@@ -7,6 +7,7 @@ import { CartService } from "@/lib/cart/service";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createStripeProvider, createTestProvider, TEST_CARDS, type PaymentProvider, type TestPaymentProvider } from "@/lib/payments";
+import { dashboard, LOW_STOCK_THRESHOLD } from "@/lib/admin/dashboard";
 import { applyPaymentEvent, confirmTestPayment, expireReservations, MAX_DECLINES, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 import {
   cancelOrderByAdmin,
@@ -530,5 +531,51 @@ describe("the desk's mail (outbox, written with the change)", () => {
     // the paid one was refunded in full: the shopper hears of that too, once
     expect(await mailOf(paid.orderId, "order_refunded")).toHaveLength(1);
     expect(await mailOf(unpaid.orderId, "order_refunded")).toHaveLength(0);
+  });
+});
+
+// ---- the admin home ----------------------------------------------------------------------------------------------
+
+describe("the admin home's numbers", () => {
+  it("today's orders and revenue per currency (minor units), orders waiting to ship, low stock, recent refunds", async () => {
+    // a day of this test's own, so other files' orders (made today) do not count
+    const day = new Date(Date.UTC(2031, 2, 4, 12));
+    const at = (h: number) => new Date(Date.UTC(2031, 2, 4, h));
+    const [cheap, dear] = await makeVariants([1250, 4999], 50);
+    const [low] = await makeVariants([700], 3);
+    const a = await placePaid([[cheap!, 2]]);
+    const b = await placePaid([[dear!, 1]]);
+    const unpaid = await place([[cheap!, 1]]);
+    const yesterday = await placePaid([[cheap!, 1]]);
+    await db.order.update({ where: { id: a.orderId }, data: { createdAt: at(1), paidAt: at(2) } });
+    await db.order.update({ where: { id: b.orderId }, data: { createdAt: at(3), paidAt: at(23) } });
+    await db.order.update({ where: { id: unpaid.orderId }, data: { createdAt: at(4) } });
+    await db.order.update({ where: { id: yesterday.orderId }, data: { createdAt: at(-2), paidAt: at(-1) } });
+    // b is shipped; a gets one unit refunded today
+    await fulfillOrder(deps, b.orderId, {}, ADMIN);
+    const r = await refund(a.orderId, { items: [{ itemId: a.order.items[0]!.id, quantity: 1 }] });
+    await db.refund.update({ where: { id: r.body.refund.id }, data: { createdAt: at(5) } });
+
+    const d = await dashboard(db, { now: day, limit: 1000 });
+    expect(d.day).toEqual({ from: "2031-03-04T00:00:00.000Z", to: "2031-03-05T00:00:00.000Z" });
+    expect(d.today.ordersPlaced).toBe(3);
+    expect(d.today.ordersPaid).toBe(2);
+    expect(d.today.revenue).toEqual([{ currency: "USD", amount: a.order.summary.total + b.order.summary.total }]);
+    expect(d.today.refunded).toEqual([{ currency: "USD", amount: r.body.refund.amount }]);
+    for (const m of [...d.today.revenue, ...d.today.refunded]) expect(Number.isSafeInteger(m.amount)).toBe(true);
+    const waiting = d.toShip.orders.map((o) => o.id);
+    expect(waiting).toContain(a.orderId);
+    expect(waiting).toContain(yesterday.orderId);
+    expect(waiting).not.toContain(b.orderId); // shipped
+    expect(waiting).not.toContain(unpaid.orderId);
+    expect(d.toShip.count).toBeGreaterThanOrEqual(2);
+    expect(d.lowStock.variants.find((v) => v.id === low)).toMatchObject({ stock: 3 });
+    expect(d.lowStock.variants.some((v) => v.id === cheap)).toBe(false);
+    expect(d.lowStock.variants.every((v) => v.stock <= LOW_STOCK_THRESHOLD)).toBe(true);
+    expect(d.recentRefunds.some((x) => x.id === r.body.refund.id && x.orderId === a.orderId)).toBe(true);
+    // another day: none of these
+    const other = await dashboard(db, { now: new Date(Date.UTC(2031, 2, 6)), limit: 5 });
+    expect(other.today).toEqual({ ordersPlaced: 0, ordersPaid: 0, revenue: [], refunded: [] });
+    expect(other.recentRefunds.length).toBeLessThanOrEqual(5);
   });
 });
