@@ -113,6 +113,7 @@ export default async function OrderPage({ params, searchParams }: Props) {
               <tr key={i.id}>
                 <td>
                   {i.name} <span className="muted">{i.sku}</span>
+                  {i.customOptions.giftMessage && <div className="muted">Gift message: “{i.customOptions.giftMessage}”</div>}
                 </td>
                 <td>{i.quantity}</td>
                 <td>{money(i.unitPrice)}</td>
