@@ -617,7 +617,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         operationId: "confirmTestPayment",
         summary: "Confirms an order's payment with the built-in test provider (test provider only)",
         description:
-          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). Same access rule as GET /api/orders/{orderId}. 404 when the test provider is not the active one.",
+          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). A decline leaves the order PENDING_PAYMENT and reserved with payment.status `failed` and payment.declineCode: confirm again with another card on the same order; the 5th decline cancels it (stock, code use and cart given back). Same access rule as GET /api/orders/{orderId}. 404 when the test provider is not the active one.",
         tag: "checkout",
         security: ORDER_ACCESS,
         body: { schema: amend(fromZod(confirmTestPaymentSchema), { cardNumber: { examples: ["4242 4242 4242 4242"] } }) },
@@ -1282,7 +1282,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
               type: "string",
               enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"],
             },
-            declineCode: { type: "string", description: "Why a payment failed (e.g. card_declined, insufficient_funds)" },
+            declineCode: { type: "string", description: "Why the last payment attempt failed (e.g. card_declined, insufficient_funds); with status failed on a PENDING_PAYMENT order the shopper may pay again" },
             refundedAmount: { ...moneyRef, description: "The sum of the refunds" },
           },
           ["provider", "status", "refundedAmount"],

@@ -427,10 +427,10 @@ test.beforeAll(async ({}, testInfo) => {
 test.afterAll(async ({}, testInfo) => {
   testInfo.setTimeout(120_000);
   try {
-    // cancel what is still pending (restocks); paid ones stay paid
+    // cancel what is still pending (restocks; a decline no longer does: the order stays reserved); paid ones stay paid (409)
     for (const o of placedOrders) {
-      const r = await send("POST", "/api/payments/test/confirm", { body: JSON.stringify({ orderId: o.id, cardNumber: DECLINE_CARD }), headers: { authorization: `Bearer ${o.token}` } });
-      if (r.status !== 200 && r.status !== 404) console.warn(`cleanup: cancelling order ${o.id} -> ${r.status} ${r.text.slice(0, 200)}`);
+      const r = await send("POST", `/api/orders/${o.id}/cancel`, { headers: { authorization: `Bearer ${o.token}` } });
+      if (r.status !== 200 && r.status !== 404 && r.status !== 409) console.warn(`cleanup: cancelling order ${o.id} -> ${r.status} ${r.text.slice(0, 200)}`);
     }
     if (FUZZ_VARIANT) await ok("PATCH", `/api/admin/variants/${fuzzVariantOriginal.id}`, { body: { stock: fuzzVariantOriginal.stock, priceOverride: fuzzVariantOriginal.priceOverride }, headers: adminHeaders });
   } finally {

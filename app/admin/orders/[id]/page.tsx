@@ -92,6 +92,10 @@ export default async function OrderPage({ params, searchParams }: Props) {
                 <tr key={i.id}>
                   <td>
                     {i.name} <code>{i.sku}</code>
+                    {/* what the shopper asked for with this line: the packer must see it */}
+                    {i.customOptions.giftWrap && <div className="muted">Gift wrap</div>}
+                    {i.customOptions.giftMessage && <div data-testid="gift-message">Gift message: “{i.customOptions.giftMessage}”</div>}
+                    {i.customOptions.personalization && <div>Personalization: “{i.customOptions.personalization}”</div>}
                   </td>
                   <td>{i.quantity}</td>
                   <td>{shipped.get(i.id) ?? 0}</td>
