@@ -7,7 +7,7 @@ import { getOrderForViewer } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
 import { orderForAccessLink } from "@/lib/mail/order-access";
-import { formatMinor } from "@/components/money";
+import { lineRowsOfOrder, OrderLines, SummaryRows } from "@/components/order-lines";
 import { OrderStatusPoller } from "@/components/order-status-poller";
 
 // a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
@@ -34,8 +34,6 @@ export default async function OrderPage({ params, searchParams }: Props) {
     if (isDomainError(e) && e.code === "not_found") notFound();
     throw e;
   }
-  const money = (n: number) => formatMinor(n, order.currency);
-  const s = order.summary;
   return (
     <div className="stack">
       <OrderStatusPoller orderId={order.id} pending={order.status === "PENDING_PAYMENT"} />
@@ -53,56 +51,11 @@ export default async function OrderPage({ params, searchParams }: Props) {
         </p>
       )}
       <div className="panel">
-        <table className="admin">
-          <thead>
-            <tr>
-              <th>Item</th>
-              <th>Qty</th>
-              <th>Price</th>
-              <th>Discount</th>
-              <th>Tax</th>
-              <th>Total</th>
-            </tr>
-          </thead>
-          <tbody>
-            {order.items.map((i) => (
-              <tr key={i.id}>
-                <td>
-                  {i.name} <span className="muted">{i.sku}</span>
-                </td>
-                <td>{i.quantity}</td>
-                <td>{money(i.unitPrice)}</td>
-                <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
-                <td>{money(i.tax)}</td>
-                <td>{money(i.total)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <dl className="summary-rows" style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
-          <div>
-            <dt>Subtotal</dt>
-            <dd>{money(s.subtotal)}</dd>
-          </div>
-          {s.discount > 0 && (
-            <div>
-              <dt>Discount</dt>
-              <dd>−{money(s.discount)}</dd>
-            </div>
-          )}
-          <div>
-            <dt>Shipping</dt>
-            <dd>{s.shipping === 0 ? "Free" : money(s.shipping ?? 0)}</dd>
-          </div>
-          <div>
-            <dt>Tax</dt>
-            <dd>{money(s.tax ?? 0)}</dd>
-          </div>
-          <div className="total">
-            <dt>Total</dt>
-            <dd data-testid="order-total">{money(s.total)}</dd>
-          </div>
-        </dl>
+        {/* the same lines and rows as the cart and the payment page (components/order-lines.tsx) */}
+        <OrderLines lines={lineRowsOfOrder(order)} currency={order.currency} />
+        <div style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
+          <SummaryRows summary={order.summary} />
+        </div>
       </div>
       <Link href="/">Continue shopping</Link>
     </div>
