@@ -142,7 +142,8 @@ export async function addToCartFormAction(_state: FormState, form: FormData): Pr
   const t = formText(form);
   const customOptions = customOptionsFrom(t);
   const r = await addToCartAction({ variantId: wholeNumberField(t.variantId), quantity: wholeNumberField(t.quantity ?? "1"), ...(customOptions ? { customOptions } : {}) });
-  if (r.ok) redirect("/cart");
+  // back to the product page, which says "Added" (the same as with JavaScript); the slug pattern keeps it on this site
+  if (r.ok) redirect(/^\/products\/[A-Za-z0-9-]{1,200}$/.test(t.returnTo ?? "") ? `${t.returnTo}?added=1` : "/cart");
   return toFormState(r, t);
 }
 
