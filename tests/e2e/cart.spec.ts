@@ -32,7 +32,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
   await expect(tee).toContainText("Size: M");
   await expect(tee).toContainText("Color: White");
   await tee.getByRole("button", { name: "Increase quantity" }).click();
-  await expect(tee.getByTestId("line-quantity")).toHaveText("2");
+  await expect(tee.getByTestId("line-quantity")).toHaveValue("2");
   await expect(tee.getByTestId("line-total")).toHaveText("$56.00");
 
   await lines.filter({ hasText: "Hoodie" }).getByRole("button", { name: "Remove" }).click();
@@ -42,7 +42,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
 
   await page.reload();
   await expect(lines).toHaveCount(1);
-  await expect(tee.getByTestId("line-quantity")).toHaveText("2");
+  await expect(tee.getByTestId("line-quantity")).toHaveValue("2");
 
   // sign in: the guest's lines join the account's cart
   const email = `cart-${randomBytes(5).toString("hex")}@example.test`;
@@ -56,7 +56,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
   await expect(page.getByTestId("account-email")).toHaveText(email);
   await expect(page).toHaveURL(/\/cart$/);
   await expect(page.getByTestId("cart-line")).toHaveCount(1);
-  await expect(page.getByTestId("cart-line").getByTestId("line-quantity")).toHaveText("2");
+  await expect(page.getByTestId("cart-line").getByTestId("line-quantity")).toHaveValue("2");
   await expect(page.getByTestId("cart-count")).toHaveText("2");
 
   // a signed-in shopper can save for later and bring it back
