@@ -78,7 +78,6 @@ export function CartLineControls({ itemId, quantity, signedIn, maxQuantity }: { 
               data-testid="line-quantity"
               value={typed}
               onChange={(e) => setTyped(e.target.value)}
-              onBlur={(e) => e.currentTarget.form?.requestSubmit()}
             />
             <button type="submit" name="step" value="1" aria-label="Increase quantity" disabled={pending || quantity >= maxQuantity} onClick={step(1)}>
               +
