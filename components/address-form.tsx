@@ -77,7 +77,8 @@ export function AddressForm({
     return initial ?? { country: "US", region: "", postalCode: "" };
   });
   const [errors, setErrors] = useState<Record<string, string[]>>(posted?.fieldErrors ?? {});
-  const [message, setMessage] = useState<string | null>(posted && !posted.fieldErrors ? posted.message : null);
+  // the checkout form's own refusals (prices changed, stock) are told above the form; only its field errors land here
+  const [message, setMessage] = useState<string | null>(ownState && !ownState.fieldErrors ? ownState.message : null);
   const [pending, startTransition] = useTransition();
   const saved = useRef<string>(JSON.stringify(initial ? clean(initial) : null));
   const set = (k: keyof AddressValue, v: string) => {
