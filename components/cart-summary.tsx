@@ -1,52 +1,35 @@
 import type { CartView } from "@/lib/cart";
-import { formatMinor } from "./money";
 import { RemoveDiscountButton } from "./discount-form";
+import { SummaryRows } from "./order-lines";
 
-const LATER = "Calculated at checkout";
-
-/** Subtotal, discounts, shipping, tax and total; each line of it adds up (total = subtotal − discount + shipping + tax). */
+/** The cart's summary rows (see SummaryRows: one discount row naming the codes), and what no longer applies. */
 export function CartSummary({ cart, editable = true }: { cart: CartView; editable?: boolean }) {
-  const s = cart.summary;
-  const money = (n: number) => formatMinor(n, s.currency);
-  const freeShipping = cart.discounts.find((d) => d.type === "FREE_SHIPPING" && d.valid);
+  const valid = cart.discounts.filter((d) => d.valid);
+  const stale = cart.discounts.filter((d) => !d.valid);
+  const freeShipping = valid.some((d) => d.type === "FREE_SHIPPING");
+  const label = (
+    <>
+      Discount{" "}
+      {valid.map((d) => (
+        <span className="discount-tag" key={d.code} data-testid="discount-code">
+          {d.code}
+          {editable && <RemoveDiscountButton code={d.code} />}
+        </span>
+      ))}
+    </>
+  );
   return (
     <div data-testid="cart-summary">
-      <dl className="summary-rows">
-        <div>
-          <dt>Subtotal</dt>
-          <dd data-testid="summary-subtotal">{money(s.subtotal)}</dd>
-        </div>
-        {cart.discounts.map((d) => (
-          <div key={d.code}>
-            <dt>
-              <span className="discount-tag">
-                {d.code}
-                {editable && <RemoveDiscountButton code={d.code} />}
-              </span>
-              {!d.valid && <span className="field-error"> {d.message ?? "No longer applies"}</span>}
-            </dt>
-            <dd>{d.type === "FREE_SHIPPING" ? "Free shipping" : d.valid ? `−${money(d.amount)}` : "—"}</dd>
-          </div>
-        ))}
-        {s.discount > 0 && (
-          <div>
-            <dt>Discount</dt>
-            <dd data-testid="summary-discount">−{money(s.discount)}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Shipping{freeShipping ? " (free)" : ""}</dt>
-          <dd data-testid="summary-shipping">{s.shipping === null ? LATER : s.shipping === 0 ? "Free" : money(s.shipping)}</dd>
-        </div>
-        <div>
-          <dt>Tax</dt>
-          <dd data-testid="summary-tax">{s.tax === null ? LATER : money(s.tax)}</dd>
-        </div>
-        <div className="total">
-          <dt>Total</dt>
-          <dd data-testid="summary-total">{money(s.total)}</dd>
-        </div>
-      </dl>
+      <SummaryRows summary={cart.summary} discountLabel={label} showDiscount={valid.length > 0} freeShipping={freeShipping} />
+      {stale.map((d) => (
+        <p className="field-error" key={d.code} data-testid="stale-discount">
+          <span className="discount-tag">
+            {d.code}
+            {editable && <RemoveDiscountButton code={d.code} />}
+          </span>{" "}
+          {d.message ?? "No longer applies"}
+        </p>
+      ))}
       {cart.shippingError && <p className="error">{cart.shippingError}</p>}
     </div>
   );

@@ -5,6 +5,7 @@ import type { OrderView } from "@/lib/checkout/order-view";
 import { backToCartAction, payWithTestCardAction } from "@/app/checkout/actions";
 import { FieldError, fieldErrorProps } from "./field-error";
 import { formatMinor } from "./money";
+import { lineRowsOfOrder, OrderLines, SummaryRows } from "./order-lines";
 import { StripePayment } from "./stripe-payment";
 
 const DECLINES: Record<string, string> = {
@@ -113,16 +114,9 @@ export function PaymentStep({ order, provider, clientSecret, publishableKey }: {
         >
           ← Back to cart
         </button>
-        <ul className="cart-lines">
-          {order.items.map((i) => (
-            <li key={i.id} className="line-meta">
-              {i.quantity} × {i.name} — {money(i.total)}
-            </li>
-          ))}
-        </ul>
-        <p>
-          <strong>Total {money(order.summary.total)}</strong>
-        </p>
+        {/* the same lines and rows as the cart and the order page (components/order-lines.tsx) */}
+        <OrderLines lines={lineRowsOfOrder(order)} currency={order.currency} />
+        <SummaryRows summary={order.summary} />
       </aside>
     </div>
   );

@@ -7,9 +7,9 @@ import { getOrderForViewer } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
 import { orderForAccessLink } from "@/lib/mail/order-access";
-import { formatMinor } from "@/components/money";
+import { lineRowsOfOrder, OrderLines, SummaryRows } from "@/components/order-lines";
 import { OrderStatusPoller } from "@/components/order-status-poller";
-import { TableScroll } from "@/components/table-scroll";
+import { formatMinor } from "@/components/money";
 
 // a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
 export const metadata: Metadata = { title: "Your order", referrer: "no-referrer" };
@@ -36,7 +36,6 @@ export default async function OrderPage({ params, searchParams }: Props) {
     throw e;
   }
   const money = (n: number) => formatMinor(n, order.currency);
-  const s = order.summary;
   return (
     <div className="stack">
       <OrderStatusPoller orderId={order.id} pending={order.status === "PENDING_PAYMENT"} />
@@ -98,59 +97,11 @@ export default async function OrderPage({ params, searchParams }: Props) {
         </section>
       )}
       <div className="panel">
-        <TableScroll label="Order items">
-          <table className="admin">
-            <thead>
-              <tr>
-                <th>Item</th>
-                <th>Qty</th>
-                <th>Price</th>
-                <th>Discount</th>
-                <th>Tax</th>
-                <th>Total</th>
-              </tr>
-            </thead>
-            <tbody>
-              {order.items.map((i) => (
-                <tr key={i.id}>
-                  <td>
-                    {i.name} <span className="muted">{i.sku}</span>
-                    {i.customOptions.giftMessage && <div className="muted">Gift message: “{i.customOptions.giftMessage}”</div>}
-                  </td>
-                  <td>{i.quantity}</td>
-                  <td>{money(i.unitPrice)}</td>
-                  <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
-                  <td>{money(i.tax)}</td>
-                  <td>{money(i.total)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-        <dl className="summary-rows" style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
-          <div>
-            <dt>Subtotal</dt>
-            <dd>{money(s.subtotal)}</dd>
-          </div>
-          {s.discount > 0 && (
-            <div>
-              <dt>Discount</dt>
-              <dd>−{money(s.discount)}</dd>
-            </div>
-          )}
-          <div>
-            <dt>Shipping</dt>
-            <dd>{s.shipping === 0 ? "Free" : money(s.shipping ?? 0)}</dd>
-          </div>
-          <div>
-            <dt>Tax</dt>
-            <dd>{money(s.tax ?? 0)}</dd>
-          </div>
-          <div className="total">
-            <dt>Total</dt>
-            <dd data-testid="order-total">{money(s.total)}</dd>
-          </div>
-        </dl>
+        {/* the same lines and rows as the cart and the payment page (components/order-lines.tsx) */}
+        <OrderLines lines={lineRowsOfOrder(order)} currency={order.currency} />
+        <div style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
+          <SummaryRows summary={order.summary} />
+        </div>
       </div>
       <Link href="/">Continue shopping</Link>
     </div>
