@@ -213,7 +213,7 @@ const ADMIN: Security = [{ sessionCookie: [] }, { adminToken: [] }];
 const CRON: Security = [{ cronSecret: [] }];
 const STRIPE: Security = [{ stripeSignature: [] }];
 
-type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema> };
+type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema>; mediaType?: string };
 type OpSpec = {
   operationId: string;
   summary: string;
@@ -268,7 +268,7 @@ function operation(spec: OpSpec): OperationObject {
     [String(spec.success.status)]: {
       description: spec.success.description,
       ...(spec.success.headers ? { headers: spec.success.headers } : {}),
-      content: jsonContent(spec.success.schema),
+      content: spec.success.mediaType ? { [spec.success.mediaType]: { schema: spec.success.schema } } : jsonContent(spec.success.schema),
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
@@ -911,6 +911,25 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           queryParam("limit", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "Page size"),
         ],
         success: answer(200, "A page of orders", { orders: arrayOf(ref("Order")), nextCursor: nullable({ type: "string" }) }),
+        errors: ["validation_failed", ...ADMIN_ERRORS],
+      }),
+    },
+    "/api/admin/orders/export.csv": {
+      get: operation({
+        operationId: "adminExportOrders",
+        summary: "The orders a filter selects, as CSV (newest first; the list's filters, no paging)",
+        description: "Columns: order_id, created_at, status, payment_status, fulfillment_status, email, currency, subtotal, discount, shipping, tax, total, refunded (decimal strings in the order's currency), items, ship_to_*. A cell starting with = + - @ is prefixed with ' so a spreadsheet keeps it as text.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [
+          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
+          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
+          queryParam("payment", { type: "string" }, "Payment status"),
+          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
+          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
+          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
+        ],
+        success: { status: 200, description: "The CSV file (an attachment)", schema: { type: "string" }, mediaType: "text/csv" },
         errors: ["validation_failed", ...ADMIN_ERRORS],
       }),
     },

@@ -22,6 +22,7 @@ import {
   type RefundBody,
 } from "@/lib/orders";
 import { startStripeFake } from "@/tests/fakes/stripe-fake";
+import { CSV_COLUMNS, csvCell, exportOrdersCsv } from "@/lib/orders";
 
 // The order desk against the real PostgreSQL and Redis of the run: fulfilment, refunds, cancellation, the order's
 // history and the list. Every race is run for real (concurrent calls, each in its own transaction) and the
@@ -486,6 +487,30 @@ describe("the order's history and the list", () => {
     expect([...page1.orders, ...page2.orders].map((o) => o.id)).toEqual([c.orderId, b.orderId, a.orderId]);
     expect(page2.nextCursor).toBeNull();
     expect(listOrdersQuerySchema.safeParse({ status: "SHIPPED" }).success).toBe(false);
+  });
+
+  it("the CSV export holds the filtered orders, newest first, with exact decimal amounts and neutralised formulas", async () => {
+    const [v] = await makeVariants([1999]);
+    const sku = (await db.productVariant.findUniqueOrThrow({ where: { id: v! } })).sku;
+    const a = await placePaid([[v!, 2]]);
+    const b = await place([[v!, 1]]);
+    const csv = await exportOrdersCsv(db, { q: sku });
+    const rows = csv.trimEnd().split("\r\n");
+    expect(rows[0]).toBe(CSV_COLUMNS.join(","));
+    expect(rows.slice(1).map((r) => r.split(",")[0])).toEqual([b.orderId, a.orderId]);
+    const cell = (row: string, col: (typeof CSV_COLUMNS)[number]) => row.split(",")[CSV_COLUMNS.indexOf(col)];
+    const rowA = rows[2]!;
+    expect(cell(rowA, "subtotal")).toBe("39.98");
+    expect(cell(rowA, "total")).toBe((await import("@/lib/money/format")).toMajorUnitsString(a.order.summary.total, "USD"));
+    expect(cell(rowA, "status")).toBe("PAID");
+    expect(cell(rowA, "items")).toBe(`2 x ${sku}`);
+    expect(await exportOrdersCsv(db, { q: sku, status: "PENDING_PAYMENT" })).toContain(b.orderId);
+    expect(await exportOrdersCsv(db, { q: sku, status: "PENDING_PAYMENT" })).not.toContain(a.orderId);
+    // a spreadsheet must not run what a shopper typed
+    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell("+1 555")).toBe("'+1 555");
+    expect(csvCell("a,b")).toBe('"a,b"');
+    expect(csvCell(-5)).toBe("-5");
   });
 });
 

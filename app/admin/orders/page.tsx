@@ -38,6 +38,10 @@ export default async function OrdersPage({ searchParams }: Props) {
     <div className="stack">
       <div className="admin-heading">
         <h1>Orders</h1>
+        {/* the same filters, every page of them, as a spreadsheet (a plain download: the admin session cookie goes along) */}
+        <a className="btn btn-secondary" data-testid="orders-csv" href={`/api/admin/orders/export.csv?${new URLSearchParams(Object.fromEntries(Object.entries(params).filter(([k]) => k !== "cursor" && k !== "limit")) as Record<string, string>)}`} download>
+          Export CSV
+        </a>
       </div>
       <form method="get" className="panel address-grid" data-testid="order-filters">
         <div className="field">
