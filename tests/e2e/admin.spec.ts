@@ -56,7 +56,7 @@ test("an admin creates a 15% code for one product; a guest's cart gets exactly t
   await page.getByLabel("Type").selectOption("PERCENTAGE");
   await page.getByLabel("Percent off").fill("15");
   await page.getByLabel("Only selected products").check();
-  await page.getByLabel("Search products").fill("canvas cap");
+  await page.getByTestId("discount-form").getByLabel("Search products").fill("canvas cap");
   await expect(page.getByTestId("product-options").getByRole("checkbox")).toHaveCount(1);
   await page.getByRole("checkbox", { name: "Six-Panel Canvas Cap" }).check();
   await page.getByRole("button", { name: "Create discount" }).click();
