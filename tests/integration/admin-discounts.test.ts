@@ -264,7 +264,7 @@ describe("updateVariant", () => {
   it("sets stock and the price override; null clears the override; bad input is refused", async () => {
     const v = await updateVariant(db, variantId, { stock: 0, priceOverride: 2500 });
     expect(v).toMatchObject({ id: variantId, productId: productA, stock: 0, price: 2500, priceOverride: 2500, available: false, attributes: { size: "M" } });
-    expect(Object.keys(v).sort()).toEqual(["attributes", "available", "id", "price", "priceOverride", "productId", "sku", "stock"]);
+    expect(Object.keys(v).sort()).toEqual(["attributes", "available", "id", "isActive", "price", "priceOverride", "productId", "sku", "stock"]);
     const cleared = await updateVariant(db, variantId, { priceOverride: null, stock: 7 });
     expect(cleared).toMatchObject({ price: 2000, priceOverride: null, stock: 7, available: true });
 
