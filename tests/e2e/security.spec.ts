@@ -304,8 +304,9 @@ test("a guest order is readable with its orderToken as Bearer, and not without i
   await expectError(await b.ctx.get(`/api/orders/${order.id}`), 404, "not_found");
   // with the token, the payment step works from anywhere (the same rule as reading it)
   expect((await read<{ order: Order }>(await stranger.post("/api/payments/test/confirm", { data: { orderId: order.id, cardNumber: SUCCESS_CARD }, headers: { Authorization: `Bearer ${orderToken}` } }))).order.status).toBe("PAID");
-  // give the stock of the second order back
-  expect((await read<{ order: Order }>(await buyer.post("/api/payments/test/confirm", { data: { orderId: other.body.order.id, cardNumber: "4000000000000002" } }))).order.status).toBe("CANCELLED");
+  // give the stock of the second order back: a decline keeps it reserved (another card may pay it); Back to cart cancels it
+  expect((await read<{ order: Order }>(await buyer.post("/api/payments/test/confirm", { data: { orderId: other.body.order.id, cardNumber: "4000000000000002" } }))).order.status).toBe("PENDING_PAYMENT");
+  expect((await read<{ order: Order }>(await buyer.post(`/api/orders/${other.body.order.id}/cancel`))).order.status).toBe("CANCELLED");
   await Promise.all([buyer.dispose(), stranger.dispose(), b.ctx.dispose()]);
 });
 
