@@ -1,8 +1,9 @@
 import type { Db, Prisma } from "../db";
-import type { DiscountRule } from "./rules";
+import type { CombinesWith, DiscountRule } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
-type DiscountRow = Pick<Prisma.DiscountModel, keyof DiscountRule>;
+type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith">> &
+  Pick<Prisma.DiscountModel, "combinesWithProduct" | "combinesWithOrder" | "combinesWithShipping">;
 
 export function toDiscountRule(row: DiscountRow): DiscountRule {
   return {
@@ -22,7 +23,17 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
     getQuantity: row.getQuantity,
     maxApplications: row.maxApplications,
     isActive: row.isActive,
+    combinesWith: {
+      productDiscounts: row.combinesWithProduct,
+      orderDiscounts: row.combinesWithOrder,
+      shippingDiscounts: row.combinesWithShipping,
+    },
   };
+}
+
+/** The `discounts` columns that hold a discount's combinations. */
+export function combinesColumns(c: CombinesWith): { combinesWithProduct: boolean; combinesWithOrder: boolean; combinesWithShipping: boolean } {
+  return { combinesWithProduct: c.productDiscounts, combinesWithOrder: c.orderDiscounts, combinesWithShipping: c.shippingDiscounts };
 }
 
 /** Codes are unique case-insensitively (a unique index on lower(code)). */
