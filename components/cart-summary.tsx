@@ -8,7 +8,7 @@ const LATER = "Calculated at checkout";
 export function CartSummary({ cart, editable = true }: { cart: CartView; editable?: boolean }) {
   const s = cart.summary;
   const money = (n: number) => formatMinor(n, s.currency);
-  const freeShipping = cart.discounts.find((d) => d.type === "FREE_SHIPPING" && d.valid);
+  const freeShipping = cart.discounts.find((d) => d.type === "FREE_SHIPPING" && d.applied);
   return (
     <div data-testid="cart-summary">
       <dl className="summary-rows">
@@ -23,9 +23,14 @@ export function CartSummary({ cart, editable = true }: { cart: CartView; editabl
                 {d.code}
                 {editable && <RemoveDiscountButton code={d.code} />}
               </span>
-              {!d.valid && <span className="field-error"> {d.message ?? "No longer applies"}</span>}
+              {!d.applied && (
+                <span className="field-error" data-testid={`discount-not-applied-${d.code}`}>
+                  {" "}
+                  Not applied: {d.message ?? "No longer applies"}
+                </span>
+              )}
             </dt>
-            <dd>{d.type === "FREE_SHIPPING" ? "Free shipping" : d.valid ? `−${money(d.amount)}` : "—"}</dd>
+            <dd>{!d.applied ? "—" : d.type === "FREE_SHIPPING" ? "Free shipping" : `−${money(d.amount)}`}</dd>
           </div>
         ))}
         {s.discount > 0 && (

@@ -31,6 +31,7 @@ type FormState = {
   scope: "all" | "some";
   productIds: number[];
   isActive: boolean;
+  combinesWith: DiscountJson["combinesWith"];
 };
 
 type Errors = Record<string, string[]>;
@@ -52,19 +53,23 @@ function toLocalInput(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function initialState(d: DiscountJson | undefined): FormState {
+const NO_COMBINATIONS: DiscountJson["combinesWith"] = { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false };
+
+/** `defaultCurrency` (the shop's) preselects the currency, so adding an amount never fails on an unchosen one. */
+function initialState(d: DiscountJson | undefined, defaultCurrency: string): FormState {
   const money = (amount: number | null) => (amount != null && d?.currency ? toMajorUnitsString(amount, d.currency) : "");
   const int = (n: number | null | undefined) => (n == null ? "" : String(n));
   if (!d)
     return {
-      code: "", type: "PERCENTAGE", value: "", currency: "", minOrder: "", maxUses: "", maxUsesPerCustomer: "",
+      code: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", maxUses: "", maxUsesPerCustomer: "",
       validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
+      combinesWith: NO_COMBINATIONS,
     };
   return {
     code: d.code,
     type: d.type,
     value: isPercentType(d.type) ? String(d.value) : d.type === "FIXED_AMOUNT" ? money(d.value) : "",
-    currency: d.currency ?? "",
+    currency: d.currency ?? defaultCurrency,
     minOrder: money(d.minOrderAmount),
     maxUses: int(d.maxUses),
     maxUsesPerCustomer: int(d.maxUsesPerCustomer),
@@ -77,6 +82,7 @@ function initialState(d: DiscountJson | undefined): FormState {
     scope: d.applicableProductIds ? "some" : "all",
     productIds: d.applicableProductIds ?? [],
     isActive: d.isActive,
+    combinesWith: { ...d.combinesWith },
   };
 }
 
@@ -141,6 +147,7 @@ function buildPayload(
     }
   }
   payload.applicableProductIds = s.scope === "all" ? null : s.productIds;
+  payload.combinesWith = s.combinesWith;
   if (mode === "create") payload.isActive = s.isActive;
   if (mode === "create") for (const [k, v] of Object.entries(payload)) if (v === null) delete payload[k];
   return { payload, errors };
@@ -171,13 +178,13 @@ function Field({ name, label, hint, errors, children }: { name: string; label: s
 
 const KNOWN_FIELDS = [
   "code", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
-  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds",
+  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "combinesWith",
 ];
 
 export function DiscountForm({ products, currencies, discount }: { products: ProductOption[]; currencies: string[]; discount?: DiscountJson }) {
   const mode = discount ? "edit" : "create";
   const router = useRouter();
-  const [s, setS] = useState<FormState>(() => initialState(discount));
+  const [s, setS] = useState<FormState>(() => initialState(discount, currencies[0] ?? ""));
   const [savedTimes, setSavedTimes] = useState({ validFrom: "", validUntil: "" });
   const [current, setCurrent] = useState(discount);
   const [errors, setErrors] = useState<Errors>({});
@@ -399,6 +406,32 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
           </div>
         )}
         <FieldError name="applicableProductIds" errors={errors} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Combinations</legend>
+        <p className="muted">
+          This discount is a {s.scope === "some" ? "product" : s.type === "FREE_SHIPPING" ? "shipping" : "order"} discount. It is applied
+          together with another discount only when each allows the other&apos;s class; otherwise the cart gets the better one.
+        </p>
+        {(
+          [
+            ["productDiscounts", "Combines with product discounts"],
+            ["orderDiscounts", "Combines with order discounts"],
+            ["shippingDiscounts", "Combines with shipping discounts"],
+          ] as const
+        ).map(([key, label]) => (
+          <label className="checkbox" key={key}>
+            <input
+              type="checkbox"
+              name={`combinesWith.${key}`}
+              checked={s.combinesWith[key]}
+              onChange={(e) => set("combinesWith", { ...s.combinesWith, [key]: e.target.checked })}
+            />{" "}
+            {label}
+          </label>
+        ))}
+        <FieldError name="combinesWith" errors={errors} />
       </fieldset>
 
       {!current && (

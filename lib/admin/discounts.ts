@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
-import { discountStatus, type DiscountStatus, type DiscountType } from "../discounts/rules";
-import { toDiscountRule } from "../discounts/repository";
+import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
+import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
 
@@ -68,7 +68,27 @@ const discountFields = {
   getQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   maxApplications: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   isActive: z.boolean({ error: "Must be true or false." }).optional(),
+  /** the classes this discount may be applied together with; a missing class is false (it does not combine) */
+  combinesWith: z
+    .strictObject(
+      {
+        productDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+        orderDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+        shippingDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+      },
+      { error: "Send { productDiscounts, orderDiscounts, shippingDiscounts } as true or false." },
+    )
+    .transform(
+      (c): CombinesWith => ({
+        productDiscounts: c.productDiscounts ?? false,
+        orderDiscounts: c.orderDiscounts ?? false,
+        shippingDiscounts: c.shippingDiscounts ?? false,
+      }),
+    )
+    .optional(),
 };
+
+const NO_COMBINATIONS: CombinesWith = { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false };
 
 /** A discount in API units with every field present (null = not set). What the type rules check. */
 export type DiscountDraft = {
@@ -86,6 +106,7 @@ export type DiscountDraft = {
   getQuantity: number | null;
   maxApplications: number | null;
   isActive: boolean;
+  combinesWith: CombinesWith;
 };
 
 type Issue = { path: keyof DiscountDraft; message: string };
@@ -147,6 +168,7 @@ const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "code" | "t
   getQuantity: input.getQuantity ?? null,
   maxApplications: input.maxApplications ?? null,
   isActive: input.isActive ?? true,
+  combinesWith: input.combinesWith ?? NO_COMBINATIONS,
 });
 
 /** POST /api/admin/discounts and the "New discount" form. Unknown keys are refused. */
@@ -191,6 +213,9 @@ export type DiscountJson = {
   getQuantity: number | null;
   maxApplications: number | null;
   isActive: boolean;
+  /** derived: product (lists products), shipping (FREE_SHIPPING), else order */
+  class: DiscountClass;
+  combinesWith: CombinesWith;
   status: DiscountStatus;
 };
 
@@ -217,12 +242,14 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
     getQuantity: rule.getQuantity,
     maxApplications: rule.maxApplications,
     isActive: rule.isActive,
+    class: discountClass(rule),
+    combinesWith: { ...rule.combinesWith },
     status: discountStatus(rule, now),
   };
 }
 
 function draftOfRow(row: DiscountRow): DiscountDraft {
-  const json = toDiscountJson(row, new Date(0));
+  const { class: _derived, ...json } = toDiscountJson(row, new Date(0));
   return {
     ...json,
     value: row.type === "FREE_SHIPPING" ? null : json.value,
@@ -318,6 +345,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         getQuantity: d.getQuantity,
         maxApplications: d.maxApplications,
         isActive: d.isActive,
+        ...combinesColumns(d.combinesWith),
       },
     });
     return toDiscountJson(row, now);
@@ -362,6 +390,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("getQuantity") && { getQuantity: merged.getQuantity }),
     ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),
     ...(sent("isActive") && { isActive: merged.isActive }),
+    ...(sent("combinesWith") && combinesColumns(merged.combinesWith)),
   };
   if (Object.keys(data).length === 0) return toDiscountJson(row, now); // only `type`, unchanged, was sent
 

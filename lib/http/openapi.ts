@@ -112,6 +112,8 @@ const DISCOUNT_FAILURE_REASONS = [
   "not_applicable",
   "not_combinable",
   "currency_mismatch",
+  "too_many_codes",
+  "budget_exhausted",
 ] as const;
 
 /** What `error.details` holds for each code (absent = no details are promised). */
@@ -986,6 +988,14 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     getQuantity: nullable({ type: "integer", minimum: 1 }),
     maxApplications: nullable({ type: "integer", minimum: 1 }),
     isActive: { type: "boolean" },
+    class: { type: "string", enum: ["product", "order", "shipping"], description: "Derived: product when it lists products, shipping for FREE_SHIPPING, else order" },
+    combinesWith: {
+      ...obj(
+        { productDiscounts: { type: "boolean" }, orderDiscounts: { type: "boolean" }, shippingDiscounts: { type: "boolean" } },
+        ["productDiscounts", "orderDiscounts", "shippingDiscounts"],
+      ),
+      description: "The classes it may be applied together with; two discounts combine only if each allows the other's class",
+    },
     status: { type: "string", enum: ["scheduled", "active", "expired", "exhausted", "inactive"], description: "Derived from the dates, uses and isActive" },
   };
 
@@ -1081,10 +1091,13 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         code: { type: "string" },
         type: { type: "string", enum: [...DISCOUNT_TYPES, "UNKNOWN"] },
         amount: { ...moneyRef, description: "What it takes off; for FREE_SHIPPING the shipping it waives (0 without an address)" },
-        valid: { type: "boolean", description: "false when the code no longer applies (it then takes nothing off)" },
+        applied: { type: "boolean", description: "Whether it is in the set the cart gets (the compatible set with the lowest total)" },
+        valid: { type: "boolean", description: "The same as applied (kept for older clients)" },
+        reason: { type: "string", enum: [...DISCOUNT_FAILURE_REASONS], description: "When not applied: why (not_combinable: it lost to the applied set)" },
+        conflictsWith: { ...nullable({ type: "string" }), description: "When not applied: the applied discount (code or title) it does not combine with" },
         message: { type: "string" },
       },
-      ["code", "type", "amount"],
+      ["code", "type", "amount", "applied"],
     ),
     CartSummaryLine: obj({
       itemId: uuid,

@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith",
       ].sort(),
     );
 
@@ -275,5 +275,31 @@ describe("updateVariant", () => {
     expect(Object.keys(await fieldErrors(updateVariant(db, variantId, {})))).toEqual([""]);
     expect((await rejection(updateVariant(db, 2_000_000_000, { stock: 1 }))).code).toBe("not_found");
     expect((await db.productVariant.findUniqueOrThrow({ where: { id: variantId } })).stockQuantity).toBe(7);
+  });
+});
+
+describe("combinations (combinesWith and the derived class)", () => {
+  it("a new discount combines with nothing by default; combinesWith is stored, answered with the derived class, and PATCHed as a whole", async () => {
+    const plain = await createDiscount(db, { code: code("cmb"), type: "PERCENTAGE", value: 10 }, NOW);
+    expect(plain).toMatchObject({ class: "order", combinesWith: { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false } });
+
+    const ship = await createDiscount(db, { code: code("cmbs"), type: "FREE_SHIPPING", combinesWith: { orderDiscounts: true } }, NOW);
+    expect(ship).toMatchObject({ class: "shipping", combinesWith: { productDiscounts: false, orderDiscounts: true, shippingDiscounts: false } });
+    const row = await db.discount.findUniqueOrThrow({ where: { id: ship.id } });
+    expect([row.combinesWithProduct, row.combinesWithOrder, row.combinesWithShipping]).toEqual([false, true, false]);
+
+    const product = await createDiscount(db, { code: code("cmbp"), type: "PERCENTAGE", value: 5, applicableProductIds: [productA] }, NOW);
+    expect(product.class).toBe("product");
+
+    const patched = await updateDiscount(db, plain.id, { combinesWith: { shippingDiscounts: true, productDiscounts: true } }, NOW);
+    expect(patched.combinesWith).toEqual({ productDiscounts: true, orderDiscounts: false, shippingDiscounts: true });
+    expect((await getDiscount(db, plain.id, NOW)).combinesWith).toEqual(patched.combinesWith);
+  });
+
+  it("refuses an unknown class or a non-boolean as 400 validation_failed on combinesWith", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("cmbx"), type: "FREE_SHIPPING", combinesWith: { everything: true } }, NOW)))).toEqual(["combinesWith.everything"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("cmby"), type: "FREE_SHIPPING", combinesWith: { orderDiscounts: "yes" } }, NOW)))).toContain(
+      "combinesWith.orderDiscounts",
+    );
   });
 });

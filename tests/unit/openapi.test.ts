@@ -182,6 +182,8 @@ describe("the OpenAPI document", () => {
       "not_applicable",
       "not_combinable",
       "currency_mismatch",
+      "too_many_codes",
+      "budget_exhausted",
     ]);
   });
 
