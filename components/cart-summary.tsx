@@ -17,14 +17,14 @@ export function CartSummary({ cart, editable = true }: { cart: CartView; editabl
           <dd data-testid="summary-subtotal">{money(s.subtotal)}</dd>
         </div>
         {cart.discounts.map((d) => (
-          <div key={d.code}>
+          <div key={d.code ?? `auto:${d.title}`}>
             <dt>
               <span className="discount-tag">
-                {d.code}
-                {editable && <RemoveDiscountButton code={d.code} />}
+                {d.code ?? d.title}
+                {editable && d.code && <RemoveDiscountButton code={d.code} />}
               </span>
               {!d.applied && (
-                <span className="field-error" data-testid={`discount-not-applied-${d.code}`}>
+                <span className="field-error" data-testid={`discount-not-applied-${d.code ?? d.title}`}>
                   {" "}
                   Not applied: {d.message ?? "No longer applies"}
                 </span>

@@ -17,6 +17,8 @@ export type ProductOption = { id: number; name: string; isActive: boolean };
 
 type FormState = {
   code: string;
+  automatic: boolean;
+  title: string;
   type: DiscountType;
   value: string;
   currency: string;
@@ -61,12 +63,14 @@ function initialState(d: DiscountJson | undefined, defaultCurrency: string): For
   const int = (n: number | null | undefined) => (n == null ? "" : String(n));
   if (!d)
     return {
-      code: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", maxUses: "", maxUsesPerCustomer: "",
+      code: "", automatic: false, title: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", maxUses: "", maxUsesPerCustomer: "",
       validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
       combinesWith: NO_COMBINATIONS,
     };
   return {
-    code: d.code,
+    code: d.code ?? "",
+    automatic: d.automatic,
+    title: d.title ?? "",
     type: d.type,
     value: isPercentType(d.type) ? String(d.value) : d.type === "FIXED_AMOUNT" ? money(d.value) : "",
     currency: d.currency ?? defaultCurrency,
@@ -94,8 +98,10 @@ function buildPayload(
 ): { payload: Record<string, unknown>; errors: Errors } {
   const errors: Errors = {};
   const err = (field: string, message: string) => (errors[field] ??= []).push(message);
-  const payload: Record<string, unknown> = { code: s.code.trim() };
+  // an automatic discount has a title instead of a code
+  const payload: Record<string, unknown> = s.automatic ? { title: s.title.trim() || null } : { code: s.code.trim() };
   if (mode === "create") payload.type = s.type;
+  if (mode === "create") payload.automatic = s.automatic;
 
   const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "";
   const currency = needsCurrency ? s.currency || null : null;
@@ -177,7 +183,7 @@ function Field({ name, label, hint, errors, children }: { name: string; label: s
 }
 
 const KNOWN_FIELDS = [
-  "code", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
+  "code", "automatic", "title", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
   "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "combinesWith",
 ];
 
@@ -249,13 +255,13 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
         return;
       }
       if (!current) {
-        router.push(`/admin/discounts?${new URLSearchParams({ created: r.data.code })}`);
+        router.push(`/admin/discounts?${new URLSearchParams({ created: r.data.code ?? String(r.data.id) })}`);
         return;
       }
       setCurrent(r.data);
       const times = { validFrom: toLocalInput(r.data.validFrom), validUntil: toLocalInput(r.data.validUntil) };
       setSavedTimes(times);
-      setS((prev) => ({ ...prev, code: r.data.code, ...times }));
+      setS((prev) => ({ ...prev, code: r.data.code ?? "", title: r.data.title ?? "", ...times }));
       setMessage({ kind: "ok", text: "Saved." });
       router.refresh();
     });
@@ -300,9 +306,20 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
       )}
 
       <div className="form-grid">
-        <Field name="code" label="Code" hint="3–32 letters, digits, - or _; saved in capitals." errors={errors}>
-          <input {...input("code")} maxLength={32} autoComplete="off" spellCheck={false} style={{ textTransform: "uppercase" }} />
-        </Field>
+        <label className="checkbox">
+          <input type="checkbox" name="automatic" checked={s.automatic} disabled={!!current} onChange={(e) => set("automatic", e.target.checked)} /> Automatic
+          (applies to every cart that qualifies, no code needed)
+        </label>
+        <FieldError name="automatic" errors={errors} />
+        {s.automatic ? (
+          <Field name="title" label="Title" hint="What shoppers see in their cart, e.g. 10% off orders over $100." errors={errors}>
+            <input {...input("title")} maxLength={100} autoComplete="off" />
+          </Field>
+        ) : (
+          <Field name="code" label="Code" hint="3–32 letters, digits, - or _; saved in capitals." errors={errors}>
+            <input {...input("code")} maxLength={32} autoComplete="off" spellCheck={false} style={{ textTransform: "uppercase" }} />
+          </Field>
+        )}
         <Field name="type" label="Type" hint={current ? "The type of a code cannot change." : undefined} errors={errors}>
           <select id="type" name="type" value={s.type} disabled={!!current} onChange={(e) => changeType(e.target.value as DiscountType)}>
             {TYPES.map(([value, label]) => (

@@ -39,7 +39,18 @@ const discountFields = {
     .min(3, "Use at least 3 characters.")
     .max(32, "Use at most 32 characters.")
     .regex(/^[A-Za-z0-9_-]+$/, "Use only letters, digits, - and _.")
-    .transform((s) => s.toUpperCase()),
+    .transform((s) => s.toUpperCase())
+    .nullable()
+    .optional(),
+  /** automatic discounts apply to every qualifying cart without a code; `title` is what the shopper sees */
+  automatic: z.boolean({ error: "Must be true or false." }).optional(),
+  title: z
+    .string({ error: "Enter a title." })
+    .trim()
+    .min(1, "Enter a title.")
+    .max(100, "Use at most 100 characters.")
+    .nullable()
+    .optional(),
   type: z.enum(DISCOUNT_TYPES, { error: `Choose one of ${DISCOUNT_TYPES.join(", ")}.` }),
   /** percent (PERCENTAGE, BUY_X_GET_Y) or minor units (FIXED_AMOUNT); checked against the type below */
   value: z.number({ error: "Enter a number." }).nullable().optional(),
@@ -92,7 +103,9 @@ const NO_COMBINATIONS: CombinesWith = { productDiscounts: false, orderDiscounts:
 
 /** A discount in API units with every field present (null = not set). What the type rules check. */
 export type DiscountDraft = {
-  code: string;
+  code: string | null;
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   value: number | null;
   currency: string | null;
@@ -118,6 +131,10 @@ type Issue = { path: keyof DiscountDraft; message: string };
 export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
   const issues: Issue[] = [];
   const add = (path: keyof DiscountDraft, message: string) => issues.push({ path, message });
+  if (d.automatic) {
+    if (d.code != null) add("code", "An automatic discount has no code: shoppers get it without one.");
+    if (d.title == null) add("title", "Enter the title shoppers see.");
+  } else if (d.code == null) add("code", "Enter a code.");
   switch (d.type) {
     case "PERCENTAGE":
     case "BUY_X_GET_Y":
@@ -153,8 +170,10 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
   return issues;
 }
 
-const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "code" | "type">): DiscountDraft => ({
-  code: input.code,
+const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "type">): DiscountDraft => ({
+  code: input.code ?? null,
+  automatic: input.automatic ?? false,
+  title: input.title ?? null,
   type: input.type,
   value: input.value ?? null,
   currency: input.currency ?? null,
@@ -197,7 +216,10 @@ export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
 /** The `discount` of ARCHITECTURE.md (HTTP API), plus `status`. Unset fields are null. */
 export type DiscountJson = {
   id: number;
-  code: string;
+  /** null for an automatic discount */
+  code: string | null;
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   value: number;
   currency: string | null;
@@ -227,7 +249,9 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
   const rule = toDiscountRule(row);
   return {
     id: rule.id,
-    code: rule.code,
+    code: row.code,
+    automatic: rule.automatic,
+    title: rule.title,
     type: rule.type,
     value: isPercentType(rule.type) ? basisPointsToPercent(rule.value) : rule.type === "FREE_SHIPPING" ? 0 : rule.value,
     currency: rule.currency,
@@ -282,7 +306,7 @@ function withRuleIssues(error: z.ZodError, input: unknown): DomainError {
     if (r.success) partial[key] = r.data;
   }
   if (typeof partial.type === "string") {
-    const draft = draftOf({ ...partial, code: "", type: partial.type as DiscountType });
+    const draft = draftOf({ ...partial, type: partial.type as DiscountType });
     for (const i of discountRuleIssues(draft)) if (!fieldErrors[i.path]) fieldErrors[i.path] = [i.message];
   }
   return new DomainError("validation_failed", "The request is not valid.", { fieldErrors });
@@ -332,6 +356,8 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
     const row = await db.discount.create({
       data: {
         code: d.code,
+        automatic: d.automatic,
+        title: d.title,
         type: d.type,
         value: storedValue(d.type, d.value),
         currency: d.currency,
@@ -365,6 +391,8 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
   const row = await db.discount.findUnique({ where: { id } });
   if (!row) throw notFound("Discount");
   const current = draftOfRow(row);
+  if (patch.automatic !== undefined && patch.automatic !== current.automatic)
+    throw validationFailed([{ path: "automatic", message: "A code cannot become automatic or the reverse. Create a new discount instead." }]);
   if (patch.type !== undefined && patch.type !== current.type)
     throw validationFailed([{ path: "type", message: "The type of a discount cannot be changed. Create a new code instead." }]);
 
@@ -378,6 +406,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
   const sent = (key: keyof typeof patch) => patch[key] !== undefined;
   const data = {
     ...(sent("code") && { code: merged.code }),
+    ...(sent("title") && { title: merged.title }),
     ...(sent("value") && { value: storedValue(merged.type, merged.value) }),
     ...(sent("currency") && { currency: merged.currency }),
     ...(sent("minOrderAmount") && { minOrderAmount: merged.minOrderAmount }),

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { chooseDiscounts, type ChooseResult } from "../discounts/choose";
-import { findDiscountsByIds } from "../discounts/repository";
+import { findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
 import type { DiscountFailureReason, DiscountRule, PricingLine } from "../discounts/rules";
 import { isDomainError } from "../errors";
 import type { CartSummary, ShippingAddress } from "../pricing";
@@ -11,7 +11,10 @@ import type { CartLine, CartRecord, CartStatus } from "./model";
 export type CartItemView = Omit<CartLine, "optionsKey" | "addedAt"> & { lineTotal: number };
 
 export type CartDiscountView = {
-  code: string;
+  /** null for an automatic discount, which shows its title */
+  code: string | null;
+  title?: string | null;
+  automatic?: boolean;
   type: string;
   amount: number;
   /** whether it is in the set the cart gets (chooseDiscounts); when not, `reason` and `conflictsWith` say why */
@@ -48,7 +51,10 @@ export function pricingLines(cart: CartRecord): PricingLine[] {
 export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules?: DiscountRule[]): Promise<CartView> {
   const lines = pricingLines(cart);
   const discountRules = rules ?? (await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)));
-  const candidates = cart.discounts.flatMap((ref) => discountRules.find((r) => r.id === ref.discountId) ?? []);
+  const codes = cart.discounts.flatMap((ref) => discountRules.find((r) => r.id === ref.discountId) ?? []);
+  // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
+  const automatic = (await findAutomaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
+  const candidates = [...codes, ...automatic];
   const rates = await loadRateTables(db);
   let shippingError: string | undefined;
   let chosen: ChooseResult;
@@ -61,7 +67,17 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
     shippingError = e.message;
     chosen = choose(null);
   }
-  const discounts: CartDiscountView[] = chosen.applied.map((a) => ({ code: a.code, type: a.type, amount: a.amount, applied: true, valid: true }));
+  const asEntry = (id: number, code: string): Pick<CartDiscountView, "code" | "title" | "automatic"> => {
+    const rule = candidates.find((r) => r.id === id);
+    return rule?.automatic ? { code: null, title: rule.title, automatic: true } : { code };
+  };
+  const discounts: CartDiscountView[] = chosen.applied.map((a) => ({ ...asEntry(a.discountId, a.code), type: a.type, amount: a.amount, applied: true, valid: true }));
+  // an automatic discount the cart does not qualify for is not shown; one that loses to the applied set is, with why
+  for (const a of automatic) {
+    const why = chosen.notApplied.find((n) => n.id === a.id);
+    if (!why || why.reason !== "not_combinable") continue;
+    discounts.push({ ...asEntry(a.id, a.code), type: a.type, amount: 0, applied: false, valid: false, reason: why.reason, conflictsWith: why.conflictsWith, message: why.message });
+  }
   for (const ref of cart.discounts) {
     const rule = candidates.find((r) => r.id === ref.discountId);
     if (rule && chosen.applied.some((a) => a.discountId === rule.id)) continue;

@@ -8,7 +8,7 @@ import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
+import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
 import { chooseDiscounts } from "../discounts/choose";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
@@ -243,7 +243,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // a signed-in shopper counts by their account's e-mail, a guest by the checkout e-mail (both normalised), so
   // neither a `+tag` nor signing out gets a once-per-customer code used twice
   const customerKey =
-    orderUserId && cart.discounts.length ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
+    orderUserId ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
   const valid: DiscountRule[] = [];
@@ -256,6 +256,13 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new DomainError("discount_invalid", check.message, { reason: check.reason, code: ref.code });
     }
     valid.push(rule!);
+  }
+  // Automatic discounts the cart qualifies for now (for this customer) are candidates too; one that does not
+  // qualify is simply not a candidate (it was never asked for, so it is no error).
+  for (const auto of await findAutomaticDiscounts(db, now)) {
+    if (valid.some((v) => v.id === auto.id)) continue;
+    const customerUses = auto.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, auto.id, customerKey) : null;
+    if (validateDiscount(auto, { currency: cart.currency, lines, now, customerUses }).ok) valid.push(auto);
   }
   // Exactly the set the cart shows as applied is priced and redeemed: the compatible set with the lowest total
   // (chooseDiscounts). A kept code that does not combine with it is not an error: it is simply not used.
@@ -436,7 +443,7 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 /** The summary the shopper will confirm: the cart's (new) prices, its valid codes, the checkout address. */
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
-  const rules = await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId));
+  const rules = [...(await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId))), ...(await findAutomaticDiscounts(db, now))];
   return chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, rules).summary;
 }
 

@@ -2,13 +2,16 @@ import type { Db, Prisma } from "../db";
 import type { CombinesWith, DiscountRule } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
-type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith">> &
+type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code">> &
+  Pick<Prisma.DiscountModel, "code"> &
   Pick<Prisma.DiscountModel, "combinesWithProduct" | "combinesWithOrder" | "combinesWithShipping">;
 
 export function toDiscountRule(row: DiscountRow): DiscountRule {
   return {
     id: row.id,
-    code: row.code,
+    code: row.code ?? row.title ?? `#${row.id}`,
+    automatic: row.automatic,
+    title: row.title,
     type: row.type,
     value: row.value,
     currency: row.currency,
@@ -34,6 +37,23 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
 /** The `discounts` columns that hold a discount's combinations. */
 export function combinesColumns(c: CombinesWith): { combinesWithProduct: boolean; combinesWithOrder: boolean; combinesWithShipping: boolean } {
   return { combinesWithProduct: c.productDiscounts, combinesWithOrder: c.orderDiscounts, combinesWithShipping: c.shippingDiscounts };
+}
+
+/**
+ * The automatic discounts that may apply now: active, in their window. The rules (validateDiscount) still decide
+ * per cart; this only keeps the list short.
+ */
+export async function findAutomaticDiscounts(db: Db, now: Date): Promise<DiscountRule[]> {
+  const rows = await db.discount.findMany({
+    where: {
+      automatic: true,
+      isActive: true,
+      AND: [{ OR: [{ validFrom: null }, { validFrom: { lte: now } }] }, { OR: [{ validUntil: null }, { validUntil: { gt: now } }] }],
+    },
+    orderBy: { id: "asc" },
+    take: 50,
+  });
+  return rows.map(toDiscountRule);
 }
 
 /** Codes are unique case-insensitively (a unique index on lower(code)). */

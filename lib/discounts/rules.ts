@@ -8,7 +8,11 @@ export type DiscountType = "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING" | "BU
 
 export type DiscountRule = {
   id: number;
+  /** what the shopper sees it by: the code, or for an automatic discount (which has no code) its title */
   code: string;
+  /** applies to every qualifying cart without a code */
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   /** PERCENTAGE & BUY_X_GET_Y: basis points (1..10000); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: 0 */
   value: number;

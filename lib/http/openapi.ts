@@ -973,7 +973,9 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
 
   const discountProps: Record<string, JsonSchema> = {
     id: { type: "integer" },
-    code: { type: "string", description: "Stored upper-case" },
+    code: { ...nullable({ type: "string" }), description: "Stored upper-case; null for an automatic discount" },
+    automatic: { type: "boolean", description: "Applies to every qualifying cart without a code" },
+    title: { ...nullable({ type: "string" }), description: "What shoppers see for an automatic discount" },
     type: { type: "string", enum: [...DISCOUNT_TYPES] },
     value: { type: "number", description: valueDescription },
     currency: nullable(currency),
@@ -1088,7 +1090,9 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     ),
     CartDiscount: obj(
       {
-        code: { type: "string" },
+        code: { ...nullable({ type: "string" }), description: "null for an automatic discount (then title)" },
+        title: nullable({ type: "string" }),
+        automatic: { type: "boolean" },
         type: { type: "string", enum: [...DISCOUNT_TYPES, "UNKNOWN"] },
         amount: { ...moneyRef, description: "What it takes off; for FREE_SHIPPING the shipping it waives (0 without an address)" },
         applied: { type: "boolean", description: "Whether it is in the set the cart gets (the compatible set with the lowest total)" },

@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title",
       ].sort(),
     );
 
@@ -206,7 +206,7 @@ describe("updateDiscount", () => {
     expect(cleared).toMatchObject({ maxUses: null, value: 15, code: renamed });
 
     const other = await createDiscount(db, { code: code("oth"), type: "FREE_SHIPPING" }, NOW);
-    const e = await rejection(updateDiscount(db, d.id, { code: other.code.toLowerCase() }, NOW));
+    const e = await rejection(updateDiscount(db, d.id, { code: other.code!.toLowerCase() }, NOW));
     expect(e.code).toBe("conflict");
     expect((await getDiscount(db, d.id, NOW)).code).toBe(renamed);
   });
@@ -301,5 +301,17 @@ describe("combinations (combinesWith and the derived class)", () => {
     expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("cmby"), type: "FREE_SHIPPING", combinesWith: { orderDiscounts: "yes" } }, NOW)))).toContain(
       "combinesWith.orderDiscounts",
     );
+  });
+});
+
+describe("automatic discounts (admin)", () => {
+  it("an automatic discount needs a title and no code; a code needs a code; automatic cannot be switched by PATCH", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { type: "PERCENTAGE", value: 10, automatic: true }, NOW)))).toEqual(["title"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("aut"), type: "PERCENTAGE", value: 10, automatic: true, title: "T" }, NOW)))).toEqual(["code"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { type: "PERCENTAGE", value: 10 }, NOW)))).toEqual(["code"]);
+    const auto = await createDiscount(db, { type: "PERCENTAGE", value: 10, automatic: true, title: "Ten off", isActive: false }, NOW);
+    expect(auto).toMatchObject({ code: null, automatic: true, title: "Ten off" });
+    expect(Object.keys(await fieldErrors(updateDiscount(db, auto.id, { automatic: false }, NOW)))).toEqual(["automatic"]);
+    expect((await updateDiscount(db, auto.id, { title: "Ten percent off" }, NOW)).title).toBe("Ten percent off");
   });
 });

@@ -6,6 +6,8 @@ import { legacyCombinesWith, type DiscountRule, type PricingLine } from "@/lib/d
 export const rule = (o: Partial<DiscountRule> = {}): DiscountRule => ({
   id: 1,
   code: "SAVE10",
+  automatic: false,
+  title: null,
   type: "PERCENTAGE",
   value: 1000,
   currency: null,

@@ -11,3 +11,13 @@ UPDATE "discounts" SET
   "combines_with_product_discounts"  = ("type" = 'FREE_SHIPPING'),
   "combines_with_order_discounts"    = ("type" = 'FREE_SHIPPING'),
   "combines_with_shipping_discounts" = ("type" <> 'FREE_SHIPPING');
+
+-- Automatic discounts: no code to type, a title to show; they apply to every cart that qualifies.
+ALTER TABLE "discounts"
+  ADD COLUMN "automatic" BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN "title" TEXT,
+  ALTER COLUMN "code" DROP NOT NULL;
+-- a code, or (automatic) a title and no code: never neither, never a typeable code on an automatic discount
+ALTER TABLE "discounts" ADD CONSTRAINT "discounts_code_or_automatic"
+  CHECK ((NOT "automatic" AND "code" IS NOT NULL) OR ("automatic" AND "code" IS NULL AND "title" IS NOT NULL));
+CREATE INDEX "discounts_automatic_active_idx" ON "discounts" ("id") WHERE "automatic" AND "is_active";
