@@ -8,7 +8,7 @@ import { viewCart } from "@/lib/cart/view";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createTestProvider } from "@/lib/payments";
-import { placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { cancelOrder, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 
 // Automatic discounts and combinations through the real cart and checkout (PostgreSQL + Redis, no mocks). Every
 // automatic discount here is limited to this file's own product, so the other files' carts never qualify for it,
@@ -132,5 +132,44 @@ describe("automatic discounts", () => {
     const orders = results.flatMap((r) => (r.ok ? [r.orderId] : []));
     const discounted = await db.order.count({ where: { id: { in: orders }, discountTotal: 1000 } });
     expect(discounted).toBe(3);
+  });
+});
+
+describe("budgets (maxDiscountAmount)", () => {
+  it("20 concurrent checkouts against a $50 budget of a $10-off code never give away more than it; the losers get budget_exhausted; a cancel gives the amount back", async () => {
+    const d = await discount({ code: `BUDGET${tag}`, type: "FIXED_AMOUNT", value: 1000, currency: "USD" });
+    await db.discount.update({ where: { id: d.id }, data: { maxDiscountAmount: 5000 } });
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const c = await carts.createGuestCart();
+        await carts.addItem(c.id, { userId: null }, { variantId: variant, quantity: 1 });
+        await carts.applyDiscount(c.id, { userId: null }, d.code!, `budget-${c.id}`);
+        return c.id;
+      }),
+    );
+    const results = await Promise.all(
+      ids.map((id) =>
+        checkout(id).then(
+          (r) => ({ ok: true as const, orderId: r.body.order.id as string }),
+          (e: unknown) => {
+            if (!(e instanceof DomainError)) throw e;
+            return { ok: false as const, code: e.code, reason: (e.details as { reason?: string } | undefined)?.reason };
+          },
+        ),
+      ),
+    );
+    for (const r of results) if (!r.ok) expect([r.code, r.reason]).toEqual(["discount_invalid", "budget_exhausted"]);
+    const row = await db.discount.findUniqueOrThrow({ where: { id: d.id } });
+    expect(row.discountGiven).toBe(5000n);
+    expect(row.usesCount).toBe(5);
+    const given = await db.discountRedemption.aggregate({ where: { discountId: d.id, releasedAt: null }, _sum: { amount: true } });
+    expect(given._sum.amount).toBe(5000);
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+
+    // cancelling one order gives its $10 back
+    const first = results.find((r) => r.ok)!;
+    await cancelOrder(deps, first.ok ? first.orderId : "", { paymentStatus: "canceled" });
+    const after = await db.discount.findUniqueOrThrow({ where: { id: d.id } });
+    expect([after.discountGiven, after.usesCount]).toEqual([4000n, 4]);
   });
 });
