@@ -23,6 +23,7 @@ type FormState = {
   value: string;
   currency: string;
   minOrder: string;
+  budget: string;
   maxUses: string;
   maxUsesPerCustomer: string;
   validFrom: string;
@@ -63,7 +64,7 @@ function initialState(d: DiscountJson | undefined, defaultCurrency: string): For
   const int = (n: number | null | undefined) => (n == null ? "" : String(n));
   if (!d)
     return {
-      code: "", automatic: false, title: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", maxUses: "", maxUsesPerCustomer: "",
+      code: "", automatic: false, title: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", budget: "", maxUses: "", maxUsesPerCustomer: "",
       validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
       combinesWith: NO_COMBINATIONS,
     };
@@ -75,6 +76,7 @@ function initialState(d: DiscountJson | undefined, defaultCurrency: string): For
     value: isPercentType(d.type) ? String(d.value) : d.type === "FIXED_AMOUNT" ? money(d.value) : "",
     currency: d.currency ?? defaultCurrency,
     minOrder: money(d.minOrderAmount),
+    budget: money(d.maxDiscountAmount),
     maxUses: int(d.maxUses),
     maxUsesPerCustomer: int(d.maxUsesPerCustomer),
     // set after mount: the server does not know the browser's time zone
@@ -103,7 +105,7 @@ function buildPayload(
   if (mode === "create") payload.type = s.type;
   if (mode === "create") payload.automatic = s.automatic;
 
-  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "";
+  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "";
   const currency = needsCurrency ? s.currency || null : null;
   payload.currency = currency;
 
@@ -135,6 +137,7 @@ function buildPayload(
     payload.value = amount("value", s.value);
   }
   payload.minOrderAmount = amount("minOrderAmount", s.minOrder);
+  payload.maxDiscountAmount = amount("maxDiscountAmount", s.budget);
   payload.maxUses = whole("maxUses", s.maxUses);
   payload.maxUsesPerCustomer = whole("maxUsesPerCustomer", s.maxUsesPerCustomer);
   if (s.type === "BUY_X_GET_Y") {
@@ -183,7 +186,7 @@ function Field({ name, label, hint, errors, children }: { name: string; label: s
 }
 
 const KNOWN_FIELDS = [
-  "code", "automatic", "title", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
+  "code", "automatic", "title", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "maxDiscountAmount", "validFrom", "validUntil",
   "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "combinesWith",
 ];
 
@@ -223,7 +226,7 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
   const visibleProducts = products.filter(
     (p) => (p.isActive || selected.has(p.id)) && p.name.toLowerCase().includes(search.trim().toLowerCase()),
   );
-  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || errors.currency !== undefined;
+  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "" || errors.currency !== undefined;
   const otherErrors = Object.entries(errors).filter(([k]) => !KNOWN_FIELDS.some((f) => k === f || k.startsWith(`${f}.`)));
 
   function changeType(type: DiscountType) {
@@ -373,6 +376,9 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
           </Field>
         )}
 
+        <Field name="maxDiscountAmount" label="Budget" hint={`Money it may give away in total${s.currency ? ` (in ${s.currency})` : ""}. Empty = no budget.`} errors={errors}>
+          <input {...input("budget", "maxDiscountAmount")} inputMode="decimal" />
+        </Field>
         <Field name="maxUses" label="Total uses limit" hint="Empty = no limit." errors={errors}>
           <input {...input("maxUses")} inputMode="numeric" />
         </Field>

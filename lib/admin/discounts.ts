@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "../db";
+import type { Db, Prisma } from "../db";
 import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
 import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
@@ -63,6 +63,8 @@ const discountFields = {
     .optional(),
   minOrderAmount: wholeNumber(1, "Must be more than 0.").nullable().optional(),
   maxUses: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  /** the budget: minor units of `currency` the discount may give away in total */
+  maxDiscountAmount: wholeNumber(1, "Must be more than 0.").nullable().optional(),
   maxUsesPerCustomer: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   validFrom: dateTime.nullable().optional(),
   validUntil: dateTime.nullable().optional(),
@@ -111,6 +113,7 @@ export type DiscountDraft = {
   currency: string | null;
   minOrderAmount: number | null;
   maxUses: number | null;
+  maxDiscountAmount: number | null;
   maxUsesPerCustomer: number | null;
   validFrom: Date | null;
   validUntil: Date | null;
@@ -128,7 +131,7 @@ type Issue = { path: keyof DiscountDraft; message: string };
  * The rules that depend on the type and on more than one field. `usesCount` (on a PATCH) keeps maxUses from going
  * below the uses already made (the table refuses that too).
  */
-export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
+export function discountRuleIssues(d: DiscountDraft, usesCount = 0, given = 0): Issue[] {
   const issues: Issue[] = [];
   const add = (path: keyof DiscountDraft, message: string) => issues.push({ path, message });
   if (d.automatic) {
@@ -152,6 +155,8 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
       if (d.value != null && d.value !== 0) add("value", "A free-shipping code has no value.");
       break;
   }
+  if (d.maxDiscountAmount != null && d.currency == null && d.type !== "FIXED_AMOUNT")
+    add("currency", "Choose the currency of the budget.");
   if (d.minOrderAmount != null && d.currency == null && d.type !== "FIXED_AMOUNT")
     add("currency", "Choose the currency of the minimum order.");
   if (d.type === "BUY_X_GET_Y") {
@@ -165,6 +170,8 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
   }
   if (d.validFrom && d.validUntil && d.validFrom.getTime() >= d.validUntil.getTime())
     add("validUntil", "The end must be after the start.");
+  if (d.maxDiscountAmount != null && d.maxDiscountAmount < given)
+    add("maxDiscountAmount", `This discount has given ${given} already; the budget cannot be lower.`);
   if (d.maxUses != null && d.maxUses < usesCount)
     add("maxUses", `This code has been used ${usesCount} times already; the limit cannot be lower.`);
   return issues;
@@ -179,6 +186,7 @@ const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "type">): D
   currency: input.currency ?? null,
   minOrderAmount: input.minOrderAmount ?? null,
   maxUses: input.maxUses ?? null,
+  maxDiscountAmount: input.maxDiscountAmount ?? null,
   maxUsesPerCustomer: input.maxUsesPerCustomer ?? null,
   validFrom: input.validFrom ?? null,
   validUntil: input.validUntil ?? null,
@@ -227,6 +235,10 @@ export type DiscountJson = {
   maxUses: number | null;
   maxUsesPerCustomer: number | null;
   usesCount: number;
+  /** the budget, in `currency`; null = none */
+  maxDiscountAmount: number | null;
+  /** what its unreleased redemptions gave */
+  discountGiven: number;
   validFrom: string | null;
   validUntil: string | null;
   /** null = every product */
@@ -241,7 +253,7 @@ export type DiscountJson = {
   status: DiscountStatus;
 };
 
-type DiscountRow = Parameters<typeof toDiscountRule>[0];
+type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven">;
 
 const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 
@@ -259,6 +271,8 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
     maxUses: rule.maxUses,
     maxUsesPerCustomer: rule.maxUsesPerCustomer,
     usesCount: rule.usesCount,
+    maxDiscountAmount: row.maxDiscountAmount,
+    discountGiven: Number(row.discountGiven),
     validFrom: rule.validFrom?.toISOString() ?? null,
     validUntil: rule.validUntil?.toISOString() ?? null,
     applicableProductIds: rule.applicableProductIds.length === 0 ? null : [...rule.applicableProductIds],
@@ -363,6 +377,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         currency: d.currency,
         minOrderAmount: d.minOrderAmount,
         maxUses: d.maxUses,
+        maxDiscountAmount: d.maxDiscountAmount,
         maxUsesPerCustomer: d.maxUsesPerCustomer,
         validFrom: d.validFrom,
         validUntil: d.validUntil,
@@ -399,7 +414,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
   const merged: DiscountDraft = { ...current };
   for (const [key, value] of Object.entries(patch) as [keyof DiscountDraft, unknown][])
     if (value !== undefined) (merged as Record<keyof DiscountDraft, unknown>)[key] = value;
-  const issues = discountRuleIssues(merged, row.usesCount);
+  const issues = discountRuleIssues(merged, row.usesCount, Number(row.discountGiven));
   if (issues.length > 0) throw validationFailed(issues);
   await checkProductsExist(db, patch.applicableProductIds);
 
@@ -411,6 +426,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("currency") && { currency: merged.currency }),
     ...(sent("minOrderAmount") && { minOrderAmount: merged.minOrderAmount }),
     ...(sent("maxUses") && { maxUses: merged.maxUses }),
+    ...(sent("maxDiscountAmount") && { maxDiscountAmount: merged.maxDiscountAmount }),
     ...(sent("maxUsesPerCustomer") && { maxUsesPerCustomer: merged.maxUsesPerCustomer }),
     ...(sent("validFrom") && { validFrom: merged.validFrom }),
     ...(sent("validUntil") && { validUntil: merged.validUntil }),
@@ -425,7 +441,12 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
 
   try {
     const updated = await db.discount.updateManyAndReturn({
-      where: { id, ...(merged.maxUses != null ? { usesCount: { lte: merged.maxUses } } : {}) },
+      where: {
+        id,
+        ...(merged.maxUses != null ? { usesCount: { lte: merged.maxUses } } : {}),
+        // and the budget never below what was given meanwhile (the table refuses that too)
+        ...(merged.maxDiscountAmount != null ? { discountGiven: { lte: merged.maxDiscountAmount } } : {}),
+      },
       data,
     });
     const result = updated[0];

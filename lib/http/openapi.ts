@@ -983,6 +983,8 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     maxUses: nullable({ type: "integer", minimum: 1 }),
     maxUsesPerCustomer: nullable({ type: "integer", minimum: 1 }),
     usesCount: { type: "integer", minimum: 0 },
+    maxDiscountAmount: { ...nullable(moneyRef), description: "The budget: money it may give away in total, in currency; null = none" },
+    discountGiven: { ...moneyRef, description: "What its unreleased redemptions gave" },
     validFrom: nullable(dateTime),
     validUntil: nullable(dateTime),
     applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "null = every product" },

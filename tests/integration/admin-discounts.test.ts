@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven",
       ].sort(),
     );
 
@@ -313,5 +313,16 @@ describe("automatic discounts (admin)", () => {
     expect(auto).toMatchObject({ code: null, automatic: true, title: "Ten off" });
     expect(Object.keys(await fieldErrors(updateDiscount(db, auto.id, { automatic: false }, NOW)))).toEqual(["automatic"]);
     expect((await updateDiscount(db, auto.id, { title: "Ten percent off" }, NOW)).title).toBe("Ten percent off");
+  });
+});
+
+describe("budgets (admin)", () => {
+  it("maxDiscountAmount needs a currency, is stored and answered with what was given, and cannot go below what was given", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("bud"), type: "PERCENTAGE", value: 10, maxDiscountAmount: 5000 }, NOW)))).toEqual(["currency"]);
+    const d = await createDiscount(db, { code: code("bud"), type: "PERCENTAGE", value: 10, currency: "USD", maxDiscountAmount: 5000 }, NOW);
+    expect(d).toMatchObject({ maxDiscountAmount: 5000, discountGiven: 0 });
+    await db.discount.update({ where: { id: d.id }, data: { discountGiven: 3000 } });
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { maxDiscountAmount: 2000 }, NOW)))).toEqual(["maxDiscountAmount"]);
+    expect((await updateDiscount(db, d.id, { maxDiscountAmount: 3000 }, NOW)).maxDiscountAmount).toBe(3000);
   });
 });
