@@ -1,8 +1,9 @@
 import type { Db, Prisma } from "../db";
-import type { CombinesWith, DiscountRule } from "./rules";
+import type { CombinesWith, DiscountRule, DiscountTier } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
-type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code">> &
+type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code" | "tiers">> &
+  Partial<Pick<Prisma.DiscountModel, "tiers">> &
   Pick<Prisma.DiscountModel, "code"> &
   Pick<Prisma.DiscountModel, "combinesWithProduct" | "combinesWithOrder" | "combinesWithShipping">;
 
@@ -12,6 +13,7 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
     code: row.code ?? row.title ?? `#${row.id}`,
     automatic: row.automatic,
     title: row.title,
+    tiers: parseTiers(row.tiers),
     type: row.type,
     value: row.value,
     currency: row.currency,
@@ -32,6 +34,19 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
       shippingDiscounts: row.combinesWithShipping,
     },
   };
+}
+
+/** The tiers column as rules: anything that is not a list of { minSubtotal | minQuantity, value } is no tiers. */
+function parseTiers(raw: unknown): DiscountTier[] | null {
+  if (!Array.isArray(raw) || raw.length === 0) return null;
+  const tiers: DiscountTier[] = [];
+  for (const t of raw as Record<string, unknown>[]) {
+    const int = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
+    const value = int(t?.value);
+    if (value === null) return null;
+    tiers.push({ minSubtotal: int(t.minSubtotal), minQuantity: int(t.minQuantity), value });
+  }
+  return tiers;
 }
 
 /** The `discounts` columns that hold a discount's combinations. */

@@ -30,12 +30,34 @@ export type DiscountRule = {
   getQuantity: number | null;
   maxApplications: number | null;
   isActive: boolean;
+  /**
+   * PERCENTAGE / FIXED_AMOUNT: used instead of `value` when set (non-empty): the highest tier whose minimum the
+   * applicable subtotal (or quantity) reaches gives the value, in the same units as `value`; below the first, 0.
+   */
+  tiers?: DiscountTier[] | null;
   /** the classes of discount this one may be applied together with (all false: it stands alone) */
   combinesWith: CombinesWith;
 };
 
 /** Codes one cart may hold (automatic discounts come on top and do not count). */
 export const MAX_CODES_PER_CART = 5;
+
+export type DiscountTier = { minSubtotal?: number | null; minQuantity?: number | null; value: number };
+
+/**
+ * The value the tiers give for an applicable subtotal and quantity: the reached tier with the highest minimum (a
+ * tier is reached when the amount, or quantity, is at least its minimum); null when no tier is reached.
+ */
+export function tierValue(tiers: readonly DiscountTier[], subtotal: bigint, quantity: bigint): number | null {
+  let best: { min: bigint; value: number } | null = null;
+  for (const t of tiers) {
+    const bySubtotal = t.minSubtotal != null;
+    const min = BigInt(Math.max(0, Math.trunc((bySubtotal ? t.minSubtotal : t.minQuantity) ?? 0)));
+    if ((bySubtotal ? subtotal : quantity) < min) continue;
+    if (best === null || min >= best.min) best = { min, value: t.value };
+  }
+  return best?.value ?? null;
+}
 
 export type DiscountClass = "product" | "order" | "shipping";
 
@@ -235,10 +257,17 @@ export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]):
 
     case "PERCENTAGE":
     case "FIXED_AMOUNT": {
+      let value = d.value;
+      if (d.tiers && d.tiers.length > 0) {
+        const quantity = applicable.reduce((a, x) => a + BigInt(x.line.quantity), 0n);
+        const reached = tierValue(d.tiers, subtotal, quantity);
+        if (reached === null) return { amount: 0, perLine };
+        value = reached;
+      }
       const amount =
         d.type === "PERCENTAGE"
-          ? divideRoundHalfUp(subtotal * BigInt(clampBps(d.value)), 10_000n)
-          : toSafeNumber(minBig(BigInt(Math.max(0, Math.trunc(d.value))), subtotal));
+          ? divideRoundHalfUp(subtotal * BigInt(clampBps(value)), 10_000n)
+          : toSafeNumber(minBig(BigInt(Math.max(0, Math.trunc(value))), subtotal));
       spread(
         amount,
         applicable.map((x) => ({ itemId: x.line.itemId, weight: x.amount })),

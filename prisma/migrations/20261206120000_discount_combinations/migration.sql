@@ -205,3 +205,7 @@ BEGIN
 END
 $$;
 
+
+-- Tiers (PERCENTAGE, FIXED_AMOUNT): [{ "minSubtotal" | "minQuantity": int, "value": int }] in ascending order,
+-- value in the stored units (basis points / minor units); the highest reached tier applies. NULL = no tiers.
+ALTER TABLE "discounts" ADD COLUMN "tiers" JSONB;
