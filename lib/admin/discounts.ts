@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db, Prisma } from "../db";
+import { Prisma, type Db } from "../db";
 import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
 import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
@@ -80,6 +80,20 @@ const discountFields = {
   buyQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   getQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   maxApplications: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  /** PERCENTAGE / FIXED_AMOUNT, sent instead of `value`: tier values in the same units as `value` */
+  tiers: z
+    .array(
+      z.strictObject({
+        minSubtotal: wholeNumber(1, "Must be more than 0.").optional(),
+        minQuantity: wholeNumber(1, "Must be at least 1.").optional(),
+        value: z.number({ error: "Enter a number." }),
+      }),
+      { error: "Send a list of tiers, or null for none." },
+    )
+    .min(1, "Send at least one tier, or null for none.")
+    .max(20, "Use at most 20 tiers.")
+    .nullable()
+    .optional(),
   isActive: z.boolean({ error: "Must be true or false." }).optional(),
   /** the classes this discount may be applied together with; a missing class is false (it does not combine) */
   combinesWith: z
@@ -121,9 +135,12 @@ export type DiscountDraft = {
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
+  tiers: ApiTier[] | null;
   isActive: boolean;
   combinesWith: CombinesWith;
 };
+
+export type ApiTier = { minSubtotal?: number; minQuantity?: number; value: number };
 
 type Issue = { path: keyof DiscountDraft; message: string };
 
@@ -138,14 +155,38 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0, given = 0): 
     if (d.code != null) add("code", "An automatic discount has no code: shoppers get it without one.");
     if (d.title == null) add("title", "Enter the title shoppers see.");
   } else if (d.code == null) add("code", "Enter a code.");
+  const tiered = d.tiers != null && d.tiers.length > 0;
+  if (tiered) {
+    if (d.type !== "PERCENTAGE" && d.type !== "FIXED_AMOUNT") add("tiers", "Only percentage and fixed-amount discounts have tiers.");
+    if (d.value != null) add("value", "Send tiers instead of a value, not both.");
+    const tiers = d.tiers!;
+    const kinds = new Set(tiers.map((t) => (t.minSubtotal != null ? "s" : "q")));
+    if (tiers.some((t) => (t.minSubtotal == null) === (t.minQuantity == null)))
+      add("tiers", "Give each tier either minSubtotal or minQuantity.");
+    else if (kinds.size > 1) add("tiers", "Use one kind of minimum for every tier.");
+    const mins = tiers.map((t) => t.minSubtotal ?? t.minQuantity ?? 0);
+    if (mins.some((m, i) => i > 0 && m <= mins[i - 1]!)) add("tiers", "List the tiers from the lowest minimum up, each higher than the one before.");
+    for (const t of tiers) {
+      if (d.type === "PERCENTAGE" && (!(t.value > 0 && t.value <= 100) || percentToBasisPoints(t.value) === null))
+        add("tiers", "Each tier's value is a percent more than 0 and at most 100, with at most 2 decimals.");
+      if (d.type === "FIXED_AMOUNT" && (!Number.isInteger(t.value) || t.value < 1 || t.value > INT_MAX))
+        add("tiers", "Each tier's value is a positive whole number of minor units.");
+    }
+    if (kinds.has("s") && d.currency == null && d.type !== "FIXED_AMOUNT") add("currency", "Choose the currency of the tiers' minimums.");
+  }
   switch (d.type) {
     case "PERCENTAGE":
     case "BUY_X_GET_Y":
+      if (tiered) break;
       if (d.value == null) add("value", "Enter the percent off.");
       else if (!(d.value > 0 && d.value <= 100)) add("value", "Enter a percent more than 0 and at most 100.");
       else if (percentToBasisPoints(d.value) === null) add("value", "Use at most 2 decimals.");
       break;
     case "FIXED_AMOUNT":
+      if (tiered) {
+        if (d.currency == null) add("currency", "Choose the currency of the amount off.");
+        break;
+      }
       if (d.value == null) add("value", "Enter the amount off.");
       else if (!Number.isInteger(d.value) || d.value < 1 || d.value > INT_MAX)
         add("value", "The amount off is a positive whole number of minor units (500 = $5.00).");
@@ -194,6 +235,7 @@ const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "type">): D
   buyQuantity: input.buyQuantity ?? null,
   getQuantity: input.getQuantity ?? null,
   maxApplications: input.maxApplications ?? null,
+  tiers: input.tiers ?? null,
   isActive: input.isActive ?? true,
   combinesWith: input.combinesWith ?? NO_COMBINATIONS,
 });
@@ -246,6 +288,8 @@ export type DiscountJson = {
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
+  /** PERCENTAGE / FIXED_AMOUNT tiers (values in the units of `value`); null = none */
+  tiers: ApiTier[] | null;
   isActive: boolean;
   /** derived: product (lists products), shipping (FREE_SHIPPING), else order */
   class: DiscountClass;
@@ -279,6 +323,12 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
     buyQuantity: rule.buyQuantity,
     getQuantity: rule.getQuantity,
     maxApplications: rule.maxApplications,
+    tiers: rule.tiers
+      ? rule.tiers.map((t) => ({
+          ...(t.minSubtotal != null ? { minSubtotal: t.minSubtotal } : { minQuantity: t.minQuantity ?? 0 }),
+          value: isPercentType(rule.type) ? basisPointsToPercent(t.value) : t.value,
+        }))
+      : null,
     isActive: rule.isActive,
     class: discountClass(rule),
     combinesWith: { ...rule.combinesWith },
@@ -290,10 +340,17 @@ function draftOfRow(row: DiscountRow): DiscountDraft {
   const { class: _derived, ...json } = toDiscountJson(row, new Date(0));
   return {
     ...json,
-    value: row.type === "FREE_SHIPPING" ? null : json.value,
+    // a tiered discount stores its first tier's value in `value` (the column's range checks); it was sent no value
+    value: row.type === "FREE_SHIPPING" || json.tiers ? null : json.value,
     validFrom: row.validFrom,
     validUntil: row.validUntil,
   };
+}
+
+/** The stored `tiers` column: values in stored units (basis points for a percent); DbNull for none. */
+function storedTiers(type: DiscountType, tiers: ApiTier[] | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (!tiers || tiers.length === 0) return Prisma.DbNull;
+  return tiers.map((t) => ({ ...(t.minSubtotal != null ? { minSubtotal: t.minSubtotal } : { minQuantity: t.minQuantity }), value: storedValue(type, t.value) }));
 }
 
 /** The stored `value` column for a type and an API value (already checked by discountRuleIssues). */
@@ -373,7 +430,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         automatic: d.automatic,
         title: d.title,
         type: d.type,
-        value: storedValue(d.type, d.value),
+        value: storedValue(d.type, d.value ?? d.tiers?.[0]?.value ?? null),
         currency: d.currency,
         minOrderAmount: d.minOrderAmount,
         maxUses: d.maxUses,
@@ -385,6 +442,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         buyQuantity: d.buyQuantity,
         getQuantity: d.getQuantity,
         maxApplications: d.maxApplications,
+        tiers: storedTiers(d.type, d.tiers),
         isActive: d.isActive,
         ...combinesColumns(d.combinesWith),
       },
@@ -434,6 +492,8 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("buyQuantity") && { buyQuantity: merged.buyQuantity }),
     ...(sent("getQuantity") && { getQuantity: merged.getQuantity }),
     ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),
+    ...(sent("tiers") && { tiers: storedTiers(merged.type, merged.tiers) }),
+    ...(sent("tiers") && !sent("value") && merged.tiers?.[0] && { value: storedValue(merged.type, merged.tiers[0].value) }),
     ...(sent("isActive") && { isActive: merged.isActive }),
     ...(sent("combinesWith") && combinesColumns(merged.combinesWith)),
   };

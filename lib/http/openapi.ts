@@ -991,6 +991,10 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     buyQuantity: nullable({ type: "integer", minimum: 1 }),
     getQuantity: nullable({ type: "integer", minimum: 1 }),
     maxApplications: nullable({ type: "integer", minimum: 1 }),
+    tiers: {
+      ...nullable(arrayOf(obj({ minSubtotal: moneyRef, minQuantity: { type: "integer", minimum: 1 }, value: { type: "number" } }, ["value"]))),
+      description: "PERCENTAGE / FIXED_AMOUNT: the highest reached tier's value applies (value in the units of `value`); below the first, nothing",
+    },
     isActive: { type: "boolean" },
     class: { type: "string", enum: ["product", "order", "shipping"], description: "Derived: product when it lists products, shipping for FREE_SHIPPING, else order" },
     combinesWith: {

@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven", "tiers",
       ].sort(),
     );
 
@@ -324,5 +324,19 @@ describe("budgets (admin)", () => {
     await db.discount.update({ where: { id: d.id }, data: { discountGiven: 3000 } });
     expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { maxDiscountAmount: 2000 }, NOW)))).toEqual(["maxDiscountAmount"]);
     expect((await updateDiscount(db, d.id, { maxDiscountAmount: 3000 }, NOW)).maxDiscountAmount).toBe(3000);
+  });
+});
+
+describe("tiers (admin)", () => {
+  it("stores percent tiers as basis points and answers them in percent; refuses tiers with a value, out of order, or on the wrong type", async () => {
+    const d = await createDiscount(db, { code: code("tier"), type: "PERCENTAGE", currency: "USD", tiers: [{ minSubtotal: 5000, value: 5 }, { minSubtotal: 10_000, value: 12.5 }] }, NOW);
+    expect(d.tiers).toEqual([{ minSubtotal: 5000, value: 5 }, { minSubtotal: 10_000, value: 12.5 }]);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).tiers).toEqual([{ minSubtotal: 5000, value: 500 }, { minSubtotal: 10_000, value: 1250 }]);
+    const fixed = await createDiscount(db, { code: code("tierf"), type: "FIXED_AMOUNT", currency: "USD", tiers: [{ minQuantity: 3, value: 500 }] }, NOW);
+    expect(fixed.tiers).toEqual([{ minQuantity: 3, value: 500 }]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tierx"), type: "PERCENTAGE", value: 5, tiers: [{ minQuantity: 2, value: 5 }] }, NOW)))).toEqual(["value"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tiery"), type: "PERCENTAGE", tiers: [{ minQuantity: 4, value: 5 }, { minQuantity: 2, value: 10 }] }, NOW)))).toEqual(["tiers"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tierz"), type: "FREE_SHIPPING", tiers: [{ minQuantity: 2, value: 5 }] }, NOW)))).toEqual(["tiers"]);
+    expect((await updateDiscount(db, d.id, { tiers: null, value: 10 }, NOW)).tiers).toBeNull();
   });
 });
