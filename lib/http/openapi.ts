@@ -813,6 +813,23 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
+    "/api/admin/discounts/{id}/stats": {
+      get: operation({
+        operationId: "adminDiscountStats",
+        summary: "A discount's uses, orders, revenue and amount given (redemptions that still count), and the last 30 days",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        success: answer(200, "The stats", {
+          uses: { type: "integer", minimum: 0 },
+          orders: { type: "integer", minimum: 0 },
+          revenue: moneyRef,
+          discountGiven: moneyRef,
+          byDay: arrayOf(obj({ date: { type: "string", format: "date" }, uses: { type: "integer", minimum: 0 }, discountGiven: moneyRef })),
+        }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+      }),
+    },
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { createDiscount } from "@/lib/admin/discounts";
+import { discountStats } from "@/lib/admin/discount-stats";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { RedisKvStore } from "@/lib/kv";
 import { CartService } from "@/lib/cart/service";
@@ -171,5 +172,12 @@ describe("budgets (maxDiscountAmount)", () => {
     await cancelOrder(deps, first.ok ? first.orderId : "", { paymentStatus: "canceled" });
     const after = await db.discount.findUniqueOrThrow({ where: { id: d.id } });
     expect([after.discountGiven, after.usesCount]).toEqual([4000n, 4]);
+
+    // the stats count what still counts: 4 uses, 4 orders of $60 - $10 + $5 shipping, $40 given, all today
+    const stats = await discountStats(db, d.id, new Date());
+    expect(stats).toMatchObject({ uses: 4, orders: 4, revenue: 4 * 5500, discountGiven: 4000 });
+    expect(stats.byDay).toHaveLength(30);
+    expect(stats.byDay.at(-1)).toEqual({ date: new Date().toISOString().slice(0, 10), uses: 4, discountGiven: 4000 });
+    expect(stats.byDay.slice(0, -1).every((x) => x.uses === 0)).toBe(true);
   });
 });
