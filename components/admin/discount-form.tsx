@@ -311,7 +311,7 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
       <div className="form-grid">
         <label className="checkbox">
           <input type="checkbox" name="automatic" checked={s.automatic} disabled={!!current} onChange={(e) => set("automatic", e.target.checked)} /> Automatic
-          (applies to every cart that qualifies, no code needed)
+          (shoppers get it whenever their cart qualifies)
         </label>
         <FieldError name="automatic" errors={errors} />
         {s.automatic ? (
