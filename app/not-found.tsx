@@ -10,7 +10,7 @@ export default function NotFound() {
     <section className="error-page" data-testid="not-found">
       <h1>We could not find that page</h1>
       <p className="muted">The link may be old, or the product may no longer be sold. Try a search instead:</p>
-      <SearchBox id="not-found-search" />
+      <SearchBox id="not-found-search" label="Search the catalog" />
       <p>
         <Link href="/">Back to the shop</Link> · <Link href="/search">Browse everything</Link> · <Link href="/cart">Your cart</Link>
       </p>

@@ -17,7 +17,10 @@ export async function AccountMenu() {
       <span className="muted" data-testid="account-email">
         {user.email}
       </span>
-      <Link href="/orders">Orders</Link>
+      {/* an admin's orders are the shop's (the order desk); a customer's are their own */}
+      <Link href={user.role === "ADMIN" ? "/admin/orders" : "/orders"} data-testid="orders-link">
+        Orders
+      </Link>
       {user.role === "ADMIN" && <Link href="/admin/discounts">Admin</Link>}
       <SignOutButton />
       <SignOutEverywhereButton />

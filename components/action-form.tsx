@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { FieldError, fieldErrorProps } from "./field-error";
 
 export type FormActionState = { ok: true; message: string } | { ok: false; message: string; fieldErrors?: Record<string, string[]> } | null;
 
@@ -51,15 +52,14 @@ export function ActionForm(props: {
               autoComplete={f.autoComplete}
               minLength={f.minLength}
               required
-              aria-invalid={errors ? true : undefined}
-              aria-describedby={errors ? `${id}-error` : undefined}
+              {...fieldErrorProps(id, errors, f.hint ? `${id}-hint` : undefined)}
             />
-            {f.hint && <span className="muted">{f.hint}</span>}
-            {errors && (
-              <p id={`${id}-error`} className="field-error">
-                {errors.join(" ")}
-              </p>
+            {f.hint && (
+              <span className="muted" id={`${id}-hint`}>
+                {f.hint}
+              </span>
             )}
+            <FieldError inputId={id} error={errors} as="p" />
           </div>
         );
       })}

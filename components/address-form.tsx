@@ -1,7 +1,10 @@
 "use client";
 
-import { useEffect, useRef, useState, useTransition } from "react";
-import { setShippingAddressAction } from "@/app/cart/actions";
+import { useActionState, useEffect, useRef, useState, useTransition } from "react";
+import { setShippingAddressAction, setShippingAddressFormAction } from "@/app/cart/actions";
+import type { FormState } from "@/app/_shared/action";
+import { useHydrated } from "./use-hydrated";
+import { FieldError, fieldErrorProps } from "./field-error";
 
 export type AddressValue = {
   name?: string | null;
@@ -48,21 +51,35 @@ const FULL_FIELDS: Field[] = [
  * The shipping address. `mode="estimate"` (the cart page): country, region, postal code and city are enough to price
  * shipping and tax, saved with a click. `mode="full"` (checkout): every field with its own error; the address is
  * saved (and so priced) by itself as soon as it is complete, so the shopper sees the total before paying.
+ *
+ * Without JavaScript: the estimate form posts to a server action; in checkout the fields are part of the checkout
+ * form (the order is placed with them), and a button posts them alone to price shipping and tax first. Errors come
+ * back as the action's state (`serverState` for the checkout form's), with what was typed.
  */
 export function AddressForm({
   initial,
   onSaved,
   onChange,
   mode = "estimate",
+  serverState = null,
 }: {
   initial: AddressValue | null;
   onSaved?: () => void;
   onChange?: (value: AddressValue) => void;
   mode?: "estimate" | "full";
+  serverState?: FormState;
 }) {
-  const [value, setValue] = useState<AddressValue>(initial ?? { country: "US", region: "", postalCode: "" });
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const [message, setMessage] = useState<string | null>(null);
+  const [ownState, formAction] = useActionState(setShippingAddressFormAction, null);
+  const posted = ownState ?? serverState;
+  const hydrated = useHydrated();
+  const [value, setValue] = useState<AddressValue>(() => {
+    const typed = posted?.values;
+    if (typed) return { ...typed, country: typed.country ?? "US", postalCode: typed.postalCode ?? "" };
+    return initial ?? { country: "US", region: "", postalCode: "" };
+  });
+  const [errors, setErrors] = useState<Record<string, string[]>>(posted?.fieldErrors ?? {});
+  // the checkout form's own refusals (prices changed, stock) are told above the form; only its field errors land here
+  const [message, setMessage] = useState<string | null>(ownState && !ownState.fieldErrors ? ownState.message : null);
   const [pending, startTransition] = useTransition();
   const saved = useRef<string>(JSON.stringify(initial ? clean(initial) : null));
   const set = (k: keyof AddressValue, v: string) => {
@@ -103,51 +120,48 @@ export function AddressForm({
       <label htmlFor={`address-${f.key}`}>{f.label}</label>
       <input
         id={`address-${f.key}`}
+        name={f.key}
         autoComplete={f.autoComplete}
         value={value[f.key] ?? ""}
         onChange={(e) => set(f.key, e.target.value)}
         maxLength={f.max}
-        aria-invalid={!!error(f.key)}
+        {...fieldErrorProps(`address-${f.key}`, error(f.key))}
       />
-      {error(f.key) && <span className="field-error" data-testid={`address-error-${f.key}`}>{error(f.key)}</span>}
+      <FieldError inputId={`address-${f.key}`} error={error(f.key)} testId={`address-error-${f.key}`} />
     </div>
   );
 
-  return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save(value);
-      }}
-      data-testid="address-form"
-    >
+  const fields = (
+    <>
+      <input type="hidden" name="returnTo" value={mode === "full" ? "/checkout" : "/cart"} />
       <div className="address-grid">
         {mode === "full" && FULL_FIELDS.map(text)}
         <div className="field">
           <label htmlFor="country">Country</label>
-          <select id="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)}>
+          <select id="country" name="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)} {...fieldErrorProps("country", error("country"))}>
             {COUNTRIES.map(([code, name]) => (
               <option key={code} value={code}>
                 {name}
               </option>
             ))}
           </select>
-          {error("country") && <span className="field-error" data-testid="address-error-country">{error("country")}</span>}
+          <FieldError inputId="country" error={error("country")} testId="address-error-country" />
         </div>
         <div className="field">
           <label htmlFor="region">State / province</label>
-          <input id="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} />
-          {error("region") && <span className="field-error" data-testid="address-error-region">{error("region")}</span>}
+          <input id="region" name="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} {...fieldErrorProps("region", error("region"))} />
+          <FieldError inputId="region" error={error("region")} testId="address-error-region" />
         </div>
         <div className="field">
           <label htmlFor="postalCode">Postal code</label>
-          <input id="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} />
-          {error("postalCode") && <span className="field-error" data-testid="address-error-postalCode">{error("postalCode")}</span>}
+          <input id="postalCode" name="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} {...fieldErrorProps("postalCode", error("postalCode"))} />
+          <FieldError inputId="postalCode" error={error("postalCode")} testId="address-error-postalCode" />
         </div>
         {mode === "estimate" && (
           <div className="field">
             <label htmlFor="city">City</label>
-            <input id="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} />
+            <input id="city" name="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} {...fieldErrorProps("city", error("city"))} />
+            <FieldError inputId="city" error={error("city")} testId="address-error-city" />
           </div>
         )}
         {mode === "full" && text({ key: "phone", label: "Phone (optional)", max: 32, autoComplete: "shipping tel" })}
@@ -157,15 +171,39 @@ export function AddressForm({
           {message}
         </p>
       )}
-      {mode === "estimate" ? (
+    </>
+  );
+
+  if (mode === "estimate")
+    return (
+      <form
+        action={formAction}
+        onSubmit={(e) => {
+          e.preventDefault();
+          save(value);
+        }}
+        data-testid="address-form"
+      >
+        {fields}
         <button type="submit" className="btn btn-secondary" disabled={pending}>
           {pending ? "Saving…" : "Estimate shipping & tax"}
         </button>
-      ) : (
+      </form>
+    );
+  // checkout: these fields belong to the checkout form around them
+  return (
+    <div data-testid="address-form">
+      {fields}
+      {hydrated ? (
         <p className="muted" aria-live="polite" data-testid="address-status">
           {pending ? "Pricing shipping and tax…" : isCompleteAddress(value) ? "" : "Shipping and tax are priced as soon as the address is complete."}
         </p>
+      ) : (
+        // without JavaScript nothing prices the address as it is typed: this posts it alone, and the page comes back priced
+        <button type="submit" formAction={formAction} className="btn btn-secondary" data-testid="price-address">
+          Update shipping &amp; tax
+        </button>
       )}
-    </form>
+    </div>
   );
 }

@@ -1,57 +1,37 @@
 import type { CartView } from "@/lib/cart";
-import { formatMinor } from "./money";
 import { RemoveDiscountButton } from "./discount-form";
+import { SummaryRows } from "./order-lines";
 
-const LATER = "Calculated at checkout";
-
-/** Subtotal, discounts, shipping, tax and total; each line of it adds up (total = subtotal − discount + shipping + tax). */
+/** The cart's summary rows (see SummaryRows: one discount row naming the codes), and what no longer applies. */
 export function CartSummary({ cart, editable = true }: { cart: CartView; editable?: boolean }) {
-  const s = cart.summary;
-  const money = (n: number) => formatMinor(n, s.currency);
-  const freeShipping = cart.discounts.find((d) => d.type === "FREE_SHIPPING" && d.applied);
+  const applied = cart.discounts.filter((d) => d.applied);
+  const notApplied = cart.discounts.filter((d) => !d.applied);
+  const freeShipping = applied.some((d) => d.type === "FREE_SHIPPING");
+  const nameOf = (d: (typeof cart.discounts)[number]) => d.code ?? d.title ?? "Discount";
+  const label = (
+    <>
+      Discount{" "}
+      {applied.map((d) => (
+        <span className="discount-tag" key={nameOf(d)} data-testid="discount-code">
+          {nameOf(d)}
+          {editable && d.code && <RemoveDiscountButton code={d.code} />}
+        </span>
+      ))}
+    </>
+  );
   return (
     <div data-testid="cart-summary">
-      <dl className="summary-rows">
-        <div>
-          <dt>Subtotal</dt>
-          <dd data-testid="summary-subtotal">{money(s.subtotal)}</dd>
-        </div>
-        {cart.discounts.map((d) => (
-          <div key={d.code ?? `auto:${d.title}`}>
-            <dt>
-              <span className="discount-tag">
-                {d.code ?? d.title}
-                {editable && d.code && <RemoveDiscountButton code={d.code} />}
-              </span>
-              {!d.applied && (
-                <span className="field-error" data-testid={`discount-not-applied-${d.code ?? d.title}`}>
-                  {" "}
-                  Not applied: {d.message ?? "No longer applies"}
-                </span>
-              )}
-            </dt>
-            <dd>{!d.applied ? "—" : d.type === "FREE_SHIPPING" ? "Free shipping" : `−${money(d.amount)}`}</dd>
-          </div>
-        ))}
-        {s.discount > 0 && (
-          <div>
-            <dt>Discount</dt>
-            <dd data-testid="summary-discount">−{money(s.discount)}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Shipping{freeShipping ? " (free)" : ""}</dt>
-          <dd data-testid="summary-shipping">{s.shipping === null ? LATER : s.shipping === 0 ? "Free" : money(s.shipping)}</dd>
-        </div>
-        <div>
-          <dt>Tax</dt>
-          <dd data-testid="summary-tax">{s.tax === null ? LATER : money(s.tax)}</dd>
-        </div>
-        <div className="total">
-          <dt>Total</dt>
-          <dd data-testid="summary-total">{money(s.total)}</dd>
-        </div>
-      </dl>
+      <SummaryRows summary={cart.summary} discountLabel={label} showDiscount={applied.length > 0} freeShipping={freeShipping} />
+      {notApplied.map((d) => (
+        // kept on the cart but not in the best set (or no longer qualifying): say why, and with what it conflicts
+        <p className="field-error" key={nameOf(d)} data-testid={`discount-not-applied-${nameOf(d)}`}>
+          <span className="discount-tag">
+            {nameOf(d)}
+            {editable && d.code && <RemoveDiscountButton code={d.code} />}
+          </span>{" "}
+          Not applied: {d.message ?? "No longer applies"}
+        </p>
+      ))}
       {cart.shippingError && <p className="error">{cart.shippingError}</p>}
     </div>
   );

@@ -1,15 +1,21 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { applyDiscountAction, removeDiscountAction } from "@/app/cart/actions";
+import { useActionState, useState, useTransition } from "react";
+import { applyDiscountAction, applyDiscountFormAction, removeDiscountAction, removeDiscountFormAction } from "@/app/cart/actions";
+import { FieldError, fieldErrorProps } from "./field-error";
 
+/** Apply a code. A form posted to a server action (works without JavaScript); with JavaScript it answers in place. */
 export function DiscountForm() {
-  const [code, setCode] = useState("");
+  const [state, formAction] = useActionState(applyDiscountFormAction, null);
+  const [code, setCode] = useState(state?.values?.code ?? "");
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  const shownError = error ?? state?.fieldErrors?.code?.[0] ?? state?.message ?? null;
   return (
     <form
       className="inline-form"
+      action={formAction}
+      data-testid="discount-form"
       onSubmit={(e) => {
         e.preventDefault();
         setError(null);
@@ -24,14 +30,11 @@ export function DiscountForm() {
         <label htmlFor="discount-code" className="sr-only">
           Discount code
         </label>
-        <input id="discount-code" placeholder="Discount code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={64} autoComplete="off" />
-        {error && (
-          <span className="field-error" role="alert" data-testid="discount-error">
-            {error}
-          </span>
-        )}
+        <input id="discount-code" name="code" placeholder="Discount code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={64} autoComplete="off" {...fieldErrorProps("discount-code", shownError)} />
+        <FieldError inputId="discount-code" error={shownError} testId="discount-error" alert />
       </div>
-      <button type="submit" className="btn btn-secondary" disabled={pending || code.trim() === ""}>
+      {/* not disabled while empty: without JavaScript nothing would ever enable it (the server says "Enter a code") */}
+      <button type="submit" className="btn btn-secondary" disabled={pending}>
         Apply
       </button>
     </form>
@@ -39,10 +42,14 @@ export function DiscountForm() {
 }
 
 export function RemoveDiscountButton({ code }: { code: string }) {
+  const [, formAction] = useActionState(removeDiscountFormAction, null);
   const [pending, startTransition] = useTransition();
   return (
-    <button type="button" className="btn-link" aria-label={`Remove code ${code}`} disabled={pending} onClick={() => startTransition(async () => void (await removeDiscountAction(code)))}>
-      ×
-    </button>
+    <form action={formAction} className="inline" onSubmit={(e) => (e.preventDefault(), startTransition(async () => void (await removeDiscountAction(code))))}>
+      <input type="hidden" name="code" value={code} />
+      <button type="submit" className="btn-link" aria-label={`Remove code ${code}`} disabled={pending}>
+        ×
+      </button>
+    </form>
   );
 }

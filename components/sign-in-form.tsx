@@ -72,11 +72,12 @@ export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
     <form onSubmit={onSubmit} noValidate aria-describedby={error ? "signin-error" : undefined}>
       <div className="field">
         <label htmlFor="signin-email">Email</label>
-        <input id="signin-email" name="email" type="email" autoComplete="email" required />
+        <input id="signin-email" name="email" type="email" autoComplete="email" required aria-describedby={error ? "signin-error" : undefined} />
       </div>
       <div className="field">
         <label htmlFor="signin-password">Password</label>
-        <input id="signin-password" name="password" type="password" autoComplete="current-password" required />
+        {/* the message is about the pair (or the attempt limit), so both fields point at it, neither is marked invalid */}
+        <input id="signin-password" name="password" type="password" autoComplete="current-password" required aria-describedby={error ? "signin-error" : undefined} />
       </div>
       {error && (
         <p id="signin-error" className="field-error" role="alert">

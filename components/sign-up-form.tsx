@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { FieldError, fieldErrorProps } from "./field-error";
 import { signInAndGo } from "./sign-in-form";
 
 type FieldErrors = Partial<Record<"email" | "password", string[]>>;
@@ -58,14 +59,9 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           type="email"
           autoComplete="email"
           required
-          aria-invalid={fieldErrors.email ? true : undefined}
-          aria-describedby={fieldErrors.email ? "signup-email-error" : undefined}
+          {...fieldErrorProps("signup-email", fieldErrors.email)}
         />
-        {fieldErrors.email && (
-          <p id="signup-email-error" className="field-error">
-            {fieldErrors.email.join(" ")}
-          </p>
-        )}
+        <FieldError inputId="signup-email" error={fieldErrors.email} as="p" />
       </div>
       <div className="field">
         <label htmlFor="signup-password">Password</label>
@@ -77,13 +73,12 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           required
           minLength={10}
           maxLength={200}
-          aria-invalid={fieldErrors.password ? true : undefined}
-          aria-describedby="signup-password-hint"
+          {...fieldErrorProps("signup-password", fieldErrors.password, "signup-password-hint")}
         />
         <span id="signup-password-hint" className="muted">
           At least 10 characters, and not one of the most common passwords.
         </span>
-        {fieldErrors.password && <p className="field-error">{fieldErrors.password.join(" ")}</p>}
+        <FieldError inputId="signup-password" error={fieldErrors.password} as="p" />
       </div>
       {error && (
         <p className="field-error" role="alert">

@@ -1,6 +1,6 @@
 import { ZodError } from "zod";
 
-/** Every machine-readable error code the app answers with, and its HTTP status (ARCHITECTURE.md, HTTP API). */
+/** Every machine-readable error code the app answers with, and its HTTP status (docs/ARCHITECTURE.md, HTTP contract). */
 export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_signature: 400,

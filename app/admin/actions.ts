@@ -6,6 +6,19 @@ import { discountIdSchema, type DiscountJson } from "@/lib/admin/discounts";
 import { createDiscountAudited, setDiscountActiveAudited, updateDiscountAudited } from "@/lib/admin/audited";
 import { setUserRole, type AdminUserJson } from "@/lib/admin/users";
 import { updateVariant, variantIdSchema, type AdminVariantJson } from "@/lib/admin/variants";
+import {
+  createCategory,
+  createProduct,
+  createVariant,
+  getProduct,
+  productFormToInput,
+  productIdSchema,
+  updateProduct,
+  variantFormToInput,
+  type AdminCategoryJson,
+  type AdminProductJson,
+} from "@/lib/admin/products";
+import { assertCleanText } from "@/lib/http/handler";
 import { adminActor } from "@/app/_shared/admin";
 import { prisma } from "@/lib/db";
 import { parseWith } from "@/lib/http/handler";
@@ -60,5 +73,61 @@ export async function setUserRoleAction(id: unknown, role: unknown): Promise<Act
     const user = await setUserRole(prisma(), parseWith(z.string({ error: "Not a user id." }), id), { role }, actor);
     revalidatePath("/admin/users");
     return user;
+  });
+}
+
+// The catalog forms send prices as typed, in major units ("19.99"): lib/admin/products turns them into minor units of
+// the product's currency (never through a float) and validates with the same schemas as /api/admin/products.
+
+export async function createProductAction(form: unknown): Promise<ActionResult<AdminProductJson>> {
+  return runAction(async () => {
+    const actor = await adminActor();
+    assertCleanText(form);
+    const product = await createProduct(prisma(), productFormToInput(form), actor);
+    revalidatePath("/", "layout");
+    return product;
+  });
+}
+
+export async function updateProductAction(id: unknown, form: unknown): Promise<ActionResult<AdminProductJson>> {
+  return runAction(async () => {
+    const actor = await adminActor();
+    assertCleanText(form);
+    const productId = parseWith(productIdSchema, id);
+    const current = await getProduct(prisma(), productId);
+    const product = await updateProduct(prisma(), productId, productFormToInput(form, current.currency), actor);
+    revalidatePath("/", "layout");
+    return product;
+  });
+}
+
+export async function createVariantAction(productId: unknown, form: unknown): Promise<ActionResult<AdminVariantJson>> {
+  return runAction(async () => {
+    const actor = await adminActor();
+    assertCleanText(form);
+    const id = parseWith(productIdSchema, productId);
+    const product = await getProduct(prisma(), id);
+    const variant = await createVariant(prisma(), id, variantFormToInput(form, product.currency), actor);
+    revalidatePath("/", "layout");
+    return variant;
+  });
+}
+
+export async function setVariantActiveAction(id: unknown, isActive: unknown): Promise<ActionResult<AdminVariantJson>> {
+  return runAction(async () => {
+    const actor = await adminActor();
+    const variant = await updateVariant(prisma(), parseWith(variantIdSchema, id), { isActive: parseWith(activeSchema, isActive) }, actor);
+    revalidatePath("/", "layout");
+    return variant;
+  });
+}
+
+export async function createCategoryAction(form: unknown): Promise<ActionResult<AdminCategoryJson>> {
+  return runAction(async () => {
+    const actor = await adminActor();
+    assertCleanText(form);
+    const category = await createCategory(prisma(), form, actor);
+    revalidatePath("/", "layout");
+    return category;
   });
 }

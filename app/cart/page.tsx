@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { cartService } from "@/lib/cart";
+import { cartService, type LineStatus } from "@/lib/cart";
 import { env } from "@/lib/env";
-import { cartView, shopperCart, takeMergeNotice } from "@/app/_shared/shopper";
+import { cartLineStatuses, cartView, shopperCart, takeMergeNotice } from "@/app/_shared/shopper";
 import { AddressForm } from "@/components/address-form";
 import { CartLineControls } from "@/components/cart-line-controls";
 import { CartSummary } from "@/components/cart-summary";
 import { DiscountForm } from "@/components/discount-form";
 import { formatMinor } from "@/components/money";
+import { cartLineAmount } from "@/components/order-lines";
 import { SavedItemActions } from "@/components/saved-item-actions";
 
 export const metadata: Metadata = { title: "Your cart" };
@@ -21,6 +22,26 @@ function describeOptions(o: { giftWrap?: boolean; giftMessage?: string; personal
   return out;
 }
 
+/** A line's price moved since it was added, or the cart holds more than is in stock: said here, before checkout. */
+function LineWarnings({ status, quantity, currency }: { status: LineStatus | undefined; quantity: number; currency: string }) {
+  if (!status) return null;
+  return (
+    <>
+      {status.priceChange && (
+        <p className="notice" role="status" data-testid="line-price-changed">
+          The price changed since you added this: {formatMinor(status.priceChange.captured, currency)} → {formatMinor(status.priceChange.current, currency)} each. Checkout
+          will ask you to confirm the new price.
+        </p>
+      )}
+      {status.available !== null && (
+        <p className="error" role="status" data-testid="line-stock">
+          {status.available === 0 ? "Out of stock now: remove it to check out." : `Only ${status.available} in stock now (you have ${quantity}): lower the quantity to check out.`}
+        </p>
+      )}
+    </>
+  );
+}
+
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 export default async function CartPage({ searchParams }: Props) {
@@ -28,6 +49,7 @@ export default async function CartPage({ searchParams }: Props) {
   const restoreExpired = (await searchParams).restore === "expired";
   const { user, cart } = await shopperCart({ create: false });
   const view = cart ? await cartView(cart) : null;
+  const statuses = cart ? await cartLineStatuses(cart) : new Map();
   const saved = user ? await cartService().listSavedForLater(user.id) : [];
   const notice = user ? await takeMergeNotice(user.id) : [];
   const max = env().CART_MAX_LINE_QUANTITY;
@@ -55,7 +77,11 @@ export default async function CartPage({ searchParams }: Props) {
         </div>
       ) : (
         <div className="cart-layout">
-          <section className="panel" aria-label="Items">
+          <section className="panel" aria-labelledby="cart-items-heading">
+            {/* the lines' product names are h3s: this keeps the outline h1 > h2 > h3 for screen-reader navigation */}
+            <h2 id="cart-items-heading" className="sr-only">
+              Items
+            </h2>
             <ul className="cart-lines" data-testid="cart-lines">
               {view.items.map((item) => (
                 <li className="cart-line" key={item.id} data-testid="cart-line" data-sku={item.sku}>
@@ -74,9 +100,11 @@ export default async function CartPage({ searchParams }: Props) {
                       </p>
                     ))}
                     <p className="line-meta">{formatMinor(item.unitPrice, view.currency)} each</p>
+                    <LineWarnings status={statuses.get(item.id)} quantity={item.quantity} currency={view.currency} />
                     <CartLineControls itemId={item.id} quantity={item.quantity} signedIn={!!user} maxQuantity={max} />
                   </div>
-                  <strong data-testid="line-total">{formatMinor(item.lineTotal, view.currency)}</strong>
+                  {/* the line's subtotal from the summary: the same amount the payment page and the order show */}
+                  <strong data-testid="line-total">{formatMinor(cartLineAmount(view, item.id), view.currency)}</strong>
                 </li>
               ))}
             </ul>

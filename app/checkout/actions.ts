@@ -1,11 +1,13 @@
 "use server";
 
+import { redirect } from "next/navigation";
 import { z } from "zod";
 import { readOrderTokens, writeOrderToken } from "@/lib/auth/cookies";
 import { checkoutBodySchema, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema, placeOrder } from "@/lib/checkout";
 import { DomainError } from "@/lib/errors";
 import { cancelOrderByShopper } from "@/lib/orders";
-import { parseInput, runAction, type ActionResult } from "@/app/_shared/action";
+import { addressFields, formText, hasAddressFields, parseInput, runAction, toFormState, type ActionResult, type FormState } from "@/app/_shared/action";
+import { setShippingAddressAction } from "@/app/cart/actions";
 import { clientKey, shopperCart } from "@/app/_shared/shopper";
 
 const placeOrderInput = checkoutBodySchema.omit({ cartId: true }).extend({ idempotencyKey: z.uuid() });
@@ -24,6 +26,22 @@ export async function placeOrderAction(input: unknown): Promise<ActionResult<Pla
     const o = result.body.order;
     return { orderId: o.id, status: o.status, provider: result.body.payment.provider, clientSecret: result.body.payment.clientSecret, total: o.summary.total, currency: o.currency };
   });
+}
+
+/**
+ * Checkout as a `<form action>` (no JavaScript): the address typed with the order is saved to the cart first, so
+ * the order is priced with it and the cart keeps it if the order is refused; then the order is placed with the
+ * form's idempotency key (rendered by the page, one per attempt) and the shopper goes on to pay.
+ */
+export async function placeOrderFormAction(_state: FormState, form: FormData): Promise<FormState> {
+  const t = formText(form);
+  if (hasAddressFields(t)) {
+    const saved = await setShippingAddressAction(addressFields(t));
+    if (!saved.ok) return toFormState(saved, t);
+  }
+  const r = await placeOrderAction({ email: t.email ?? "", idempotencyKey: t.idempotencyKey ?? "" });
+  if (r.ok) redirect(r.data.status === "PAID" ? `/orders/${r.data.orderId}` : `/checkout/pay/${r.data.orderId}`);
+  return toFormState(r, t);
 }
 
 export type PaymentOutcome = { orderId: string; status: string; paymentStatus: string; declineCode: string | null };

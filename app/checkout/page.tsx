@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { cartView, shopperCart } from "@/app/_shared/shopper";
@@ -15,7 +16,8 @@ export default async function CheckoutPage({ searchParams }: { searchParams: Pro
   return (
     <div>
       <h1>Checkout</h1>
-      <CheckoutFlow cart={view} initialEmail={user?.email ?? emailParam} />
+      {/* one idempotency key per rendering of the page: the key of this attempt, sent with the form (with or without JavaScript) */}
+      <CheckoutFlow cart={view} initialEmail={user?.email ?? emailParam} attemptKey={randomUUID()} />
     </div>
   );
 }

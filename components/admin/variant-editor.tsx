@@ -1,16 +1,17 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useState, useTransition, type ReactNode } from "react";
 import { updateVariantAction } from "@/app/admin/actions";
 import type { AdminVariantJson } from "@/lib/admin/variants";
 import { formatMoney, parseMajorUnits, toMajorUnitsString } from "@/lib/money";
+import { FieldError, fieldErrorProps } from "../field-error";
 
 // One variant's row on the admin products page: stock (set, not added) and the price override in major units
 // (empty = the product's base price). Carts keep the price they captured; checkout asks the shopper to confirm.
 
-type Props = { variant: AdminVariantJson & { isActive: boolean }; currency: string; basePrice: number };
+type Props = { variant: AdminVariantJson; currency: string; basePrice: number; extra?: ReactNode };
 
-export function VariantEditor({ variant, currency, basePrice }: Props) {
+export function VariantEditor({ variant, currency, basePrice, extra }: Props) {
   const [saved, setSaved] = useState(variant);
   const [stock, setStock] = useState(String(variant.stock));
   const [override, setOverride] = useState(variant.priceOverride == null ? "" : toMajorUnitsString(variant.priceOverride, currency));
@@ -44,7 +45,7 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
         setMessage({ kind: "error", text: r.message });
         return;
       }
-      setSaved({ ...r.data, isActive: saved.isActive });
+      setSaved(r.data);
       setStock(String(r.data.stock));
       setOverride(r.data.priceOverride == null ? "" : toMajorUnitsString(r.data.priceOverride, currency));
       setMessage({ kind: "ok", text: "Saved." });
@@ -68,12 +69,14 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
           onChange={(e) => setOverride(e.target.value)}
           placeholder={`${toMajorUnitsString(basePrice, currency)} (base)`}
           inputMode="decimal"
+          id={`price-${saved.id}`}
+          {...fieldErrorProps(`price-${saved.id}`, errors.priceOverride)}
         />
-        {errors.priceOverride && <div className="field-error">{errors.priceOverride.join(" ")}</div>}
+        <FieldError inputId={`price-${saved.id}`} error={errors.priceOverride} as="div" />
       </td>
       <td>
-        <input className="input-compact" aria-label={`Stock for ${saved.sku}`} value={stock} onChange={(e) => setStock(e.target.value)} inputMode="numeric" />
-        {errors.stock && <div className="field-error">{errors.stock.join(" ")}</div>}
+        <input className="input-compact" aria-label={`Stock for ${saved.sku}`} value={stock} onChange={(e) => setStock(e.target.value)} inputMode="numeric" id={`stock-${saved.id}`} {...fieldErrorProps(`stock-${saved.id}`, errors.stock)} />
+        <FieldError inputId={`stock-${saved.id}`} error={errors.stock} as="div" />
       </td>
       <td>
         <button type="button" className="btn btn-secondary" onClick={save} disabled={pending} aria-label={`Save ${saved.sku}`}>
@@ -85,6 +88,7 @@ export function VariantEditor({ variant, currency, basePrice }: Props) {
           </div>
         )}
       </td>
+      {extra !== undefined && <td>{extra}</td>}
     </tr>
   );
 }

@@ -263,7 +263,7 @@ export const patchDiscountSchema = z
 export type CreateDiscountInput = z.input<typeof createDiscountSchema>;
 export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
 
-/** The `discount` of ARCHITECTURE.md (HTTP API), plus `status`. Unset fields are null. */
+/** The `discount` of docs/ARCHITECTURE.md (HTTP contract), plus `status`. Unset fields are null. */
 export type DiscountJson = {
   id: number;
   /** null for an automatic discount */

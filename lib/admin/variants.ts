@@ -5,11 +5,30 @@ import { recordAudit } from "../audit";
 import type { Db, PrismaClient } from "../db";
 import { DomainError, notFound } from "../errors";
 
-// Admin edits of one variant: its stock (set, or changed by a delta) and its price override. Carts keep the unit price they captured; checkout
+// Admin edits of one variant: its stock (set, or changed by a delta), its price override, SKU, attributes and
+// active flag. Carts keep the unit price they captured; checkout
 // reprices and asks the shopper to confirm a change (prices_changed). The only other copy is the carts' short-lived
 // catalog cache in this process, which forgets the variant at once.
 
-const INT_MAX = 2_147_483_647;
+export const INT_MAX = 2_147_483_647;
+
+/** SKUs are stored upper-cased, so "tee-m" and "TEE-M" cannot both exist (the unique index on sku decides). */
+export const skuSchema = z
+  .string({ error: "Enter a SKU." })
+  .trim()
+  .min(1, "Enter a SKU.")
+  .max(64, "Use at most 64 characters.")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, '.', '-' and '_' (starting with a letter or digit).")
+  .transform((s) => s.toUpperCase());
+
+/** e.g. { "size": "M", "color": "Navy" }: what the storefront's picker offers (one group per key). */
+export const attributesSchema = z
+  .record(
+    z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "Use a lower-case name of at most 32 letters, digits, - or _ (e.g. size, color)."),
+    z.string({ error: "Enter a value." }).trim().min(1, "Enter a value.").max(64, "Use at most 64 characters."),
+    { error: "Send the attributes as an object of names to values." },
+  )
+  .refine((a) => Object.keys(a).length <= 10, "Use at most 10 attributes.");
 
 const nonNegativeInt = (what: string) =>
   z
@@ -32,9 +51,13 @@ export const updateVariantSchema = z
       .max(INT_MAX, `Use at most ${INT_MAX}.`)
       .optional(),
     priceOverride: nonNegativeInt("price, in minor units,").nullable().optional(),
+    sku: skuSchema.optional(),
+    attributes: attributesSchema.optional(),
+    /** false takes the variant off the shop (it is never deleted: orders refer to it) */
+    isActive: z.boolean({ error: "Must be true or false." }).optional(),
   })
-  .refine((v) => v.stock !== undefined || v.stockDelta !== undefined || v.priceOverride !== undefined, {
-    message: "Send stock, stockDelta, priceOverride, or several.",
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: "Send stock, stockDelta, priceOverride, sku, attributes, isActive, or several.",
     // only when the fields themselves are fine: an unknown key alone is reported at that key
     when: (payload) => payload.issues.length === 0,
   })
@@ -60,9 +83,11 @@ export type AdminVariantJson = {
   priceOverride: number | null;
   stock: number;
   available: boolean;
+  /** the variant itself is for sale (available also needs the product active and stock) */
+  isActive: boolean;
 };
 
-type VariantRow = {
+export type AdminVariantRow = {
   id: number;
   productId: number;
   sku: string;
@@ -73,7 +98,7 @@ type VariantRow = {
   product: { basePrice: number; isActive: boolean };
 };
 
-export function toAdminVariantJson(v: VariantRow): AdminVariantJson {
+export function toAdminVariantJson(v: AdminVariantRow): AdminVariantJson {
   return {
     id: v.id,
     productId: v.productId,
@@ -83,6 +108,7 @@ export function toAdminVariantJson(v: VariantRow): AdminVariantJson {
     priceOverride: v.priceOverride,
     stock: v.stockQuantity,
     available: v.product.isActive && v.isActive && v.stockQuantity > 0,
+    isActive: v.isActive,
   };
 }
 
@@ -94,8 +120,8 @@ export function toAdminVariantJson(v: VariantRow): AdminVariantJson {
 export async function updateVariant(db: PrismaClient, id: number, input: unknown, actor = "system"): Promise<AdminVariantJson> {
   const patch = updateVariantSchema.parse(input);
   const row = await db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ stock_quantity: number; price_override: number | null }[]>`
-      SELECT stock_quantity, price_override FROM product_variants WHERE id = ${id} FOR NO KEY UPDATE`;
+    const locked = await tx.$queryRaw<{ stock_quantity: number; price_override: number | null; sku: string; attributes: unknown; is_active: boolean }[]>`
+      SELECT stock_quantity, price_override, sku, attributes, is_active FROM product_variants WHERE id = ${id} FOR NO KEY UPDATE`;
     const before = locked[0];
     if (!before) throw notFound("Variant");
     if (patch.stockDelta !== undefined) {
@@ -110,6 +136,9 @@ export async function updateVariant(db: PrismaClient, id: number, input: unknown
       data: {
         ...(patch.stock !== undefined && { stockQuantity: patch.stock }),
         ...(patch.priceOverride !== undefined && { priceOverride: patch.priceOverride }),
+        ...(patch.sku !== undefined && { sku: patch.sku }),
+        ...(patch.attributes !== undefined && { attributes: patch.attributes }),
+        ...(patch.isActive !== undefined && { isActive: patch.isActive }),
       },
       include: { product: { select: { basePrice: true, isActive: true } } },
     });
@@ -117,18 +146,46 @@ export async function updateVariant(db: PrismaClient, id: number, input: unknown
       actor,
       action: "variant.update",
       target: `variant:${id}`,
-      before: { stock: before.stock_quantity, priceOverride: before.price_override },
-      after: { stock: after.stockQuantity, priceOverride: after.priceOverride, ...(patch.stockDelta !== undefined && { stockDelta: patch.stockDelta }) },
+      before: {
+        stock: before.stock_quantity,
+        priceOverride: before.price_override,
+        ...(patch.sku !== undefined && { sku: before.sku }),
+        ...(patch.attributes !== undefined && { attributes: toAttributes(before.attributes) }),
+        ...(patch.isActive !== undefined && { isActive: before.is_active }),
+      },
+      after: {
+        stock: after.stockQuantity,
+        priceOverride: after.priceOverride,
+        ...(patch.stockDelta !== undefined && { stockDelta: patch.stockDelta }),
+        ...(patch.sku !== undefined && { sku: after.sku }),
+        ...(patch.attributes !== undefined && { attributes: toAttributes(after.attributes) }),
+        ...(patch.isActive !== undefined && { isActive: after.isActive }),
+      },
     });
     return after;
+  }).catch((e: unknown) => {
+    // the unique index on sku decides between two variants given one SKU
+    if ((e as { code?: unknown } | null)?.code === "P2002")
+      throw new DomainError("conflict", "Another variant already has this SKU.", { fieldErrors: { sku: ["Another variant already has this SKU."] } });
+    throw e;
   });
   forgetVariantInfo([id]); // carts in this process see the new price and stock at once
   return toAdminVariantJson(row);
 }
 
-/** Every product (active or not) with every variant, for the admin products page. */
-export async function listProductsForAdmin(db: Db) {
+/** Every product (active or not) with every variant, for the admin products page; `q` filters by name, slug or SKU. */
+export async function listProductsForAdmin(db: Db, q = "") {
+  const text = q.trim().slice(0, 200);
   const rows = await db.product.findMany({
+    where: text
+      ? {
+          OR: [
+            { name: { contains: text, mode: "insensitive" } },
+            { slug: { contains: text, mode: "insensitive" } },
+            { variants: { some: { sku: { contains: text, mode: "insensitive" } } } },
+          ],
+        }
+      : {},
     orderBy: { id: "asc" },
     include: { variants: { orderBy: { id: "asc" } } },
   });
@@ -139,6 +196,6 @@ export async function listProductsForAdmin(db: Db) {
     currency: p.currency,
     basePrice: p.basePrice,
     isActive: p.isActive,
-    variants: p.variants.map((v) => ({ ...toAdminVariantJson({ ...v, product: p }), isActive: v.isActive })),
+    variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: p })),
   }));
 }

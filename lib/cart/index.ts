@@ -8,6 +8,7 @@ export { CartService, newCartId, type CartActor, type SavedForLaterView } from "
 export type { CartRecord, CartLine, CustomOptions } from "./model";
 export { customOptionsSchema, shippingAddressSchema } from "./model";
 export { viewCart, type CartView } from "./view";
+export { loadLineStatuses, type LineStatus } from "./line-status";
 
 const globalForCart = globalThis as unknown as { cartwrightCartService?: CartService };
 

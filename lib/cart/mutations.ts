@@ -76,6 +76,9 @@ export function addLine(
 ): CartRecord {
   assertActive(cart);
   const { variant, quantity, limits } = input;
+  // 0 only means "remove" when a line's quantity is SET; adding nothing (or less) is a mistake, whoever calls
+  if (!Number.isInteger(quantity) || quantity < 1)
+    throw new DomainError("validation_failed", "Quantity must be at least 1.", { fieldErrors: { quantity: ["Quantity must be at least 1"] } });
   // an empty cart takes the currency of its first item, so a shopper can buy in any currency the shop sells in
   if (cart.items.length === 0 && cart.discounts.length === 0 && cart.currency !== variant.currency) cart = { ...cart, currency: variant.currency };
   assertSellable(cart, variant);

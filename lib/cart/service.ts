@@ -40,7 +40,7 @@ export const newCartId = () => randomBytes(16).toString("base64url");
 type Located = { kind: "guest"; cart: CartRecord } | { kind: "user"; cart: CartRecord };
 
 /**
- * The cart service (seed.txt CartService): guest carts in the KV store with a sliding 30-day TTL, signed-in carts
+ * The cart service: guest carts in the KV store with a sliding 30-day TTL, signed-in carts
  * in PostgreSQL with the KV store as a cache. Every change is a pure function from lib/cart/mutations applied
  * atomically by the cart's store.
  */

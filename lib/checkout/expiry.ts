@@ -11,7 +11,7 @@ const LEASE_MS = 2 * 60_000;
  * LEASE_MS past `now`, so no other sweeper picks the order while this one calls the provider; if this one dies,
  * the order is picked again when the lease runs out). Then, per order and outside any transaction, the
  * PaymentIntent is cancelled at the provider; if it has succeeded meanwhile the order becomes PAID instead;
- * otherwise CANCELLED with the same compensation as a declined payment (exactly once, guarded by the status).
+ * otherwise CANCELLED with the same compensation as a cancelled payment (exactly once, guarded by the status).
  * Also retries refunds left pending (late payments of cancelled orders, and the order desk's). Returns how many orders were cancelled or paid.
  */
 export async function expireReservations(deps: CheckoutDeps, opts: { now?: Date; batch?: number } = {}): Promise<number> {

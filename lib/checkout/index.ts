@@ -10,6 +10,7 @@ export {
   cancelOrder,
   confirmTestPayment,
   markPaid,
+  MAX_DECLINES,
   retryPendingRefunds,
   type PaymentEventOutcome,
   type PaymentEventResult,

@@ -57,7 +57,7 @@ export type OrderItemView = {
   customOptions: CustomOptions;
 };
 
-/** The order as the API shows it (ARCHITECTURE.md `order`). summary.lines[].itemId are the order item ids. */
+/** The order as the API shows it (docs/ARCHITECTURE.md `order`). summary.lines[].itemId are the order item ids. */
 export type OrderView = {
   id: string;
   status: OrderStatus;
@@ -180,7 +180,7 @@ export async function loadOrderForViewer(db: Db, orderId: string, viewer: OrderV
   return row;
 }
 
-/** One provider event as recorded for an order (ARCHITECTURE.md Checkout step 5), for admins. */
+/** One provider event as recorded for an order (docs/ARCHITECTURE.md Checkout step 5), for admins. */
 export type PaymentEventView = {
   id: string;
   provider: string;

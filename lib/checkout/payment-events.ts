@@ -24,6 +24,8 @@ export type PaymentEventOutcome =
   | "refunded"
   /** as "refunded", but the refund call failed; it is retried (duplicate delivery, expiry sweep) */
   | "refund_pending"
+  /** a decline: the order still waits for payment (payment.status "failed"); the shopper may pay again */
+  | "declined"
   /** recorded; the order's state made it a no-op (e.g. a decline after the order was paid) */
   | "unchanged"
   /** a success whose payment id, amount or currency is not the order's: recorded and logged, the order unchanged */
@@ -101,8 +103,10 @@ async function findOrderFor(db: Db, event: NormalizedPaymentEvent) {
  *   PAID by another payment, the payment is refunded instead;
  * - refunded / disputed -> recorded on the order (payment events, with amount and state), logged; a full refund
  *   of a PAID order's payment sets payment.status "refunded";
- * - failed -> the payment is cancelled at the provider first (if the provider says it has just succeeded, this is
- *   a success), then CANCELLED with order.payment.declineCode and the compensation;
+ * - failed (a decline) -> the order stays PENDING_PAYMENT and reserved, with payment.status "failed" and its
+ *   declineCode, so the shopper pays again on the same order (the same PaymentIntent); one payment_failed mail per
+ *   decline event. The MAX_DECLINES-th decline cancels it: the payment is cancelled at the provider first (if the
+ *   provider says it has just succeeded, this is a success), then CANCELLED with the compensation;
  * - canceled -> CANCELLED with the compensation.
  * The event id is recorded in the same transaction as the change it makes, so a failure before the commit (the
  * provider unreachable...) leaves the event unrecorded and the provider's retry applies it.
@@ -143,16 +147,45 @@ async function applyEvent(deps: CheckoutDeps, event: NormalizedPaymentEvent): Pr
     const fresh = await db.$transaction(async (tx) => recordEvent(tx, event, order.id, "unchanged"), TX_OPTIONS);
     return { outcome: fresh ? "unchanged" : "duplicate", orderId: order.id };
   }
-  if (event.type === "payment.failed") {
-    // Network call, outside any transaction. Idempotent at the provider (the key is the order's).
-    const res = await deps.provider.cancelPayment(event.paymentId, `cancel:${order.id}`);
-    if (res.status === "succeeded") return markPaid(deps, order.id, event.paymentId, event);
-  }
-  return cancelOrder(deps, order.id, {
-    event,
-    paymentStatus: event.type === "payment.failed" ? "failed" : "canceled",
-    declineCode: event.type === "payment.failed" ? event.declineCode : null,
-  });
+  if (event.type === "payment.failed") return recordDecline(deps, order.id, event);
+  return cancelOrder(deps, order.id, { event, paymentStatus: "canceled" });
+}
+
+/** Declines one order takes before it is cancelled (the contract: "after 5 declines"). */
+export const MAX_DECLINES = 5;
+
+/**
+ * A decline: recorded with the order still PENDING_PAYMENT and reserved (payment.status "failed", its declineCode),
+ * and one payment_failed mail for this event, in one transaction under the order row lock. The PaymentIntent is NOT
+ * cancelled: the shopper confirms it again with another card. Declines are counted from the recorded events under
+ * that lock, so concurrent declines count one after the other; the one that reaches MAX_DECLINES (and any later one,
+ * e.g. after a crash between the commit and the cancellation) cancels the order like an expiry does: at the
+ * provider first, outside any transaction, then the compensation, exactly once (cancelOrder's status guard).
+ */
+async function recordDecline(deps: CheckoutDeps, orderId: string, event: NormalizedPaymentEvent): Promise<PaymentEventResult> {
+  const decided = await deps.db.$transaction(async (tx): Promise<{ outcome: PaymentEventOutcome; paymentId: string | null; limit: boolean }> => {
+    if (!(await recordEvent(tx, event, orderId))) return { outcome: "duplicate", paymentId: null, limit: false };
+    const order = await lockOrder(tx, orderId);
+    if (!order || order.status !== "PENDING_PAYMENT") {
+      await noteOutcome(tx, event.id, "unchanged");
+      return { outcome: "unchanged", paymentId: null, limit: false };
+    }
+    const counted = await tx.$queryRaw<{ declines: number }[]>`
+      SELECT count(*)::int AS declines FROM payment_events WHERE order_id = ${orderId}::uuid AND type = 'payment.failed'`;
+    const declines = counted[0]?.declines ?? 1;
+    await tx.$executeRaw`
+      UPDATE orders SET payment_status = 'failed', decline_code = ${event.declineCode}, updated_at = now() WHERE id = ${orderId}::uuid`;
+    await enqueueOrderMail(tx, "payment_failed", orderId, { declineCode: event.declineCode }, event.id);
+    await noteOutcome(tx, event.id, "declined", `decline ${declines} of ${MAX_DECLINES}`);
+    return { outcome: "declined", paymentId: order.payment_intent_id ?? event.paymentId, limit: declines >= MAX_DECLINES };
+  }, TX_OPTIONS);
+  if (!decided.limit || !decided.paymentId) return { outcome: decided.outcome, orderId };
+  logger(deps)("warn", "payments: too many declines; cancelling the order", { orderId, paymentId: decided.paymentId });
+  // Network call, outside any transaction. Idempotent at the provider (the key is the order's).
+  const res = await deps.provider.cancelPayment(decided.paymentId, `cancel:${orderId}`);
+  if (res.status === "succeeded") return markPaid(deps, orderId, decided.paymentId, null);
+  const cancelled = await cancelOrder(deps, orderId, { paymentStatus: "failed", declineCode: event.declineCode });
+  return { outcome: cancelled.outcome === "cancelled" ? "cancelled" : "declined", orderId };
 }
 
 /**
@@ -177,7 +210,7 @@ export async function markPaid(
       if (mismatch) outcome = "mismatch";
       else {
         await tx.$executeRaw`
-          UPDATE orders SET status = 'PAID', paid_at = ${now}, payment_status = 'succeeded',
+          UPDATE orders SET status = 'PAID', paid_at = ${now}, payment_status = 'succeeded', decline_code = NULL,
                  payment_intent_id = coalesce(payment_intent_id, ${paymentId}), updated_at = now()
           WHERE id = ${orderId}::uuid`;
         // the confirmation is written with the status change: it exists exactly when the order is PAID
@@ -287,6 +320,8 @@ export type CancelReason = {
   declineCode?: string | null;
   /** who cancels, for the order's history ("shopper", an admin); default: the system */
   actor?: string;
+  /** what the cancellation mail says; default from paymentStatus ("expired", else "canceled") */
+  mailReason?: "expired" | "canceled" | "admin";
 };
 
 /**
@@ -314,9 +349,8 @@ export async function cancelOrder(deps: CheckoutDeps, orderId: string, reason: C
           UPDATE orders SET status = 'CANCELLED', cancelled_at = now(), payment_status = ${reason.paymentStatus},
                  decline_code = ${reason.declineCode ?? null}, updated_at = now()
           WHERE id = ${orderId}::uuid`;
-        if (reason.paymentStatus === "failed")
-          await enqueueOrderMail(tx, "payment_failed", orderId, { declineCode: reason.declineCode ?? null }, reason.event?.id);
-        else await enqueueOrderMail(tx, "order_cancelled", orderId, { reason: reason.paymentStatus === "expired" ? "expired" : "canceled" });
+        // a cancellation after too many declines: each decline had its payment_failed mail; this one says the order is gone
+        await enqueueOrderMail(tx, "order_cancelled", orderId, { reason: reason.mailReason ?? (reason.paymentStatus === "expired" ? "expired" : "canceled") });
         const items = await tx.orderItem.findMany({ where: { orderId }, select: { variantId: true, quantity: true } });
         const quantities = new Map<number, number>();
         for (const i of items) quantities.set(i.variantId, (quantities.get(i.variantId) ?? 0) + i.quantity);
@@ -352,7 +386,9 @@ export async function confirmTestPayment(
   if (order.status !== "PENDING_PAYMENT") return order;
   const row = await deps.db.order.findUnique({ where: { id: order.id }, select: { paymentIntentId: true } });
   if (!row?.paymentIntentId) throw new DomainError("conflict", "The payment for this order has not been started yet. Try checking out again.");
+  // the declines so far number this attempt: another card after a decline is a new event, a double submit is not
+  const attempt = await deps.db.paymentEvent.count({ where: { orderId: order.id, type: "payment.failed" } });
   // the card form charges the order's total, as Stripe's PaymentIntent carries it
-  await applyPaymentEvent(deps, provider.confirmTestCard(row.paymentIntentId, order.id, card, { amount: order.summary.total, currency: order.currency }));
+  await applyPaymentEvent(deps, provider.confirmTestCard(row.paymentIntentId, order.id, card, { amount: order.summary.total, currency: order.currency }, attempt));
   return getOrderForViewer(deps.db, order.id, viewer);
 }

@@ -70,7 +70,7 @@ class RetryableConflict extends DomainError {
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /**
- * Checkout (ARCHITECTURE.md, steps 1-4): idempotency, re-pricing, the reserve step as ONE statement (so one short
+ * Checkout (docs/ARCHITECTURE.md, steps 1-4): idempotency, re-pricing, the reserve step as ONE statement (so one short
  * transaction), then the payment.
  * Returns the 201 answer (fresh or replayed); every other answer is a thrown DomainError. Final 4xx answers are
  * stored on the idempotency key and replayed as the same error.

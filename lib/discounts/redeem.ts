@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import type { DiscountFailureReason } from "./rules";
 
-// Redeeming a discount use: the one database function in lib/discounts (ARCHITECTURE.md). Runs inside the
+// Redeeming a discount use: the one database function in lib/discounts (docs/ARCHITECTURE.md). Runs inside the
 // caller's transaction (checkout's reserve transaction); a failure is returned, and the caller rolls back.
 
 export type RedeemFailureReason = Extract<

@@ -5,6 +5,7 @@ import { orderLookupSchema } from "../mail/order-lookup";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
 import { setUserRoleSchema } from "../admin/users";
 import { updateVariantSchema } from "../admin/variants";
+import { createCategorySchema, createProductSchema, createVariantSchema, patchProductSchema } from "../admin/products";
 import {
   addItemSchema,
   applyDiscountSchema,
@@ -21,7 +22,7 @@ import { cancelBodySchema, fulfillmentBodySchema, refundBodySchema } from "../or
 import { ERROR_STATUS, type ErrorCode } from "../errors";
 import { requiresJsonBody, STRIPE_WEBHOOK_PATH } from "./boundary";
 
-// The OpenAPI 3.1 description of the HTTP API (ARCHITECTURE.md, "HTTP API"), served at GET /api/openapi.json.
+// The OpenAPI 3.1 description of the HTTP API (docs/ARCHITECTURE.md, "HTTP contract"), served at GET /api/openapi.json.
 // Request schemas come from the zod schemas the routes validate with (z.toJSONSchema), so the document cannot
 // drift from what the handlers accept; responses (and what zod cannot express, e.g. a pipe's email format) are
 // written by hand.
@@ -214,7 +215,7 @@ const ADMIN: Security = [{ sessionCookie: [] }, { adminToken: [] }];
 const CRON: Security = [{ cronSecret: [] }];
 const STRIPE: Security = [{ stripeSignature: [] }];
 
-type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema> };
+type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema>; mediaType?: string };
 type OpSpec = {
   operationId: string;
   summary: string;
@@ -269,7 +270,7 @@ function operation(spec: OpSpec): OperationObject {
     [String(spec.success.status)]: {
       description: spec.success.description,
       ...(spec.success.headers ? { headers: spec.success.headers } : {}),
-      content: jsonContent(spec.success.schema),
+      content: spec.success.mediaType ? { [spec.success.mediaType]: { schema: spec.success.schema } } : jsonContent(spec.success.schema),
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
@@ -331,6 +332,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const orderIdParam = pathParam("orderId", uuid, "The order id");
   const discountIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The discount id (a positive integer)");
   const variantIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The variant id (a positive integer)");
+  const productIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The product id (a positive integer)");
   const adminOrderIdParam = pathParam("id", uuid, "The order id");
   const queryParam = (name: string, schema: JsonSchema, description: string): JsonSchema => ({ name, in: "query", required: false, description, schema });
   const idempotencyKey: JsonSchema = {
@@ -387,7 +389,20 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     minProperties: 1,
     description: "Any non-empty subset of the fields; null clears an optional one. The type cannot change; id, usesCount and status are read-only.",
   });
-  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, stockDelta: { description: "Added to the stock atomically (negative removes); the stock never goes below 0 (409 conflict)" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" } }, { minProperties: 1 });
+  const variantPatchBody = amend(fromZod(updateVariantSchema), { stock: { description: "Set, not added to" }, stockDelta: { description: "Added to the stock atomically (negative removes); the stock never goes below 0 (409 conflict)" }, priceOverride: { description: "Minor units; null clears it (the base price applies)" }, sku: { description: "Stored upper-cased; one already in use: 409 conflict" }, isActive: { description: "false takes the variant off the shop (variants are never deleted)" } }, { minProperties: 1 });
+  const productAmends: Record<string, JsonSchema> = {
+    slug: { description: "Lower-case words joined by hyphens; empty or absent on create: derived from the name. One already in use: 409 conflict" },
+    currency: { description: "ISO 4217; default DEFAULT_CURRENCY. It cannot change after creation (sending the current one is fine)" },
+    basePrice: { description: "Minor units of `currency` (the admin form reads the decimal text typed in major units with the currency's exponent, never as a float)" },
+    categoryIds: { description: "Existing categories; the product sits on exactly these" },
+    images: { description: "The gallery in order (the first is the main image); each url a same-origin path or https; variantId: a variant of this product" },
+    isActive: { description: "false takes the product off the shop (products are never deleted)" },
+  };
+  const productCreateBody = amend(fromZod(createProductSchema), productAmends, { description: "Unknown keys are refused" });
+  const productPatchBody = amend(fromZod(patchProductSchema), productAmends, { minProperties: 1, description: "Any non-empty subset; categoryIds and images replace the whole set" });
+  const variantCreateBody = amend(fromZod(createVariantSchema), { sku: { description: "Stored upper-cased; one already in use (by any product): 409 conflict" }, priceOverride: { description: "Minor units of the product's currency; null or absent: the base price" } });
+  const categoryCreateBody = amend(fromZod(createCategorySchema), { slug: { description: "Empty or absent: derived from the name; one already in use: 409 conflict" } });
+  const productResponse = (status: number): Success => answer(status, "The product, as an admin sees it (inactive variants too)", { product: ref("AdminProduct") });
 
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
@@ -604,7 +619,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         operationId: "confirmTestPayment",
         summary: "Confirms an order's payment with the built-in test provider (test provider only)",
         description:
-          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). Same access rule as GET /api/orders/{orderId}. 404 when the test provider is not the active one.",
+          "Stripe's public test card numbers decide the outcome (4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined). A decline leaves the order PENDING_PAYMENT and reserved with payment.status `failed` and payment.declineCode: confirm again with another card on the same order; the 5th decline cancels it (stock, code use and cart given back). Same access rule as GET /api/orders/{orderId}. 404 when the test provider is not the active one.",
         tag: "checkout",
         security: ORDER_ACCESS,
         body: { schema: amend(fromZod(confirmTestPaymentSchema), { cardNumber: { examples: ["4242 4242 4242 4242"] } }) },
@@ -830,10 +845,65 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
       }),
     },
+    "/api/admin/products": {
+      post: operation({
+        operationId: "adminCreateProduct",
+        summary: "Creates a product (audited)",
+        tag: "admin",
+        security: ADMIN,
+        body: { schema: productCreateBody },
+        success: productResponse(201),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "conflict"],
+      }),
+    },
+    "/api/admin/products/{id}": {
+      get: operation({
+        operationId: "adminGetProduct",
+        summary: "One product, active or not, with every variant, category and image",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        success: productResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+      }),
+      patch: operation({
+        operationId: "adminUpdateProduct",
+        summary: "Changes a product (only the fields sent; audited); isActive false deactivates it",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        body: { schema: productPatchBody },
+        success: productResponse(200),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/products/{id}/variants": {
+      post: operation({
+        operationId: "adminCreateVariant",
+        summary: "Adds a variant to a product (audited); a SKU already in use is 409",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [productIdParam],
+        body: { schema: variantCreateBody },
+        success: answer(201, "The variant", { variant: ref("AdminVariant") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/categories": {
+      post: operation({
+        operationId: "adminCreateCategory",
+        summary: "Creates a category (audited); a slug already in use is 409",
+        tag: "admin",
+        security: ADMIN,
+        body: { schema: categoryCreateBody },
+        success: answer(201, "The category", { category: ref("AdminCategory") }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "conflict"],
+      }),
+    },
     "/api/admin/variants/{id}": {
       patch: operation({
         operationId: "adminUpdateVariant",
-        summary: "Sets a variant's stock (or changes it by stockDelta, never below 0: 409) and/or price override (null clears the override)",
+        summary: "Sets a variant's stock (or changes it by stockDelta, never below 0: 409), price override (null clears it), SKU (in use: 409), attributes and active flag",
         tag: "admin",
         security: ADMIN,
         parameters: [variantIdParam],
@@ -860,6 +930,25 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
           queryParam("limit", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "Page size"),
         ],
         success: answer(200, "A page of orders", { orders: arrayOf(ref("Order")), nextCursor: nullable({ type: "string" }) }),
+        errors: ["validation_failed", ...ADMIN_ERRORS],
+      }),
+    },
+    "/api/admin/orders/export.csv": {
+      get: operation({
+        operationId: "adminExportOrders",
+        summary: "The orders a filter selects, as CSV (newest first; the list's filters, no paging)",
+        description: "Columns: order_id, created_at, status, payment_status, fulfillment_status, email, currency, subtotal, discount, shipping, tax, total, refunded (decimal strings in the order's currency), items, ship_to_*. A cell starting with = + - @ is prefixed with ' so a spreadsheet keeps it as text.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [
+          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
+          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
+          queryParam("payment", { type: "string" }, "Payment status"),
+          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
+          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
+          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
+        ],
+        success: { status: 200, description: "The CSV file (an attachment)", schema: { type: "string" }, mediaType: "text/csv" },
         errors: ["validation_failed", ...ADMIN_ERRORS],
       }),
     },
@@ -1077,7 +1166,38 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       price: { ...moneyRef, description: "Effective price: priceOverride ?? the product's basePrice" },
       priceOverride: nullable(moneyRef),
       stock: { type: "integer", minimum: 0 },
-      available: { type: "boolean" },
+      available: { type: "boolean", description: "stock > 0, the variant and its product active" },
+      isActive: { type: "boolean", description: "The variant itself is for sale" },
+    }),
+    AdminCategory: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      position: { type: "integer" },
+    }),
+    AdminProduct: obj({
+      id: { type: "integer" },
+      slug: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      currency: ref("Currency"),
+      basePrice: moneyRef,
+      imageUrl: nullable({ type: "string", description: "The main image (the gallery's first)" }),
+      isActive: { type: "boolean" },
+      createdAt: { type: "string", format: "date-time" },
+      updatedAt: { type: "string", format: "date-time" },
+      categories: arrayOf(ref("AdminCategory")),
+      images: arrayOf(
+        obj({
+          id: { type: "integer" },
+          url: { type: "string", description: "A same-origin path or an https URL" },
+          alt: { type: "string" },
+          variantId: nullable({ type: "integer" }),
+          position: { type: "integer", description: "0 = the main image" },
+        }),
+      ),
+      variants: arrayOf(ref("AdminVariant")),
     }),
     CustomOptions: fromZod(customOptionsSchema, "output"),
     ShippingAddressInput: fromZod(shippingAddressSchema, "input"),
@@ -1221,7 +1341,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
               type: "string",
               enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"],
             },
-            declineCode: { type: "string", description: "Why a payment failed (e.g. card_declined, insufficient_funds)" },
+            declineCode: { type: "string", description: "Why the last payment attempt failed (e.g. card_declined, insufficient_funds); with status failed on a PENDING_PAYMENT order the shopper may pay again" },
             refundedAmount: { ...moneyRef, description: "The sum of the refunds" },
           },
           ["provider", "status", "refundedAmount"],

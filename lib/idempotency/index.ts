@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db";
 import { DomainError } from "../errors";
 
-// Durable idempotency keys in PostgreSQL (ARCHITECTURE.md, Checkout step 1). One row per (scope, key):
+// Durable idempotency keys in PostgreSQL (docs/ARCHITECTURE.md, Checkout step 1). One row per (scope, key):
 //   IN_PROGRESS  an attempt holds the key; `locked_at` (database clock) identifies that attempt, and every later
 //                write of the attempt (recordOrderOnKey, completeIdempotent, releaseIdempotent) is conditional on
 //                it, so an attempt whose key was taken over can no longer change anything.

@@ -1,7 +1,7 @@
 import { DomainError, isDomainError } from "../errors";
 
 /**
- * The small key-value store behind guest carts, the signed-in cart cache and rate limits (ARCHITECTURE.md, lib/kv).
+ * The small key-value store behind guest carts, the signed-in cart cache and rate limits (docs/ARCHITECTURE.md, lib/kv).
  * Values are strings; callers serialise their own JSON. Every adapter applies its key prefix to every key, so
  * callers use bare keys ("cart:abc") and several apps or test runs can share one store.
  */

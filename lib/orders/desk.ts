@@ -8,6 +8,7 @@ import type { Db, PrismaClient } from "../db";
 import { releaseRedemptions } from "../discounts/redeem";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import { beginIdempotent, completeIdempotent, fingerprintOf, releaseIdempotent, type IdempotencyLock } from "../idempotency";
+import { enqueueOrderMail, enqueueOrderRefunded, enqueueOrderShipped } from "../mail/outbox";
 import { nextUnitsAmount, shippingAmount } from "./refund-math";
 import type { CancelBody, FulfillmentBody, RefundBody } from "./schemas";
 
@@ -127,6 +128,18 @@ export async function fulfillOrder(deps: Pick<DeskDeps, "db">, orderId: string, 
       data: { id, orderId, carrier: body.carrier ?? null, trackingNumber: body.trackingNumber ?? null, items: lines, actor },
     });
     await addEvent(tx, orderId, "fulfilled", actor, { fulfillmentId: id, carrier: body.carrier ?? null, trackingNumber: body.trackingNumber ?? null, items: lines });
+    // written with the fulfilment (one per fulfilment id): the shopper hears of exactly the shipments that exist
+    const names = new Map((await tx.orderItem.findMany({ where: { orderId }, select: { id: true, name: true } })).map((i) => [i.id, i.name]));
+    await enqueueOrderShipped(tx, {
+      orderId,
+      fulfillmentId: id,
+      carrier: body.carrier ?? null,
+      trackingNumber: body.trackingNumber ?? null,
+      items: lines.map((l) => {
+        const sku = items.find((i) => i.id === l.itemId)!.sku;
+        return { name: names.get(l.itemId) ?? sku, sku, quantity: l.quantity };
+      }),
+    });
     await recordAudit(tx, {
       actor,
       action: "order.fulfill",
@@ -248,6 +261,8 @@ async function recordRefund(db: PrismaClient, orderId: string, body: RefundBody,
     });
     const details = { refundId: id, amount, items: lines, shipping, restock: body.restock === true, reason: body.reason ?? null };
     await addEvent(tx, orderId, "refunded", actor, details);
+    // written with the refund row (one per refund id); a retried request replays the key and writes no second refund
+    await enqueueOrderRefunded(tx, { orderId, refundId: id, amount, refundedTotal: refundedAmount });
     await recordAudit(tx, {
       actor,
       action: "order.refund",
@@ -339,7 +354,10 @@ export async function cancelOrderByAdmin(deps: DeskDeps, orderId: string, body: 
       });
       await addEvent(tx, orderId, "refunded", actor, { refundId: id, amount: left, items: lines, shipping, restock: body.restock !== false, reason: "cancelled" });
       refund = { id, amount: left, currency: order.currency.trim(), paymentId: order.payment_intent_id };
+      await enqueueOrderRefunded(tx, { orderId, refundId: id, amount: left, refundedTotal: order.total });
     }
+    // one per order (the outbox key is the order id), written with the status change
+    await enqueueOrderMail(tx, "order_cancelled", orderId, { reason: "admin" });
     await recordAudit(tx, {
       actor,
       action: "order.cancel",
@@ -365,7 +383,7 @@ async function cancelUnpaid(deps: DeskDeps, orderId: string, paymentId: string |
       return "paid";
     }
   }
-  const r = await cancelOrder(deps, orderId, { paymentStatus: "canceled", actor });
+  const r = await cancelOrder(deps, orderId, { paymentStatus: "canceled", actor, mailReason: "admin" });
   if (r.outcome === "cancelled") return "cancelled";
   const now = await deps.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
   if (now?.status === "PAID") return "paid";

@@ -9,6 +9,7 @@ export {
   type RefundAnswer,
   type RefundResult,
 } from "./desk";
+export { CSV_COLUMNS, csvCell, exportOrdersCsv, orderCsvRow } from "./csv";
 export { getOrderForAdmin, listOrders, type AdminOrderView, type OrderEventView } from "./list";
 export { nextUnitsAmount, shippingAmount, unitsAmount } from "./refund-math";
 export {

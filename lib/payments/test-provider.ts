@@ -104,7 +104,7 @@ class BuiltInTestProvider implements TestPaymentProvider {
   }
 
   /** `charged`: what the card form was asked to charge (the order's total), carried like Stripe's amount. */
-  confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }): NormalizedPaymentEvent {
+  confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }, attempt = 0): NormalizedPaymentEvent {
     const digits = normalizeCardNumber(cardNumber);
     if (!paymentId || !orderId)
       throw new DomainError("validation_failed", "The payment is not valid.", {
@@ -112,7 +112,9 @@ class BuiltInTestProvider implements TestPaymentProvider {
       });
     const declineCode = DECLINES[digits] ?? null;
     const type = declineCode === null ? "payment.succeeded" : "payment.failed";
-    const outcome = declineCode === null ? "succeeded" : `failed:${declineCode}`;
+    if (!Number.isSafeInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be a non-negative integer, got ${attempt}`);
+    // attempt 0 keeps the id it always had, so events recorded before retries existed still match
+    const outcome = declineCode === null ? "succeeded" : attempt === 0 ? `failed:${declineCode}` : `failed:${declineCode}#${attempt}`;
     return {
       id: `test_evt_${digest(`${paymentId}:${outcome}`)}`,
       provider: "test",

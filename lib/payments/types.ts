@@ -2,7 +2,7 @@ import { z } from "zod";
 import { validationError } from "@/lib/errors";
 
 /**
- * The payment provider boundary (ARCHITECTURE.md, lib/payments and Checkout steps 4-6).
+ * The payment provider boundary (docs/ARCHITECTURE.md, lib/payments and Checkout steps 4-6).
  *
  * lib/payments talks to the provider and verifies + normalises what it says; it never decides what an event
  * means for an order. lib/checkout applies the normalised events (guarded by the order's state, recorded by
@@ -86,7 +86,18 @@ export interface TestPaymentProvider extends PaymentProvider {
    * Throws DomainError("validation_failed", ..., { fieldErrors: { cardNumber: [...] } }) for a malformed or
    * Luhn-invalid number.
    */
-  confirmTestCard(paymentId: string, orderId: string, cardNumber: string, charged?: { amount: number; currency: string }): NormalizedPaymentEvent;
+  confirmTestCard(
+    paymentId: string,
+    orderId: string,
+    cardNumber: string,
+    charged?: { amount: number; currency: string },
+    /**
+     * How many declines the payment had before this attempt: a decline's event id includes it, so a card declined
+     * again on the same order is a new event (Stripe's payment_failed has a new id per attempt too), while a double
+     * submit of one attempt is still one event. A success's id never includes it (one payment succeeds once).
+     */
+    attempt?: number,
+  ): NormalizedPaymentEvent;
   /** The refunds made through refund() by this process, oldest first (for tests and the demo). */
   recordedRefunds(): TestRefund[];
 }

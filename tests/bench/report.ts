@@ -428,7 +428,7 @@ checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(sing
 - Latency: the sell-out's p50 (${ms(r.sell.load.latency.p50)} ms) is the queue: ${Math.min(r.config.clients, r.config.sellOutCarts)} clients / ${f0(r.sell.load.rps)} answers per second ≈ ${ms((Math.min(r.config.clients, r.config.sellOutCarts) / r.sell.load.rps) * 1000)} ms.
   The sell-out placed its ${r.sell.placed} orders at ${f0(r.sell.placed / r.sell.sellOutS)}/s; pg_stat_activity shows ${r.sus.activity ? f1(r.sus.activity.waitingOnLock) : "–"} connections waiting on a row lock
   on average during the sustained run.
-- *The reserve step alone* (the ARCHITECTURE.md step 3 question), ${r.config.ceilingClients} clients on one row: a Prisma interactive transaction
+- *The reserve step alone* (the checkout step 3 question), ${r.config.ceilingClients} clients on one row: a Prisma interactive transaction
   (\`$transaction\` + \`tx.$queryRaw\` FOR UPDATE + update + create) reaches **${f0(inter.tps)} tx/s** (p99 ${ms(inter.latency.p99)} ms); the same reserve as ONE
   statement through \`prisma.$queryRaw\` reaches **${f0(single.tps)} tx/s** (p99 ${ms(single.latency.p99)} ms), ${f1(interVsSingle)}× ${interVsSingle >= 1 ? "faster" : "slower"}, ${f2(single.tps / pgTx.tps)} of node-pg's
   5-round-trip transaction. This is why checkout's reserve step is now one statement.
@@ -462,7 +462,7 @@ ${r.appChanges.map((c) => `- ${c}`).join("\n")}`
 - The tracing proxy and the CPU profiler run on separate instances and are not in the headline numbers; the proxy adds a
   little to every round trip, so its lock times are upper bounds. Redis commands per request are counted server-wide.
 - The ceilings (7) drive the bench database directly on a row of their own, with the app stopped, from the bench process;
-  pg-tx is STACK.md's protocol (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT, node-pg, ${r.config.ceilingClients} clients).
+  pg-tx is the ceiling protocol (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT, node-pg, ${r.config.ceilingClients} clients).
 `);
   return out.join("\n");
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: the benchmark suite, everything in ONE run on one machine so the ratios hold while absolute
-// numbers drift (docs: /BENCHMARKS.md, design: STACK.md "Benchmark protocol").
+// numbers drift (results and the protocol: BENCHMARKS.md).
 //
 //   npx tsx tests/bench/run.ts                 full scale (~5 minutes); writes BENCHMARKS.md
 //   BENCH_SCALE=0.2 npx tsx tests/bench/run.ts  shorter runs and smaller counts; writes .test-results/ instead

@@ -37,6 +37,9 @@ test("an admin creates a 15% code for one product; a guest's cart gets exactly t
   await page.goto("/admin/discounts");
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fadmin/);
   await signIn(page, ADMIN);
+  // back to the admin area: its dashboard, whose navigation leads to the discounts
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Discounts" }).click();
   await expect(page).toHaveURL(/\/admin\/discounts$/);
   await expect(page.getByRole("heading", { name: "Discounts" })).toBeVisible();
 
@@ -53,7 +56,7 @@ test("an admin creates a 15% code for one product; a guest's cart gets exactly t
   await page.getByLabel("Type").selectOption("PERCENTAGE");
   await page.getByLabel("Percent off").fill("15");
   await page.getByLabel("Only selected products").check();
-  await page.getByLabel("Search products").fill("canvas cap");
+  await page.getByTestId("discount-form").getByLabel("Search products").fill("canvas cap");
   await expect(page.getByTestId("product-options").getByRole("checkbox")).toHaveCount(1);
   await page.getByRole("checkbox", { name: "Six-Panel Canvas Cap" }).check();
   await page.getByRole("button", { name: "Create discount" }).click();
@@ -217,6 +220,7 @@ test("the admin API creates and patches discounts and changes a variant's stock 
     priceOverride: 1550,
     stock: 3,
     available: true,
+    isActive: true,
   });
   expect(variantBySku(await product(api, "dot-grid-notebook"), "NOTEBOOK-A5-INK")).toMatchObject({ price: 1550, stock: 3 });
   const negative = await api.patch(`/api/admin/variants/${ink.id}`, { data: { stock: -1 } });

@@ -32,7 +32,7 @@ import {
 // Bounded and reproducible: FUZZ_RUNS runs per route (default 150) from FUZZ_SEED (default below, printed on failure).
 //
 // Requests go through node:http from their own loopback addresses (127.0.0.0/8), so the wrong discount codes sent
-// here never count against 127.0.0.1, the client every other spec is (ARCHITECTURE.md: 31 per client in 15 min).
+// here never count against 127.0.0.1, the client every other spec is (31 wrong codes per client in 15 min).
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);

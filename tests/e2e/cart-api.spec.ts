@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 
-// The cart HTTP API end to end, as a headless client uses it (ARCHITECTURE.md, "HTTP API"), against the built app
+// The cart HTTP API end to end, as a headless client uses it (docs/ARCHITECTURE.md, "HTTP contract"), against the built app
 // and a freshly seeded database (tests/e2e/global-setup.ts, lib/catalog/seed-data.ts).
 
 type Variant = { id: number; sku: string; price: number; stock: number; available: boolean };
@@ -43,7 +43,7 @@ function expectIntegerMoney(body: unknown, at = "$"): void {
   }
 }
 
-/** The summary adds up (ARCHITECTURE.md: tax = lines' tax + shippingTax; total = subtotal - discount + shipping + tax). */
+/** The summary adds up (docs/ARCHITECTURE.md: tax = lines' tax + shippingTax; total = subtotal - discount + shipping + tax). */
 function expectConsistentSummary(cart: Cart): void {
   const s = cart.summary;
   expect(s.currency).toBe(cart.currency);

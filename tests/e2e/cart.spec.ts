@@ -32,7 +32,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
   await expect(tee).toContainText("Size: M");
   await expect(tee).toContainText("Color: White");
   await tee.getByRole("button", { name: "Increase quantity" }).click();
-  await expect(tee.getByTestId("line-quantity")).toHaveText("2");
+  await expect(tee.getByTestId("line-quantity")).toHaveValue("2");
   await expect(tee.getByTestId("line-total")).toHaveText("$56.00");
 
   await lines.filter({ hasText: "Hoodie" }).getByRole("button", { name: "Remove" }).click();
@@ -42,7 +42,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
 
   await page.reload();
   await expect(lines).toHaveCount(1);
-  await expect(tee.getByTestId("line-quantity")).toHaveText("2");
+  await expect(tee.getByTestId("line-quantity")).toHaveValue("2");
 
   // sign in: the guest's lines join the account's cart
   const email = `cart-${randomBytes(5).toString("hex")}@example.test`;
@@ -56,7 +56,7 @@ test("a guest builds a cart, it survives a reload, and it merges into the accoun
   await expect(page.getByTestId("account-email")).toHaveText(email);
   await expect(page).toHaveURL(/\/cart$/);
   await expect(page.getByTestId("cart-line")).toHaveCount(1);
-  await expect(page.getByTestId("cart-line").getByTestId("line-quantity")).toHaveText("2");
+  await expect(page.getByTestId("cart-line").getByTestId("line-quantity")).toHaveValue("2");
   await expect(page.getByTestId("cart-count")).toHaveText("2");
 
   // a signed-in shopper can save for later and bring it back
@@ -77,4 +77,30 @@ test("out-of-stock variants cannot be added and too many is refused with a reada
   await page.getByLabel("Quantity").fill(String(low.v.stock + 1));
   await page.getByTestId("add-to-cart").click();
   await expect(page.getByTestId("add-result")).toContainText(`Only ${low.v.stock}`);
+});
+
+test("the cart says when a line's price changed since it was added, and when it holds more than is in stock", async ({ page, request }) => {
+  const ADMIN = { authorization: "Bearer test-admin-token-0123456789" };
+  const { products } = (await (await request.get("/api/products")).json()) as { products: { variants: { id: number; sku: string; price: number; stock: number }[] }[] };
+  const v = products.flatMap((p) => p.variants).find((x) => x.sku === "NOTEBOOK-A5-INK")!;
+  await page.goto("/products/dot-grid-notebook");
+  await pick(page, "Color", "Ink");
+  await page.getByLabel("Quantity").fill("3");
+  await page.getByTestId("add-to-cart").click();
+  await expect(page.getByTestId("add-result")).toContainText("Added");
+  await page.goto("/cart");
+  const line = page.getByTestId("cart-line");
+  await expect(line.getByTestId("line-price-changed")).toHaveCount(0);
+  await expect(line.getByTestId("line-stock")).toHaveCount(0);
+  try {
+    expect((await request.patch(`/api/admin/variants/${v.id}`, { headers: ADMIN, data: { priceOverride: v.price + 200, stock: 2 } })).status()).toBe(200);
+    await page.reload();
+    const usd = (n: number) => `$${(n / 100).toFixed(2)}`;
+    await expect(line.getByTestId("line-price-changed")).toContainText(`${usd(v.price)} → ${usd(v.price + 200)}`);
+    await expect(line.getByTestId("line-stock")).toContainText("Only 2 in stock now");
+    // the line still shows the price it was added at, until checkout asks the shopper to confirm the new one
+    await expect(line.getByTestId("line-total")).toHaveText(usd(3 * v.price));
+  } finally {
+    await request.patch(`/api/admin/variants/${v.id}`, { headers: ADMIN, data: { priceOverride: null, stock: v.stock } });
+  }
 });

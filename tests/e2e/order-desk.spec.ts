@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
+import { expect, test, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 
 // The order desk over HTTP against the production build: a guest buys with the full address, the admin (by the
 // admin API token) finds the order, ships part of it, refunds a unit, reads its history; the shopper's "Back to
@@ -103,7 +103,7 @@ test("the admin pages: find the order, ship everything, refund everything", asyn
   await page.getByLabel("Email").fill("admin@cartwright.test");
   await page.getByLabel("Password").fill("admin-password-123");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/admin\//); // signed in: the admin area (its first page)
+  await expect(page).toHaveURL(/\/admin(\/|$)/); // signed in: the admin area (its dashboard)
   await page.goto(`/admin/orders?q=${order.id}`);
   await expect(page.getByTestId("order-row")).toHaveCount(1);
   await page.getByTestId("order-row").getByRole("link").click();
@@ -114,4 +114,115 @@ test("the admin pages: find the order, ship everything, refund everything", asyn
   await page.getByTestId("refund-button").click();
   await expect(page.getByTestId("payment-status")).toHaveText("refunded");
   await expect(page.getByTestId("order-events")).toContainText("refunded by admin@cartwright.test");
+});
+
+// ---- in the browser: the shopper's side and the admin's, on one order ---------------------------------------------
+
+async function addToCart(page: Page, slug: string, picks: Record<string, string>, giftMessage?: string) {
+  await page.goto(`/products/${slug}`);
+  for (const [legend, value] of Object.entries(picks))
+    await page.locator("fieldset", { has: page.locator("legend", { hasText: legend }) }).getByRole("button", { name: value, exact: true }).click();
+  if (giftMessage) {
+    await page.getByText("Add gift wrap or personalization").click();
+    await page.getByLabel("Gift message").fill(giftMessage);
+  }
+  await page.getByTestId("add-to-cart").click();
+  await expect(page.getByTestId("add-result")).toContainText("Added");
+}
+
+async function fillCheckout(page: Page, email: string) {
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Full name").fill("Gift Giver");
+  await page.getByLabel("Street address").fill("350 5th Ave");
+  await page.getByLabel("City").fill("New York");
+  await page.getByLabel("Country").selectOption("US");
+  await page.getByLabel("State / province").fill("NY");
+  await page.getByLabel("Postal code").fill("10001");
+  await expect(page.getByTestId("summary-tax")).not.toHaveText("Calculated at checkout");
+}
+
+test("a guest's gift order: declined, then paid on the same order; the admin finds it by e-mail, ships one line, refunds a unit; the shopper sees both", async ({ browser }) => {
+  const email = `gift-${randomUUID().slice(0, 8)}@example.test`;
+  const shopper = await (await browser.newContext()).newPage();
+  await addToCart(shopper, "enamel-camp-mug", { Color: "Cream" }, "Happy birthday, Sam!");
+  await addToCart(shopper, "dot-grid-notebook", { Color: "Sage" });
+  await addToCart(shopper, "dot-grid-notebook", { Color: "Sage" });
+  await fillCheckout(shopper, email);
+  await shopper.getByTestId("place-order").click();
+  await expect(shopper.getByTestId("test-card-form")).toBeVisible();
+  const orderId = shopper.url().split("/checkout/pay/")[1]!;
+  expect(shopper.url()).not.toContain("%40");
+  // a declined card, then 4242 on the SAME order
+  await shopper.getByLabel("Card number").fill("4000 0000 0000 0002");
+  await shopper.getByTestId("pay-button").click();
+  await expect(shopper.getByTestId("payment-declined")).toContainText("Your card was declined.");
+  await shopper.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await shopper.getByTestId("pay-button").click();
+  await expect(shopper.getByTestId("order-status")).toHaveText("Paid");
+  expect(shopper.url()).toContain(`/orders/${orderId}`);
+
+  const admin = await (await browser.newContext()).newPage();
+  await admin.goto("/admin/orders");
+  await admin.getByLabel("Email").fill("admin@cartwright.test");
+  await admin.getByLabel("Password").fill("admin-password-123");
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await expect(admin).toHaveURL(/\/admin/);
+  // the header's Orders link is the order desk for an admin
+  await expect(admin.getByTestId("orders-link")).toHaveAttribute("href", "/admin/orders");
+  await admin.goto("/admin/orders");
+  await admin.getByLabel("Order id, e-mail or SKU").fill(email);
+  await admin.getByLabel("Order id, e-mail or SKU").press("Enter");
+  await expect(admin.getByTestId("order-row")).toHaveCount(1);
+  await admin.getByTestId("order-row").getByRole("link").first().click();
+  await expect(admin.getByTestId("order-status")).toHaveText("PAID");
+  await expect(admin.getByTestId("gift-message")).toContainText("Happy birthday, Sam!");
+  // ship the mug only, with a tracking number
+  await admin.getByLabel("Ship units of Enamel Camp Mug").fill("1");
+  await admin.getByLabel("Carrier").fill("UPS");
+  await admin.getByLabel("Tracking number").fill("1Z999AA10123456784");
+  await admin.getByTestId("ship-button").click();
+  await expect(admin.getByTestId("fulfillment-status")).toHaveText("PARTIALLY_FULFILLED");
+  // refund one of the two notebooks
+  await admin.getByLabel(/^Dot Grid Notebook \(left 2\)/).fill("1");
+  await admin.getByTestId("refund-button").click();
+  await expect(admin.getByTestId("payment-status")).toHaveText("partially_refunded");
+
+  await shopper.reload();
+  await expect(shopper.getByTestId("tracking-number")).toHaveText("1Z999AA10123456784");
+  await expect(shopper.getByTestId("order-refund")).toHaveCount(1);
+  await expect(shopper.getByTestId("order-refund")).toContainText("Dot Grid Notebook");
+  await expect(shopper.getByTestId("order-meta")).toContainText(`a receipt goes to ${email}`);
+});
+
+test("Back to cart on the payment page gives the items back at once; the cancelled order promises no receipt", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await fillCheckout(page, `back-${randomUUID().slice(0, 8)}@example.test`);
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  const orderId = page.url().split("/checkout/pay/")[1]!;
+  await page.getByTestId("back-to-cart").click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByTestId("cart-count")).toHaveText("1");
+  await page.goto(`/orders/${orderId}`);
+  await expect(page.getByTestId("order-status")).toHaveText("Cancelled");
+  await expect(page.getByTestId("order-meta")).not.toContainText("receipt");
+  await expect(page.getByTestId("order-cancelled-note")).toContainText("Nothing was charged");
+});
+
+test("the payment page on the test provider loads no Stripe.js", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  const stripeRequests: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("js.stripe.com")) stripeRequests.push(r.url());
+  });
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await fillCheckout(page, `nostripe-${randomUUID().slice(0, 8)}@example.test`);
+  await page.getByTestId("place-order").click();
+  await expect(page.getByTestId("test-card-form")).toBeVisible();
+  await expect(page.locator('script[src*="js.stripe.com"]')).toHaveCount(0);
+  expect(stripeRequests).toEqual([]);
+  await page.getByTestId("back-to-cart").click();
+  await expect(page).toHaveURL(/\/cart$/);
 });

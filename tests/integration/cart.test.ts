@@ -4,7 +4,8 @@ import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { RedisKvStore } from "@/lib/kv";
 import { CartService } from "@/lib/cart/service";
 import { cartKey } from "@/lib/cart/guest-store";
-import { DomainError } from "@/lib/errors";
+import { DomainError, toErrorResponse } from "@/lib/errors";
+import { addItemSchema, updateQuantitySchema } from "@/lib/cart/schemas";
 import { viewCart } from "@/lib/cart/view";
 
 let db: PrismaClient;
@@ -128,6 +129,31 @@ describe("guest carts (KV store)", () => {
     });
     const e = await expectCode(service.addItem(eur.id, { userId: null }, { variantId: eurProduct.variants[0]!.id, quantity: 1 }), "currency_mismatch");
     expect(e.details).toMatchObject({ cartCurrency: "USD", itemCurrency: "EUR" });
+  });
+
+  it("refuses adding quantity 0 (400 validation_failed on quantity) and changes nothing, while setting 0 removes the line", async () => {
+    const cart = await service.createGuestCart();
+    const before = await service.addItem(cart.id, { userId: null }, { variantId: variantB, quantity: 1 });
+    // the boundary schema (API route and server actions) refuses it first...
+    const parsed = addItemSchema(99).safeParse({ variantId: variantB, quantity: 0 });
+    expect(parsed.success).toBe(false);
+    const fromSchema = toErrorResponse(parsed.error);
+    expect(fromSchema.status).toBe(400);
+    expect(fromSchema.body.error.code).toBe("validation_failed");
+    expect(fromSchema.body.error.details?.fieldErrors).toHaveProperty("quantity");
+    // ...and the service refuses it too, for a caller that skips the schema
+    for (const quantity of [0, -1]) {
+      const e = await expectCode(service.addItem(cart.id, { userId: null }, { variantId: variantB, quantity }), "validation_failed");
+      expect(toErrorResponse(e).status).toBe(400);
+      expect(e.details).toMatchObject({ fieldErrors: { quantity: expect.any(Array) } });
+    }
+    const after = await service.getCart(cart.id, { userId: null });
+    expect(after.items.map((l) => l.quantity)).toEqual([1]);
+    expect(after.version).toBe(before.version);
+    // 0 in an update still means "remove the line"
+    expect(updateQuantitySchema(99).parse({ quantity: 0 }).quantity).toBe(0);
+    const removed = await service.updateItemQuantity(cart.id, { userId: null }, before.items[0]!.id, 0);
+    expect(removed.items).toHaveLength(0);
   });
 
   it("an unknown cart id is not found", async () => {

@@ -12,6 +12,7 @@ import {
   confirmTestPayment,
   expireReservations,
   getOrderForViewer,
+  MAX_DECLINES,
   paymentClientSecretFor,
   paymentStepFor,
   placeOrder,
@@ -263,12 +264,13 @@ describe("the two copies of a guest cart (KV document, PostgreSQL row) heal", ()
     expect(await stockOf(variantIds[0]!)).toBe(4);
   });
 
-  it("a cart that came back after a decline but whose KV copy still says CHECKED_OUT can be checked out", async () => {
+  it("a cart that came back after a cancelled payment but whose KV copy still says CHECKED_OUT can be checked out", async () => {
     const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
     const cartId = await guestCart([[variantIds[0]!, 1]]);
     const { body } = await checkout(cartId);
     const doc = JSON.parse((await kv.get(`cart:${cartId}`))!) as { status: string };
-    await applyPaymentEvent(deps, webhook("payment_intent.payment_failed", fake.fail(await paymentIdOf(body.order.id))));
+    const pi = fake.intent(await paymentIdOf(body.order.id))!;
+    await applyPaymentEvent(deps, webhook("payment_intent.canceled", { ...pi, status: "canceled" }));
     await kv.set(`cart:${cartId}`, JSON.stringify(doc)); // as if writing the restored copy had failed
     const again = await checkout(cartId);
     expect(again.body.order.id).not.toBe(body.order.id);
@@ -575,7 +577,44 @@ describe("discounts", () => {
 // ---- payment events ------------------------------------------------------------------------------------------
 
 describe("payment events", () => {
-  it("a declined payment with duplicate and out-of-order webhooks: restocks once, releases the discount once, the same cart comes back", async () => {
+  it("a declined payment keeps the order reserved; the same PaymentIntent, confirmed again with another card, pays it", async () => {
+    const { variantIds } = await makeProduct({ price: 3000, variants: [{ stock: 5 }] });
+    const v = variantIds[0]!;
+    const code = `TENOFF-${randomUUID().slice(0, 8)}`;
+    const d = await db.discount.create({ data: { code, type: "PERCENTAGE", value: 1000, maxUses: 5 } });
+    const cartId = await guestCart([[v, 2]], [code]);
+    const { body } = await checkout(cartId);
+    expect(await stockOf(v)).toBe(3);
+
+    const piId = await paymentIdOf(body.order.id);
+    const failed = webhook("payment_intent.payment_failed", fake.fail(piId, "insufficient_funds"));
+    expect(await applyPaymentEvent(deps, failed)).toEqual({ outcome: "declined", orderId: body.order.id });
+    expect(await Promise.all([applyPaymentEvent(deps, failed), applyPaymentEvent(deps, failed)])).toEqual([
+      { outcome: "duplicate", orderId: body.order.id },
+      { outcome: "duplicate", orderId: body.order.id },
+    ]);
+
+    const after = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(after.status).toBe("PENDING_PAYMENT");
+    expect(after.payment).toEqual({ provider: "stripe", status: "failed", declineCode: "insufficient_funds", refundedAmount: 0 });
+    // nothing given back, nothing cancelled at Stripe: the shopper is still paying for this order
+    expect(fake.intent(piId)!.status).toBe("requires_payment_method");
+    expect(fake.requests().some((r) => r.path.endsWith("/cancel"))).toBe(false);
+    expect(await stockOf(v)).toBe(3);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(1);
+    expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
+
+    // another card on the same PaymentIntent
+    const paid = webhook("payment_intent.succeeded", fake.succeed(piId));
+    expect(await applyPaymentEvent(deps, paid)).toEqual({ outcome: "paid", orderId: body.order.id });
+    const done = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(done.status).toBe("PAID");
+    expect(done.payment).toEqual({ provider: "stripe", status: "succeeded", refundedAmount: 0 });
+    expect(await stockOf(v)).toBe(3);
+    expect(await db.order.count({ where: { cartId } })).toBe(1);
+  });
+
+  it("payment_intent.canceled with duplicate and out-of-order webhooks: restocks once, releases the discount once, the same cart comes back", async () => {
     const { variantIds } = await makeProduct({ price: 3000, variants: [{ stock: 5 }] });
     const v = variantIds[0]!;
     const code = `TENOFF-${randomUUID().slice(0, 8)}`;
@@ -588,12 +627,14 @@ describe("payment events", () => {
 
     const piId = await paymentIdOf(body.order.id);
     const failed = webhook("payment_intent.payment_failed", fake.fail(piId, "insufficient_funds"));
-    expect(await applyPaymentEvent(deps, failed)).toEqual({ outcome: "cancelled", orderId: body.order.id });
+    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("declined");
+    const canceledPi = { ...fake.intent(piId)!, status: "canceled", cancellation_reason: "requested_by_customer" };
+    const cancelled = webhook("payment_intent.canceled", canceledPi);
+    expect(await applyPaymentEvent(deps, cancelled)).toEqual({ outcome: "cancelled", orderId: body.order.id });
 
     const after = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
     expect(after.status).toBe("CANCELLED");
-    expect(after.payment).toEqual({ provider: "stripe", status: "failed", declineCode: "insufficient_funds", refundedAmount: 0 });
-    expect(fake.intent(piId)!.status).toBe("canceled");
+    expect(after.payment).toMatchObject({ provider: "stripe", status: "canceled", refundedAmount: 0 });
     expect(await stockOf(v)).toBe(5);
     expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
     expect(await db.discountRedemption.count({ where: { orderId: body.order.id, releasedAt: { not: null } } })).toBe(1);
@@ -602,18 +643,16 @@ describe("payment events", () => {
     expect(back.items.map((l) => [l.variantId, l.quantity])).toEqual([[v, 2]]);
     expect(back.discounts.map((x) => x.code)).toEqual([code]);
 
-    // the same delivery again, the cancellation our cancel caused, another failure event: no change at all
-    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("duplicate");
-    const cancelled = webhook("payment_intent.canceled", fake.intent(piId)!);
-    expect((await applyPaymentEvent(deps, cancelled)).outcome).toBe("unchanged");
-    expect((await applyPaymentEvent(deps, cancelled)).outcome).toBe("duplicate");
-    expect(await Promise.all([applyPaymentEvent(deps, failed), applyPaymentEvent(deps, failed)])).toEqual([
+    // the same deliveries again, a late decline: no change at all
+    expect(await Promise.all([applyPaymentEvent(deps, cancelled), applyPaymentEvent(deps, failed)])).toEqual([
       { outcome: "duplicate", orderId: body.order.id },
       { outcome: "duplicate", orderId: body.order.id },
     ]);
+    const late = webhook("payment_intent.payment_failed", { ...canceledPi, last_payment_error: { code: "card_declined", decline_code: "generic_decline", type: "card_error" } });
+    expect((await applyPaymentEvent(deps, late)).outcome).toBe("unchanged");
     expect(await stockOf(v)).toBe(5);
     expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(0);
-    expect(await db.paymentEvent.count({ where: { orderId: body.order.id } })).toBe(2);
+    expect(await db.paymentEvent.count({ where: { orderId: body.order.id } })).toBe(3);
 
     // the shopper retries with the restored cart (same id): a new order
     const second = await checkout(cartId);
@@ -621,6 +660,54 @@ describe("payment events", () => {
     expect(second.body.order.summary.discount).toBe(600);
     expect(await stockOf(v)).toBe(3);
     expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).usesCount).toBe(1);
+  });
+
+  it(`the ${MAX_DECLINES}th decline cancels the order (at Stripe too) with the compensation, exactly once; one payment_failed mail per decline`, async () => {
+    const { variantIds } = await makeProduct({ price: 3000, variants: [{ stock: 5 }] });
+    const v = variantIds[0]!;
+    const cartId = await guestCart([[v, 2]]);
+    const { body } = await checkout(cartId);
+    const piId = await paymentIdOf(body.order.id);
+    const declines = Array.from({ length: MAX_DECLINES }, () => webhook("payment_intent.payment_failed", fake.fail(piId, "generic_decline")));
+    for (const e of declines.slice(0, -1)) expect((await applyPaymentEvent(deps, e)).outcome).toBe("declined");
+    expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).status).toBe("PENDING_PAYMENT");
+    expect(await stockOf(v)).toBe(3);
+    const last = declines.at(-1)!;
+    const outcomes = await Promise.all([applyPaymentEvent(deps, last), applyPaymentEvent(deps, last)]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(["cancelled", "duplicate"]);
+    const after = await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken });
+    expect(after).toMatchObject({ status: "CANCELLED", payment: { status: "failed", declineCode: "generic_decline" } });
+    expect(fake.intent(piId)!.status).toBe("canceled");
+    expect(await stockOf(v)).toBe(5);
+    expect((await carts.getCart(cartId, { userId: null })).status).toBe("ACTIVE");
+    const mails = await db.mailOutbox.findMany({ where: { dedupeKey: { startsWith: body.order.id } }, select: { event: true } });
+    expect(mails.filter((m) => m.event === "payment_failed")).toHaveLength(MAX_DECLINES);
+    expect(mails.filter((m) => m.event === "order_cancelled")).toHaveLength(1);
+  });
+
+  it(`race: ${MAX_DECLINES} declines and a success arrive at once -> exactly one outcome, the compensation at most once`, async () => {
+    for (let round = 0; round < 4; round++) {
+      const { variantIds } = await makeProduct({ price: 2000, variants: [{ stock: 5 }] });
+      const v = variantIds[0]!;
+      const cartId = await guestCart([[v, 1]]);
+      const { body } = await checkout(cartId);
+      const piId = await paymentIdOf(body.order.id);
+      const declines = Array.from({ length: MAX_DECLINES }, () => webhook("payment_intent.payment_failed", fake.fail(piId, "generic_decline")));
+      const success = webhook("payment_intent.succeeded", fake.succeed(piId));
+      const events = [...declines];
+      events.splice(round % (MAX_DECLINES + 1), 0, success);
+      const outcomes = await Promise.all(events.map((e) => applyPaymentEvent(deps, e)));
+      const order = await db.order.findUniqueOrThrow({ where: { id: body.order.id } });
+      // Stripe's PaymentIntent succeeded, so cancelling it fails: the order is paid, never cancelled
+      expect(order.status).toBe("PAID");
+      expect(order.paymentStatus).toBe("succeeded");
+      expect(outcomes.filter((o) => o.outcome === "paid")).toHaveLength(1);
+      expect(outcomes.some((o) => o.outcome === "cancelled")).toBe(false);
+      expect(await stockOf(v)).toBe(4);
+      expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
+      expect(await db.mailOutbox.count({ where: { dedupeKey: body.order.id, event: "order_paid" } })).toBe(1);
+      expect(await db.mailOutbox.count({ where: { dedupeKey: body.order.id, event: "order_cancelled" } })).toBe(0);
+    }
   });
 
   it("succeeded, then a failure arriving late: stays PAID and nothing is cancelled", async () => {
@@ -646,14 +733,15 @@ describe("payment events", () => {
     expect((await db.order.findUniqueOrThrow({ where: { id: body.order.id } })).paidAt).not.toBeNull();
   });
 
-  it("a failure event whose cancel finds the payment already succeeded is a success", async () => {
+  it("a late failure event for a payment that has just succeeded leaves the order waiting; the success pays it", async () => {
     const { variantIds } = await makeProduct({ variants: [{ stock: 5 }] });
     const cartId = await guestCart([[variantIds[0]!, 1]]);
     const { body } = await checkout(cartId);
     const piId = await paymentIdOf(body.order.id);
     const failed = webhook("payment_intent.payment_failed", fake.fail(piId));
-    fake.succeed(piId); // the shopper's second card went through before the failure was delivered
-    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("paid");
+    const succeeded = webhook("payment_intent.succeeded", fake.succeed(piId)); // the shopper's second card went through
+    expect((await applyPaymentEvent(deps, failed)).outcome).toBe("declined");
+    expect((await applyPaymentEvent(deps, succeeded)).outcome).toBe("paid");
     expect((await getOrderForViewer(db, body.order.id, { userId: null, token: body.orderToken })).status).toBe("PAID");
     expect(await stockOf(variantIds[0]!)).toBe(4);
   });
@@ -806,19 +894,56 @@ describe("test provider", () => {
     await expectCode(confirmTestPayment(deps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, { userId: uid }), "not_found");
   });
 
-  it("a decline brings the signed-in cart back (same id) when the user has no other cart", async () => {
+  const declineTimes = async (orderId: string, viewer: { userId: string | null; token?: string | null }, n: number) => {
+    let last;
+    for (let i = 0; i < n; i++) last = await confirmTestPayment(testDeps, { orderId, cardNumber: i % 2 ? TEST_CARDS.genericDecline : TEST_CARDS.insufficientFunds }, viewer);
+    return last!;
+  };
+
+  it("a decline keeps the order reserved; another card pays the SAME order; a double submit is one event", async () => {
     const uid = await makeUser();
     const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
     const { cartId, body } = await userCheckout(uid, variantIds[0]!, 2);
-    const declined = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.insufficientFunds }, { userId: uid });
-    expect(declined).toMatchObject({ status: "CANCELLED", payment: { status: "failed", declineCode: "insufficient_funds" } });
+    const viewer = { userId: uid };
+    const [a, b] = await Promise.all([
+      confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.insufficientFunds }, viewer),
+      confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.insufficientFunds }, viewer),
+    ]);
+    for (const declined of [a, b]) expect(declined).toMatchObject({ id: body.order.id, status: "PENDING_PAYMENT", payment: { status: "failed", declineCode: "insufficient_funds" } });
+    expect(await db.paymentEvent.count({ where: { orderId: body.order.id, type: "payment.failed" } })).toBe(1);
+    // a second decline with another card is its own event (and its own mail)
+    const again = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.genericDecline }, viewer);
+    expect(again).toMatchObject({ status: "PENDING_PAYMENT", payment: { status: "failed", declineCode: "generic_decline" } });
+    expect(await db.paymentEvent.count({ where: { orderId: body.order.id, type: "payment.failed" } })).toBe(2);
+    expect(await db.mailOutbox.count({ where: { event: "payment_failed", dedupeKey: { startsWith: body.order.id } } })).toBe(2);
+    expect(await stockOf(variantIds[0]!)).toBe(1);
+    expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
+
+    const paid = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, viewer);
+    expect(paid).toMatchObject({ id: body.order.id, status: "PAID", payment: { status: "succeeded" } });
+    expect(paid.payment.declineCode).toBeUndefined();
+    expect(await stockOf(variantIds[0]!)).toBe(1);
+    expect(await db.order.count({ where: { cartId } })).toBe(1);
+  });
+
+  it(`${MAX_DECLINES} declines bring the signed-in cart back (same id) when the user has no other cart`, async () => {
+    const uid = await makeUser();
+    const { variantIds } = await makeProduct({ variants: [{ stock: 3 }] });
+    const { cartId, body } = await userCheckout(uid, variantIds[0]!, 2);
+    const fourth = await declineTimes(body.order.id, { userId: uid }, MAX_DECLINES - 1);
+    expect(fourth.status).toBe("PENDING_PAYMENT");
+    expect(await stockOf(variantIds[0]!)).toBe(1);
+    const fifth = await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.insufficientFunds }, { userId: uid });
+    expect(fifth).toMatchObject({ status: "CANCELLED", payment: { status: "failed", declineCode: "insufficient_funds" } });
     expect(await stockOf(variantIds[0]!)).toBe(3);
     const back = await carts.cartForUser(uid);
     expect(back.id).toBe(cartId);
     expect(back.items.map((l) => l.quantity)).toEqual([2]);
+    // a card after that changes nothing
+    expect((await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.success }, { userId: uid })).status).toBe("CANCELLED");
   });
 
-  it("a decline merges the lines into the user's newer ACTIVE cart, which stays the active one", async () => {
+  it(`${MAX_DECLINES} declines merge the lines into the user's newer ACTIVE cart, which stays the active one`, async () => {
     const uid = await makeUser();
     const { variantIds } = await makeProduct({ variants: [{ stock: 10 }, { stock: 10 }] });
     const [a, b] = variantIds as [number, number];
@@ -827,12 +952,42 @@ describe("test provider", () => {
     expect(newer.id).not.toBe(cartId);
     await carts.addItem(newer.id, { userId: uid }, { variantId: a, quantity: 1 });
     await carts.addItem(newer.id, { userId: uid }, { variantId: b, quantity: 1 });
-    await confirmTestPayment(testDeps, { orderId: body.order.id, cardNumber: TEST_CARDS.genericDecline }, { userId: uid });
+    await declineTimes(body.order.id, { userId: uid }, MAX_DECLINES);
     const active = await carts.cartForUser(uid);
     expect(active.id).toBe(newer.id);
     expect(active.items.map((l) => [l.variantId, l.quantity]).sort()).toEqual([[a, 3], [b, 1]].sort());
     expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
     expect(await stockOf(a)).toBe(10);
+  });
+
+  it(`race (test provider): ${MAX_DECLINES} decline events and a success at once -> PAID, or CANCELLED with the money refunded; compensation at most once`, async () => {
+    const provider = testDeps.provider as ReturnType<typeof createTestProvider>;
+    for (let round = 0; round < 6; round++) {
+      const uid = await makeUser();
+      const { variantIds } = await makeProduct({ variants: [{ stock: 4 }] });
+      const v = variantIds[0]!;
+      const { cartId, body } = await userCheckout(uid, v, 1);
+      const pi = await paymentIdOf(body.order.id);
+      const charged = { amount: body.order.summary.total, currency: body.order.currency };
+      const events = Array.from({ length: MAX_DECLINES }, (_, i) => provider.confirmTestCard(pi, body.order.id, TEST_CARDS.genericDecline, charged, i));
+      events.splice(round, 0, provider.confirmTestCard(pi, body.order.id, TEST_CARDS.success, charged));
+      await Promise.all(events.map((e) => applyPaymentEvent(testDeps, e)));
+      const order = await db.order.findUniqueOrThrow({ where: { id: body.order.id } });
+      const cancelMails = await db.mailOutbox.count({ where: { dedupeKey: body.order.id, event: "order_cancelled" } });
+      const paidMails = await db.mailOutbox.count({ where: { dedupeKey: body.order.id, event: "order_paid" } });
+      if (order.status === "PAID") {
+        expect(await stockOf(v)).toBe(3);
+        expect([cancelMails, paidMails]).toEqual([0, 1]);
+        expect((await db.cart.findUniqueOrThrow({ where: { id: cartId } })).status).toBe("CHECKED_OUT");
+      } else {
+        // the success landed after the cancellation: the stock came back once and the money goes back
+        expect(order.status).toBe("CANCELLED");
+        expect(order.paymentStatus).toBe("refunded");
+        expect(await stockOf(v)).toBe(4);
+        expect([cancelMails, paidMails]).toEqual([1, 0]);
+        expect((await carts.cartForUser(uid)).items.map((l) => l.quantity)).toEqual([1]);
+      }
+    }
   });
 
   it("a payment that succeeds for an order already cancelled by expiry is refunded", async () => {

@@ -18,6 +18,7 @@ import { restoreFromReminder, reminderStats, sendCartReminders, unsubscribe } fr
 import { requestOrderLookup } from "@/lib/mail/order-lookup";
 import { allowMailRequest, MAIL_REQUESTS_PER_CLIENT } from "@/lib/mail/request-limit";
 import { orderForAccessLink } from "@/lib/mail/order-access";
+import { cancelOrderByShopper } from "@/lib/orders";
 import { JobScheduler, claimPeriod, lastRuns, periodStartOf, type Job } from "@/lib/jobs/scheduler";
 import { renderMail } from "@/emails/render";
 import { startSmtpServer, type TestSmtpServer } from "@/tests/support/smtp";
@@ -154,6 +155,10 @@ describe("order mail", () => {
     await Promise.all([applyPaymentEvent(deps, declined), applyPaymentEvent(deps, declined)]);
     const outbox = await db.mailOutbox.findMany({ where: { recipient: to } });
     expect(outbox.map((m) => m.event)).toEqual(["payment_failed"]);
+    // the order still waits for payment: another card declined again is another event, another message
+    const again = createTestProvider().confirmTestCard(row.paymentIntentId!, order.id, TEST_CARDS.genericDecline, undefined, 1);
+    await Promise.all([applyPaymentEvent(deps, again), applyPaymentEvent(deps, again)]);
+    expect((await db.mailOutbox.findMany({ where: { recipient: to } })).map((m) => m.event)).toEqual(["payment_failed", "payment_failed"]);
 
     const to2 = email("expired");
     const second = await guestOrder(to2, await makeVariant());
@@ -300,7 +305,10 @@ describe("abandoned-cart reminders", () => {
     // while the order waits for payment the cart is CHECKED_OUT: no reminder
     await db.$executeRaw`UPDATE carts SET updated_at = ${idle(5 * 60 * 60_000)} WHERE id = ${cartId}`;
     expect(await sendCartReminders({ db, carts, afterMinutes: 60 })).toBe(0);
+    // a decline keeps the order (and the cart closed); "Back to cart" gives the cart back
     await confirmTestPayment(deps, { orderId: order.id, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: orderToken });
+    expect((await carts.getCart(cartId, { userId: null })).status).toBe("CHECKED_OUT");
+    await cancelOrderByShopper(deps, order.id, { userId: null, token: orderToken });
     expect((await carts.getCart(cartId, { userId: null })).status).toBe("ACTIVE");
 
     // idle in PostgreSQL and in its KV document

@@ -7,7 +7,8 @@ import { CartService } from "@/lib/cart/service";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createStripeProvider, createTestProvider, TEST_CARDS, type PaymentProvider, type TestPaymentProvider } from "@/lib/payments";
-import { applyPaymentEvent, confirmTestPayment, expireReservations, placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { dashboard, LOW_STOCK_THRESHOLD } from "@/lib/admin/dashboard";
+import { applyPaymentEvent, confirmTestPayment, expireReservations, MAX_DECLINES, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 import {
   cancelOrderByAdmin,
   cancelOrderByShopper,
@@ -21,6 +22,7 @@ import {
   type RefundBody,
 } from "@/lib/orders";
 import { startStripeFake } from "@/tests/fakes/stripe-fake";
+import { CSV_COLUMNS, csvCell, exportOrdersCsv } from "@/lib/orders";
 
 // The order desk against the real PostgreSQL and Redis of the run: fulfilment, refunds, cancellation, the order's
 // history and the list. Every race is run for real (concurrent calls, each in its own transaction) and the
@@ -445,14 +447,16 @@ describe("the order's history and the list", () => {
     ]);
     expect(await db.auditLog.count({ where: { target: `order:${placed.orderId}` } })).toBe(2);
 
-    // a declined card: the webhook, the failed payment and the cancellation (by the system) are all there
+    // declined cards: the webhooks, the failed payment and, at the last decline allowed, the cancellation (by the system)
     const declined = await place([[v!, 1]]);
-    await confirmTestPayment(deps, { orderId: declined.orderId, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: declined.token });
+    for (let i = 0; i < MAX_DECLINES; i++)
+      await confirmTestPayment(deps, { orderId: declined.orderId, cardNumber: TEST_CARDS.genericDecline }, { userId: null, token: declined.token });
     const types = (await getOrderForAdmin(db, declined.orderId)).events.map((e) => [e.type, e.actor]);
     expect(types).toEqual([
       ["placed", "shopper"],
       ["webhook", "system"],
       ["payment_failed", "system"],
+      ...Array.from({ length: MAX_DECLINES - 1 }, () => ["webhook", "system"]),
       ["cancelled", "system"],
     ]);
     // a Stripe delivery is the provider's
@@ -483,5 +487,120 @@ describe("the order's history and the list", () => {
     expect([...page1.orders, ...page2.orders].map((o) => o.id)).toEqual([c.orderId, b.orderId, a.orderId]);
     expect(page2.nextCursor).toBeNull();
     expect(listOrdersQuerySchema.safeParse({ status: "SHIPPED" }).success).toBe(false);
+  });
+
+  it("the CSV export holds the filtered orders, newest first, with exact decimal amounts and neutralised formulas", async () => {
+    const [v] = await makeVariants([1999]);
+    const sku = (await db.productVariant.findUniqueOrThrow({ where: { id: v! } })).sku;
+    const a = await placePaid([[v!, 2]]);
+    const b = await place([[v!, 1]]);
+    const csv = await exportOrdersCsv(db, { q: sku });
+    const rows = csv.trimEnd().split("\r\n");
+    expect(rows[0]).toBe(CSV_COLUMNS.join(","));
+    expect(rows.slice(1).map((r) => r.split(",")[0])).toEqual([b.orderId, a.orderId]);
+    const cell = (row: string, col: (typeof CSV_COLUMNS)[number]) => row.split(",")[CSV_COLUMNS.indexOf(col)];
+    const rowA = rows[2]!;
+    expect(cell(rowA, "subtotal")).toBe("39.98");
+    expect(cell(rowA, "total")).toBe((await import("@/lib/money/format")).toMajorUnitsString(a.order.summary.total, "USD"));
+    expect(cell(rowA, "status")).toBe("PAID");
+    expect(cell(rowA, "items")).toBe(`2 x ${sku}`);
+    expect(await exportOrdersCsv(db, { q: sku, status: "PENDING_PAYMENT" })).toContain(b.orderId);
+    expect(await exportOrdersCsv(db, { q: sku, status: "PENDING_PAYMENT" })).not.toContain(a.orderId);
+    // a spreadsheet must not run what a shopper typed
+    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell("+1 555")).toBe("'+1 555");
+    expect(csvCell("a,b")).toBe('"a,b"');
+    expect(csvCell(-5)).toBe("-5");
+  });
+});
+
+// ---- the desk's mail -------------------------------------------------------------------------------------------
+
+describe("the desk's mail (outbox, written with the change)", () => {
+  const mailOf = (orderId: string, event: string) => db.mailOutbox.findMany({ where: { event, data: { path: ["orderId"], equals: orderId } } });
+
+  it("a fulfilment and a refund each write exactly one mail, also when the request is retried or sent concurrently", async () => {
+    const [a, b] = await makeVariants([1500, 800]);
+    const placed = await placePaid([[a!, 1], [b!, 2]]);
+    const ship = placed.order.items[0]!;
+    const give = placed.order.items[1]!;
+
+    // the same "ship everything" sent 4 times at once (a double click, a retry): one shipment, one mail
+    const shipments = await Promise.all(Array.from({ length: 4 }, () => attempt(fulfillOrder(deps, placed.orderId, { carrier: "UPS", trackingNumber: "1ZMAIL", items: [{ itemId: ship.id, quantity: 1 }] }, ADMIN))));
+    expect(shipments.filter((r) => r.ok)).toHaveLength(1);
+    const shipped = await mailOf(placed.orderId, "order_shipped");
+    expect(shipped).toHaveLength(1);
+    expect(shipped[0]!.data).toMatchObject({ carrier: "UPS", trackingNumber: "1ZMAIL", items: [{ quantity: 1 }] });
+
+    // one refund key retried 4 times at once, then again: one refund, one mail
+    const key = randomUUID();
+    await Promise.all(Array.from({ length: 4 }, () => attempt(refund(placed.orderId, { items: [{ itemId: give.id, quantity: 1 }] }, key))));
+    const replay = await refund(placed.orderId, { items: [{ itemId: give.id, quantity: 1 }] }, key);
+    expect(replay.replayed).toBe(true);
+    expect(await db.refund.count({ where: { orderId: placed.orderId } })).toBe(1);
+    const refunded = await mailOf(placed.orderId, "order_refunded");
+    expect(refunded).toHaveLength(1);
+    expect(refunded[0]!.data).toMatchObject({ refundId: replay.body.refund.id, amount: replay.body.refund.amount, refundedTotal: replay.body.refund.amount });
+  });
+
+  it("an admin cancel writes one order_cancelled mail (reason admin), paid or unpaid, however often it is sent", async () => {
+    const [v] = await makeVariants([900]);
+    const paid = await placePaid([[v!, 1]]);
+    const unpaid = await place([[v!, 1]]);
+    for (const o of [paid, unpaid]) {
+      await Promise.all(Array.from({ length: 3 }, () => attempt(cancelOrderByAdmin(deps, o.orderId, {}, ADMIN))));
+      const cancelled = await mailOf(o.orderId, "order_cancelled");
+      expect(cancelled).toHaveLength(1);
+      expect(cancelled[0]!.data).toMatchObject({ reason: "admin" });
+    }
+    // the paid one was refunded in full: the shopper hears of that too, once
+    expect(await mailOf(paid.orderId, "order_refunded")).toHaveLength(1);
+    expect(await mailOf(unpaid.orderId, "order_refunded")).toHaveLength(0);
+  });
+});
+
+// ---- the admin home ----------------------------------------------------------------------------------------------
+
+describe("the admin home's numbers", () => {
+  it("today's orders and revenue per currency (minor units), orders waiting to ship, low stock, recent refunds", async () => {
+    // a day of this test's own, so other files' orders (made today) do not count
+    const day = new Date(Date.UTC(2031, 2, 4, 12));
+    const at = (h: number) => new Date(Date.UTC(2031, 2, 4, h));
+    const [cheap, dear] = await makeVariants([1250, 4999], 50);
+    const [low] = await makeVariants([700], 3);
+    const a = await placePaid([[cheap!, 2]]);
+    const b = await placePaid([[dear!, 1]]);
+    const unpaid = await place([[cheap!, 1]]);
+    const yesterday = await placePaid([[cheap!, 1]]);
+    await db.order.update({ where: { id: a.orderId }, data: { createdAt: at(1), paidAt: at(2) } });
+    await db.order.update({ where: { id: b.orderId }, data: { createdAt: at(3), paidAt: at(23) } });
+    await db.order.update({ where: { id: unpaid.orderId }, data: { createdAt: at(4) } });
+    await db.order.update({ where: { id: yesterday.orderId }, data: { createdAt: at(-2), paidAt: at(-1) } });
+    // b is shipped; a gets one unit refunded today
+    await fulfillOrder(deps, b.orderId, {}, ADMIN);
+    const r = await refund(a.orderId, { items: [{ itemId: a.order.items[0]!.id, quantity: 1 }] });
+    await db.refund.update({ where: { id: r.body.refund.id }, data: { createdAt: at(5) } });
+
+    const d = await dashboard(db, { now: day, limit: 1000 });
+    expect(d.day).toEqual({ from: "2031-03-04T00:00:00.000Z", to: "2031-03-05T00:00:00.000Z" });
+    expect(d.today.ordersPlaced).toBe(3);
+    expect(d.today.ordersPaid).toBe(2);
+    expect(d.today.revenue).toEqual([{ currency: "USD", amount: a.order.summary.total + b.order.summary.total }]);
+    expect(d.today.refunded).toEqual([{ currency: "USD", amount: r.body.refund.amount }]);
+    for (const m of [...d.today.revenue, ...d.today.refunded]) expect(Number.isSafeInteger(m.amount)).toBe(true);
+    const waiting = d.toShip.orders.map((o) => o.id);
+    expect(waiting).toContain(a.orderId);
+    expect(waiting).toContain(yesterday.orderId);
+    expect(waiting).not.toContain(b.orderId); // shipped
+    expect(waiting).not.toContain(unpaid.orderId);
+    expect(d.toShip.count).toBeGreaterThanOrEqual(2);
+    expect(d.lowStock.variants.find((v) => v.id === low)).toMatchObject({ stock: 3 });
+    expect(d.lowStock.variants.some((v) => v.id === cheap)).toBe(false);
+    expect(d.lowStock.variants.every((v) => v.stock <= LOW_STOCK_THRESHOLD)).toBe(true);
+    expect(d.recentRefunds.some((x) => x.id === r.body.refund.id && x.orderId === a.orderId)).toBe(true);
+    // another day: none of these
+    const other = await dashboard(db, { now: new Date(Date.UTC(2031, 2, 6)), limit: 5 });
+    expect(other.today).toEqual({ ordersPlaced: 0, ordersPaid: 0, revenue: [], refunded: [] });
+    expect(other.recentRefunds.length).toBeLessThanOrEqual(5);
   });
 });

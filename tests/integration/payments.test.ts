@@ -443,6 +443,16 @@ describe("built-in test provider", () => {
     expect(new Set([a.id, declined.id, poor.id]).size).toBe(3);
     expect(tp.confirmTestCard("test_pi_p", "p", "4242424242424242").id).not.toBe(a.id);
   });
+
+  it("a decline after earlier declines (attempt n) is a new event; a success is one event whatever the attempt", () => {
+    const first = tp.confirmTestCard("test_pi_o", "o", "4000000000000002");
+    expect(tp.confirmTestCard("test_pi_o", "o", "4000000000000002", undefined, 0).id).toBe(first.id);
+    const second = tp.confirmTestCard("test_pi_o", "o", "4000000000000002", undefined, 1);
+    const third = tp.confirmTestCard("test_pi_o", "o", "4000000000000002", undefined, 2);
+    expect(new Set([first.id, second.id, third.id]).size).toBe(3);
+    expect(tp.confirmTestCard("test_pi_o", "o", "4242424242424242", undefined, 3).id).toBe(tp.confirmTestCard("test_pi_o", "o", "4242424242424242").id);
+    expect(() => tp.confirmTestCard("test_pi_o", "o", "4000000000000002", undefined, -1)).toThrow(RangeError);
+  });
 });
 
 describe("paymentProvider() factory", () => {

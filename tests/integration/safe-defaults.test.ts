@@ -7,7 +7,7 @@ import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { createMigratedDatabase } from "../support/test-database";
 
 // Outside the embedded default nothing unsafe is assumed: no demo accounts without SEED_DEMO=1, no test payments
-// without PAYMENT_PROVIDER=test, no example NEXTAUTH_SECRET (ARCHITECTURE.md, Security controls).
+// without PAYMENT_PROVIDER=test, no example NEXTAUTH_SECRET (docs/SECURITY.md).
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;

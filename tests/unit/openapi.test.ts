@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 import { buildOpenApiDocument, type JsonSchema, type OpenApiDocument, type ResponseObject } from "@/lib/http/openapi";
 
-// ARCHITECTURE.md, "HTTP API": every path and method of the contract.
+// docs/ARCHITECTURE.md, "HTTP contract": every path and method of the contract.
 const CONTRACT: [string, string][] = [
   ["get", "/api/products"],
   ["get", "/api/products/{idOrSlug}"],
@@ -31,8 +31,14 @@ const CONTRACT: [string, string][] = [
   ["get", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/discounts/{id}"],
   ["patch", "/api/admin/variants/{id}"],
+  ["post", "/api/admin/products"],
+  ["get", "/api/admin/products/{id}"],
+  ["patch", "/api/admin/products/{id}"],
+  ["post", "/api/admin/products/{id}/variants"],
+  ["post", "/api/admin/categories"],
   ["patch", "/api/admin/users/{id}"],
   ["get", "/api/admin/orders"],
+  ["get", "/api/admin/orders/export.csv"],
   ["get", "/api/admin/orders/{id}"],
   ["post", "/api/admin/orders/{id}/fulfillments"],
   ["post", "/api/admin/orders/{id}/refunds"],
@@ -52,7 +58,7 @@ const CONTRACT: [string, string][] = [
 const ACCEPTED = new Set(["post /api/account/password-reset", "post /api/orders/lookup"]);
 
 // status of the success answer where it is not 200
-const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
+const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/products", "post /api/admin/products/{id}/variants", "post /api/admin/categories", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
@@ -102,7 +108,7 @@ describe("the OpenAPI document", () => {
     for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/api\//);
   });
 
-  it("has every path of ARCHITECTURE.md with its methods", () => {
+  it("has every path of docs/ARCHITECTURE.md with its methods", () => {
     for (const [method, path] of CONTRACT) {
       expect(doc.paths[path], path).toBeDefined();
       expect(doc.paths[path]![method], `${method.toUpperCase()} ${path}`).toBeDefined();
@@ -110,13 +116,15 @@ describe("the OpenAPI document", () => {
     for (const { method } of operations()) expect(HTTP_METHODS.has(method)).toBe(true);
   });
 
-  it("answers each contract operation with its success status and a JSON schema", () => {
+  it("answers each contract operation with its success status and a JSON schema (CSV for the export)", () => {
     for (const [method, path] of CONTRACT) {
       const op = doc.paths[path]![method]!;
       const status = CREATED.has(`${method} ${path}`) ? "201" : ACCEPTED.has(`${method} ${path}`) ? "202" : "200";
       const ok = op.responses[status];
       expect(ok, `${method} ${path} -> ${status}`).toBeDefined();
-      expect(ok!.content?.["application/json"]?.schema, `${method} ${path}`).toBeDefined();
+      // the CSV export is the one success that is not JSON
+      const mediaType = path.endsWith(".csv") ? "text/csv" : "application/json";
+      expect(ok!.content?.[mediaType]?.schema, `${method} ${path}`).toBeDefined();
       for (const s of Object.keys(op.responses).filter((k) => k.startsWith("2"))) expect(s).toBe(status);
     }
   });
@@ -257,7 +265,13 @@ describe("the OpenAPI document", () => {
     expect(patchDiscount).toMatchObject({ additionalProperties: false, minProperties: 1 });
     expect(patchDiscount.required ?? []).toEqual([]);
     const patchVariant = body("patch", "/api/admin/variants/{id}")["application/json"]!.schema;
-    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["priceOverride", "stock", "stockDelta"]);
+    expect(Object.keys(patchVariant.properties as object).sort()).toEqual(["attributes", "isActive", "priceOverride", "sku", "stock", "stockDelta"]);
+    const createProduct = body("post", "/api/admin/products")["application/json"]!.schema;
+    expect(createProduct.required).toEqual(["name", "basePrice"]);
+    expect(createProduct.additionalProperties).toBe(false);
+    expect(body("patch", "/api/admin/products/{id}")["application/json"]!.schema).toMatchObject({ additionalProperties: false, minProperties: 1 });
+    expect(body("post", "/api/admin/products/{id}/variants")["application/json"]!.schema.required).toEqual(["sku"]);
+    expect(body("post", "/api/admin/categories")["application/json"]!.schema.required).toEqual(["name"]);
     // the configured line limit flows into the document
     const custom = buildOpenApiDocument({ maxLineQuantity: 5 });
     const add5 = (custom.paths["/api/carts/{cartId}/items"]!.post!.requestBody!.content as Record<string, { schema: JsonSchema }>)["application/json"]!.schema;

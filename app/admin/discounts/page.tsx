@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { describeUsage, describeValue, describeWindow, StatusPill, TYPE_LABELS } from "@/components/admin/discount-labels";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Discounts" };
 export const dynamic = "force-dynamic";
@@ -37,7 +38,7 @@ export default async function DiscountsPage({ searchParams }: Props) {
       {discounts.length === 0 ? (
         <p className="panel">No discounts yet.</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="Discounts">
           <table className="admin" data-testid="discounts-table">
             <thead>
               <tr>
@@ -86,7 +87,7 @@ export default async function DiscountsPage({ searchParams }: Props) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { listMail } from "@/lib/mail";
 import { adminUserOrNull } from "../guard";
 import { resendMailAction } from "./actions";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Mail" };
 export const dynamic = "force-dynamic";
@@ -23,7 +24,7 @@ export default async function AdminMailPage() {
           ? "No SMTP server is configured (SMTP_URL), so mail lands in this local mailbox: open a message to read it."
           : "Mail goes out through SMTP_URL. Failed messages were retried with backoff and can be resent."}
       </p>
-      <div className="table-scroll">
+      <TableScroll label="Mail">
         <table className="admin" data-testid="mail-list">
           <thead>
             <tr>
@@ -54,7 +55,7 @@ export default async function AdminMailPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }

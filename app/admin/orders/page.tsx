@@ -4,6 +4,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { FULFILLMENT_STATUSES, listOrders, listOrdersQuerySchema, ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Orders" };
 export const dynamic = "force-dynamic";
@@ -37,6 +38,10 @@ export default async function OrdersPage({ searchParams }: Props) {
     <div className="stack">
       <div className="admin-heading">
         <h1>Orders</h1>
+        {/* the same filters, every page of them, as a spreadsheet (a plain download: the admin session cookie goes along) */}
+        <a className="btn btn-secondary" data-testid="orders-csv" href={`/api/admin/orders/export.csv?${new URLSearchParams(Object.fromEntries(Object.entries(params).filter(([k]) => k !== "cursor" && k !== "limit")) as Record<string, string>)}`} download>
+          Export CSV
+        </a>
       </div>
       <form method="get" className="panel address-grid" data-testid="order-filters">
         <div className="field">
@@ -65,7 +70,7 @@ export default async function OrdersPage({ searchParams }: Props) {
       )}
       {result && result.orders.length === 0 && <p className="panel">No orders match.</p>}
       {result && result.orders.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label="Orders">
           <table className="admin" data-testid="orders-table">
             <thead>
               <tr>
@@ -99,7 +104,7 @@ export default async function OrdersPage({ searchParams }: Props) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {nextHref && (
         <p>

@@ -1,19 +1,40 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { listProductsForAdmin } from "@/lib/admin/variants";
 import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { VariantEditor } from "@/components/admin/variant-editor";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Products & stock" };
 export const dynamic = "force-dynamic";
 
-export default async function AdminProductsPage() {
+type Props = { searchParams: Promise<{ q?: string | string[] }> };
+
+export default async function AdminProductsPage({ searchParams }: Props) {
   if (!(await adminUserOrNull("/admin/products"))) return null;
-  const products = await listProductsForAdmin(prisma());
+  const raw = (await searchParams).q;
+  const q = (typeof raw === "string" ? raw : "").slice(0, 200);
+  const products = await listProductsForAdmin(prisma(), q);
   return (
     <div className="stack">
       <h1>Products &amp; stock</h1>
+      <div className="toolbar">
+        <form method="get" action="/admin/products" role="search">
+          <label htmlFor="product-q" className="sr-only">
+            Search products
+          </label>
+          <input id="product-q" name="q" type="search" defaultValue={q} placeholder="Name, slug or SKU" maxLength={200} />{" "}
+          <button type="submit" className="btn btn-secondary">
+            Search
+          </button>
+        </form>
+        <Link href="/admin/products/new" className="btn">
+          New product
+        </Link>
+      </div>
+      {products.length === 0 && <p className="muted">No product matches “{q}”.</p>}
       <p className="muted">
         Stock is set to the number you enter. A price override replaces the product&apos;s base price for that variant; leave it
         empty to use the base price. Carts keep the price they were filled at, and checkout asks shoppers to confirm a change.
@@ -22,9 +43,12 @@ export default async function AdminProductsPage() {
         <section key={p.id} className="panel" data-testid="admin-product" data-slug={p.slug}>
           <h2 className="admin-product-title">
             {p.name} <span className="muted">· base price {formatMoney({ amount: p.basePrice, currency: p.currency })}</span>
-            {!p.isActive && <span className="status-pill status-inactive">Inactive</span>}
+            {!p.isActive && <span className="status-pill status-inactive">Inactive</span>}{" "}
+            <Link href={`/admin/products/${p.id}`} aria-label={`Edit ${p.name}`}>
+              Edit
+            </Link>
           </h2>
-          <div className="table-scroll">
+          <TableScroll label={`Variants of ${p.name}`}>
             <table className="admin">
               <thead>
                 <tr>
@@ -43,7 +67,7 @@ export default async function AdminProductsPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </section>
       ))}
     </div>

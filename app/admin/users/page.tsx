@@ -3,6 +3,7 @@ import { UserRoleButton } from "@/components/admin/user-role-button";
 import { listUsers } from "@/lib/admin/users";
 import { prisma } from "@/lib/db";
 import { adminUserOrNull } from "../guard";
+import { TableScroll } from "@/components/table-scroll";
 
 export const metadata: Metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
@@ -18,7 +19,7 @@ export default async function AdminUsersPage() {
         Administrators can change discounts, stock, prices and roles. A change of role applies at the user&apos;s next request.
         The last administrator cannot be removed.
       </p>
-      <div className="table-scroll">
+      <TableScroll label="Users">
         <table className="admin" data-testid="admin-users">
           <thead>
             <tr>
@@ -48,7 +49,7 @@ export default async function AdminUsersPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }

@@ -7,8 +7,9 @@ import { getOrderForViewer } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
 import { orderForAccessLink } from "@/lib/mail/order-access";
-import { formatMinor } from "@/components/money";
+import { lineRowsOfOrder, OrderLines, SummaryRows } from "@/components/order-lines";
 import { OrderStatusPoller } from "@/components/order-status-poller";
+import { formatMinor } from "@/components/money";
 
 // a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
 export const metadata: Metadata = { title: "Your order", referrer: "no-referrer" };
@@ -35,74 +36,72 @@ export default async function OrderPage({ params, searchParams }: Props) {
     throw e;
   }
   const money = (n: number) => formatMinor(n, order.currency);
-  const s = order.summary;
   return (
     <div className="stack">
       <OrderStatusPoller orderId={order.id} pending={order.status === "PENDING_PAYMENT"} />
       <h1 data-testid="order-headline">{HEADLINE[order.status] ?? order.status}</h1>
-      <p className="muted">
-        Order <code>{order.id.slice(0, 8)}</code> · placed {new Date(order.createdAt).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · a receipt goes to {order.email}
+      <p className="muted" data-testid="order-meta">
+        Order <code>{order.id.slice(0, 8)}</code> · placed {new Date(order.createdAt).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC
+        {/* a receipt is only promised for an order that is or may still be paid */}
+        {order.status === "PAID" && <> · a receipt goes to {order.email}</>}
+        {order.status === "PENDING_PAYMENT" && <> · a receipt goes to {order.email} once it is paid</>}
       </p>
       <p>
         Status: <span className={`status-pill status-${order.status === "PAID" ? "active" : order.status === "CANCELLED" ? "expired" : "scheduled"}`} data-testid="order-status">{order.status === "PENDING_PAYMENT" ? "Awaiting payment" : order.status === "PAID" ? "Paid" : "Cancelled"}</span>
         {order.payment.declineCode && <span className="muted"> · payment declined ({order.payment.declineCode.replaceAll("_", " ")})</span>}
       </p>
-      {order.status === "CANCELLED" && (
+      {order.status === "PENDING_PAYMENT" && (
         <p>
-          Nothing was charged; the items went back to your <Link href="/cart">cart</Link>.
+          <a href={`/checkout/pay/${order.id}`} className="btn" data-testid="pay-order">
+            {order.payment.status === "failed" ? "Pay with another card" : "Pay now"}
+          </a>
         </p>
       )}
-      <div className="panel">
-        <table className="admin">
-          <thead>
-            <tr>
-              <th>Item</th>
-              <th>Qty</th>
-              <th>Price</th>
-              <th>Discount</th>
-              <th>Tax</th>
-              <th>Total</th>
-            </tr>
-          </thead>
-          <tbody>
-            {order.items.map((i) => (
-              <tr key={i.id}>
-                <td>
-                  {i.name} <span className="muted">{i.sku}</span>
-                </td>
-                <td>{i.quantity}</td>
-                <td>{money(i.unitPrice)}</td>
-                <td>{i.discount ? `−${money(i.discount)}` : "—"}</td>
-                <td>{money(i.tax)}</td>
-                <td>{money(i.total)}</td>
-              </tr>
+      {order.status === "CANCELLED" && (
+        <p data-testid="order-cancelled-note">
+          {order.payment.refundedAmount > 0 || order.payment.status === "refunded"
+            ? "Your payment was refunded."
+            : <>Nothing was charged; the items went back to your <Link href="/cart">cart</Link>.</>}
+        </p>
+      )}
+      {order.fulfillments.length > 0 && (
+        <section className="panel" aria-label="Shipments" data-testid="order-shipments">
+          <h2>Shipped</h2>
+          <ul>
+            {order.fulfillments.map((f) => (
+              <li key={f.id} data-testid="order-shipment">
+                {f.items.map((l) => `${l.quantity} × ${order.items.find((i) => i.id === l.itemId)?.name ?? "item"}`).join(", ")}
+                {f.carrier && <> · {f.carrier}</>}
+                {f.trackingNumber && (
+                  <>
+                    {" "}· tracking <code data-testid="tracking-number">{f.trackingNumber}</code>
+                  </>
+                )}
+              </li>
             ))}
-          </tbody>
-        </table>
-        <dl className="summary-rows" style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
-          <div>
-            <dt>Subtotal</dt>
-            <dd>{money(s.subtotal)}</dd>
-          </div>
-          {s.discount > 0 && (
-            <div>
-              <dt>Discount</dt>
-              <dd>−{money(s.discount)}</dd>
-            </div>
-          )}
-          <div>
-            <dt>Shipping</dt>
-            <dd>{s.shipping === 0 ? "Free" : money(s.shipping ?? 0)}</dd>
-          </div>
-          <div>
-            <dt>Tax</dt>
-            <dd>{money(s.tax ?? 0)}</dd>
-          </div>
-          <div className="total">
-            <dt>Total</dt>
-            <dd data-testid="order-total">{money(s.total)}</dd>
-          </div>
-        </dl>
+          </ul>
+        </section>
+      )}
+      {order.refunds.length > 0 && (
+        <section className="panel" aria-label="Refunds" data-testid="order-refunds">
+          <h2>Refunded</h2>
+          <ul>
+            {order.refunds.map((r) => (
+              <li key={r.id} data-testid="order-refund">
+                {money(r.amount)} on {new Date(r.createdAt).toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" })}
+                {r.items.length > 0 && <> · {r.items.map((l) => `${l.quantity} × ${order.items.find((i) => i.id === l.itemId)?.name ?? "item"}`).join(", ")}</>}
+                {r.shipping && <> · shipping</>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <div className="panel">
+        {/* the same lines and rows as the cart and the payment page (components/order-lines.tsx) */}
+        <OrderLines lines={lineRowsOfOrder(order)} currency={order.currency} />
+        <div style={{ maxWidth: 360, marginLeft: "auto", marginTop: "1rem" }}>
+          <SummaryRows summary={order.summary} />
+        </div>
       </div>
       <Link href="/">Continue shopping</Link>
     </div>

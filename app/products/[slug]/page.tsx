@@ -5,13 +5,14 @@ import { listingPrice } from "@/lib/catalog/listing-price";
 import { env } from "@/lib/env";
 import { absoluteUrl } from "@/lib/http/site-url";
 import { toMajorUnitsString } from "@/lib/money";
+import { PickedVariantProvider, ProductMainImage } from "@/components/picked-variant";
 import { VariantPicker } from "@/components/variant-picker";
 import { requestNonce } from "../../_shared/nonce";
 import { productBySlug } from "./data";
 
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ slug: string }> };
+type Props = { params: Promise<{ slug: string }>; searchParams?: Promise<Record<string, string | string[] | undefined>> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const product = await productBySlug((await params).slug);
@@ -36,7 +37,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   };
 }
 
-export default async function ProductPage({ params }: Props) {
+export default async function ProductPage({ params, searchParams }: Props) {
   const { slug } = await params;
   const product = await productBySlug(slug);
   if (!product) notFound();
@@ -47,14 +48,14 @@ export default async function ProductPage({ params }: Props) {
     // variant shots differ by colour; name that, or every attribute when there is no colour
     return v ? (v.attributes.color ?? Object.values(v.attributes).join(" / ")) : null;
   };
+  // the picker starts on the first variant in stock; the main image starts on that variant's colour too
+  const initial = (product.variants.find((v) => v.available) ?? product.variants[0])?.id ?? null;
   return (
+    <PickedVariantProvider initial={initial}>
     <article className="product-page">
       <script type="application/ld+json" nonce={await requestNonce()} dangerouslySetInnerHTML={{ __html: jsonLd }} />
       <div>
-        <div className="product-image">
-          {/* eslint-disable-next-line @next/next/no-img-element */}
-          <img src={product.imageUrl ?? "/products/placeholder.svg"} alt={product.name} width={560} height={560} />
-        </div>
+        <ProductMainImage images={product.images} variants={product.variants} defaultUrl={product.imageUrl ?? "/products/placeholder.svg"} alt={product.name} />
         {product.images.length > 1 && (
           <div className="gallery" aria-label="More images">
             {product.images.map((i) => (
@@ -80,8 +81,15 @@ export default async function ProductPage({ params }: Props) {
           </p>
         )}
         <p className="muted">{product.description}</p>
-        <VariantPicker variants={product.variants} currency={product.currency} maxQuantity={env().CART_MAX_LINE_QUANTITY} />
+        <VariantPicker
+          variants={product.variants}
+          currency={product.currency}
+          maxQuantity={env().CART_MAX_LINE_QUANTITY}
+          returnTo={`/products/${product.slug}`}
+          added={(await searchParams)?.added === "1"}
+        />
       </div>
     </article>
+    </PickedVariantProvider>
   );
 }
