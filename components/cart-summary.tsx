@@ -4,30 +4,32 @@ import { SummaryRows } from "./order-lines";
 
 /** The cart's summary rows (see SummaryRows: one discount row naming the codes), and what no longer applies. */
 export function CartSummary({ cart, editable = true }: { cart: CartView; editable?: boolean }) {
-  const valid = cart.discounts.filter((d) => d.valid);
-  const stale = cart.discounts.filter((d) => !d.valid);
-  const freeShipping = valid.some((d) => d.type === "FREE_SHIPPING");
+  const applied = cart.discounts.filter((d) => d.applied);
+  const notApplied = cart.discounts.filter((d) => !d.applied);
+  const freeShipping = applied.some((d) => d.type === "FREE_SHIPPING");
+  const nameOf = (d: (typeof cart.discounts)[number]) => d.code ?? d.title ?? "Discount";
   const label = (
     <>
       Discount{" "}
-      {valid.map((d) => (
-        <span className="discount-tag" key={d.code} data-testid="discount-code">
-          {d.code}
-          {editable && <RemoveDiscountButton code={d.code} />}
+      {applied.map((d) => (
+        <span className="discount-tag" key={nameOf(d)} data-testid="discount-code">
+          {nameOf(d)}
+          {editable && d.code && <RemoveDiscountButton code={d.code} />}
         </span>
       ))}
     </>
   );
   return (
     <div data-testid="cart-summary">
-      <SummaryRows summary={cart.summary} discountLabel={label} showDiscount={valid.length > 0} freeShipping={freeShipping} />
-      {stale.map((d) => (
-        <p className="field-error" key={d.code} data-testid="stale-discount">
+      <SummaryRows summary={cart.summary} discountLabel={label} showDiscount={applied.length > 0} freeShipping={freeShipping} />
+      {notApplied.map((d) => (
+        // kept on the cart but not in the best set (or no longer qualifying): say why, and with what it conflicts
+        <p className="field-error" key={nameOf(d)} data-testid={`discount-not-applied-${nameOf(d)}`}>
           <span className="discount-tag">
-            {d.code}
-            {editable && <RemoveDiscountButton code={d.code} />}
+            {nameOf(d)}
+            {editable && d.code && <RemoveDiscountButton code={d.code} />}
           </span>{" "}
-          {d.message ?? "No longer applies"}
+          Not applied: {d.message ?? "No longer applies"}
         </p>
       ))}
       {cart.shippingError && <p className="error">{cart.shippingError}</p>}

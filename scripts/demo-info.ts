@@ -6,7 +6,7 @@ import { seedUsers } from "../lib/catalog/seed-data";
 import { basisPointsToPercent, formatMoney } from "../lib/money";
 
 type DiscountRow = {
-  code: string;
+  code: string | null;
   type: string;
   value: number;
   currency: string | null;
@@ -45,6 +45,8 @@ export async function demoInfo(db: Db, env: Record<string, string | undefined> =
   const discounts = await db.discount.findMany({
     where: {
       isActive: true,
+      // automatic discounts have no code to type
+      automatic: false,
       AND: [{ OR: [{ validFrom: null }, { validFrom: { lte: now } }] }, { OR: [{ validUntil: null }, { validUntil: { gt: now } }] }],
     },
     orderBy: { code: "asc" },

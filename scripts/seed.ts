@@ -11,6 +11,8 @@ import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { hashPassword } from "../lib/auth/password";
 import { createPrismaClient, type PrismaClient } from "../lib/db";
+import { combinesColumns } from "../lib/discounts/repository";
+import { legacyCombinesWith } from "../lib/discounts/rules";
 import {
   seedCategories,
   seedDiscounts,
@@ -150,6 +152,8 @@ export async function seed(db: PrismaClient, log: Log = console.log, opts: SeedO
           buyQuantity: d.buyQuantity ?? null,
           getQuantity: d.getQuantity ?? null,
           maxApplications: d.maxApplications ?? null,
+          // the demo codes keep the original stacking rule: one free-shipping code plus one other
+          ...combinesColumns(legacyCombinesWith(d.type)),
         })),
         skipDuplicates: true,
       });

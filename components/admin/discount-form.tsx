@@ -17,10 +17,13 @@ export type ProductOption = { id: number; name: string; isActive: boolean };
 
 type FormState = {
   code: string;
+  automatic: boolean;
+  title: string;
   type: DiscountType;
   value: string;
   currency: string;
   minOrder: string;
+  budget: string;
   maxUses: string;
   maxUsesPerCustomer: string;
   validFrom: string;
@@ -31,6 +34,7 @@ type FormState = {
   scope: "all" | "some";
   productIds: number[];
   isActive: boolean;
+  combinesWith: DiscountJson["combinesWith"];
 };
 
 type Errors = Record<string, string[]>;
@@ -52,20 +56,27 @@ function toLocalInput(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function initialState(d: DiscountJson | undefined): FormState {
+const NO_COMBINATIONS: DiscountJson["combinesWith"] = { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false };
+
+/** `defaultCurrency` (the shop's) preselects the currency, so adding an amount never fails on an unchosen one. */
+function initialState(d: DiscountJson | undefined, defaultCurrency: string): FormState {
   const money = (amount: number | null) => (amount != null && d?.currency ? toMajorUnitsString(amount, d.currency) : "");
   const int = (n: number | null | undefined) => (n == null ? "" : String(n));
   if (!d)
     return {
-      code: "", type: "PERCENTAGE", value: "", currency: "", minOrder: "", maxUses: "", maxUsesPerCustomer: "",
+      code: "", automatic: false, title: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", budget: "", maxUses: "", maxUsesPerCustomer: "",
       validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
+      combinesWith: NO_COMBINATIONS,
     };
   return {
-    code: d.code,
+    code: d.code ?? "",
+    automatic: d.automatic,
+    title: d.title ?? "",
     type: d.type,
     value: isPercentType(d.type) ? String(d.value) : d.type === "FIXED_AMOUNT" ? money(d.value) : "",
-    currency: d.currency ?? "",
+    currency: d.currency ?? defaultCurrency,
     minOrder: money(d.minOrderAmount),
+    budget: money(d.maxDiscountAmount),
     maxUses: int(d.maxUses),
     maxUsesPerCustomer: int(d.maxUsesPerCustomer),
     // set after mount: the server does not know the browser's time zone
@@ -77,6 +88,7 @@ function initialState(d: DiscountJson | undefined): FormState {
     scope: d.applicableProductIds ? "some" : "all",
     productIds: d.applicableProductIds ?? [],
     isActive: d.isActive,
+    combinesWith: { ...d.combinesWith },
   };
 }
 
@@ -88,10 +100,12 @@ function buildPayload(
 ): { payload: Record<string, unknown>; errors: Errors } {
   const errors: Errors = {};
   const err = (field: string, message: string) => (errors[field] ??= []).push(message);
-  const payload: Record<string, unknown> = { code: s.code.trim() };
+  // an automatic discount has a title instead of a code
+  const payload: Record<string, unknown> = s.automatic ? { title: s.title.trim() || null } : { code: s.code.trim() };
   if (mode === "create") payload.type = s.type;
+  if (mode === "create") payload.automatic = s.automatic;
 
-  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "";
+  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "";
   const currency = needsCurrency ? s.currency || null : null;
   payload.currency = currency;
 
@@ -123,6 +137,7 @@ function buildPayload(
     payload.value = amount("value", s.value);
   }
   payload.minOrderAmount = amount("minOrderAmount", s.minOrder);
+  payload.maxDiscountAmount = amount("maxDiscountAmount", s.budget);
   payload.maxUses = whole("maxUses", s.maxUses);
   payload.maxUsesPerCustomer = whole("maxUsesPerCustomer", s.maxUsesPerCustomer);
   if (s.type === "BUY_X_GET_Y") {
@@ -141,6 +156,7 @@ function buildPayload(
     }
   }
   payload.applicableProductIds = s.scope === "all" ? null : s.productIds;
+  payload.combinesWith = s.combinesWith;
   if (mode === "create") payload.isActive = s.isActive;
   if (mode === "create") for (const [k, v] of Object.entries(payload)) if (v === null) delete payload[k];
   return { payload, errors };
@@ -170,14 +186,14 @@ function Field({ name, label, hint, errors, children }: { name: string; label: s
 }
 
 const KNOWN_FIELDS = [
-  "code", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "validFrom", "validUntil",
-  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds",
+  "code", "automatic", "title", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "maxDiscountAmount", "validFrom", "validUntil",
+  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "combinesWith",
 ];
 
 export function DiscountForm({ products, currencies, discount }: { products: ProductOption[]; currencies: string[]; discount?: DiscountJson }) {
   const mode = discount ? "edit" : "create";
   const router = useRouter();
-  const [s, setS] = useState<FormState>(() => initialState(discount));
+  const [s, setS] = useState<FormState>(() => initialState(discount, currencies[0] ?? ""));
   const [savedTimes, setSavedTimes] = useState({ validFrom: "", validUntil: "" });
   const [current, setCurrent] = useState(discount);
   const [errors, setErrors] = useState<Errors>({});
@@ -210,7 +226,7 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
   const visibleProducts = products.filter(
     (p) => (p.isActive || selected.has(p.id)) && p.name.toLowerCase().includes(search.trim().toLowerCase()),
   );
-  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || errors.currency !== undefined;
+  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "" || errors.currency !== undefined;
   const otherErrors = Object.entries(errors).filter(([k]) => !KNOWN_FIELDS.some((f) => k === f || k.startsWith(`${f}.`)));
 
   function changeType(type: DiscountType) {
@@ -242,13 +258,13 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
         return;
       }
       if (!current) {
-        router.push(`/admin/discounts?${new URLSearchParams({ created: r.data.code })}`);
+        router.push(`/admin/discounts?${new URLSearchParams({ created: r.data.code ?? String(r.data.id) })}`);
         return;
       }
       setCurrent(r.data);
       const times = { validFrom: toLocalInput(r.data.validFrom), validUntil: toLocalInput(r.data.validUntil) };
       setSavedTimes(times);
-      setS((prev) => ({ ...prev, code: r.data.code, ...times }));
+      setS((prev) => ({ ...prev, code: r.data.code ?? "", title: r.data.title ?? "", ...times }));
       setMessage({ kind: "ok", text: "Saved." });
       router.refresh();
     });
@@ -293,9 +309,20 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
       )}
 
       <div className="form-grid">
-        <Field name="code" label="Code" hint="3–32 letters, digits, - or _; saved in capitals." errors={errors}>
-          <input {...input("code")} maxLength={32} autoComplete="off" spellCheck={false} style={{ textTransform: "uppercase" }} />
-        </Field>
+        <label className="checkbox">
+          <input type="checkbox" name="automatic" checked={s.automatic} disabled={!!current} onChange={(e) => set("automatic", e.target.checked)} /> Automatic
+          (shoppers get it whenever their cart qualifies)
+        </label>
+        <FieldError name="automatic" errors={errors} />
+        {s.automatic ? (
+          <Field name="title" label="Title" hint="What shoppers see in their cart, e.g. 10% off orders over $100." errors={errors}>
+            <input {...input("title")} maxLength={100} autoComplete="off" />
+          </Field>
+        ) : (
+          <Field name="code" label="Code" hint="3–32 letters, digits, - or _; saved in capitals." errors={errors}>
+            <input {...input("code")} maxLength={32} autoComplete="off" spellCheck={false} style={{ textTransform: "uppercase" }} />
+          </Field>
+        )}
         <Field name="type" label="Type" hint={current ? "The type of a code cannot change." : undefined} errors={errors}>
           <select id="type" name="type" value={s.type} disabled={!!current} onChange={(e) => changeType(e.target.value as DiscountType)}>
             {TYPES.map(([value, label]) => (
@@ -349,6 +376,9 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
           </Field>
         )}
 
+        <Field name="maxDiscountAmount" label="Budget" hint={`Money it may give away in total${s.currency ? ` (in ${s.currency})` : ""}. Empty = no budget.`} errors={errors}>
+          <input {...input("budget", "maxDiscountAmount")} inputMode="decimal" />
+        </Field>
         <Field name="maxUses" label="Total uses limit" hint="Empty = no limit." errors={errors}>
           <input {...input("maxUses")} inputMode="numeric" />
         </Field>
@@ -399,6 +429,32 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
           </div>
         )}
         <FieldError name="applicableProductIds" errors={errors} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Combinations</legend>
+        <p className="muted">
+          This discount is a {s.scope === "some" ? "product" : s.type === "FREE_SHIPPING" ? "shipping" : "order"} discount. It is applied
+          together with another discount only when each allows the other&apos;s class; otherwise the cart gets the better one.
+        </p>
+        {(
+          [
+            ["productDiscounts", "Combines with product discounts"],
+            ["orderDiscounts", "Combines with order discounts"],
+            ["shippingDiscounts", "Combines with shipping discounts"],
+          ] as const
+        ).map(([key, label]) => (
+          <label className="checkbox" key={key}>
+            <input
+              type="checkbox"
+              name={`combinesWith.${key}`}
+              checked={s.combinesWith[key]}
+              onChange={(e) => set("combinesWith", { ...s.combinesWith, [key]: e.target.checked })}
+            />{" "}
+            {label}
+          </label>
+        ))}
+        <FieldError name="combinesWith" errors={errors} />
       </fieldset>
 
       {!current && (

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Db } from "../db";
-import { discountStatus, type DiscountStatus, type DiscountType } from "../discounts/rules";
-import { toDiscountRule } from "../discounts/repository";
+import { Prisma, type Db } from "../db";
+import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
+import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
 
@@ -39,7 +39,18 @@ const discountFields = {
     .min(3, "Use at least 3 characters.")
     .max(32, "Use at most 32 characters.")
     .regex(/^[A-Za-z0-9_-]+$/, "Use only letters, digits, - and _.")
-    .transform((s) => s.toUpperCase()),
+    .transform((s) => s.toUpperCase())
+    .nullable()
+    .optional(),
+  /** automatic discounts apply to every qualifying cart without a code; `title` is what the shopper sees */
+  automatic: z.boolean({ error: "Must be true or false." }).optional(),
+  title: z
+    .string({ error: "Enter a title." })
+    .trim()
+    .min(1, "Enter a title.")
+    .max(100, "Use at most 100 characters.")
+    .nullable()
+    .optional(),
   type: z.enum(DISCOUNT_TYPES, { error: `Choose one of ${DISCOUNT_TYPES.join(", ")}.` }),
   /** percent (PERCENTAGE, BUY_X_GET_Y) or minor units (FIXED_AMOUNT); checked against the type below */
   value: z.number({ error: "Enter a number." }).nullable().optional(),
@@ -52,6 +63,8 @@ const discountFields = {
     .optional(),
   minOrderAmount: wholeNumber(1, "Must be more than 0.").nullable().optional(),
   maxUses: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  /** the budget: minor units of `currency` the discount may give away in total */
+  maxDiscountAmount: wholeNumber(1, "Must be more than 0.").nullable().optional(),
   maxUsesPerCustomer: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   validFrom: dateTime.nullable().optional(),
   validUntil: dateTime.nullable().optional(),
@@ -67,17 +80,54 @@ const discountFields = {
   buyQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   getQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   maxApplications: wholeNumber(1, "Must be at least 1.").nullable().optional(),
+  /** PERCENTAGE / FIXED_AMOUNT, sent instead of `value`: tier values in the same units as `value` */
+  tiers: z
+    .array(
+      z.strictObject({
+        minSubtotal: wholeNumber(1, "Must be more than 0.").optional(),
+        minQuantity: wholeNumber(1, "Must be at least 1.").optional(),
+        value: z.number({ error: "Enter a number." }),
+      }),
+      { error: "Send a list of tiers, or null for none." },
+    )
+    .min(1, "Send at least one tier, or null for none.")
+    .max(20, "Use at most 20 tiers.")
+    .nullable()
+    .optional(),
   isActive: z.boolean({ error: "Must be true or false." }).optional(),
+  /** the classes this discount may be applied together with; a missing class is false (it does not combine) */
+  combinesWith: z
+    .strictObject(
+      {
+        productDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+        orderDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+        shippingDiscounts: z.boolean({ error: "Must be true or false." }).optional(),
+      },
+      { error: "Send { productDiscounts, orderDiscounts, shippingDiscounts } as true or false." },
+    )
+    .transform(
+      (c): CombinesWith => ({
+        productDiscounts: c.productDiscounts ?? false,
+        orderDiscounts: c.orderDiscounts ?? false,
+        shippingDiscounts: c.shippingDiscounts ?? false,
+      }),
+    )
+    .optional(),
 };
+
+const NO_COMBINATIONS: CombinesWith = { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false };
 
 /** A discount in API units with every field present (null = not set). What the type rules check. */
 export type DiscountDraft = {
-  code: string;
+  code: string | null;
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   value: number | null;
   currency: string | null;
   minOrderAmount: number | null;
   maxUses: number | null;
+  maxDiscountAmount: number | null;
   maxUsesPerCustomer: number | null;
   validFrom: Date | null;
   validUntil: Date | null;
@@ -85,8 +135,12 @@ export type DiscountDraft = {
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
+  tiers: ApiTier[] | null;
   isActive: boolean;
+  combinesWith: CombinesWith;
 };
+
+export type ApiTier = { minSubtotal?: number; minQuantity?: number; value: number };
 
 type Issue = { path: keyof DiscountDraft; message: string };
 
@@ -94,17 +148,45 @@ type Issue = { path: keyof DiscountDraft; message: string };
  * The rules that depend on the type and on more than one field. `usesCount` (on a PATCH) keeps maxUses from going
  * below the uses already made (the table refuses that too).
  */
-export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
+export function discountRuleIssues(d: DiscountDraft, usesCount = 0, given = 0): Issue[] {
   const issues: Issue[] = [];
   const add = (path: keyof DiscountDraft, message: string) => issues.push({ path, message });
+  if (d.automatic) {
+    if (d.code != null) add("code", "An automatic discount has no code: shoppers get it without one.");
+    if (d.title == null) add("title", "Enter the title shoppers see.");
+  } else if (d.code == null) add("code", "Enter a code.");
+  const tiered = d.tiers != null && d.tiers.length > 0;
+  if (tiered) {
+    if (d.type !== "PERCENTAGE" && d.type !== "FIXED_AMOUNT") add("tiers", "Only percentage and fixed-amount discounts have tiers.");
+    if (d.value != null) add("value", "Send tiers instead of a value, not both.");
+    const tiers = d.tiers!;
+    const kinds = new Set(tiers.map((t) => (t.minSubtotal != null ? "s" : "q")));
+    if (tiers.some((t) => (t.minSubtotal == null) === (t.minQuantity == null)))
+      add("tiers", "Give each tier either minSubtotal or minQuantity.");
+    else if (kinds.size > 1) add("tiers", "Use one kind of minimum for every tier.");
+    const mins = tiers.map((t) => t.minSubtotal ?? t.minQuantity ?? 0);
+    if (mins.some((m, i) => i > 0 && m <= mins[i - 1]!)) add("tiers", "List the tiers from the lowest minimum up, each higher than the one before.");
+    for (const t of tiers) {
+      if (d.type === "PERCENTAGE" && (!(t.value > 0 && t.value <= 100) || percentToBasisPoints(t.value) === null))
+        add("tiers", "Each tier's value is a percent more than 0 and at most 100, with at most 2 decimals.");
+      if (d.type === "FIXED_AMOUNT" && (!Number.isInteger(t.value) || t.value < 1 || t.value > INT_MAX))
+        add("tiers", "Each tier's value is a positive whole number of minor units.");
+    }
+    if (kinds.has("s") && d.currency == null && d.type !== "FIXED_AMOUNT") add("currency", "Choose the currency of the tiers' minimums.");
+  }
   switch (d.type) {
     case "PERCENTAGE":
     case "BUY_X_GET_Y":
+      if (tiered) break;
       if (d.value == null) add("value", "Enter the percent off.");
       else if (!(d.value > 0 && d.value <= 100)) add("value", "Enter a percent more than 0 and at most 100.");
       else if (percentToBasisPoints(d.value) === null) add("value", "Use at most 2 decimals.");
       break;
     case "FIXED_AMOUNT":
+      if (tiered) {
+        if (d.currency == null) add("currency", "Choose the currency of the amount off.");
+        break;
+      }
       if (d.value == null) add("value", "Enter the amount off.");
       else if (!Number.isInteger(d.value) || d.value < 1 || d.value > INT_MAX)
         add("value", "The amount off is a positive whole number of minor units (500 = $5.00).");
@@ -114,6 +196,8 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
       if (d.value != null && d.value !== 0) add("value", "A free-shipping code has no value.");
       break;
   }
+  if (d.maxDiscountAmount != null && d.currency == null && d.type !== "FIXED_AMOUNT")
+    add("currency", "Choose the currency of the budget.");
   if (d.minOrderAmount != null && d.currency == null && d.type !== "FIXED_AMOUNT")
     add("currency", "Choose the currency of the minimum order.");
   if (d.type === "BUY_X_GET_Y") {
@@ -127,18 +211,23 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0): Issue[] {
   }
   if (d.validFrom && d.validUntil && d.validFrom.getTime() >= d.validUntil.getTime())
     add("validUntil", "The end must be after the start.");
+  if (d.maxDiscountAmount != null && d.maxDiscountAmount < given)
+    add("maxDiscountAmount", `This discount has given ${given} already; the budget cannot be lower.`);
   if (d.maxUses != null && d.maxUses < usesCount)
     add("maxUses", `This code has been used ${usesCount} times already; the limit cannot be lower.`);
   return issues;
 }
 
-const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "code" | "type">): DiscountDraft => ({
-  code: input.code,
+const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "type">): DiscountDraft => ({
+  code: input.code ?? null,
+  automatic: input.automatic ?? false,
+  title: input.title ?? null,
   type: input.type,
   value: input.value ?? null,
   currency: input.currency ?? null,
   minOrderAmount: input.minOrderAmount ?? null,
   maxUses: input.maxUses ?? null,
+  maxDiscountAmount: input.maxDiscountAmount ?? null,
   maxUsesPerCustomer: input.maxUsesPerCustomer ?? null,
   validFrom: input.validFrom ?? null,
   validUntil: input.validUntil ?? null,
@@ -146,7 +235,9 @@ const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "code" | "t
   buyQuantity: input.buyQuantity ?? null,
   getQuantity: input.getQuantity ?? null,
   maxApplications: input.maxApplications ?? null,
+  tiers: input.tiers ?? null,
   isActive: input.isActive ?? true,
+  combinesWith: input.combinesWith ?? NO_COMBINATIONS,
 });
 
 /** POST /api/admin/discounts and the "New discount" form. Unknown keys are refused. */
@@ -175,7 +266,10 @@ export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
 /** The `discount` of docs/ARCHITECTURE.md (HTTP contract), plus `status`. Unset fields are null. */
 export type DiscountJson = {
   id: number;
-  code: string;
+  /** null for an automatic discount */
+  code: string | null;
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   value: number;
   currency: string | null;
@@ -183,6 +277,10 @@ export type DiscountJson = {
   maxUses: number | null;
   maxUsesPerCustomer: number | null;
   usesCount: number;
+  /** the budget, in `currency`; null = none */
+  maxDiscountAmount: number | null;
+  /** what its unreleased redemptions gave */
+  discountGiven: number;
   validFrom: string | null;
   validUntil: string | null;
   /** null = every product */
@@ -190,11 +288,16 @@ export type DiscountJson = {
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
+  /** PERCENTAGE / FIXED_AMOUNT tiers (values in the units of `value`); null = none */
+  tiers: ApiTier[] | null;
   isActive: boolean;
+  /** derived: product (lists products), shipping (FREE_SHIPPING), else order */
+  class: DiscountClass;
+  combinesWith: CombinesWith;
   status: DiscountStatus;
 };
 
-type DiscountRow = Parameters<typeof toDiscountRule>[0];
+type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven">;
 
 const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 
@@ -202,7 +305,9 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
   const rule = toDiscountRule(row);
   return {
     id: rule.id,
-    code: rule.code,
+    code: row.code,
+    automatic: rule.automatic,
+    title: rule.title,
     type: rule.type,
     value: isPercentType(rule.type) ? basisPointsToPercent(rule.value) : rule.type === "FREE_SHIPPING" ? 0 : rule.value,
     currency: rule.currency,
@@ -210,25 +315,42 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
     maxUses: rule.maxUses,
     maxUsesPerCustomer: rule.maxUsesPerCustomer,
     usesCount: rule.usesCount,
+    maxDiscountAmount: row.maxDiscountAmount,
+    discountGiven: Number(row.discountGiven),
     validFrom: rule.validFrom?.toISOString() ?? null,
     validUntil: rule.validUntil?.toISOString() ?? null,
     applicableProductIds: rule.applicableProductIds.length === 0 ? null : [...rule.applicableProductIds],
     buyQuantity: rule.buyQuantity,
     getQuantity: rule.getQuantity,
     maxApplications: rule.maxApplications,
+    tiers: rule.tiers
+      ? rule.tiers.map((t) => ({
+          ...(t.minSubtotal != null ? { minSubtotal: t.minSubtotal } : { minQuantity: t.minQuantity ?? 0 }),
+          value: isPercentType(rule.type) ? basisPointsToPercent(t.value) : t.value,
+        }))
+      : null,
     isActive: rule.isActive,
+    class: discountClass(rule),
+    combinesWith: { ...rule.combinesWith },
     status: discountStatus(rule, now),
   };
 }
 
 function draftOfRow(row: DiscountRow): DiscountDraft {
-  const json = toDiscountJson(row, new Date(0));
+  const { class: _derived, ...json } = toDiscountJson(row, new Date(0));
   return {
     ...json,
-    value: row.type === "FREE_SHIPPING" ? null : json.value,
+    // a tiered discount stores its first tier's value in `value` (the column's range checks); it was sent no value
+    value: row.type === "FREE_SHIPPING" || json.tiers ? null : json.value,
     validFrom: row.validFrom,
     validUntil: row.validUntil,
   };
+}
+
+/** The stored `tiers` column: values in stored units (basis points for a percent); DbNull for none. */
+function storedTiers(type: DiscountType, tiers: ApiTier[] | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (!tiers || tiers.length === 0) return Prisma.DbNull;
+  return tiers.map((t) => ({ ...(t.minSubtotal != null ? { minSubtotal: t.minSubtotal } : { minQuantity: t.minQuantity }), value: storedValue(type, t.value) }));
 }
 
 /** The stored `value` column for a type and an API value (already checked by discountRuleIssues). */
@@ -255,7 +377,7 @@ function withRuleIssues(error: z.ZodError, input: unknown): DomainError {
     if (r.success) partial[key] = r.data;
   }
   if (typeof partial.type === "string") {
-    const draft = draftOf({ ...partial, code: "", type: partial.type as DiscountType });
+    const draft = draftOf({ ...partial, type: partial.type as DiscountType });
     for (const i of discountRuleIssues(draft)) if (!fieldErrors[i.path]) fieldErrors[i.path] = [i.message];
   }
   return new DomainError("validation_failed", "The request is not valid.", { fieldErrors });
@@ -305,11 +427,14 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
     const row = await db.discount.create({
       data: {
         code: d.code,
+        automatic: d.automatic,
+        title: d.title,
         type: d.type,
-        value: storedValue(d.type, d.value),
+        value: storedValue(d.type, d.value ?? d.tiers?.[0]?.value ?? null),
         currency: d.currency,
         minOrderAmount: d.minOrderAmount,
         maxUses: d.maxUses,
+        maxDiscountAmount: d.maxDiscountAmount,
         maxUsesPerCustomer: d.maxUsesPerCustomer,
         validFrom: d.validFrom,
         validUntil: d.validUntil,
@@ -317,7 +442,9 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         buyQuantity: d.buyQuantity,
         getQuantity: d.getQuantity,
         maxApplications: d.maxApplications,
+        tiers: storedTiers(d.type, d.tiers),
         isActive: d.isActive,
+        ...combinesColumns(d.combinesWith),
       },
     });
     return toDiscountJson(row, now);
@@ -337,23 +464,27 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
   const row = await db.discount.findUnique({ where: { id } });
   if (!row) throw notFound("Discount");
   const current = draftOfRow(row);
+  if (patch.automatic !== undefined && patch.automatic !== current.automatic)
+    throw validationFailed([{ path: "automatic", message: "A code cannot become automatic or the reverse. Create a new discount instead." }]);
   if (patch.type !== undefined && patch.type !== current.type)
     throw validationFailed([{ path: "type", message: "The type of a discount cannot be changed. Create a new code instead." }]);
 
   const merged: DiscountDraft = { ...current };
   for (const [key, value] of Object.entries(patch) as [keyof DiscountDraft, unknown][])
     if (value !== undefined) (merged as Record<keyof DiscountDraft, unknown>)[key] = value;
-  const issues = discountRuleIssues(merged, row.usesCount);
+  const issues = discountRuleIssues(merged, row.usesCount, Number(row.discountGiven));
   if (issues.length > 0) throw validationFailed(issues);
   await checkProductsExist(db, patch.applicableProductIds);
 
   const sent = (key: keyof typeof patch) => patch[key] !== undefined;
   const data = {
     ...(sent("code") && { code: merged.code }),
+    ...(sent("title") && { title: merged.title }),
     ...(sent("value") && { value: storedValue(merged.type, merged.value) }),
     ...(sent("currency") && { currency: merged.currency }),
     ...(sent("minOrderAmount") && { minOrderAmount: merged.minOrderAmount }),
     ...(sent("maxUses") && { maxUses: merged.maxUses }),
+    ...(sent("maxDiscountAmount") && { maxDiscountAmount: merged.maxDiscountAmount }),
     ...(sent("maxUsesPerCustomer") && { maxUsesPerCustomer: merged.maxUsesPerCustomer }),
     ...(sent("validFrom") && { validFrom: merged.validFrom }),
     ...(sent("validUntil") && { validUntil: merged.validUntil }),
@@ -361,13 +492,21 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("buyQuantity") && { buyQuantity: merged.buyQuantity }),
     ...(sent("getQuantity") && { getQuantity: merged.getQuantity }),
     ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),
+    ...(sent("tiers") && { tiers: storedTiers(merged.type, merged.tiers) }),
+    ...(sent("tiers") && !sent("value") && merged.tiers?.[0] && { value: storedValue(merged.type, merged.tiers[0].value) }),
     ...(sent("isActive") && { isActive: merged.isActive }),
+    ...(sent("combinesWith") && combinesColumns(merged.combinesWith)),
   };
   if (Object.keys(data).length === 0) return toDiscountJson(row, now); // only `type`, unchanged, was sent
 
   try {
     const updated = await db.discount.updateManyAndReturn({
-      where: { id, ...(merged.maxUses != null ? { usesCount: { lte: merged.maxUses } } : {}) },
+      where: {
+        id,
+        ...(merged.maxUses != null ? { usesCount: { lte: merged.maxUses } } : {}),
+        // and the budget never below what was given meanwhile (the table refuses that too)
+        ...(merged.maxDiscountAmount != null ? { discountGiven: { lte: merged.maxDiscountAmount } } : {}),
+      },
       data,
     });
     const result = updated[0];

@@ -3,7 +3,7 @@ import type { PrismaClient } from "../db";
 import { effectivePrice, toAttributes } from "../catalog";
 import { VariantInfoCache } from "../catalog/variant-cache";
 import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
-import { checkCombinable, validateDiscount, type DiscountRule } from "../discounts/rules";
+import { MAX_CODES_PER_CART, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
@@ -207,45 +207,30 @@ export class CartService {
     if (!check.ok || !rule) return fail(check.ok ? "unknown" : check.reason, check.ok ? "This code is not valid." : check.message);
     await slots.release();
     if (cart.discounts.some((d) => d.discountId === rule.id)) return cart;
-    return this.attachDiscount(cartId, actor, rule, customerUses, cart.discounts.map((d) => d.discountId));
+    return this.attachDiscount(cartId, actor, rule, customerUses);
   }
 
   /**
-   * Attaches a validated code. The combinability check and the write are ONE atomic step: the check runs inside the
-   * store's update (compare-and-set of a guest cart, row lock of a signed-in one) against the very version being
-   * written, so codes applied at the same moment cannot each pass against the set they read and then all land.
-   * The change must stay pure (it may run again on a compare-and-set retry), so the rules of the codes it may meet
-   * are loaded first; if the cart gained a code we have not loaded meanwhile, we load it and try again.
+   * Attaches a validated code. The checks and the write are ONE atomic step: they run inside the store's update
+   * (compare-and-set of a guest cart, row lock of a signed-in one) against the very version being written, so codes
+   * applied at the same moment cannot each pass against the set they read and then all land (no sixth code). Whether
+   * the code combines with the others is not a reason to refuse it: it is kept, and the cart view (chooseDiscounts)
+   * shows it as not applied, with the code it clashes with. The change is pure (it may run again on a retry).
    */
-  private async attachDiscount(cartId: string, actor: CartActor, rule: DiscountRule, customerUses: number | null, appliedIds: number[]): Promise<CartRecord> {
+  private async attachDiscount(cartId: string, actor: CartActor, rule: DiscountRule, customerUses: number | null): Promise<CartRecord> {
     const now = this.now();
-    // id -> rule (null: the code no longer exists; it cannot clash with anything)
-    const known = new Map<number, DiscountRule | null>([[rule.id, rule]]);
-    let wanted = appliedIds;
-    for (let attempt = 1; ; attempt++) {
-      const toLoad = wanted.filter((id) => !known.has(id));
-      const loaded = await findDiscountsByIds(this.db, toLoad);
-      for (const id of toLoad) known.set(id, loaded.find((r) => r.id === id) ?? null);
-      const rules = new Map(known); // the change reads this snapshot only
-      try {
-        return await this.mutate(cartId, actor, (c) => {
-          if (c.discounts.some((d) => d.discountId === rule.id)) return c;
-          const unknown = c.discounts.map((d) => d.discountId).filter((id) => !rules.has(id));
-          if (unknown.length) throw new AppliedSetMoved(unknown);
-          // the version being written may have other lines than the one validated before (min order, applicability)
-          const check = validateDiscount(rule, { currency: c.currency, lines: pricingLines(c), now, customerUses });
-          if (!check.ok) throw new DomainError("discount_invalid", check.message, { reason: check.reason });
-          const applied = c.discounts.flatMap((d) => rules.get(d.discountId) ?? []);
-          const combinable = checkCombinable(applied, rule);
-          if (!combinable.ok) throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason });
-          return m.addDiscount(c, { discountId: rule.id, code: rule.code }, now);
+    return this.mutate(cartId, actor, (c) => {
+      if (c.discounts.some((d) => d.discountId === rule.id)) return c;
+      // the version being written may have other lines than the one validated before (min order, applicability)
+      const check = validateDiscount(rule, { currency: c.currency, lines: pricingLines(c), now, customerUses });
+      if (!check.ok) throw new DomainError("discount_invalid", check.message, { reason: check.reason });
+      if (c.discounts.length >= MAX_CODES_PER_CART) {
+        throw new DomainError("discount_invalid", `A cart can hold at most ${MAX_CODES_PER_CART} discount codes. Remove one to use ${rule.code}.`, {
+          reason: "too_many_codes",
         });
-      } catch (e) {
-        if (!(e instanceof AppliedSetMoved)) throw e;
-        if (attempt >= ATTACH_ATTEMPTS) throw new DomainError("conflict", "Your cart's discount codes changed while this code was being applied. Please try again.");
-        wanted = e.ids;
       }
-    }
+      return m.addDiscount(c, { discountId: rule.id, code: rule.code }, now);
+    });
   }
 
   async removeDiscount(cartId: string, actor: CartActor, code: string): Promise<CartRecord> {
@@ -376,16 +361,6 @@ export class CartService {
       total += rows.length;
       if (rows.length < batch) return total;
     }
-  }
-}
-
-/** How often applying a code re-reads the rules when other codes land on the cart meanwhile (each try loads them). */
-const ATTACH_ATTEMPTS = 5;
-
-/** Thrown out of a cart change: the cart holds codes whose rules were not loaded before the atomic step. */
-class AppliedSetMoved extends Error {
-  constructor(readonly ids: number[]) {
-    super("the cart's applied codes changed");
   }
 }
 

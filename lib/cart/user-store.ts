@@ -48,7 +48,7 @@ function toRecord(row: LoadedCart): CartRecord {
       optionsKey: i.optionsKey,
       addedAt: i.createdAt.toISOString(),
     })),
-    discounts: row.discounts.map((d) => ({ discountId: d.discountId, code: d.discount.code })),
+    discounts: row.discounts.map((d) => ({ discountId: d.discountId, code: d.discount.code ?? d.discount.title ?? "" })),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,8 +1,9 @@
 import type { Db } from "../db";
-import { findDiscountsByIds } from "../discounts/repository";
-import { validateDiscount, type DiscountRule, type PricingLine } from "../discounts/rules";
+import { chooseDiscounts, type ChooseResult } from "../discounts/choose";
+import { findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
+import type { DiscountFailureReason, DiscountRule, PricingLine } from "../discounts/rules";
 import { isDomainError } from "../errors";
-import { priceCart, type CartSummary, type ShippingAddress } from "../pricing";
+import type { CartSummary, ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
 import type { CartLine, CartRecord, CartStatus } from "./model";
 
@@ -10,11 +11,19 @@ import type { CartLine, CartRecord, CartStatus } from "./model";
 export type CartItemView = Omit<CartLine, "optionsKey" | "addedAt"> & { lineTotal: number };
 
 export type CartDiscountView = {
-  code: string;
+  /** null for an automatic discount, which shows its title */
+  code: string | null;
+  title?: string | null;
+  automatic?: boolean;
   type: string;
   amount: number;
-  /** false when the code no longer applies (expired, minimum no longer met...): it takes nothing off */
+  /** whether it is in the set the cart gets (chooseDiscounts); when not, `reason` and `conflictsWith` say why */
+  applied: boolean;
+  /** the same as `applied` (the name the cart pages have read since before combinations) */
   valid: boolean;
+  reason?: DiscountFailureReason;
+  /** the applied discount (code or title) this one does not combine with */
+  conflictsWith?: string | null;
   message?: string;
 };
 
@@ -35,29 +44,56 @@ export function pricingLines(cart: CartRecord): PricingLine[] {
   return cart.items.map((l) => ({ itemId: l.id, productId: l.productId, variantId: l.variantId, unitPrice: l.unitPrice, quantity: l.quantity }));
 }
 
-/** The cart as the API and the pages show it: lines, the discounts that apply, and the priced summary. */
+/**
+ * The cart as the API and the pages show it: lines, its discounts (the applied set chosen by chooseDiscounts, and
+ * every other kept code with the reason it does not apply) and the summary priced with exactly the applied set.
+ */
 export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules?: DiscountRule[]): Promise<CartView> {
   const lines = pricingLines(cart);
   const discountRules = rules ?? (await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)));
-  const discounts: CartDiscountView[] = [];
-  const valid: DiscountRule[] = [];
-  for (const ref of cart.discounts) {
-    const rule = discountRules.find((r) => r.id === ref.discountId) ?? null;
-    const check = validateDiscount(rule, { currency: cart.currency, lines, now });
-    if (rule && check.ok) valid.push(rule);
-    else discounts.push({ code: ref.code, type: rule?.type ?? "UNKNOWN", amount: 0, valid: false, message: check.ok ? undefined : check.message });
-  }
+  const codes = cart.discounts.flatMap((ref) => discountRules.find((r) => r.id === ref.discountId) ?? []);
+  // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
+  const automatic = (await findAutomaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
+  const candidates = [...codes, ...automatic];
   const rates = await loadRateTables(db);
   let shippingError: string | undefined;
-  let priced: ReturnType<typeof priceCart>;
+  let chosen: ChooseResult;
+  const choose = (address: ShippingAddress | null) =>
+    chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, candidates);
   try {
-    priced = priceCart({ currency: cart.currency, lines, discounts: valid, address: cart.shippingAddress, rates });
+    chosen = choose(cart.shippingAddress);
   } catch (e) {
     if (!isDomainError(e) || !cart.shippingAddress) throw e;
     shippingError = e.message;
-    priced = priceCart({ currency: cart.currency, lines, discounts: valid, address: null, rates });
+    chosen = choose(null);
   }
-  const appliedViews = priced.appliedDiscounts.map((a) => ({ code: a.code, type: a.type, amount: a.amount, valid: true }));
+  const asEntry = (id: number, code: string): Pick<CartDiscountView, "code" | "title" | "automatic"> => {
+    const rule = candidates.find((r) => r.id === id);
+    return rule?.automatic ? { code: null, title: rule.title, automatic: true } : { code };
+  };
+  const discounts: CartDiscountView[] = chosen.applied.map((a) => ({ ...asEntry(a.discountId, a.code), type: a.type, amount: a.amount, applied: true, valid: true }));
+  // an automatic discount the cart does not qualify for is not shown; one that loses to the applied set is, with why
+  for (const a of automatic) {
+    const why = chosen.notApplied.find((n) => n.id === a.id);
+    if (!why || why.reason !== "not_combinable") continue;
+    discounts.push({ ...asEntry(a.id, a.code), type: a.type, amount: 0, applied: false, valid: false, reason: why.reason, conflictsWith: why.conflictsWith, message: why.message });
+  }
+  for (const ref of cart.discounts) {
+    const rule = candidates.find((r) => r.id === ref.discountId);
+    if (rule && chosen.applied.some((a) => a.discountId === rule.id)) continue;
+    const why = rule ? chosen.notApplied.find((n) => n.id === rule.id) : undefined;
+    discounts.push({
+      code: ref.code,
+      type: rule?.type ?? "UNKNOWN",
+      amount: 0,
+      applied: false,
+      valid: false,
+      reason: why?.reason ?? "unknown",
+      conflictsWith: why?.conflictsWith ?? null,
+      message: why?.message ?? "This code is not valid.",
+    });
+  }
+  const priced = { summary: chosen.summary };
   const view: CartView = {
     id: cart.id,
     status: cart.status,
@@ -76,7 +112,7 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
       lineTotal: l.unitPrice * l.quantity,
     })),
     itemCount: cart.items.reduce((n, l) => n + l.quantity, 0),
-    discounts: [...appliedViews, ...discounts],
+    discounts,
     shippingAddress: cart.shippingAddress,
     summary: priced.summary,
   };

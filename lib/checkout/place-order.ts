@@ -8,8 +8,9 @@ import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findDiscountsByIds } from "../discounts/repository";
-import { checkCombinableSet, validateDiscount, type DiscountRule } from "../discounts/rules";
+import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
+import { chooseDiscounts } from "../discounts/choose";
+import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
@@ -242,7 +243,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // a signed-in shopper counts by their account's e-mail, a guest by the checkout e-mail (both normalised), so
   // neither a `+tag` nor signing out gets a once-per-customer code used twice
   const customerKey =
-    orderUserId && cart.discounts.length ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
+    orderUserId ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
   const valid: DiscountRule[] = [];
@@ -256,16 +257,20 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     }
     valid.push(rule!);
   }
-  // The whole set must combine, not just each code against the set it met when applied: only a combinable set is
-  // priced and redeemed. The first code (in the order applied) that clashes with the ones before it comes off.
-  const combinable = checkCombinableSet(valid);
-  if (!combinable.ok) {
-    await dropDiscount(deps, located, combinable.offending.id, now);
-    throw new DomainError("discount_invalid", combinable.message, { reason: combinable.reason, code: combinable.offending.code });
+  // Automatic discounts the cart qualifies for now (for this customer) are candidates too; one that does not
+  // qualify is simply not a candidate (it was never asked for, so it is no error).
+  for (const auto of await findAutomaticDiscounts(db, now)) {
+    if (valid.some((v) => v.id === auto.id)) continue;
+    const customerUses = auto.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, auto.id, customerKey) : null;
+    if (validateDiscount(auto, { currency: cart.currency, lines, now, customerUses }).ok) valid.push(auto);
   }
-  // beyond the money columns: 422 amount_out_of_range from priceCart; beyond what the provider can charge: here.
+  // Exactly the set the cart shows as applied is priced and redeemed: the compatible set with the lowest total
+  // (chooseDiscounts). A kept code that does not combine with it is not an error: it is simply not used.
+  // beyond the money columns: 422 amount_out_of_range from pricing; beyond what the provider can charge: here.
   // Both before any stock is reserved.
-  const { summary, appliedDiscounts } = priceCart({ currency: cart.currency, lines, discounts: valid, address, rates });
+  const chosen = chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, valid);
+  const { summary } = chosen;
+  const appliedDiscounts = chosen.applied;
   assertPayableAmount(summary.total, cart.currency);
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
@@ -438,9 +443,8 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 /** The summary the shopper will confirm: the cart's (new) prices, its valid codes, the checkout address. */
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
-  const rules = await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId));
-  const valid = rules.filter((r) => validateDiscount(r, { currency: cart.currency, lines, now }).ok);
-  return priceCart({ currency: cart.currency, lines, discounts: valid, address, rates }).summary;
+  const rules = [...(await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId))), ...(await findAutomaticDiscounts(db, now))];
+  return chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, rules).summary;
 }
 
 // ---- step 4: pay ---------------------------------------------------------------------------------------------

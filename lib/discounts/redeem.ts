@@ -6,7 +6,7 @@ import type { DiscountFailureReason } from "./rules";
 
 export type RedeemFailureReason = Extract<
   DiscountFailureReason,
-  "unknown" | "inactive" | "not_yet_valid" | "expired" | "usage_limit_reached" | "customer_limit_reached"
+  "unknown" | "inactive" | "not_yet_valid" | "expired" | "usage_limit_reached" | "customer_limit_reached" | "budget_exhausted"
 >;
 
 export type RedeemResult = { ok: true; redemptionId: string } | { ok: false; reason: RedeemFailureReason; message: string };
@@ -32,6 +32,7 @@ const MESSAGES: Record<RedeemFailureReason, string> = {
   expired: "This code has expired.",
   usage_limit_reached: "This code has reached its usage limit.",
   customer_limit_reached: "You have already used this code as many times as allowed.",
+  budget_exhausted: "This discount has run out: its budget is used up.",
 };
 
 const fail = (reason: RedeemFailureReason): RedeemResult => ({ ok: false, reason, message: MESSAGES[reason] });
@@ -67,7 +68,7 @@ export function asFailureReason(reason: unknown): RedeemFailureReason {
 export const redeemFailureMessage = (reason: RedeemFailureReason): string => MESSAGES[reason];
 
 /**
- * Gives back the uses an order took (a cancelled order): every unreleased redemption of the order gets
+ * Gives back the uses an order took, and the amounts they gave (the budget) (a cancelled order): every unreleased redemption of the order gets
  * released_at, and each discount's uses_count goes down by that many. Exactly once: a redemption already
  * released is not counted again. The discount rows are locked in id order (no deadlock with checkouts, which
  * redeem in id order too). Returns how many redemptions were released.
@@ -77,12 +78,12 @@ export async function releaseRedemptions(tx: Db, orderId: string): Promise<numbe
     WITH rel AS (
       UPDATE discount_redemptions SET released_at = now()
       WHERE order_id = ${orderId}::uuid AND released_at IS NULL
-      RETURNING discount_id),
-    per AS (SELECT discount_id, count(*)::int AS n FROM rel GROUP BY discount_id),
+      RETURNING discount_id, amount),
+    per AS (SELECT discount_id, count(*)::int AS n, sum(amount)::bigint AS given FROM rel GROUP BY discount_id),
     locked AS MATERIALIZED (
       SELECT d.id FROM discounts d WHERE d.id IN (SELECT discount_id FROM per) ORDER BY d.id FOR NO KEY UPDATE),
     upd AS (
-      UPDATE discounts d SET uses_count = d.uses_count - per.n, updated_at = now()
+      UPDATE discounts d SET uses_count = d.uses_count - per.n, discount_given = d.discount_given - per.given, updated_at = now()
       FROM per WHERE d.id = per.discount_id AND d.id IN (SELECT id FROM locked)
       RETURNING d.id)
     SELECT (SELECT count(*)::int FROM rel) AS released, (SELECT count(*)::int FROM upd) AS updated`;

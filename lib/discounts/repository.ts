@@ -1,13 +1,19 @@
 import type { Db, Prisma } from "../db";
-import type { DiscountRule } from "./rules";
+import type { CombinesWith, DiscountRule, DiscountTier } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
-type DiscountRow = Pick<Prisma.DiscountModel, keyof DiscountRule>;
+type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code" | "tiers">> &
+  Partial<Pick<Prisma.DiscountModel, "tiers">> &
+  Pick<Prisma.DiscountModel, "code"> &
+  Pick<Prisma.DiscountModel, "combinesWithProduct" | "combinesWithOrder" | "combinesWithShipping">;
 
 export function toDiscountRule(row: DiscountRow): DiscountRule {
   return {
     id: row.id,
-    code: row.code,
+    code: row.code ?? row.title ?? `#${row.id}`,
+    automatic: row.automatic,
+    title: row.title,
+    tiers: parseTiers(row.tiers),
     type: row.type,
     value: row.value,
     currency: row.currency,
@@ -22,7 +28,47 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
     getQuantity: row.getQuantity,
     maxApplications: row.maxApplications,
     isActive: row.isActive,
+    combinesWith: {
+      productDiscounts: row.combinesWithProduct,
+      orderDiscounts: row.combinesWithOrder,
+      shippingDiscounts: row.combinesWithShipping,
+    },
   };
+}
+
+/** The tiers column as rules: anything that is not a list of { minSubtotal | minQuantity, value } is no tiers. */
+function parseTiers(raw: unknown): DiscountTier[] | null {
+  if (!Array.isArray(raw) || raw.length === 0) return null;
+  const tiers: DiscountTier[] = [];
+  for (const t of raw as Record<string, unknown>[]) {
+    const int = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
+    const value = int(t?.value);
+    if (value === null) return null;
+    tiers.push({ minSubtotal: int(t.minSubtotal), minQuantity: int(t.minQuantity), value });
+  }
+  return tiers;
+}
+
+/** The `discounts` columns that hold a discount's combinations. */
+export function combinesColumns(c: CombinesWith): { combinesWithProduct: boolean; combinesWithOrder: boolean; combinesWithShipping: boolean } {
+  return { combinesWithProduct: c.productDiscounts, combinesWithOrder: c.orderDiscounts, combinesWithShipping: c.shippingDiscounts };
+}
+
+/**
+ * The automatic discounts that may apply now: active, in their window. The rules (validateDiscount) still decide
+ * per cart; this only keeps the list short.
+ */
+export async function findAutomaticDiscounts(db: Db, now: Date): Promise<DiscountRule[]> {
+  const rows = await db.discount.findMany({
+    where: {
+      automatic: true,
+      isActive: true,
+      AND: [{ OR: [{ validFrom: null }, { validFrom: { lte: now } }] }, { OR: [{ validUntil: null }, { validUntil: { gt: now } }] }],
+    },
+    orderBy: { id: "asc" },
+    take: 50,
+  });
+  return rows.map(toDiscountRule);
 }
 
 /** Codes are unique case-insensitively (a unique index on lower(code)). */

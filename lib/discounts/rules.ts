@@ -1,6 +1,6 @@
 import { allocate, divideRoundHalfUp, formatMoney, toSafeNumber } from "@/lib/money";
 
-// The discount RULES: whether a code may be used on a cart (validateDiscount, checkCombinable) and how much it
+// The discount RULES: whether a code may be used on a cart (validateDiscount, combines) and how much it
 // takes off each line (computeDiscount). Pure: no database, no clock (the caller passes `now`), no mutation of
 // the inputs. Redeeming a use is lib/discounts/redeem.ts.
 
@@ -8,7 +8,11 @@ export type DiscountType = "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING" | "BU
 
 export type DiscountRule = {
   id: number;
+  /** what the shopper sees it by: the code, or for an automatic discount (which has no code) its title */
   code: string;
+  /** applies to every qualifying cart without a code */
+  automatic: boolean;
+  title: string | null;
   type: DiscountType;
   /** PERCENTAGE & BUY_X_GET_Y: basis points (1..10000); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: 0 */
   value: number;
@@ -26,7 +30,38 @@ export type DiscountRule = {
   getQuantity: number | null;
   maxApplications: number | null;
   isActive: boolean;
+  /**
+   * PERCENTAGE / FIXED_AMOUNT: used instead of `value` when set (non-empty): the highest tier whose minimum the
+   * applicable subtotal (or quantity) reaches gives the value, in the same units as `value`; below the first, 0.
+   */
+  tiers?: DiscountTier[] | null;
+  /** the classes of discount this one may be applied together with (all false: it stands alone) */
+  combinesWith: CombinesWith;
 };
+
+/** Codes one cart may hold (automatic discounts come on top and do not count). */
+export const MAX_CODES_PER_CART = 5;
+
+export type DiscountTier = { minSubtotal?: number | null; minQuantity?: number | null; value: number };
+
+/**
+ * The value the tiers give for an applicable subtotal and quantity: the reached tier with the highest minimum (a
+ * tier is reached when the amount, or quantity, is at least its minimum); null when no tier is reached.
+ */
+export function tierValue(tiers: readonly DiscountTier[], subtotal: bigint, quantity: bigint): number | null {
+  let best: { min: bigint; value: number } | null = null;
+  for (const t of tiers) {
+    const bySubtotal = t.minSubtotal != null;
+    const min = BigInt(Math.max(0, Math.trunc((bySubtotal ? t.minSubtotal : t.minQuantity) ?? 0)));
+    if ((bySubtotal ? subtotal : quantity) < min) continue;
+    if (best === null || min >= best.min) best = { min, value: t.value };
+  }
+  return best?.value ?? null;
+}
+
+export type DiscountClass = "product" | "order" | "shipping";
+
+export type CombinesWith = { productDiscounts: boolean; orderDiscounts: boolean; shippingDiscounts: boolean };
 
 export type PricingLine = { itemId: string; productId: number; variantId: number; unitPrice: number; quantity: number };
 
@@ -40,7 +75,9 @@ export type DiscountFailureReason =
   | "min_order_not_met"
   | "not_applicable"
   | "not_combinable"
-  | "currency_mismatch";
+  | "currency_mismatch"
+  | "too_many_codes"
+  | "budget_exhausted";
 
 export type Validation = { ok: true } | { ok: false; reason: DiscountFailureReason; message: string };
 
@@ -127,45 +164,41 @@ export function validateDiscount(
   return OK;
 }
 
-const sameCode = (a: DiscountRule, b: DiscountRule) =>
-  a.id === b.id || a.code.trim().toLowerCase() === b.code.trim().toLowerCase();
-
 /**
- * Stacking policy: at most one FREE_SHIPPING code plus at most one other code per cart, and a code only once.
- * `applied` are the codes already on the cart, `adding` the new one.
+ * The class a discount belongs to for combinations: `product` when it lists the products it applies to, `shipping`
+ * for FREE_SHIPPING, otherwise `order` (the contract's order of precedence).
  */
-export function checkCombinable(applied: readonly DiscountRule[], adding: DiscountRule): Validation {
-  if (applied.some((a) => sameCode(a, adding))) {
-    return fail("not_combinable", `The code ${adding.code} is already applied to this cart.`);
+export function discountClass(d: Pick<DiscountRule, "type" | "applicableProductIds">): DiscountClass {
+  if (d.applicableProductIds.length > 0) return "product";
+  if (d.type === "FREE_SHIPPING") return "shipping";
+  return "order";
+}
+
+function allows(d: DiscountRule, cls: DiscountClass): boolean {
+  switch (cls) {
+    case "product":
+      return d.combinesWith.productDiscounts;
+    case "order":
+      return d.combinesWith.orderDiscounts;
+    case "shipping":
+      return d.combinesWith.shippingDiscounts;
   }
-  const isShipping = adding.type === "FREE_SHIPPING";
-  const clash = applied.find((a) => (a.type === "FREE_SHIPPING") === isShipping);
-  if (clash) {
-    return fail(
-      "not_combinable",
-      isShipping
-        ? `Only one free-shipping code can be used per order, and ${clash.code} is already applied.`
-        : `Only one discount code can be used per order (plus one free-shipping code), and ${clash.code} is already applied. Remove it to use ${adding.code}.`,
-    );
-  }
-  return OK;
 }
 
 /**
- * The whole applied set, in the order the codes were applied: each code is checked against the ones before it, and
- * the first that does not combine is `offending` (checkout removes it and redeems nothing). A set built only through
- * checkCombinable passes; this catches a set that got past it (carts written before the check was atomic).
+ * Whether two discounts may be applied together: each must allow the other's class (Shopify's rule: a one-sided
+ * "combines with" is not enough). A discount never combines with itself.
  */
-export function checkCombinableSet(
-  rules: readonly DiscountRule[],
-): { ok: true } | { ok: false; offending: DiscountRule; reason: "not_combinable"; message: string } {
-  const accepted: DiscountRule[] = [];
-  for (const rule of rules) {
-    const check = checkCombinable(accepted, rule);
-    if (!check.ok) return { ok: false, offending: rule, reason: "not_combinable", message: check.message };
-    accepted.push(rule);
-  }
-  return { ok: true };
+export function combines(a: DiscountRule, b: DiscountRule): boolean {
+  if (a.id === b.id) return false;
+  return allows(a, discountClass(b)) && allows(b, discountClass(a));
+}
+
+/** The combinations that reproduce the original stacking rule (one free-shipping code plus one other code). */
+export function legacyCombinesWith(type: DiscountType): CombinesWith {
+  return type === "FREE_SHIPPING"
+    ? { productDiscounts: true, orderDiscounts: true, shippingDiscounts: false }
+    : { productDiscounts: false, orderDiscounts: false, shippingDiscounts: true };
 }
 
 /** For the admin list. Inactive wins, then expired, exhausted, scheduled; otherwise active. */
@@ -224,10 +257,17 @@ export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]):
 
     case "PERCENTAGE":
     case "FIXED_AMOUNT": {
+      let value = d.value;
+      if (d.tiers && d.tiers.length > 0) {
+        const quantity = applicable.reduce((a, x) => a + BigInt(x.line.quantity), 0n);
+        const reached = tierValue(d.tiers, subtotal, quantity);
+        if (reached === null) return { amount: 0, perLine };
+        value = reached;
+      }
       const amount =
         d.type === "PERCENTAGE"
-          ? divideRoundHalfUp(subtotal * BigInt(clampBps(d.value)), 10_000n)
-          : toSafeNumber(minBig(BigInt(Math.max(0, Math.trunc(d.value))), subtotal));
+          ? divideRoundHalfUp(subtotal * BigInt(clampBps(value)), 10_000n)
+          : toSafeNumber(minBig(BigInt(Math.max(0, Math.trunc(value))), subtotal));
       spread(
         amount,
         applicable.map((x) => ({ itemId: x.line.itemId, weight: x.amount })),

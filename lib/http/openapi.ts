@@ -113,6 +113,8 @@ const DISCOUNT_FAILURE_REASONS = [
   "not_applicable",
   "not_combinable",
   "currency_mismatch",
+  "too_many_codes",
+  "budget_exhausted",
 ] as const;
 
 /** What `error.details` holds for each code (absent = no details are promised). */
@@ -826,6 +828,23 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
       }),
     },
+    "/api/admin/discounts/{id}/stats": {
+      get: operation({
+        operationId: "adminDiscountStats",
+        summary: "A discount's uses, orders, revenue and amount given (redemptions that still count), and the last 30 days",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        success: answer(200, "The stats", {
+          uses: { type: "integer", minimum: 0 },
+          orders: { type: "integer", minimum: 0 },
+          revenue: moneyRef,
+          discountGiven: moneyRef,
+          byDay: arrayOf(obj({ date: { type: "string", format: "date" }, uses: { type: "integer", minimum: 0 }, discountGiven: moneyRef })),
+        }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+      }),
+    },
     "/api/admin/products": {
       post: operation({
         operationId: "adminCreateProduct",
@@ -1060,7 +1079,9 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
 
   const discountProps: Record<string, JsonSchema> = {
     id: { type: "integer" },
-    code: { type: "string", description: "Stored upper-case" },
+    code: { ...nullable({ type: "string" }), description: "Stored upper-case; null for an automatic discount" },
+    automatic: { type: "boolean", description: "Applies to every qualifying cart without a code" },
+    title: { ...nullable({ type: "string" }), description: "What shoppers see for an automatic discount" },
     type: { type: "string", enum: [...DISCOUNT_TYPES] },
     value: { type: "number", description: valueDescription },
     currency: nullable(currency),
@@ -1068,13 +1089,27 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     maxUses: nullable({ type: "integer", minimum: 1 }),
     maxUsesPerCustomer: nullable({ type: "integer", minimum: 1 }),
     usesCount: { type: "integer", minimum: 0 },
+    maxDiscountAmount: { ...nullable(moneyRef), description: "The budget: money it may give away in total, in currency; null = none" },
+    discountGiven: { ...moneyRef, description: "What its unreleased redemptions gave" },
     validFrom: nullable(dateTime),
     validUntil: nullable(dateTime),
     applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "null = every product" },
     buyQuantity: nullable({ type: "integer", minimum: 1 }),
     getQuantity: nullable({ type: "integer", minimum: 1 }),
     maxApplications: nullable({ type: "integer", minimum: 1 }),
+    tiers: {
+      ...nullable(arrayOf(obj({ minSubtotal: moneyRef, minQuantity: { type: "integer", minimum: 1 }, value: { type: "number" } }, ["value"]))),
+      description: "PERCENTAGE / FIXED_AMOUNT: the highest reached tier's value applies (value in the units of `value`); below the first, nothing",
+    },
     isActive: { type: "boolean" },
+    class: { type: "string", enum: ["product", "order", "shipping"], description: "Derived: product when it lists products, shipping for FREE_SHIPPING, else order" },
+    combinesWith: {
+      ...obj(
+        { productDiscounts: { type: "boolean" }, orderDiscounts: { type: "boolean" }, shippingDiscounts: { type: "boolean" } },
+        ["productDiscounts", "orderDiscounts", "shippingDiscounts"],
+      ),
+      description: "The classes it may be applied together with; two discounts combine only if each allows the other's class",
+    },
     status: { type: "string", enum: ["scheduled", "active", "expired", "exhausted", "inactive"], description: "Derived from the dates, uses and isActive" },
   };
 
@@ -1198,13 +1233,18 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     ),
     CartDiscount: obj(
       {
-        code: { type: "string" },
+        code: { ...nullable({ type: "string" }), description: "null for an automatic discount (then title)" },
+        title: nullable({ type: "string" }),
+        automatic: { type: "boolean" },
         type: { type: "string", enum: [...DISCOUNT_TYPES, "UNKNOWN"] },
         amount: { ...moneyRef, description: "What it takes off; for FREE_SHIPPING the shipping it waives (0 without an address)" },
-        valid: { type: "boolean", description: "false when the code no longer applies (it then takes nothing off)" },
+        applied: { type: "boolean", description: "Whether it is in the set the cart gets (the compatible set with the lowest total)" },
+        valid: { type: "boolean", description: "The same as applied (kept for older clients)" },
+        reason: { type: "string", enum: [...DISCOUNT_FAILURE_REASONS], description: "When not applied: why (not_combinable: it lost to the applied set)" },
+        conflictsWith: { ...nullable({ type: "string" }), description: "When not applied: the applied discount (code or title) it does not combine with" },
         message: { type: "string" },
       },
-      ["code", "type", "amount"],
+      ["code", "type", "amount", "applied"],
     ),
     CartSummaryLine: obj({
       itemId: uuid,

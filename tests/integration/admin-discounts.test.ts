@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven", "tiers",
       ].sort(),
     );
 
@@ -206,7 +206,7 @@ describe("updateDiscount", () => {
     expect(cleared).toMatchObject({ maxUses: null, value: 15, code: renamed });
 
     const other = await createDiscount(db, { code: code("oth"), type: "FREE_SHIPPING" }, NOW);
-    const e = await rejection(updateDiscount(db, d.id, { code: other.code.toLowerCase() }, NOW));
+    const e = await rejection(updateDiscount(db, d.id, { code: other.code!.toLowerCase() }, NOW));
     expect(e.code).toBe("conflict");
     expect((await getDiscount(db, d.id, NOW)).code).toBe(renamed);
   });
@@ -275,5 +275,68 @@ describe("updateVariant", () => {
     expect(Object.keys(await fieldErrors(updateVariant(db, variantId, {})))).toEqual([""]);
     expect((await rejection(updateVariant(db, 2_000_000_000, { stock: 1 }))).code).toBe("not_found");
     expect((await db.productVariant.findUniqueOrThrow({ where: { id: variantId } })).stockQuantity).toBe(7);
+  });
+});
+
+describe("combinations (combinesWith and the derived class)", () => {
+  it("a new discount combines with nothing by default; combinesWith is stored, answered with the derived class, and PATCHed as a whole", async () => {
+    const plain = await createDiscount(db, { code: code("cmb"), type: "PERCENTAGE", value: 10 }, NOW);
+    expect(plain).toMatchObject({ class: "order", combinesWith: { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false } });
+
+    const ship = await createDiscount(db, { code: code("cmbs"), type: "FREE_SHIPPING", combinesWith: { orderDiscounts: true } }, NOW);
+    expect(ship).toMatchObject({ class: "shipping", combinesWith: { productDiscounts: false, orderDiscounts: true, shippingDiscounts: false } });
+    const row = await db.discount.findUniqueOrThrow({ where: { id: ship.id } });
+    expect([row.combinesWithProduct, row.combinesWithOrder, row.combinesWithShipping]).toEqual([false, true, false]);
+
+    const product = await createDiscount(db, { code: code("cmbp"), type: "PERCENTAGE", value: 5, applicableProductIds: [productA] }, NOW);
+    expect(product.class).toBe("product");
+
+    const patched = await updateDiscount(db, plain.id, { combinesWith: { shippingDiscounts: true, productDiscounts: true } }, NOW);
+    expect(patched.combinesWith).toEqual({ productDiscounts: true, orderDiscounts: false, shippingDiscounts: true });
+    expect((await getDiscount(db, plain.id, NOW)).combinesWith).toEqual(patched.combinesWith);
+  });
+
+  it("refuses an unknown class or a non-boolean as 400 validation_failed on combinesWith", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("cmbx"), type: "FREE_SHIPPING", combinesWith: { everything: true } }, NOW)))).toEqual(["combinesWith.everything"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("cmby"), type: "FREE_SHIPPING", combinesWith: { orderDiscounts: "yes" } }, NOW)))).toContain(
+      "combinesWith.orderDiscounts",
+    );
+  });
+});
+
+describe("automatic discounts (admin)", () => {
+  it("an automatic discount needs a title and no code; a code needs a code; automatic cannot be switched by PATCH", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { type: "PERCENTAGE", value: 10, automatic: true }, NOW)))).toEqual(["title"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("aut"), type: "PERCENTAGE", value: 10, automatic: true, title: "T" }, NOW)))).toEqual(["code"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { type: "PERCENTAGE", value: 10 }, NOW)))).toEqual(["code"]);
+    const auto = await createDiscount(db, { type: "PERCENTAGE", value: 10, automatic: true, title: "Ten off", isActive: false }, NOW);
+    expect(auto).toMatchObject({ code: null, automatic: true, title: "Ten off" });
+    expect(Object.keys(await fieldErrors(updateDiscount(db, auto.id, { automatic: false }, NOW)))).toEqual(["automatic"]);
+    expect((await updateDiscount(db, auto.id, { title: "Ten percent off" }, NOW)).title).toBe("Ten percent off");
+  });
+});
+
+describe("budgets (admin)", () => {
+  it("maxDiscountAmount needs a currency, is stored and answered with what was given, and cannot go below what was given", async () => {
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("bud"), type: "PERCENTAGE", value: 10, maxDiscountAmount: 5000 }, NOW)))).toEqual(["currency"]);
+    const d = await createDiscount(db, { code: code("bud"), type: "PERCENTAGE", value: 10, currency: "USD", maxDiscountAmount: 5000 }, NOW);
+    expect(d).toMatchObject({ maxDiscountAmount: 5000, discountGiven: 0 });
+    await db.discount.update({ where: { id: d.id }, data: { discountGiven: 3000 } });
+    expect(Object.keys(await fieldErrors(updateDiscount(db, d.id, { maxDiscountAmount: 2000 }, NOW)))).toEqual(["maxDiscountAmount"]);
+    expect((await updateDiscount(db, d.id, { maxDiscountAmount: 3000 }, NOW)).maxDiscountAmount).toBe(3000);
+  });
+});
+
+describe("tiers (admin)", () => {
+  it("stores percent tiers as basis points and answers them in percent; refuses tiers with a value, out of order, or on the wrong type", async () => {
+    const d = await createDiscount(db, { code: code("tier"), type: "PERCENTAGE", currency: "USD", tiers: [{ minSubtotal: 5000, value: 5 }, { minSubtotal: 10_000, value: 12.5 }] }, NOW);
+    expect(d.tiers).toEqual([{ minSubtotal: 5000, value: 5 }, { minSubtotal: 10_000, value: 12.5 }]);
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).tiers).toEqual([{ minSubtotal: 5000, value: 500 }, { minSubtotal: 10_000, value: 1250 }]);
+    const fixed = await createDiscount(db, { code: code("tierf"), type: "FIXED_AMOUNT", currency: "USD", tiers: [{ minQuantity: 3, value: 500 }] }, NOW);
+    expect(fixed.tiers).toEqual([{ minQuantity: 3, value: 500 }]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tierx"), type: "PERCENTAGE", value: 5, tiers: [{ minQuantity: 2, value: 5 }] }, NOW)))).toEqual(["value"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tiery"), type: "PERCENTAGE", tiers: [{ minQuantity: 4, value: 5 }, { minQuantity: 2, value: 10 }] }, NOW)))).toEqual(["tiers"]);
+    expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tierz"), type: "FREE_SHIPPING", tiers: [{ minQuantity: 2, value: 5 }] }, NOW)))).toEqual(["tiers"]);
+    expect((await updateDiscount(db, d.id, { tiers: null, value: 10 }, NOW)).tiers).toBeNull();
   });
 });

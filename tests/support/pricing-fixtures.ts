@@ -1,4 +1,4 @@
-import type { DiscountRule, PricingLine } from "@/lib/discounts/rules";
+import { legacyCombinesWith, type DiscountRule, type PricingLine } from "@/lib/discounts/rules";
 
 // Builders shared by the pure pricing and discount-rule tests.
 
@@ -6,6 +6,8 @@ import type { DiscountRule, PricingLine } from "@/lib/discounts/rules";
 export const rule = (o: Partial<DiscountRule> = {}): DiscountRule => ({
   id: 1,
   code: "SAVE10",
+  automatic: false,
+  title: null,
   type: "PERCENTAGE",
   value: 1000,
   currency: null,
@@ -20,6 +22,8 @@ export const rule = (o: Partial<DiscountRule> = {}): DiscountRule => ({
   getQuantity: null,
   maxApplications: null,
   isActive: true,
+  // today's stacking rule unless the test says otherwise
+  combinesWith: legacyCombinesWith(o.type ?? "PERCENTAGE"),
   ...o,
 });
 

@@ -2,11 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applicableSubtotal,
-  checkCombinable,
-  checkCombinableSet,
+  combines,
   computeDiscount,
+  discountClass,
   discountStatus,
   isApplicable,
+  legacyCombinesWith,
   validateDiscount,
   type DiscountRule,
   type PricingLine,
@@ -121,53 +122,46 @@ describe("validateDiscount", () => {
   });
 });
 
-describe("checkCombinable (one free-shipping code plus one other)", () => {
+describe("combines (each discount must allow the other's class)", () => {
+  // the combinations the migration gives existing discounts (legacyCombinesWith): one free shipping plus one other
   const pct = rule({ id: 1, code: "SAVE10", type: "PERCENTAGE" });
   const fixed = rule({ id: 2, code: "TENOFF", type: "FIXED_AMOUNT", value: 1000, currency: "USD" });
   const ship = rule({ id: 3, code: "SHIPFREE", type: "FREE_SHIPPING", value: 0 });
   const ship2 = rule({ id: 4, code: "POSTFREE", type: "FREE_SHIPPING", value: 0 });
-  const bxgy = rule({ id: 5, code: "B2G1", type: "BUY_X_GET_Y", value: 10_000, buyQuantity: 2, getQuantity: 1 });
+  const bxgy = rule({ id: 5, code: "B2G1", type: "BUY_X_GET_Y", value: 10_000, buyQuantity: 2, getQuantity: 1, applicableProductIds: [7] });
 
-  it.each<[string, DiscountRule[], DiscountRule]>([
-    ["first code", [], pct],
-    ["first free shipping", [], ship],
-    ["free shipping after a percentage", [pct], ship],
-    ["a percentage after free shipping", [ship], pct],
-    ["BXGY after free shipping", [ship], bxgy],
-  ])("%s is ok", (_name, applied, adding) => {
-    expect(checkCombinable(applied, adding)).toEqual({ ok: true });
+  it("derives the class: product when it lists products, shipping for FREE_SHIPPING, else order", () => {
+    expect(discountClass(pct)).toBe("order");
+    expect(discountClass(fixed)).toBe("order");
+    expect(discountClass(ship)).toBe("shipping");
+    expect(discountClass(bxgy)).toBe("product");
+    expect(discountClass(rule({ applicableProductIds: [3] }))).toBe("product");
   });
 
-  it.each<[string, DiscountRule[], DiscountRule, string[]]>([
-    ["two order discounts", [pct], fixed, ["SAVE10", "one discount code"]],
-    ["BXGY on top of a percentage", [pct, ship], bxgy, ["SAVE10"]],
-    ["two free-shipping codes", [ship], ship2, ["SHIPFREE", "free-shipping"]],
-    ["the same code twice", [pct], pct, ["already applied"]],
-    ["the same code in another case", [pct], rule({ id: 9, code: "save10" }), ["already applied"]],
-    ["the same free-shipping code twice", [ship, pct], ship, ["already applied"]],
-  ])("%s is not_combinable", (_name, applied, adding, says) => {
-    const v = checkCombinable(applied, adding);
-    expect(v).toMatchObject({ ok: false, reason: "not_combinable" });
-    if (!v.ok) for (const s of says) expect(v.message).toContain(s);
-  });
-});
-
-describe("checkCombinableSet (the whole applied set, as checkout checks it)", () => {
-  const pct = rule({ id: 1, code: "HALF", type: "PERCENTAGE", value: 5000 });
-  const pct2 = rule({ id: 2, code: "HALF2", type: "PERCENTAGE", value: 5000 });
-  const fixed = rule({ id: 3, code: "TENOFF", type: "FIXED_AMOUNT", value: 1000, currency: "USD" });
-  const ship = rule({ id: 4, code: "SHIPFREE", type: "FREE_SHIPPING", value: 0 });
-
-  it("accepts the empty set, one code, and one order code plus one free-shipping code", () => {
-    expect(checkCombinableSet([])).toEqual({ ok: true });
-    expect(checkCombinableSet([pct])).toEqual({ ok: true });
-    expect(checkCombinableSet([ship, fixed])).toEqual({ ok: true });
+  it.each<[string, DiscountRule, DiscountRule, boolean]>([
+    ["free shipping and a percentage", ship, pct, true],
+    ["free shipping and a product BXGY", ship, bxgy, true],
+    ["two order discounts", pct, fixed, false],
+    ["a product and an order discount", bxgy, pct, false],
+    ["two free-shipping discounts", ship, ship2, false],
+    ["a discount with itself", pct, pct, false],
+  ])("legacy combinations: %s -> %s", (_name, a, b, ok) => {
+    expect(combines(a, b)).toBe(ok);
+    expect(combines(b, a)).toBe(ok);
   });
 
-  it("names the first code (in the order applied) that clashes with the ones before it", () => {
-    expect(checkCombinableSet([pct, pct2, fixed])).toMatchObject({ ok: false, reason: "not_combinable", offending: { code: "HALF2" } });
-    expect(checkCombinableSet([ship, fixed, pct])).toMatchObject({ ok: false, offending: { code: "HALF" } });
-    expect(checkCombinableSet([fixed, ship, ship])).toMatchObject({ ok: false, offending: { code: "SHIPFREE" } });
+  it("needs both sides: a one-sided allowance is not enough", () => {
+    const greedy = rule({ id: 10, combinesWith: { productDiscounts: true, orderDiscounts: true, shippingDiscounts: true } });
+    const loner = rule({ id: 11, combinesWith: { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false } });
+    expect(combines(greedy, loner)).toBe(false);
+    expect(combines(loner, greedy)).toBe(false);
+    const other = rule({ id: 12, combinesWith: { productDiscounts: false, orderDiscounts: true, shippingDiscounts: false } });
+    expect(combines(greedy, other)).toBe(true);
+  });
+
+  it("legacyCombinesWith is today's rule", () => {
+    expect(legacyCombinesWith("FREE_SHIPPING")).toEqual({ productDiscounts: true, orderDiscounts: true, shippingDiscounts: false });
+    expect(legacyCombinesWith("PERCENTAGE")).toEqual({ productDiscounts: false, orderDiscounts: false, shippingDiscounts: true });
   });
 });
 

@@ -56,9 +56,9 @@ export default async function DiscountsPage({ searchParams }: Props) {
             </thead>
             <tbody>
               {discounts.map((d) => (
-                <tr key={d.id} data-testid="discount-row" data-code={d.code}>
+                <tr key={d.id} data-testid="discount-row" data-code={d.code ?? undefined}>
                   <td>
-                    <code>{d.code}</code>
+                    {d.code ? <code>{d.code}</code> : <span>{d.title} (automatic)</span>}
                   </td>
                   <td>{TYPE_LABELS[d.type]}</td>
                   <td data-testid="discount-value">
@@ -79,7 +79,7 @@ export default async function DiscountsPage({ searchParams }: Props) {
                     {d.applicableProductIds ? d.applicableProductIds.map((id) => productName.get(id) ?? `#${id}`).join(", ") : "All products"}
                   </td>
                   <td>
-                    <Link href={`/admin/discounts/${d.id}`} aria-label={`Edit ${d.code}`}>
+                    <Link href={`/admin/discounts/${d.id}`} aria-label={`Edit ${d.code ?? d.title}`}>
                       Edit
                     </Link>
                   </td>

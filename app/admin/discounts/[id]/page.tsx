@@ -7,6 +7,9 @@ import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
 import { describeValue } from "@/components/admin/discount-labels";
 import { DiscountForm } from "@/components/admin/discount-form";
+import { DiscountStatsChart } from "@/components/admin/discount-stats-chart";
+import { formatMinor } from "@/components/money";
+import { discountStats } from "@/lib/admin/discount-stats";
 import { adminUserOrNull } from "../../guard";
 
 export const metadata: Metadata = { title: "Edit discount" };
@@ -31,6 +34,8 @@ export default async function EditDiscountPage({ params }: Props) {
   const discount = await load(id.data);
   if (!discount) notFound();
   const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
+  const stats = await discountStats(prisma(), discount.id, new Date());
+  const statsCurrency = discount.currency ?? env().DEFAULT_CURRENCY;
   const currencies = [...new Set([env().DEFAULT_CURRENCY, ...products.map((p) => p.currency), ...(discount.currency ? [discount.currency] : [])])];
   return (
     <div className="stack">
@@ -38,9 +43,10 @@ export default async function EditDiscountPage({ params }: Props) {
         <Link href="/admin/discounts">← Discounts</Link>
       </p>
       <h1>
-        <code>{discount.code}</code> <span className="muted">{describeValue(discount)}</span>
+        <code>{discount.code ?? discount.title}</code> <span className="muted">{describeValue(discount)}</span>
       </h1>
       <DiscountForm products={products.map(({ id, name, isActive }) => ({ id, name, isActive }))} currencies={currencies} discount={discount} />
+      <DiscountStatsChart stats={stats} format={(n) => formatMinor(n, statsCurrency)} />
     </div>
   );
 }
