@@ -3,19 +3,12 @@
 import { useActionState, useEffect, useRef, useState, useTransition } from "react";
 import { setShippingAddressAction, setShippingAddressFormAction } from "@/app/cart/actions";
 import type { FormState } from "@/app/_shared/action";
+import type { Address } from "@/lib/address";
 import { useHydrated } from "./use-hydrated";
 import { FieldError, fieldErrorProps } from "./field-error";
 
-export type AddressValue = {
-  name?: string | null;
-  line1?: string | null;
-  line2?: string | null;
-  city?: string | null;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-  phone?: string | null;
-};
+/** What the form edits: the stored address shape (lib/address), estimate or full. */
+export type AddressValue = Address;
 
 export const COUNTRIES: [string, string][] = [
   ["US", "United States"], ["CA", "Canada"], ["MX", "Mexico"], ["GB", "United Kingdom"], ["DE", "Germany"], ["FR", "France"],
