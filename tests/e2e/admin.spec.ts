@@ -181,6 +181,14 @@ test("the admin API creates and patches discounts and changes a variant's stock 
     maxApplications: 2,
     isActive: true,
     status: "active",
+    // combinations, automatic discounts, budgets and tiers: defaults for a code sent without them
+    automatic: false,
+    title: null,
+    class: "product",
+    combinesWith: { productDiscounts: false, orderDiscounts: false, shippingDiscounts: false },
+    maxDiscountAmount: null,
+    discountGiven: 0,
+    tiers: null,
   });
 
   const dup = await api.post("/api/admin/discounts", { data: { code: code.toUpperCase(), type: "FREE_SHIPPING" } });
