@@ -407,6 +407,15 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const CART_ERRORS: ErrorCode[] = ["validation_failed", "forbidden", "not_found", "service_unavailable"];
   const CART_WRITE_ERRORS: ErrorCode[] = [...CART_ERRORS, "cart_not_active"];
   const ADMIN_ERRORS: ErrorCode[] = ["unauthorized", "forbidden"];
+  // the order desk's filters: the list and its CSV export take the same ones
+  const orderFilterParams = [
+          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
+          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
+          queryParam("payment", { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"] }, "Payment status"),
+          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
+          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
+          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
+  ];
 
   const paths: Record<string, Record<string, OperationObject>> = {
     "/api/products": {
@@ -920,12 +929,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         tag: "admin",
         security: ADMIN,
         parameters: [
-          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
-          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
-          queryParam("payment", { type: "string", enum: ["pending", "succeeded", "failed", "canceled", "expired", "refund_pending", "partially_refunded", "refunded"] }, "Payment status"),
-          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
-          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
-          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
+          ...orderFilterParams,
           queryParam("cursor", { type: "string" }, "nextCursor of the previous page"),
           queryParam("limit", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "Page size"),
         ],
@@ -940,14 +944,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         description: "Columns: order_id, created_at, status, payment_status, fulfillment_status, email, currency, subtotal, discount, shipping, tax, total, refunded (decimal strings in the order's currency), items, ship_to_*. A cell starting with = + - @ is prefixed with ' so a spreadsheet keeps it as text.",
         tag: "admin",
         security: ADMIN,
-        parameters: [
-          queryParam("status", { type: "string", enum: ["PENDING_PAYMENT", "PAID", "CANCELLED"] }, "Order status"),
-          queryParam("fulfillment", { type: "string", enum: ["UNFULFILLED", "PARTIALLY_FULFILLED", "FULFILLED"] }, "Fulfilment status"),
-          queryParam("payment", { type: "string" }, "Payment status"),
-          queryParam("q", { type: "string", maxLength: 254 }, "An order id, an e-mail or a SKU"),
-          queryParam("from", { type: "string", format: "date-time" }, "Created at or after"),
-          queryParam("to", { type: "string", format: "date-time" }, "Created before"),
-        ],
+        parameters: orderFilterParams,
         success: { status: 200, description: "The CSV file (an attachment)", schema: { type: "string" }, mediaType: "text/csv" },
         errors: ["validation_failed", ...ADMIN_ERRORS],
       }),
