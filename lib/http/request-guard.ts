@@ -23,6 +23,8 @@ export type GuardOptions = {
   headers?: Record<string, string>;
   /** how long a refused request's remaining body is read and thrown away before the connection is cut */
   lingerMs?: number;
+  /** how many more bytes of a refused request are read and thrown away before the connection is cut */
+  lingerBytes?: number;
 };
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -46,21 +48,34 @@ function refuse(req: IncomingMessage, res: ServerResponse, opts: GuardOptions, c
     "cache-control": "no-store",
   });
   // before the answer goes out: node may finish it (and close the connection) within res.end()
-  if (!req.complete) lingerThenClose(req, opts.lingerMs ?? 2_000);
+  if (!req.complete) lingerThenClose(req, opts.lingerMs ?? 2_000, opts.lingerBytes ?? 4 * 1024 * 1024);
   res.end(payload);
 }
 
 /**
  * Node closes a connection whose request body was not read as soon as the answer is sent; the client, still
  * sending, then gets a reset and may never read the answer. Instead the connection is half-closed after the answer
- * (the client sees its end) while what is still coming is read and dropped, until the body ends or `ms` passed.
+ * (the client sees its end) while what is still coming is read and dropped, until the body ends or `ms` passed;
+ * past `bytes` more it is no longer read: on a fast link a client could push hundreds of MiB within `ms`.
  */
-function lingerThenClose(req: IncomingMessage, ms: number): void {
+function lingerThenClose(req: IncomingMessage, ms: number, bytes: number): void {
   const socket = req.socket;
   const cut = setTimeout(() => socket.destroy(), ms);
   cut.unref();
-  req.once("end", () => clearTimeout(cut));
-  socket.once("close", () => clearTimeout(cut));
+  // the HTTP parser reads the socket itself (no 'data' events), so what arrives is watched by its byte count; past
+  // `bytes` the socket stops being read (node's server stops its handle on 'pause'), so the client, its buffers
+  // full, stops sending, and still reads the answer before the connection is cut
+  const start = socket.bytesRead;
+  const watch = setInterval(() => {
+    if (socket.bytesRead - start > bytes) socket.pause();
+  }, 5);
+  watch.unref();
+  const stop = () => {
+    clearTimeout(cut);
+    clearInterval(watch);
+  };
+  req.once("end", stop);
+  socket.once("close", stop);
   socket.destroySoon = function destroySoon(this: typeof socket) {
     if (this.writable) this.end();
   };
