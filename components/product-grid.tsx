@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ApiProduct } from "@/lib/catalog";
+import { LinkPending } from "./link-pending";
 import { ProductCard } from "./product-card";
 
 /** A page of products and, when there is more, a plain link to the next page (works without JavaScript). */
@@ -16,6 +17,7 @@ export function ProductGrid({ products, nextHref, empty }: { products: ApiProduc
         <p className="pager">
           <Link className="btn btn-secondary" href={nextHref} rel="next" data-testid="next-page">
             More products
+            <LinkPending />
           </Link>
         </p>
       )}

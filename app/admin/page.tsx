@@ -7,8 +7,9 @@ import { reminderStats } from "@/lib/mail/cart-reminders";
 import { formatMoney } from "@/lib/money";
 import { adminUserOrNull } from "./guard";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Dashboard" };
+export const metadata: Metadata = privatePageMetadata("Dashboard", "/admin", "Today's orders and revenue, orders to ship, low stock and recent refunds.");
 export const dynamic = "force-dynamic";
 
 const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "never");

@@ -10,8 +10,9 @@ import { DiscountForm } from "@/components/discount-form";
 import { formatMinor } from "@/components/money";
 import { cartLineAmount } from "@/components/order-lines";
 import { SavedItemActions } from "@/components/saved-item-actions";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Your cart" };
+export const metadata: Metadata = privatePageMetadata("Your cart", "/cart", "What is in your cart, with every total.");
 export const dynamic = "force-dynamic";
 
 function describeOptions(o: { giftWrap?: boolean; giftMessage?: string; personalization?: string }): string[] {

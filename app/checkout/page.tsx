@@ -3,8 +3,9 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { cartView, shopperCart } from "@/app/_shared/shopper";
 import { CheckoutFlow } from "@/components/checkout-flow";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Checkout" };
+export const metadata: Metadata = privatePageMetadata("Checkout", "/checkout", "Your shipping address and the order's total.");
 export const dynamic = "force-dynamic";
 
 export default async function CheckoutPage({ searchParams }: { searchParams: Promise<{ email?: string | string[] }> }) {

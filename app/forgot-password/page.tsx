@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/components/action-form";
 import { requestPasswordResetAction } from "./actions";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Forgot your password?" };
+export const metadata: Metadata = privatePageMetadata("Forgot your password?", "/forgot-password", "Get a link to choose a new password.");
 
 export default function ForgotPasswordPage() {
   return (

@@ -6,8 +6,9 @@ import { listOrdersOfUser } from "@/lib/checkout/history";
 import { prisma } from "@/lib/db";
 import { formatMinor } from "@/components/money";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Your orders" };
+export const metadata: Metadata = privatePageMetadata("Your orders", "/orders", "Your orders at Cartwright Supply.");
 export const dynamic = "force-dynamic";
 
 export default async function OrdersPage() {

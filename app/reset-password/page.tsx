@@ -3,8 +3,9 @@ import Link from "next/link";
 import { ActionForm } from "@/components/action-form";
 import { RESET_PASSWORD_MIN_LENGTH } from "@/lib/accounts/password-reset";
 import { confirmPasswordResetAction } from "../forgot-password/actions";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Choose a new password", referrer: "no-referrer" };
+export const metadata: Metadata = privatePageMetadata("Choose a new password", "/reset-password", "Choose a new password for your account.", { referrer: "no-referrer" });
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 

@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { SignInForm } from "@/components/sign-in-form";
 import { currentUser } from "@/lib/auth/session";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Sign in" };
+export const metadata: Metadata = privatePageMetadata("Sign in", "/signin", "Sign in to your Cartwright Supply account.");
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { SignUpForm } from "@/components/sign-up-form";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Create an account" };
+export const metadata: Metadata = privatePageMetadata("Create an account", "/signup", "Create a Cartwright Supply account.");
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 

@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import { ActionForm } from "@/components/action-form";
 import { verifyUnsubscribeToken } from "@/lib/mail/links";
 import { unsubscribeAction } from "./actions";
+import { privatePageMetadata } from "../_shared/metadata";
 
-export const metadata: Metadata = { title: "Unsubscribe", robots: { index: false }, referrer: "no-referrer" };
+export const metadata: Metadata = privatePageMetadata("Unsubscribe", "/unsubscribe", "Stop cart reminders.", { referrer: "no-referrer" });
 export const dynamic = "force-dynamic";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };

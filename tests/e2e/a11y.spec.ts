@@ -51,6 +51,19 @@ async function checkPage(page: Page, name: string) {
   await page.waitForLoadState("networkidle");
   const findings = await axeFindings(page, name);
   expect.soft(findings, `axe: serious or critical violations on ${name}`).toEqual([]);
+  // every page kind carries a title, a description, a canonical link and Open Graph (a 404 has no canonical URL)
+  const head = await page.evaluate(() => ({
+    title: document.title,
+    description: document.querySelector('meta[name="description"]')?.getAttribute("content") ?? "",
+    canonical: document.querySelector('link[rel="canonical"]')?.getAttribute("href") ?? "",
+    ogTitle: document.querySelector('meta[property="og:title"]')?.getAttribute("content") ?? "",
+  }));
+  expect.soft(head.title, `${name}: title`).not.toBe("");
+  expect.soft(head.description, `${name}: meta description`).not.toBe("");
+  if (!name.includes("not-found")) {
+    expect.soft(head.canonical, `${name}: canonical link`).toMatch(/^https?:\/\/[^?#]+$/);
+    expect.soft(head.ogTitle, `${name}: og:title`).not.toBe("");
+  }
 
   await page.setViewportSize(PHONE);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));

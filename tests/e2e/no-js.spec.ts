@@ -110,3 +110,26 @@ test("without JavaScript a checkout with a missing address field is answered on 
   await expect(page.getByLabel("Email")).toHaveValue("no-js-missing@example.test");
   await expect(page.getByTestId("test-card-form")).toHaveCount(0);
 });
+
+test("without JavaScript the search and category pages show their products, and the next-page link works", async ({ page }) => {
+  // search: the header's GET form, submitted as plain HTML
+  await page.goto("/");
+  await page.getByRole("searchbox").first().fill("hoodie");
+  await page.getByRole("searchbox").first().press("Enter");
+  await expect(page).toHaveURL(/\/search\?q=hoodie/);
+  const cards = page.getByTestId("product-card");
+  await expect(cards.first()).toBeVisible();
+  await expect(cards.first()).toHaveAttribute("data-slug", "heavyweight-hoodie");
+
+  // a category, paged by its plain link
+  await page.goto("/categories/apparel?limit=2");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Apparel");
+  await expect(cards).toHaveCount(2);
+  await expect(cards.first()).toBeVisible();
+  const first = await cards.evaluateAll((els) => els.map((e) => e.getAttribute("data-slug")));
+  await page.getByTestId("next-page").click();
+  await expect(page).toHaveURL(/cursor=/);
+  await expect(cards.first()).toBeVisible();
+  const second = await cards.evaluateAll((els) => els.map((e) => e.getAttribute("data-slug")));
+  expect(second.some((s) => first.includes(s))).toBe(false);
+});

@@ -6,8 +6,9 @@ import { formatMoney } from "@/lib/money";
 import { describeUsage, describeValue, describeWindow, StatusPill, TYPE_LABELS } from "@/components/admin/discount-labels";
 import { adminUserOrNull } from "../guard";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Discounts" };
+export const metadata: Metadata = privatePageMetadata("Discounts", "/admin/discounts", "The shop's discount codes and automatic discounts.");
 export const dynamic = "force-dynamic";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };

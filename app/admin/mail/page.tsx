@@ -7,8 +7,9 @@ import { listMail } from "@/lib/mail";
 import { adminUserOrNull } from "../guard";
 import { resendMailAction } from "./actions";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Mail" };
+export const metadata: Metadata = privatePageMetadata("Mail", "/admin/mail", "Every message the shop has sent or will send.");
 export const dynamic = "force-dynamic";
 
 /** Every message in the outbox, newest first. On the embedded default (no SMTP_URL) this is the shop's mailbox. */

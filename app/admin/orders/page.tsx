@@ -5,8 +5,9 @@ import { formatMoney } from "@/lib/money";
 import { FULFILLMENT_STATUSES, listOrders, listOrdersQuerySchema, ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders";
 import { adminUserOrNull } from "../guard";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Orders" };
+export const metadata: Metadata = privatePageMetadata("Orders", "/admin/orders", "The order desk: find, ship, refund and cancel orders.");
 export const dynamic = "force-dynamic";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };

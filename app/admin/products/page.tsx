@@ -6,8 +6,9 @@ import { formatMoney } from "@/lib/money";
 import { VariantEditor } from "@/components/admin/variant-editor";
 import { adminUserOrNull } from "../guard";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Products & stock" };
+export const metadata: Metadata = privatePageMetadata("Products & stock", "/admin/products", "The catalog: products, variants, prices and stock.");
 export const dynamic = "force-dynamic";
 
 type Props = { searchParams: Promise<{ q?: string | string[] }> };

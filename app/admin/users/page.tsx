@@ -4,8 +4,9 @@ import { listUsers } from "@/lib/admin/users";
 import { prisma } from "@/lib/db";
 import { adminUserOrNull } from "../guard";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Users" };
+export const metadata: Metadata = privatePageMetadata("Users", "/admin/users", "The shop's accounts and their roles.");
 export const dynamic = "force-dynamic";
 
 export default async function AdminUsersPage() {

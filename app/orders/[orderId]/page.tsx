@@ -10,9 +10,13 @@ import { orderForAccessLink } from "@/lib/mail/order-access";
 import { lineRowsOfOrder, OrderLines, SummaryRows } from "@/components/order-lines";
 import { OrderStatusPoller } from "@/components/order-status-poller";
 import { formatMinor } from "@/components/money";
+import { privatePageMetadata } from "../../_shared/metadata";
 
 // a link from an e-mail carries its access token in the URL: it must not travel on in a Referer header
-export const metadata: Metadata = { title: "Your order", referrer: "no-referrer" };
+export async function generateMetadata({ params }: { params: Promise<{ orderId: string }> }): Promise<Metadata> {
+  const { orderId } = await params;
+  return privatePageMetadata("Your order", `/orders/${encodeURIComponent(orderId)}`, "Your order at Cartwright Supply.", { referrer: "no-referrer" });
+}
 export const dynamic = "force-dynamic";
 
 const HEADLINE: Record<string, string> = {

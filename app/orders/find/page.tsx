@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/components/action-form";
 import { orderLookupAction } from "./actions";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Find your orders" };
+export const metadata: Metadata = privatePageMetadata("Find your orders", "/orders/find", "Get links to your orders by e-mail.");
 
 /** Guests get links to their orders by e-mail (each opens the order on any device). */
 export default function FindOrdersPage() {

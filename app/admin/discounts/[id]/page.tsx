@@ -11,8 +11,12 @@ import { DiscountStatsChart } from "@/components/admin/discount-stats-chart";
 import { formatMinor } from "@/components/money";
 import { discountStats } from "@/lib/admin/discount-stats";
 import { adminUserOrNull } from "../../guard";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Edit discount" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return privatePageMetadata("Edit discount", `/admin/discounts/${encodeURIComponent(id)}`, "Edit a discount and read its results.");
+}
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };

@@ -4,8 +4,9 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DiscountForm } from "@/components/admin/discount-form";
 import { adminUserOrNull } from "../../guard";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "New discount" };
+export const metadata: Metadata = privatePageMetadata("New discount", "/admin/discounts/new", "Create a discount code or an automatic discount.");
 export const dynamic = "force-dynamic";
 
 export default async function NewDiscountPage() {

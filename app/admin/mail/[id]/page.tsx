@@ -5,8 +5,12 @@ import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
 import { getMail } from "@/lib/mail";
 import { adminUserOrNull } from "../../guard";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Message", referrer: "no-referrer" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return privatePageMetadata("Message", `/admin/mail/${encodeURIComponent(id)}`, "One message of the outbox.", { referrer: "no-referrer" });
+}
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };

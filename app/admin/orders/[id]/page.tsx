@@ -8,8 +8,12 @@ import { getOrderForAdmin, type AdminOrderView } from "@/lib/orders";
 import { adminUserOrNull } from "../../guard";
 import { cancelAction, refundAction, shipAction } from "../actions";
 import { TableScroll } from "@/components/table-scroll";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Order" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return privatePageMetadata("Order", `/admin/orders/${encodeURIComponent(id)}`, "One order: its lines, address, payment, shipments, refunds and history.");
+}
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };

@@ -9,8 +9,12 @@ import { ProductForm } from "@/components/admin/product-form";
 import { VariantEditor } from "@/components/admin/variant-editor";
 import { VariantActiveToggle, VariantCreateForm } from "@/components/admin/variant-create-form";
 import { adminUserOrNull } from "../../guard";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Edit product" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return privatePageMetadata("Edit product", `/admin/products/${encodeURIComponent(id)}`, "Edit a product, its variants, prices and stock.");
+}
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ created?: string }> };

@@ -5,8 +5,9 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { ProductForm } from "@/components/admin/product-form";
 import { adminUserOrNull } from "../../guard";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "New product" };
+export const metadata: Metadata = privatePageMetadata("New product", "/admin/products/new", "Add a product to the catalog.");
 export const dynamic = "force-dynamic";
 
 export default async function NewProductPage() {

@@ -6,8 +6,12 @@ import { checkoutDeps, paymentStepFor } from "@/lib/checkout";
 import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
 import { PaymentStep } from "@/components/payment-step";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Payment" };
+export async function generateMetadata({ params }: { params: Promise<{ orderId: string }> }): Promise<Metadata> {
+  const { orderId } = await params;
+  return privatePageMetadata("Payment", `/checkout/pay/${encodeURIComponent(orderId)}`, "Pay for your order.");
+}
 export const dynamic = "force-dynamic";
 
 /** The payment step of an order waiting for payment (a page of its own, so a reload does not lose it). */

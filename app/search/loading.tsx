@@ -1,5 +1,0 @@
-import { LoadingGrid } from "@/components/loading-grid";
-
-export default function Loading() {
-  return <LoadingGrid label="Searching…" />;
-}
