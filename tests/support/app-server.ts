@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
@@ -40,6 +41,17 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
  * `distDir`: the build folder to serve (default TEST_DIST_DIR). `logFile`: append the server's stdout and stderr
  * there instead of inheriting them (`quiet` drops stdout).
  */
+/** Refuses a port something already listens on (EADDRINUSE), naming it. */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new Error(`port ${port} is already in use (a server from an earlier run?): stop it or pick another port`) : e),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
 export async function startApp(opts: {
   port: number;
   env: Record<string, string>;
@@ -62,6 +74,8 @@ export async function startApp(opts: {
     UNPAID_ORDERS_PER_EMAIL: "1000000",
     ...opts.env,
   };
+  // a server left on this port by an earlier run would answer the readiness probe, and the tests would quietly test it
+  await assertPortFree(opts.port);
   const logFd = opts.logFile ? openSync(opts.logFile, "a") : undefined;
   const child: ChildProcess = spawn(process.execPath, [tsxCli, "scripts/serve.ts", "--port", String(opts.port), "--host", "127.0.0.1"], {
     env,
