@@ -231,7 +231,7 @@ describe("delivery with retries", () => {
     expect(await row()).toMatchObject({ status: "sent", attempts: 3, lastError: null });
   });
 
-  it("a message that keeps failing is marked failed, stays listed, and an admin's resend delivers it once", async () => {
+  it("a message that keeps failing is marked failed, stays listed, and an admin's resend (ten at once) delivers it once", async () => {
     const to = email("failing");
     await enqueueMail(db, { event: "order_lookup", to, dedupeKey: "failing", data: { orders: [{ orderId: randomUUID(), createdAt: new Date().toISOString(), status: "PAID", currency: "EUR", total: 990 }] } });
     let now = Date.now() + 1000;
@@ -251,7 +251,10 @@ describe("delivery with retries", () => {
     expect(smtp.to(to)).toHaveLength(0);
 
     expect((await caught(resendMail(db, randomUUID()))).code).toBe("not_found");
-    await resendMail(db, failed.id, new Date(now));
+    // ten admins press Resend at once (two pools): one resend wins, the others are 409 because it is pending again
+    const pressed = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => resendMail(i % 2 ? db2 : db, failed.id, new Date(now))));
+    expect(pressed.filter((p) => p.status === "fulfilled")).toHaveLength(1);
+    expect(pressed.filter((p) => p.status === "rejected").map((p) => (p as PromiseRejectedResult).reason.code)).toEqual(Array(9).fill("conflict"));
     expect((await caught(resendMail(db, failed.id))).code).toBe("conflict"); // pending again: a second resend is refused
     await Promise.all([deliverMail(d), deliverMail({ ...d, db: db2 })]);
     expect(smtp.to(to)).toHaveLength(1);
