@@ -159,3 +159,14 @@ export function env(): Env {
 export function resetEnvCache(): void {
   cached = undefined;
 }
+
+/**
+ * NEXTAUTH_SECRET, the one signing secret: it signs the session JWT and, through keys derived per purpose, the
+ * app's cookies, order tokens and the links in e-mails. There is no fallback anywhere: `npm start` and `npm run dev`
+ * generate one into ./.data on first start, and production refuses to start without a strong one (parseEnv).
+ */
+export function appSecret(): string {
+  const secret = env().NEXTAUTH_SECRET;
+  if (secret) return secret;
+  throw new Error("NEXTAUTH_SECRET is not set: start the store with `npm start` / `npm run dev` (they generate one) or set it.");
+}

@@ -5,6 +5,10 @@ import { disconnectPrisma } from "../lib/db";
 import { scheduledJobs } from "../lib/jobs";
 import { closeKv } from "../lib/kv";
 import { mailTransport } from "../lib/mail";
+import { ensureSecrets } from "./runtime-setup";
+
+// the links in mails are signed with the store's secret: the same one `npm start` uses (the environment wins)
+ensureSecrets();
 
 let failed = false;
 for (const job of scheduledJobs(renderMail)) {

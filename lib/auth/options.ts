@@ -3,7 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { nextAuthCookies } from "./cookie-names";
 import { authenticateWithLimits, SIGN_IN_RATE_LIMITED } from "../accounts/sign-in-limit";
 import { prisma } from "../db";
-import { env } from "../env";
+import { appSecret } from "../env";
 import { clientKeyFrom } from "../http/client-key";
 import { kv } from "../kv";
 import { logger } from "../observability/logger";
@@ -15,11 +15,7 @@ import { createSession, revokeSession, sessionUser, SESSION_MAX_AGE_SECONDS } fr
  * in any mode: a built-in secret would be public, and anyone could sign a session with it. `npm start` / `npm run
  * dev` generate one into ./.data/secrets.json; tests pass their own.
  */
-export function authSecret(): string {
-  const secret = env().NEXTAUTH_SECRET;
-  if (secret) return secret;
-  throw new Error("NEXTAUTH_SECRET is not set: start the store with `npm start` / `npm run dev` (they generate one) or set it.");
-}
+export const authSecret = appSecret;
 
 /**
  * next-auth v4: email + password against our users table, a JWT session carrying the user id and a random session

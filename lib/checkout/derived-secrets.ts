@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
-import { env } from "../env";
+import { appSecret } from "../env";
 
 // Everything checkout keys with NEXTAUTH_SECRET, each purpose under its own HKDF-derived key: the order token,
 // the client key of an order, and the sealing of a secret kept in a stored answer.
@@ -22,12 +22,7 @@ function derivedKey(secret: string, purpose: "order-token v1" | "client-key v1" 
   return key;
 }
 
-/** The process's signing secret; there is no fallback (lib/auth/options.ts authSecret says the same). */
-function secretFromEnv(): string {
-  const secret = env().NEXTAUTH_SECRET;
-  if (!secret) throw new Error("NEXTAUTH_SECRET is not set: order tokens are derived from it.");
-  return secret;
-}
+const secretFromEnv = appSecret;
 
 /** The order's token: 256 bits, URL-safe, the same every time for the same order and secret. */
 export function orderTokenFor(orderId: string, secret: string = secretFromEnv()): string {

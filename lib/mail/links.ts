@@ -1,21 +1,13 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { env } from "../env";
+import { appSecret, env } from "../env";
 
 // Links in e-mails carry signed tokens: `<payload, base64url JSON>.<HMAC-SHA256, base64url>`, with a key derived
 // from NEXTAUTH_SECRET per purpose (a cart-restore signature is worthless as an unsubscribe or order link). They are
 // made when the worker renders a message, never stored: the outbox holds ids, not credentials.
 
-// The same rule as lib/auth's authSecret(), restated because that module loads next-auth, which the job runner
-// (scripts/serve.ts, outside Next's bundler) cannot import. Both ends of a link (the worker that signs it, the
-// route that checks it) use this function.
-const DEVELOPMENT_SECRET = "cartwright-development-secret-not-for-production";
-export function linkSecret(): string {
-  const secret = env().NEXTAUTH_SECRET;
-  if (secret) return secret;
-  if (env().NODE_ENV === "production") throw new Error("NEXTAUTH_SECRET must be set in production.");
-  return DEVELOPMENT_SECRET;
-}
+// Both ends of a link (the worker that signs it, the route that checks it) use the app's one secret (lib/env.ts).
+export const linkSecret = appSecret;
 
 export type LinkPurpose = "cart-restore" | "unsubscribe" | "order-access" | "password-reset";
 
