@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { loadOrderRow, orderInclude, orderJson, isUuid, paymentEventsOf, type OrderView, type PaymentEventView } from "../checkout/order-view";
 import { Prisma, type Db } from "../db";
 import { DomainError, notFound } from "../errors";
+import { cursorCodec } from "../http/cursor";
 import type { ListOrdersQuery } from "./schemas";
 
 // The order desk's reads: the filtered list (newest first, keyset paging) and one order with its history.
@@ -8,19 +10,10 @@ import type { ListOrdersQuery } from "./schemas";
 export type OrderEventView = { type: string; at: string; actor: string; details: Record<string, unknown> };
 export type AdminOrderView = OrderView & { events: OrderEventView[]; paymentEvents: PaymentEventView[] };
 
-type Cursor = { at: string; id: string };
-
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), "utf8").toString("base64url");
-
-function decodeCursor(s: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as Partial<Cursor>;
-    if (typeof c.at === "string" && !Number.isNaN(Date.parse(c.at)) && isUuid(c.id)) return { at: c.at, id: c.id };
-  } catch {
-    // reported below
-  }
-  throw new DomainError("validation_failed", "The cursor is not valid.", { fieldErrors: { cursor: ["Not a cursor from this list"] } });
-}
+// the last row's creation time and id (newest first)
+const cursor = cursorCodec(z.object({ at: z.iso.datetime(), id: z.uuid() }));
+const encodeCursor = cursor.encode;
+const decodeCursor = cursor.decode;
 
 /**
  * GET /api/admin/orders: filters by status, fulfilment, payment status, creation time (from inclusive, to
