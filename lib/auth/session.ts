@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { bearerMatches } from "../http/bearer";
 import { getToken } from "next-auth/jwt";
 import { nextAuthCookies } from "./cookie-names";
 import { cookies } from "next/headers";
@@ -64,23 +64,5 @@ export function assertAdmin(user: SessionUser | null): SessionUser {
 
 /** True when the request carries `Authorization: Bearer <secret>` (cron routes). An unset secret never matches. */
 export function hasCronSecret(req: Request, secret: string | undefined): boolean {
-  return typeof secret === "string" && secret.length > 0 && bearerMatches(req, secret);
-}
-
-function bearerToken(req: Request): string | null {
-  const header = req.headers.get("authorization");
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1] ?? null;
-}
-
-function bearerMatches(req: Request, secret: string): boolean {
-  const presented = bearerToken(req);
-  return presented !== null && safeEqual(presented, secret);
-}
-
-/** Constant-time string comparison; hashing first makes the lengths equal, so the length does not leak either. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a, "utf8").digest();
-  const hb = createHash("sha256").update(b, "utf8").digest();
-  return timingSafeEqual(ha, hb);
+  return bearerMatches(req, secret);
 }

@@ -17,7 +17,6 @@ export {
 } from "./payment-events";
 export { expireReservations } from "./expiry";
 export {
-  bearerTokenOf,
   getOrderForViewer,
   hashOrderToken,
   paymentEventsOf,

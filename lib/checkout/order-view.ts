@@ -211,13 +211,6 @@ export async function paymentEventsOf(db: Db, orderId: string): Promise<PaymentE
   }));
 }
 
-/** `Authorization: Bearer <token>` of a request, or null. */
-export function bearerTokenOf(req: Request): string | null {
-  const header = req.headers.get("authorization");
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1] ?? null;
-}
-
 /**
  * n UUIDs (version 7 layout: millisecond time, then a 12-bit sequence number, then random bits) that sort in the
  * order they were made: order items keep the cart's line order when read back ordered by id.

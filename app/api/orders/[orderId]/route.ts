@@ -1,6 +1,7 @@
+import { bearerTokenOf } from "@/lib/http/bearer";
 import { currentUser } from "@/lib/auth/session";
 import { readOrderTokens } from "@/lib/auth/cookies";
-import { bearerTokenOf, getOrderForViewer } from "@/lib/checkout";
+import { getOrderForViewer } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { handle, json } from "@/lib/http/handler";
 

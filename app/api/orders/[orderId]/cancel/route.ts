@@ -1,6 +1,7 @@
+import { bearerTokenOf } from "@/lib/http/bearer";
 import { currentUser } from "@/lib/auth/session";
 import { readOrderTokens } from "@/lib/auth/cookies";
-import { bearerTokenOf, checkoutDeps } from "@/lib/checkout";
+import { checkoutDeps } from "@/lib/checkout";
 import { handle, json, readJson } from "@/lib/http/handler";
 import { cancelOrderByShopper } from "@/lib/orders";
 import { z } from "zod";

@@ -1,6 +1,7 @@
+import { bearerTokenOf } from "@/lib/http/bearer";
 import { currentUser } from "@/lib/auth/session";
 import { readOrderTokens } from "@/lib/auth/cookies";
-import { bearerTokenOf, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema } from "@/lib/checkout";
+import { checkoutDeps, confirmTestPayment, confirmTestPaymentSchema } from "@/lib/checkout";
 import { notFound } from "@/lib/errors";
 import { handle, json, readJson } from "@/lib/http/handler";
 import { isTestProvider } from "@/lib/payments";
