@@ -23,6 +23,7 @@ import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, 
 import {
   beginIdempotent,
   completeIdempotent,
+  completeIdempotentSql,
   fingerprintOf,
   releaseIdempotent,
   type IdempotencyLock,
@@ -351,7 +352,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const redeem = redeemed.map((a) => ({ discountId: a.discountId, amount: a.amount }));
   let answer: PlaceOrderAnswer;
   try {
-    answer = await reserveOrder(db, deps.reserve ?? "transaction", { located: placing, order, lock, stock, redeem, customerKey, unpaid, now });
+    answer = await reserveOrder(db, deps.reserve ?? "function", { located: placing, order, lock, stock, redeem, customerKey, unpaid, now });
   } catch (e) {
     // no answer: the order may or may not be written (or be about to be); PostgreSQL settles a closed guest cart
     await settleUnansweredClose(deps, placing).catch((err: unknown) =>
@@ -511,21 +512,35 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrde
       idempotencyKey: `order:${order.id}`,
     });
     clientSecret = created.clientSecret;
-    // a webhook may have stored it first (it carries the order id in its metadata)
-    [now] = await db.$queryRaw<PaymentColumns[]>`
-      UPDATE orders SET payment_intent_id = ${created.paymentId},
-        updated_at = CASE WHEN payment_intent_id IS NULL THEN now() ELSE updated_at END
-      WHERE id = ${order.id}::uuid AND (payment_intent_id IS NULL OR payment_intent_id = ${created.paymentId})
-      RETURNING ${PAYMENT_COLUMNS}`;
+    // The common case in ONE statement: the payment's id is stored and the key completed with the answer, which
+    // holds the order as this request wrote it (the view shows no payment id), valid only while no payment event
+    // has changed the order yet; the key is completed only then. A webhook may have stored the id first (it carries
+    // the order id in its metadata) or moved the order on: then the answer is built from the columns as they are.
+    const answer = answerOf(deps, order, token, clientSecret);
+    const [row] = await db.$queryRaw<(PaymentColumns & { completed: boolean })[]>`
+      WITH paid AS (
+        UPDATE orders SET payment_intent_id = ${created.paymentId},
+          updated_at = CASE WHEN payment_intent_id IS NULL THEN now() ELSE updated_at END
+        WHERE id = ${order.id}::uuid AND (payment_intent_id IS NULL OR payment_intent_id = ${created.paymentId})
+        RETURNING ${PAYMENT_COLUMNS}
+      ),
+      completed AS (
+        ${completeIdempotentSql(lock, 201, toStored(answer))}
+          AND EXISTS (SELECT 1 FROM paid WHERE status = ${order.status} AND "paymentStatus" = ${order.paymentStatus} AND "declineCode" IS NULL)
+        RETURNING 1
+      )
+      SELECT paid.*, EXISTS (SELECT 1 FROM completed) AS completed FROM paid`;
+    if (row?.completed) return answer;
+    now = row;
     if (!now) logger(deps)("error", "checkout: order already has another payment id", { orderId: order.id, created: created.paymentId });
   }
   const current = now ? { ...order, ...now } : await loadOrderRow(db, order.id);
-  const body: CheckoutResponseBody = {
-    order: orderJson(current ?? order),
-    orderToken: token,
-    payment: { provider: provider.name, clientSecret },
-  };
+  const body = answerOf(deps, current ?? order, token, clientSecret);
   if (!(await completeIdempotent(db, lock, 201, toStored(body))))
     logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
+}
+
+function answerOf(deps: CheckoutDeps, order: OrderRow, token: string, clientSecret: string | null): CheckoutResponseBody {
+  return { order: orderJson(order), orderToken: token, payment: { provider: deps.provider.name, clientSecret } };
 }

@@ -27,7 +27,7 @@ export type CheckoutDeps = {
   unpaidOrdersPerEmail?: number;
   unpaidOrdersPerClient?: number;
   log?: Logger;
-  /** the reserve step's design (CHECKOUT_RESERVE; default "transaction"); only the benchmark and tests choose */
+  /** the reserve step's design (CHECKOUT_RESERVE; default "function", the measured winner); only the benchmark and tests choose */
   reserve?: ReserveDesign;
 };
 

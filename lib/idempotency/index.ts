@@ -141,11 +141,17 @@ function storedBody(value: unknown): unknown {
 /** Stores the final answer (201, or a 4xx that follows from the request); later requests with the key replay it.
  *  Returns false when this attempt no longer holds the key (it was taken over). */
 export async function completeIdempotent(db: Db, lock: IdempotencyLock, status: number, body: unknown): Promise<boolean> {
-  const n = await db.$executeRaw`
+  const n = await db.$executeRaw(completeIdempotentSql(lock, status, body));
+  return n === 1;
+}
+
+/** completeIdempotent's UPDATE, to run alone or as a part of a larger statement (one row while this attempt holds
+ *  the key; a caller may add conditions with AND, and RETURNING). */
+export function completeIdempotentSql(lock: IdempotencyLock, status: number, body: unknown): Prisma.Sql {
+  return Prisma.sql`
     UPDATE idempotency_keys
     SET state = 'COMPLETED', response_status = ${status}::int, response_body = to_jsonb(${JSON.stringify(body)}::text)
     WHERE scope = ${lock.scope} AND key = ${lock.key} AND locked_at = ${lock.lockedAt} AND state = 'IN_PROGRESS'`;
-  return n === 1;
 }
 
 /**
