@@ -9,6 +9,23 @@ export type { CartRecord, CartLine, CustomOptions } from "./model";
 export { customOptionsSchema, shippingAddressSchema } from "./model";
 export { viewCart, type CartView } from "./view";
 export { loadLineStatuses, type LineStatus } from "./line-status";
+export { pricingLines } from "./view";
+export { cartIdSchema } from "./schemas";
+// checkout's use of carts: locate, change, close, settle, restore (lib/checkout uses only these)
+export {
+  afterCheckout,
+  afterRestore,
+  CartChangedDuringCheckout,
+  closeForCheckout,
+  locateCart,
+  mutateLocated,
+  reopenAfterFailedCheckout,
+  restoreCartTx,
+  settleUnansweredClose,
+  type CartContext,
+  type CartRestore,
+  type LocatedCart,
+} from "./checkout-carts";
 
 const globalForCart = globalThis as unknown as { cartwrightCartService?: CartService };
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import type { CartSummary } from "../pricing";
-import type { CustomOptions } from "../cart/model";
+import type { CustomOptions } from "../cart";
 import type { Address } from "../address";
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED";

@@ -3,7 +3,7 @@ import { releaseRedemptions } from "../discounts/redeem";
 import { DomainError, notFound } from "../errors";
 import { enqueueOrderMail } from "../mail/outbox";
 import { isTestProvider, normalizeCardNumber, type NormalizedPaymentEvent } from "../payments";
-import { afterRestore, restoreCartTx, type CartRestore } from "./carts";
+import { afterRestore, restoreCartTx, type CartRestore } from "../cart";
 import { getOrderForViewer, isUuid, type OrderView, type OrderViewer } from "./order-view";
 import { restock } from "./stock";
 import { clock, isUniqueViolation, logger, observe, type CheckoutDeps } from "./types";
@@ -359,7 +359,9 @@ export async function cancelOrder(deps: CheckoutDeps, orderId: string, reason: C
         await releaseRedemptions(tx, orderId);
         return { outcome: "cancelled", restore };
       }, TX_OPTIONS);
-      await afterRestore(deps, result.restore);
+      await afterRestore(deps, result.restore).catch((e: unknown) =>
+        logger(deps)("warn", "checkout: could not restore the cart's KV copy", { ...result.restore, err: String(e) }),
+      );
       return { outcome: result.outcome, orderId };
     } catch (e) {
       // the user's new ACTIVE cart appeared while this cart was coming back: run again, it will be merged

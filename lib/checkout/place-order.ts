@@ -1,10 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { loadVariantInfo, type VariantInfo } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
-import { settleGuestClose } from "../cart/guest-close";
-import { GuestCartMoved } from "../cart/guest-store";
-import type { CartRecord } from "../cart/model";
-import { pricingLines } from "../cart/view";
+import {
+  afterCheckout,
+  CartChangedDuringCheckout,
+  closeForCheckout,
+  locateCart,
+  mutateLocated,
+  pricingLines,
+  reopenAfterFailedCheckout,
+  settleUnansweredClose,
+  type CartRecord,
+  type LocatedCart,
+} from "../cart";
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
@@ -15,6 +23,7 @@ import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, 
 import {
   beginIdempotent,
   completeIdempotent,
+  completeIdempotentSql,
   fingerprintOf,
   releaseIdempotent,
   type IdempotencyLock,
@@ -22,11 +31,10 @@ import {
 import { assertPayableAmount } from "../payments/limits";
 import { findShippingRate, priceCart, type CartSummary, type RateTables, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
-import { afterCheckout, locateCart, mutateLocated, type LocatedCart } from "./carts";
 import { clientKeyHash, openSecret, orderTokenFor, sealSecret } from "./derived-secrets";
 import { paymentClientSecretFor } from "./payment-step";
 import { hashOrderToken, loadOrderRow, orderedUuids, orderJson, type OrderRow, type OrderView } from "./order-view";
-import { runPlaceOrder, type PlaceOrderAnswer, type UnpaidCaps } from "./place-order-statement";
+import { reserveOrder, type PlaceOrderAnswer, type UnpaidCaps } from "./reserve";
 import { perVariant, type ShortLine } from "./stock";
 import { clock, isRetryableTxError, logger, observe, type CheckoutDeps } from "./types";
 
@@ -56,9 +64,6 @@ export type CheckoutResponseBody = {
 export type PlaceOrderResult = { status: 201; body: CheckoutResponseBody; replayed: boolean };
 
 const CART_RETRIES = 3;
-
-/** The cart changed between reading and reserving (another tab): the attempt starts over. */
-class CartChanged extends Error {}
 
 /** A 409 that is not a final answer: the key is released, the same key may be retried. */
 class RetryableConflict extends DomainError {
@@ -173,8 +178,8 @@ async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: Idempot
     try {
       return await reserveOnce(deps, input, lock);
     } catch (e) {
-      if ((e instanceof CartChanged || isRetryableTxError(e)) && attempt < CART_RETRIES) continue;
-      if (e instanceof CartChanged) throw new RetryableConflict("Your cart changed while you were checking out. Please try again.");
+      if ((e instanceof CartChangedDuringCheckout || isRetryableTxError(e)) && attempt < CART_RETRIES) continue;
+      if (e instanceof CartChangedDuringCheckout) throw new RetryableConflict("Your cart changed while you were checking out. Please try again.");
       throw e;
     }
   }
@@ -275,9 +280,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
 
-  // Step 3: reserve, in ONE statement (cw_place_order): it closes the cart, writes the order and its items,
-  // records the order on the idempotency key, then locks the hot rows (variants, then discounts) last, so they
-  // are held only inside PostgreSQL until the statement commits: no network round trip while they are locked.
+  // Step 3: reserve (reserve.ts): close the cart, write the order and its items, record the order on the
+  // idempotency key, then lock the hot rows (variants, then discounts) last and commit.
   const itemIds = orderedUuids(cart.items.length, now.getTime());
   const summaryLine = new Map(summary.lines.map((l) => [l.itemId, l]));
   const orderId = randomUUID();
@@ -338,37 +342,30 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       refundedQuantity: 0,
     };
   });
-  // A guest cart lives in the KV store, which the statement below cannot lock: it is closed first, at the version
-  // priced here (like the signed-in branch, whose row the statement closes at that version), so a change from now
-  // on gets 409 cart_not_active instead of a 2xx that neither the order nor a live cart would hold. If no order is
+  // A guest cart lives in the KV store, which the reserve step cannot lock: it is closed first, at the version priced
+  // here (like the signed-in branch, whose row the reserve step closes at that version), so a change from now on
+  // gets 409 cart_not_active instead of a 2xx that neither the order nor a live cart would hold. If no order is
   // written, the cart is reopened; nothing can have changed in it meanwhile.
-  let placing: LocatedCart = located;
-  if (located.source === "kv") {
-    const closed = await deps.carts.guests.close(cart.id, cart.version, order.id, new Date()).catch((e: unknown) => {
-      throw e instanceof GuestCartMoved ? new CartChanged() : e;
-    });
-    if (!closed) throw notFound("Cart");
-    placing = { source: "kv", cart: closed };
-  }
+  const placing = await closeForCheckout(deps, located, order.id);
+  if (!placing) throw notFound("Cart");
   const unpaid = unpaidCaps(deps, emailKey, clientKey);
+  const redeem = redeemed.map((a) => ({ discountId: a.discountId, amount: a.amount }));
   let answer: PlaceOrderAnswer;
   try {
-    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, unpaid, now });
+    answer = await reserveOrder(db, deps.reserve ?? "function", { located: placing, order, lock, stock, redeem, customerKey, unpaid, now });
   } catch (e) {
-    // no answer: the order may or may not be written (or be about to be); PostgreSQL settles it, reopening the cart
-    // only when that order can no longer be written. If even that fails, the next reader settles it once stale.
-    if (placing.source === "kv")
-      await settleGuestClose(db, deps.carts.guests, placing.cart, now).catch((err: unknown) =>
-        logger(deps)("error", "checkout: could not settle a closed guest cart", { cartId: cart.id, err: String(err) }),
-      );
+    // no answer: the order may or may not be written (or be about to be); PostgreSQL settles a closed guest cart
+    await settleUnansweredClose(deps, placing).catch((err: unknown) =>
+      logger(deps)("error", "checkout: could not settle a closed guest cart", { cartId: cart.id, err: String(err) }),
+    );
     throw e;
   }
   if (answer.failure !== undefined && placing.source === "kv") {
     if (answer.failure === "cart_not_active" && answer.status === "CHECKED_OUT") {
-      await afterCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
+      await settledCheckout(deps, cart.id, "kv"); // PostgreSQL says CHECKED_OUT: the KV copy missed it, repair it
     } else {
       // nothing was written: the cart is the shopper's again, exactly as it was priced
-      await deps.carts.guests.reopen(cart.id, order.id, now).catch((err: unknown) =>
+      await reopenAfterFailedCheckout(deps, placing, order.id).catch((err: unknown) =>
         logger(deps)("warn", "checkout: could not reopen a guest cart; the next reader will", { cartId: cart.id, err: String(err) }),
       );
     }
@@ -378,10 +375,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
       order.createdAt = new Date(answer.createdAt);
       order.updatedAt = order.createdAt;
-      await afterCheckout(deps, cart.id, located.source);
+      await settledCheckout(deps, cart.id, located.source);
       return { order, token };
     case "cart_changed":
-      throw new CartChanged();
+      throw new CartChangedDuringCheckout(); // the cart changed since it was read (another tab): start over
     case "cart_not_active":
       throw new DomainError("cart_not_active", "This cart has already been checked out.");
     case "unpaid_limit":
@@ -407,7 +404,15 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
 }
 
-/** The unpaid-order caps for cw_place_order, or null when this checkout has none configured. */
+/** After the reserve step committed: the cart's KV copy says CHECKED_OUT too. Never throws (PostgreSQL already
+ *  says CHECKED_OUT, and a second checkout of the cart is refused there). */
+async function settledCheckout(deps: CheckoutDeps, cartId: string, source: "kv" | "db"): Promise<void> {
+  await afterCheckout(deps, cartId, source).catch((e: unknown) =>
+    logger(deps)("warn", "checkout: could not update the cart's KV copy", { cartId, err: String(e) }),
+  );
+}
+
+/** The unpaid-order caps for the reserve step, or null when this checkout has none configured. */
 function unpaidCaps(deps: CheckoutDeps, emailKey: string, clientKey: string | null): UnpaidCaps | null {
   const perEmail = deps.unpaidOrdersPerEmail;
   const perClient = deps.unpaidOrdersPerClient;
@@ -468,7 +473,7 @@ async function resumeOrder(deps: CheckoutDeps, orderId: string): Promise<PlacedO
   if (order.status === "PENDING_PAYMENT") {
     // the first attempt may have stopped before the KV copy of the cart was updated
     const cart = await deps.db.cart.findUnique({ where: { id: order.cartId }, select: { userId: true, status: true } });
-    if (cart?.status === "CHECKED_OUT") await afterCheckout(deps, order.cartId, cart.userId === null ? "kv" : "db");
+    if (cart?.status === "CHECKED_OUT") await settledCheckout(deps, order.cartId, cart.userId === null ? "kv" : "db");
   }
   return { order, token };
 }
@@ -507,21 +512,35 @@ async function pay(deps: CheckoutDeps, lock: IdempotencyLock, placed: PlacedOrde
       idempotencyKey: `order:${order.id}`,
     });
     clientSecret = created.clientSecret;
-    // a webhook may have stored it first (it carries the order id in its metadata)
-    [now] = await db.$queryRaw<PaymentColumns[]>`
-      UPDATE orders SET payment_intent_id = ${created.paymentId},
-        updated_at = CASE WHEN payment_intent_id IS NULL THEN now() ELSE updated_at END
-      WHERE id = ${order.id}::uuid AND (payment_intent_id IS NULL OR payment_intent_id = ${created.paymentId})
-      RETURNING ${PAYMENT_COLUMNS}`;
+    // The common case in ONE statement: the payment's id is stored and the key completed with the answer, which
+    // holds the order as this request wrote it (the view shows no payment id), valid only while no payment event
+    // has changed the order yet; the key is completed only then. A webhook may have stored the id first (it carries
+    // the order id in its metadata) or moved the order on: then the answer is built from the columns as they are.
+    const answer = answerOf(deps, order, token, clientSecret);
+    const [row] = await db.$queryRaw<(PaymentColumns & { completed: boolean })[]>`
+      WITH paid AS (
+        UPDATE orders SET payment_intent_id = ${created.paymentId},
+          updated_at = CASE WHEN payment_intent_id IS NULL THEN now() ELSE updated_at END
+        WHERE id = ${order.id}::uuid AND (payment_intent_id IS NULL OR payment_intent_id = ${created.paymentId})
+        RETURNING ${PAYMENT_COLUMNS}
+      ),
+      completed AS (
+        ${completeIdempotentSql(lock, 201, toStored(answer))}
+          AND EXISTS (SELECT 1 FROM paid WHERE status = ${order.status} AND "paymentStatus" = ${order.paymentStatus} AND "declineCode" IS NULL)
+        RETURNING 1
+      )
+      SELECT paid.*, EXISTS (SELECT 1 FROM completed) AS completed FROM paid`;
+    if (row?.completed) return answer;
+    now = row;
     if (!now) logger(deps)("error", "checkout: order already has another payment id", { orderId: order.id, created: created.paymentId });
   }
   const current = now ? { ...order, ...now } : await loadOrderRow(db, order.id);
-  const body: CheckoutResponseBody = {
-    order: orderJson(current ?? order),
-    orderToken: token,
-    payment: { provider: provider.name, clientSecret },
-  };
+  const body = answerOf(deps, current ?? order, token, clientSecret);
   if (!(await completeIdempotent(db, lock, 201, toStored(body))))
     logger(deps)("warn", "checkout: the idempotency key was taken over before this attempt completed", { key: lock.key, orderId: order.id });
   return body;
+}
+
+function answerOf(deps: CheckoutDeps, order: OrderRow, token: string, clientSecret: string | null): CheckoutResponseBody {
+  return { order: orderJson(order), orderToken: token, payment: { provider: deps.provider.name, clientSecret } };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cartIdSchema, shippingAddressSchema } from "../cart/schemas";
+import { cartIdSchema, shippingAddressSchema } from "../cart";
 import { DomainError } from "../errors";
 
 export const checkoutBodySchema = z.strictObject({

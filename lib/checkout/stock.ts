@@ -1,5 +1,5 @@
 import { forgetVariantInfo } from "../catalog/variant-cache";
-import type { Db } from "../db";
+import { Prisma, type Db } from "../db";
 
 export type StockLine = { variantId: number; quantity: number };
 export type ShortLine = { variantId: number; requested: number; available: number };
@@ -13,21 +13,57 @@ export function perVariant(lines: readonly StockLine[]): { ids: number[]; quanti
 }
 
 /**
- * Reserves stock for every line in ONE statement: cw_reserve_stock (prisma/migrations/20261124020000_checkout_functions)
- *  - locks the variant rows in id order (so two checkouts never wait on each other in a cycle). The lock is
- *    FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not conflict with the FOR KEY SHARE
- *    lock that inserting a row referencing the variant takes (cart_items), so cart writes never wait on checkouts;
- *  - reads each locked row's current stock (a locked row is re-read at its latest committed version) and
- *    computes what is available (0 for a missing or inactive variant or product);
- *  - decrements all of them only if every line is covered.
- * Returns every short line (empty = reserved). The caller rolls back when something is short. Checkout itself
- * reserves inside cw_place_order, which calls the same function.
+ * The stock part of the reserve step, as CTE parts for one statement (the interactive reserve transaction's last
+ * statement, and reserveStock below), in this order:
+ *  - stock_locked locks the variant rows in id order (so two checkouts never wait on each other in a cycle). The
+ *    lock is FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not conflict with the FOR KEY
+ *    SHARE lock that inserting a row referencing the variant takes (cart_items), so cart writes never wait on it;
+ *  - stock_checked reads each locked row's current stock (a locked row is re-read at its latest committed version)
+ *    and what is available: 0 for a missing variant, or one that is not sellable (the variant and its product
+ *    active: the same rule as the catalog's `sellable`);
+ *  - stock_ok is true when every line is covered; stock_taken decrements all of them only then.
+ * Later parts of the statement must depend on stock_ok, so they run after the variants are locked.
+ */
+export function stockCtes(ids: readonly number[], quantities: readonly number[]): Prisma.Sql {
+  return Prisma.sql`
+    stock_req AS (
+      SELECT t.variant_id, t.qty FROM unnest(${ids}::int[], ${quantities}::int[]) AS t(variant_id, qty)
+    ),
+    stock_locked AS MATERIALIZED (
+      SELECT v.id, v.product_id, v.stock_quantity, v.is_active
+      FROM product_variants v WHERE v.id IN (SELECT r.variant_id FROM stock_req r)
+      ORDER BY v.id
+      FOR NO KEY UPDATE
+    ),
+    stock_checked AS MATERIALIZED (
+      SELECT r.variant_id, r.qty AS requested,
+             CASE WHEN l.id IS NULL OR NOT l.is_active OR NOT coalesce(p.is_active, false) THEN 0 ELSE l.stock_quantity END AS available
+      FROM stock_req r
+      LEFT JOIN stock_locked l ON l.id = r.variant_id
+      LEFT JOIN products p ON p.id = l.product_id
+    ),
+    stock_ok AS MATERIALIZED (
+      SELECT NOT EXISTS (SELECT 1 FROM stock_checked c WHERE c.requested > c.available) AS ok
+    ),
+    stock_taken AS (
+      UPDATE product_variants v
+      SET stock_quantity = v.stock_quantity - c.requested, updated_at = now()
+      FROM stock_checked c
+      WHERE v.id = c.variant_id AND (SELECT ok FROM stock_ok)
+      RETURNING v.id
+    )`;
+}
+
+/**
+ * Reserves stock for every line in ONE statement (stockCtes). Returns every short line (empty = reserved); the
+ * caller rolls back when something is short.
  */
 export async function reserveStock(tx: Db, lines: readonly StockLine[]): Promise<ShortLine[]> {
   const { ids, quantities } = perVariant(lines);
   if (ids.length === 0) return [];
   const rows = await tx.$queryRaw<{ variant_id: number; requested: number; available: number }[]>`
-    SELECT variant_id, requested, available FROM cw_reserve_stock(${ids}::int[], ${quantities}::int[])`;
+    WITH ${stockCtes(ids, quantities)}
+    SELECT variant_id, requested, available FROM stock_checked ORDER BY variant_id`;
   return rows.filter((r) => r.requested > r.available).map((r) => ({ variantId: r.variant_id, requested: r.requested, available: Math.max(0, r.available) }));
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Db } from "../db";
+import { Prisma, type Db } from "../db";
 import { DomainError } from "../errors";
 
 // Durable idempotency keys in PostgreSQL (docs/ARCHITECTURE.md, Checkout step 1). One row per (scope, key):
@@ -113,12 +113,18 @@ export async function beginIdempotent(db: Db, opts: BeginOptions): Promise<Begin
  * back) when this attempt no longer holds the key or the key already has an order.
  */
 export async function recordOrderOnKey(tx: Db, lock: IdempotencyLock, orderId: string): Promise<void> {
-  const n = await tx.$executeRaw`
+  const n = await tx.$executeRaw(recordOrderOnKeySql(lock, orderId));
+  if (n !== 1)
+    throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
+}
+
+/** The recovery point's UPDATE (one row when this attempt still holds the key and it has no order yet), to run
+ *  alone (recordOrderOnKey) or as a part of a larger statement (the reserve transaction; add RETURNING there). */
+export function recordOrderOnKeySql(lock: IdempotencyLock, orderId: string): Prisma.Sql {
+  return Prisma.sql`
     UPDATE idempotency_keys SET order_id = ${orderId}::uuid
     WHERE scope = ${lock.scope} AND key = ${lock.key} AND locked_at = ${lock.lockedAt}
       AND state = 'IN_PROGRESS' AND order_id IS NULL`;
-  if (n !== 1)
-    throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
 }
 
 /** The body is stored as its JSON text (a jsonb string): jsonb would reorder object keys, and a replay should be
@@ -135,11 +141,17 @@ function storedBody(value: unknown): unknown {
 /** Stores the final answer (201, or a 4xx that follows from the request); later requests with the key replay it.
  *  Returns false when this attempt no longer holds the key (it was taken over). */
 export async function completeIdempotent(db: Db, lock: IdempotencyLock, status: number, body: unknown): Promise<boolean> {
-  const n = await db.$executeRaw`
+  const n = await db.$executeRaw(completeIdempotentSql(lock, status, body));
+  return n === 1;
+}
+
+/** completeIdempotent's UPDATE, to run alone or as a part of a larger statement (one row while this attempt holds
+ *  the key; a caller may add conditions with AND, and RETURNING). */
+export function completeIdempotentSql(lock: IdempotencyLock, status: number, body: unknown): Prisma.Sql {
+  return Prisma.sql`
     UPDATE idempotency_keys
     SET state = 'COMPLETED', response_status = ${status}::int, response_body = to_jsonb(${JSON.stringify(body)}::text)
     WHERE scope = ${lock.scope} AND key = ${lock.key} AND locked_at = ${lock.lockedAt} AND state = 'IN_PROGRESS'`;
-  return n === 1;
 }
 
 /**

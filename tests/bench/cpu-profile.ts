@@ -8,8 +8,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startBenchApp, type AppEnv } from "./setup";
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] };
-type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+export type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] };
+export type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
 export type CpuCategory = { name: string; share: number };
 export type CpuBreakdown = { workload: string; requests: number; samples: number; cpuMsPerRequest: number; categories: CpuCategory[] };
@@ -159,7 +159,11 @@ function breakdown(name: string, requests: number, profile: CpuProfile, cat: Cat
  * Starts an app instance with the profiler preloaded; for each workload: one unmeasured run (warm-up), then a run
  * with the profiler on. Returns, per workload, the main thread's CPU per request and where it went.
  */
-export async function profileCpu(env: AppEnv, workloads: { name: string; run: (baseUrl: string, warmUp: boolean) => Promise<number> }[]): Promise<CpuBreakdown[]> {
+export async function profileCpu(
+  env: AppEnv,
+  workloads: { name: string; run: (baseUrl: string, warmUp: boolean) => Promise<number> }[],
+  opts: { extraEnv?: Record<string, string>; onProfile?: (workload: string, requests: number, profile: CpuProfile) => void } = {},
+): Promise<CpuBreakdown[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cw-bench-cpuprof-"));
   // Node refuses --cpu-prof in NODE_OPTIONS, so a preloaded module runs the profiler through node:inspector
   const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), "cpu-profiler-preload.mjs");
@@ -169,6 +173,7 @@ export async function profileCpu(env: AppEnv, workloads: { name: string; run: (b
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${pathToFileURL(preload).href}`.trim(),
       CW_CPU_PROFILE_DIR: dir,
       CW_CPU_PROFILE_INTERVAL_US: "500",
+      ...opts.extraEnv,
     });
     try {
       const pid = serverPid(app.process.pid!);
@@ -181,7 +186,9 @@ export async function profileCpu(env: AppEnv, workloads: { name: string; run: (b
         process.kill(pid, "SIGUSR2");
         const file = path.join(dir, `cpu-${pid}-${i}.cpuprofile`);
         await waitForFile(file);
-        out.push(breakdown(w.name, requests, JSON.parse(readFileSync(file, "utf8")) as CpuProfile, cat));
+        const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+        opts.onProfile?.(w.name, requests, profile);
+        out.push(breakdown(w.name, requests, profile, cat));
       }
     } finally {
       await app.stop();

@@ -3,6 +3,7 @@
 //
 //   npx tsx tests/bench/run.ts                 full scale (~5 minutes); writes BENCHMARKS.md
 //   BENCH_SCALE=0.2 npx tsx tests/bench/run.ts  shorter runs and smaller counts; writes .test-results/ instead
+//   BENCH_ONLY=reserve-designs npx tsx tests/bench/run.ts  only section 8 (the reserve step's two designs)
 //
 // Exits non-zero when an invariant fails (oversell, negative stock, a 5xx, a double PaymentIntent, a count that
 // does not add up) or the run itself fails. Performance targets are reported PASS/FAIL but do not fail the run
@@ -16,6 +17,7 @@ import { closeAgent, request } from "./http";
 import type { LoadResult } from "./load";
 import { profileCpu } from "./cpu-profile";
 import { zodSchemaCost } from "./zod-schema-cost";
+import { compareReserveDesigns, renderReserveDesigns, type ReserveDesignsResult } from "./reserve-designs";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
 import { parsePreviousRun, renderMarkdown, renderTable, type PreviousRun, type Results, type Row } from "./report";
@@ -95,6 +97,29 @@ async function main(): Promise<number> {
     const fake = await startStripeFake();
     cleanups.push(() => fake.close());
     const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+    const reserveDesigns = () =>
+      compareReserveDesigns({
+        db,
+        databaseUrl: database!.url,
+        appEnv,
+        log,
+        clients: CLIENTS,
+        aloneClients: CEILING_CLIENTS,
+        aloneS: CEILING_S,
+        sustainedS: SUSTAINED_S,
+        rampS: RAMP_S,
+        hotStock: HOT_STOCK,
+        burst: count(400, CLIENTS),
+      });
+    if (process.env.BENCH_ONLY === "reserve-designs") {
+      const designs = await reserveDesigns();
+      const text = renderReserveDesigns(designs);
+      console.log(text);
+      mkdirSync(".test-results", { recursive: true });
+      writeFileSync(`.test-results/reserve-designs.scale-${SCALE}.md`, text);
+      invariantsFailed = designs.invariants.some((i) => !i.ok);
+      return invariantsFailed ? 1 : 0;
+    }
     const app = await startBenchApp(appEnv);
     apps.push(app);
     const A = app.url;
@@ -279,6 +304,9 @@ async function main(): Promise<number> {
       ceilings.push(r);
     }
 
+    // ---- 8. the reserve step's two designs, side by side ----
+    const designs: ReserveDesignsResult = await reserveDesigns();
+
     // ---- global invariants ----
     const finalChecks: s.Invariant[] = [];
     const stockCheck = async (variantId: number, initial: number, label: string) => {
@@ -318,7 +346,7 @@ async function main(): Promise<number> {
       detail: `${fake.createdCount} PaymentIntents created, ${ordersTotal} orders`,
     });
     finalChecks.push(...(await s.paymentChecks(db, fake, variants.big, null, "big-stock SKU")));
-    const invariants = [...sellChecks, ...finalChecks];
+    const invariants = [...sellChecks, ...finalChecks, ...designs.invariants];
     invariantsFailed = invariants.some((i) => !i.ok);
 
     // ---- report ----
@@ -351,12 +379,12 @@ async function main(): Promise<number> {
       rows: [] as Row[],
     };
     results.rows = rowsOf(results);
-    console.log(`\n${renderTable(results)}\n`);
+    console.log(`\n${renderTable(results)}\n${renderReserveDesigns(designs)}`);
     for (const i of invariants) console.log(`${i.ok ? "ok  " : "FAIL"} ${i.name}: ${i.detail}`);
 
     const out = process.env.BENCH_OUT ?? (SCALE === 1 ? "BENCHMARKS.md" : `.test-results/BENCHMARKS.scale-${SCALE}.md`);
     if (out.includes("/")) mkdirSync(out.slice(0, out.lastIndexOf("/")), { recursive: true });
-    writeFileSync(out, renderMarkdown(results));
+    writeFileSync(out, renderMarkdown(results) + renderReserveDesigns(designs));
     mkdirSync(".test-results", { recursive: true });
     writeFileSync(".test-results/bench-results.json", JSON.stringify(results, null, 1)); // raw numbers, for a closer look
     log(`wrote ${out} (${results.seconds.toFixed(0)} s in all)`);

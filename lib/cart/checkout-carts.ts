@@ -1,20 +1,36 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import { isStaleClose, settleGuestClose } from "../cart/guest-close";
-import type { CartRecord } from "../cart/model";
-import { mergeLines, type CappedLine } from "../cart/mutations";
-import { persistCart } from "../cart/user-store";
+import type { Db, PrismaClient } from "../db";
 import { isKvUnavailable } from "../kv";
-import { clock, logger, type CheckoutDeps } from "./types";
+import { GuestCartMoved } from "./guest-store";
+import { isStaleClose, settleGuestClose } from "./guest-close";
+import type { CartRecord } from "./model";
+import { mergeLines, type CappedLine } from "./mutations";
+import type { CartService } from "./service";
+import { persistCart } from "./user-store";
 
-// How checkout reads, changes, closes and restores carts, in both stores.
+// How checkout locates, changes, closes and restores carts, in both stores: lib/cart's public API for checkout
+// (lib/checkout never reaches into the stores itself).
+
+/** What these functions need: the cart service, its database, the clock and the per-line maximum. */
+export type CartContext = {
+  db: PrismaClient;
+  carts: CartService;
+  now?: () => Date;
+  /** per-line maximum when a cart is merged back after a failed payment (default 99) */
+  maxLineQuantity?: number;
+};
+
+const clock = (ctx: Pick<CartContext, "now">): Date => (ctx.now ? ctx.now() : new Date());
+
+/** The cart moved on since checkout read it (another tab): checkout starts over. */
+export class CartChangedDuringCheckout extends Error {}
 
 /** kv: a guest cart's JSON document in the KV store; db: a row in `carts` (signed-in carts, and guest carts
  *  written there by an earlier checkout whose KV document is gone). */
 export type LocatedCart = { source: "kv" | "db"; cart: CartRecord };
 
 /** The cart, read from its source of truth: the KV document of a guest cart, else PostgreSQL (not the cache). */
-export async function locateCart(deps: CheckoutDeps, cartId: string): Promise<LocatedCart | null> {
+export async function locateCart(deps: CartContext, cartId: string): Promise<LocatedCart | null> {
   let kvError: unknown;
   try {
     let guest = await deps.carts.guests.load(cartId);
@@ -51,31 +67,54 @@ export async function locateCart(deps: CheckoutDeps, cartId: string): Promise<Lo
 }
 
 /** Applies a pure change through the cart's own store (atomic there); null if the cart is gone. */
-export async function mutateLocated(deps: CheckoutDeps, located: LocatedCart, change: (c: CartRecord) => CartRecord): Promise<CartRecord | null> {
+export async function mutateLocated(deps: CartContext, located: LocatedCart, change: (c: CartRecord) => CartRecord): Promise<CartRecord | null> {
   return located.source === "kv" ? deps.carts.guests.mutate(located.cart.id, change) : deps.carts.users.mutate(located.cart.id, change);
 }
 
-/** After the reserve transaction committed: the KV copy must say CHECKED_OUT too. Never throws. */
-export async function afterCheckout(deps: CheckoutDeps, cartId: string, source: "kv" | "db"): Promise<void> {
-  try {
-    if (source === "kv") {
-      // the document was closed before the order was written; this only clears the close (or repairs a copy
-      // that still says ACTIVE: PostgreSQL says CHECKED_OUT)
-      await deps.carts.guests.markCheckedOut(cartId, clock(deps));
-    } else {
-      await refreshCache(deps, cartId);
-    }
-  } catch (e) {
-    // PostgreSQL already says CHECKED_OUT, and a second checkout of the cart is refused there
-    logger(deps)("warn", "checkout: could not update the cart's KV copy", { cartId, err: String(e) });
+/** After the reserve step committed: the KV copy must say CHECKED_OUT too. Throws when the KV store fails (PostgreSQL
+ *  already says CHECKED_OUT, and a second checkout of the cart is refused there: the caller only logs it). */
+export async function afterCheckout(deps: CartContext, cartId: string, source: "kv" | "db"): Promise<void> {
+  if (source === "kv") {
+    // the document was closed before the order was written; this only clears the close (or repairs a copy
+    // that still says ACTIVE: PostgreSQL says CHECKED_OUT)
+    await deps.carts.guests.markCheckedOut(cartId, clock(deps));
+  } else {
+    await refreshCache(deps, cartId);
   }
+}
+
+/**
+ * A guest cart lives in the KV store, which the reserve step cannot lock: it is closed first, at the version that
+ * was priced (a signed-in cart's row is closed by the reserve step itself, at that version), so a change from now
+ * on gets 409 cart_not_active. Returns the cart as the reserve step must write it; null if it is gone; throws
+ * CartChangedDuringCheckout when it changed since it was read.
+ */
+export async function closeForCheckout(deps: CartContext, located: LocatedCart, orderId: string): Promise<LocatedCart | null> {
+  if (located.source !== "kv") return located;
+  const closed = await deps.carts.guests.close(located.cart.id, located.cart.version, orderId, new Date()).catch((e: unknown) => {
+    throw e instanceof GuestCartMoved ? new CartChangedDuringCheckout() : e;
+  });
+  return closed ? { source: "kv", cart: closed } : null;
+}
+
+/**
+ * The reserve step gave no answer (the order may or may not be written): PostgreSQL settles a closed guest cart,
+ * reopening it only when that order can no longer be written. If even that fails, the next reader settles it once stale.
+ */
+export async function settleUnansweredClose(deps: CartContext, placing: LocatedCart): Promise<void> {
+  if (placing.source === "kv") await settleGuestClose(deps.db, deps.carts.guests, placing.cart, clock(deps));
+}
+
+/** The reserve step wrote nothing: a closed guest cart is the shopper's again, exactly as it was priced. */
+export async function reopenAfterFailedCheckout(deps: CartContext, placing: LocatedCart, orderId: string): Promise<void> {
+  if (placing.source === "kv") await deps.carts.guests.reopen(placing.cart.id, orderId, clock(deps));
 }
 
 /**
  * A signed-in cart's cache gets the committed copy (newer version), rather than being evicted: a reader that
  * loaded the old copy before the commit cannot put it back afterwards (the cache only moves forward).
  */
-async function refreshCache(deps: CheckoutDeps, cartId: string): Promise<void> {
+async function refreshCache(deps: CartContext, cartId: string): Promise<void> {
   const record = await deps.carts.users.loadFromDb(cartId);
   if (record?.userId) await deps.carts.users.writeCache(record);
   else await deps.carts.users.evict(cartId);
@@ -101,7 +140,7 @@ export type CartRestore =
  */
 export async function restoreCartTx(
   tx: Db,
-  deps: CheckoutDeps,
+  deps: CartContext,
   cartId: string,
   orderQuantities: Map<number, number>,
 ): Promise<CartRestore> {
@@ -151,10 +190,10 @@ export async function restoreCartTx(
   return { kind: "merged", cartId, intoCartId: intoId, capped: merged.capped };
 }
 
-/** After the compensation committed: the KV store catches up. Never throws (PostgreSQL has the truth). */
-export async function afterRestore(deps: CheckoutDeps, restore: CartRestore): Promise<void> {
-  try {
-    switch (restore.kind) {
+/** After the compensation committed: the KV store catches up. Throws when the KV store fails (PostgreSQL has the
+ *  truth; the caller only logs it). */
+export async function afterRestore(deps: CartContext, restore: CartRestore): Promise<void> {
+  switch (restore.kind) {
       case "none":
         return;
       case "guest": {
@@ -171,7 +210,4 @@ export async function afterRestore(deps: CheckoutDeps, restore: CartRestore): Pr
         await refreshCache(deps, restore.intoCartId);
         return;
     }
-  } catch (e) {
-    logger(deps)("warn", "checkout: could not restore the cart's KV copy", { ...restore, err: String(e) });
-  }
 }

@@ -1,0 +1,138 @@
+import { z } from "zod";
+import type { Db } from "../db";
+import type { PlaceOrderAnswer, ReserveRequest } from "./reserve";
+
+// The reserve step as ONE statement: the call of the database function cw_place_order (its latest body is in
+// prisma/migrations/20261206120000_discount_combinations). Everything it is given was decided by the caller; it
+// writes it, and locks the hot rows (variants, then discounts) last, inside PostgreSQL, so they are released by the
+// statement's own commit.
+
+const int = z.number().int();
+const uuid = z.string().uuid();
+const json = z.record(z.string(), z.unknown());
+
+/**
+ * The one definition of cw_place_order's argument. The caller's request is parsed with it (unknown keys are
+ * dropped, so only what the function reads is sent), and tests/unit/place-order-request.test.ts holds the SQL to
+ * it: every field the function reads is here, and every field here is read.
+ */
+export const placeOrderRequestSchema = z.object({
+  cart: z.object({
+    id: z.string().min(1),
+    /** kv: a guest cart, written into PostgreSQL here with its lines; db: a signed-in cart's row, closed here */
+    source: z.enum(["kv", "db"]),
+    /** signed-in: the version that was priced (the row is closed only at it); guest: the version of the KV
+     *  document as checkout closed it (the row is written with it, and only over an older guest row) */
+    version: int,
+    sessionId: z.string().nullable(),
+    currency: z.string().length(3),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    /** a guest cart's lines (a signed-in cart's are already in PostgreSQL: empty) */
+    items: z.array(
+      z.object({ id: uuid, productId: int, variantId: int, quantity: int, unitPrice: int, customOptions: json, optionsKey: z.string() }),
+    ),
+    discountIds: z.array(int),
+  }),
+  address: json,
+  order: z.object({
+    id: uuid,
+    userId: uuid.nullable(),
+    email: z.string(),
+    currency: z.string().length(3),
+    subtotal: int,
+    discountTotal: int,
+    shippingTotal: int,
+    shippingTax: int,
+    taxTotal: int,
+    total: int,
+    /** stored as the order's discounts column; each entry's amount counts against its discount's budget */
+    discounts: z.array(z.object({ code: z.string().nullable(), type: z.string(), amount: int, discountId: int })),
+    orderTokenHash: z.string(),
+    reservedUntil: z.string(),
+    paymentProvider: z.string(),
+    emailKey: z.string(),
+    clientKey: z.string().nullable(),
+  }),
+  items: z.array(
+    z.object({
+      id: uuid,
+      productId: int,
+      variantId: int,
+      sku: z.string(),
+      name: z.string(),
+      quantity: int,
+      unitPrice: int,
+      discount: int,
+      tax: int,
+      total: int,
+      customOptions: json,
+    }),
+  ),
+  key: z.object({ scope: z.string(), key: z.string(), lockedAt: z.string() }),
+  /** per-variant quantities, in variant id order */
+  stock: z.object({ ids: z.array(int), quantities: z.array(int) }),
+  /** the discount ids to redeem */
+  redeem: z.array(int),
+  customerKey: z.string(),
+  /** the unpaid-order caps (cw_check_unpaid_orders), or null for none */
+  unpaid: z.object({ emailKey: z.string(), clientKey: z.string().nullable(), perEmail: int, perClient: int }).nullable(),
+  now: z.string(),
+});
+
+export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<PlaceOrderAnswer> {
+  const { located, order, lock } = s;
+  const cart = located.cart;
+  const request = placeOrderRequestSchema.parse({
+    cart: {
+      id: cart.id,
+      source: located.source,
+      version: cart.version,
+      sessionId: cart.sessionId ?? null,
+      currency: cart.currency,
+      createdAt: cart.createdAt,
+      expiresAt: cart.expiresAt,
+      items:
+        located.source === "kv"
+          ? cart.items.map((l) => ({
+              id: l.id,
+              productId: l.productId,
+              variantId: l.variantId,
+              quantity: l.quantity,
+              unitPrice: l.unitPrice,
+              customOptions: l.customOptions,
+              optionsKey: l.optionsKey,
+            }))
+          : [],
+      discountIds: located.source === "kv" ? cart.discounts.map((d) => d.discountId) : [],
+    },
+    address: order.shippingAddress,
+    order: {
+      id: order.id,
+      userId: order.userId,
+      email: order.email,
+      currency: order.currency,
+      subtotal: order.subtotal,
+      discountTotal: order.discountTotal,
+      shippingTotal: order.shippingTotal,
+      shippingTax: order.shippingTax,
+      taxTotal: order.taxTotal,
+      total: order.total,
+      discounts: order.discounts,
+      orderTokenHash: order.orderTokenHash,
+      reservedUntil: order.reservedUntil.toISOString(),
+      paymentProvider: order.paymentProvider,
+      emailKey: order.emailKey,
+      clientKey: order.clientKey,
+    },
+    items: order.items,
+    key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
+    stock: s.stock,
+    redeem: s.redeem.map((d) => d.discountId),
+    customerKey: s.customerKey,
+    unpaid: s.unpaid,
+    now: s.now.toISOString(),
+  });
+  const rows = await db.$queryRaw<{ answer: PlaceOrderAnswer }[]>`SELECT cw_place_order(${JSON.stringify(request)}::jsonb) AS answer`;
+  return rows[0]!.answer;
+}

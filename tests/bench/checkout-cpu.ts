@@ -1,0 +1,112 @@
+// Where a placed checkout's app CPU goes, function by function, for each reserve design:
+//
+//   npx tsx tests/bench/checkout-cpu.ts            (CHECKOUTS=400 by default)
+//
+// An app instance with V8's sampling profiler (cpu-profile.ts) per design places CHECKOUTS checkouts on a big-stock
+// SKU from 200 clients (carts made beforehand on another instance, not profiled); every sample is mapped through the
+// build's source maps. Prints the app CPU per placed checkout, the top functions by self time, and the app's own
+// functions (lib/, app/) by inclusive time: the list the CPU cuts of POST /api/checkout were chosen from.
+import { SourceMap } from "node:module";
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { profileCpu, type CpuProfile } from "./cpu-profile";
+import { closeAgent } from "./http";
+import * as s from "./scenarios";
+import { addBenchCatalog, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
+
+const CHECKOUTS = Number(process.env.CHECKOUTS ?? 400);
+const DESIGNS = (process.env.DESIGNS ?? "function,transaction").split(",");
+const TOP = Number(process.env.TOP ?? 30);
+
+const maps = new Map<string, SourceMap | null>();
+function frameOf(url: string, line: number, col: number, fn: string): string {
+  if (!url) return `(native) ${fn || "(anonymous)"}`;
+  if (url.startsWith("node:")) return `${url} ${fn}`;
+  const file = url.startsWith("file://") ? fileURLToPath(url) : url;
+  if (!maps.has(file)) {
+    try {
+      maps.set(file, new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8"))));
+    } catch {
+      maps.set(file, null);
+    }
+  }
+  const e = maps.get(file)?.findEntry(line, col) as { originalSource?: string; originalLine?: number } | undefined;
+  const src = (e?.originalSource ?? file).replace(/^turbopack:\/\/\/?(\[project\]\/)?/, "").replace(/^.*node_modules\//, "~");
+  return `${src}:${(e?.originalLine ?? line) + 1} ${fn || "(anonymous)"}`;
+}
+
+function analyse(name: string, requests: number, p: CpuProfile): void {
+  const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let busyUs = 0;
+  p.samples.forEach((id, i) => {
+    const n = nodes.get(id)!;
+    if (n.callFrame.functionName === "(idle)") return;
+    const dt = p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0;
+    busyUs += dt;
+    const f = n.callFrame;
+    const leaf = frameOf(f.url, f.lineNumber, f.columnNumber, f.functionName);
+    self.set(leaf, (self.get(leaf) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const c = nodes.get(cur)!.callFrame;
+      if (!c.url || c.url.startsWith("node:")) continue;
+      const fr = frameOf(c.url, c.lineNumber, c.columnNumber, c.functionName);
+      if (!/(^|\/)(lib|app)\//.test(fr) || fr.includes("~") || seen.has(fr)) continue;
+      seen.add(fr);
+      incl.set(fr, (incl.get(fr) ?? 0) + dt);
+    }
+  });
+  const per = (us: number) => (us / 1000 / Math.max(1, requests)).toFixed(3);
+  console.log(`\n=== ${name}: ${requests} placed, main-thread busy ${per(busyUs)} ms per placed checkout ===`);
+  console.log(`-- top ${TOP} by self time (ms per checkout) --`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${per(v).padStart(7)}  ${k}`);
+  console.log(`-- app functions by inclusive time (ms per checkout) --`);
+  for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${per(v).padStart(7)}  ${k}`);
+}
+
+async function main(): Promise<void> {
+  buildWithoutTsconfigEdit();
+  const database = await createBenchDatabase();
+  const fake = await startStripeFake();
+  const redisUrl = testRedisUrl();
+  const kvPrefix = newKvPrefix();
+  try {
+    const variants = await addBenchCatalog(database.db, 100);
+    const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+    const maker = await startBenchApp(appEnv);
+    try {
+      for (const design of DESIGNS) {
+        await profileCpu(
+          appEnv,
+          [
+            {
+              name: `POST /api/checkout (${design})`,
+              run: async (b, warm) => (await s.sellOut(b, await s.makeCarts(maker.url, warm ? 100 : CHECKOUTS, variants.big), 200)).placed,
+            },
+          ],
+          { extraEnv: { CHECKOUT_RESERVE: design }, onProfile: analyse },
+        );
+      }
+    } finally {
+      await maker.stop();
+    }
+  } finally {
+    await fake.close();
+    closeAgent();
+    await database.drop();
+    await deleteRedisKeys(redisUrl, kvPrefix).catch(() => 0);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
