@@ -6,14 +6,10 @@ import type { FormState } from "@/app/_shared/action";
 import type { Address } from "@/lib/address";
 import { useHydrated } from "./use-hydrated";
 import { FieldError, fieldErrorProps } from "./field-error";
+import { COUNTRIES } from "./countries";
 
 /** What the form edits: the stored address shape (lib/address), estimate or full. */
 export type AddressValue = Address;
-
-export const COUNTRIES: [string, string][] = [
-  ["US", "United States"], ["CA", "Canada"], ["MX", "Mexico"], ["GB", "United Kingdom"], ["DE", "Germany"], ["FR", "France"],
-  ["NL", "Netherlands"], ["IE", "Ireland"], ["ES", "Spain"], ["IT", "Italy"], ["JP", "Japan"], ["AU", "Australia"],
-];
 
 /** Where tax depends on the state or province, checkout needs it (the server says the same). */
 const REGION_REQUIRED = new Set(["US", "CA", "AU"]);

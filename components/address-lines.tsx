@@ -1,5 +1,5 @@
 import type { Address } from "@/lib/address";
-import { COUNTRIES } from "./address-form";
+import { COUNTRIES } from "./countries";
 
 const countryName = (code: string) => COUNTRIES.find(([c]) => c === code)?.[1] ?? code;
 
