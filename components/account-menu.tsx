@@ -21,6 +21,9 @@ export async function AccountMenu() {
       <Link href={user.role === "ADMIN" ? "/admin/orders" : "/orders"} data-testid="orders-link">
         Orders
       </Link>
+      <Link href="/account/addresses" data-testid="addresses-link">
+        Addresses
+      </Link>
       {user.role === "ADMIN" && <Link href="/admin/discounts">Admin</Link>}
       <SignOutButton />
       <SignOutEverywhereButton />

@@ -6,14 +6,10 @@ import type { FormState } from "@/app/_shared/action";
 import type { Address } from "@/lib/address";
 import { useHydrated } from "./use-hydrated";
 import { FieldError, fieldErrorProps } from "./field-error";
+import { COUNTRIES } from "./countries";
 
 /** What the form edits: the stored address shape (lib/address), estimate or full. */
 export type AddressValue = Address;
-
-export const COUNTRIES: [string, string][] = [
-  ["US", "United States"], ["CA", "Canada"], ["MX", "Mexico"], ["GB", "United Kingdom"], ["DE", "Germany"], ["FR", "France"],
-  ["NL", "Netherlands"], ["IE", "Ireland"], ["ES", "Spain"], ["IT", "Italy"], ["JP", "Japan"], ["AU", "Australia"],
-];
 
 /** Where tax depends on the state or province, checkout needs it (the server says the same). */
 const REGION_REQUIRED = new Set(["US", "CA", "AU"]);
@@ -108,57 +104,10 @@ export function AddressForm({
   }, [mode, value]);
 
   const error = (k: string) => errors[k]?.[0] ?? errors[`shippingAddress.${k}`]?.[0];
-  const text = (f: Field) => (
-    <div className="field" key={f.key}>
-      <label htmlFor={`address-${f.key}`}>{f.label}</label>
-      <input
-        id={`address-${f.key}`}
-        name={f.key}
-        autoComplete={f.autoComplete}
-        value={value[f.key] ?? ""}
-        onChange={(e) => set(f.key, e.target.value)}
-        maxLength={f.max}
-        {...fieldErrorProps(`address-${f.key}`, error(f.key))}
-      />
-      <FieldError inputId={`address-${f.key}`} error={error(f.key)} testId={`address-error-${f.key}`} />
-    </div>
-  );
-
   const fields = (
     <>
       <input type="hidden" name="returnTo" value={mode === "full" ? "/checkout" : "/cart"} />
-      <div className="address-grid">
-        {mode === "full" && FULL_FIELDS.map(text)}
-        <div className="field">
-          <label htmlFor="country">Country</label>
-          <select id="country" name="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)} {...fieldErrorProps("country", error("country"))}>
-            {COUNTRIES.map(([code, name]) => (
-              <option key={code} value={code}>
-                {name}
-              </option>
-            ))}
-          </select>
-          <FieldError inputId="country" error={error("country")} testId="address-error-country" />
-        </div>
-        <div className="field">
-          <label htmlFor="region">State / province</label>
-          <input id="region" name="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} {...fieldErrorProps("region", error("region"))} />
-          <FieldError inputId="region" error={error("region")} testId="address-error-region" />
-        </div>
-        <div className="field">
-          <label htmlFor="postalCode">Postal code</label>
-          <input id="postalCode" name="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} {...fieldErrorProps("postalCode", error("postalCode"))} />
-          <FieldError inputId="postalCode" error={error("postalCode")} testId="address-error-postalCode" />
-        </div>
-        {mode === "estimate" && (
-          <div className="field">
-            <label htmlFor="city">City</label>
-            <input id="city" name="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} {...fieldErrorProps("city", error("city"))} />
-            <FieldError inputId="city" error={error("city")} testId="address-error-city" />
-          </div>
-        )}
-        {mode === "full" && text({ key: "phone", label: "Phone (optional)", max: 32, autoComplete: "shipping tel" })}
-      </div>
+      <AddressFields value={value} set={set} error={error} mode={mode} />
       {message && (
         <p className="error" role="alert">
           {message}
@@ -197,6 +146,72 @@ export function AddressForm({
           Update shipping &amp; tax
         </button>
       )}
+    </div>
+  );
+}
+
+/**
+ * The address's inputs, each with its label and its error (tied with aria-describedby): the cart's estimate form,
+ * checkout's address and the address book's form. `mode="full"` adds name, street, city and phone.
+ */
+export function AddressFields({
+  value,
+  set,
+  error,
+  mode = "full",
+}: {
+  value: AddressValue;
+  set: (k: keyof AddressValue, v: string) => void;
+  error: (k: string) => string | undefined;
+  mode?: "estimate" | "full";
+}) {
+  const text = (f: Field) => (
+    <div className="field" key={f.key}>
+      <label htmlFor={`address-${f.key}`}>{f.label}</label>
+      <input
+        id={`address-${f.key}`}
+        name={f.key}
+        autoComplete={f.autoComplete}
+        value={value[f.key] ?? ""}
+        onChange={(e) => set(f.key, e.target.value)}
+        maxLength={f.max}
+        {...fieldErrorProps(`address-${f.key}`, error(f.key))}
+      />
+      <FieldError inputId={`address-${f.key}`} error={error(f.key)} testId={`address-error-${f.key}`} />
+    </div>
+  );
+  return (
+    <div className="address-grid">
+      {mode === "full" && FULL_FIELDS.map(text)}
+      <div className="field">
+        <label htmlFor="country">Country</label>
+        <select id="country" name="country" autoComplete="shipping country" value={value.country} onChange={(e) => set("country", e.target.value)} {...fieldErrorProps("country", error("country"))}>
+          {COUNTRIES.map(([code, name]) => (
+            <option key={code} value={code}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <FieldError inputId="country" error={error("country")} testId="address-error-country" />
+      </div>
+      <div className="field">
+        <label htmlFor="region">State / province</label>
+        <input id="region" name="region" placeholder="e.g. CA" autoComplete="shipping address-level1" value={value.region ?? ""} onChange={(e) => set("region", e.target.value)} maxLength={6} {...fieldErrorProps("region", error("region"))} />
+        <FieldError inputId="region" error={error("region")} testId="address-error-region" />
+      </div>
+      <div className="field">
+        <label htmlFor="postalCode">Postal code</label>
+        <input id="postalCode" name="postalCode" autoComplete="shipping postal-code" value={value.postalCode} onChange={(e) => set("postalCode", e.target.value)} maxLength={16} {...fieldErrorProps("postalCode", error("postalCode"))} />
+        <FieldError inputId="postalCode" error={error("postalCode")} testId="address-error-postalCode" />
+      </div>
+      {mode === "estimate" && (
+        <div className="field">
+          <label htmlFor="city">City</label>
+          <input id="city" name="city" value={value.city ?? ""} onChange={(e) => set("city", e.target.value)} maxLength={100} {...fieldErrorProps("city", error("city"))} />
+          <FieldError inputId="city" error={error("city")} testId="address-error-city" />
+        </div>
+      )}
+      {mode === "full" && text({ key: "phone", label: "Phone (optional)", max: 32, autoComplete: "shipping tel" })}
     </div>
   );
 }

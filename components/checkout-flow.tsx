@@ -1,11 +1,12 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useActionState, useState, useTransition } from "react";
+import { useActionState, useEffect, useState, useTransition } from "react";
 import type { CartView } from "@/lib/cart/view";
 import type { FormState } from "@/app/_shared/action";
-import { placeOrderAction, placeOrderFormAction } from "@/app/checkout/actions";
-import { AddressForm, isCompleteAddress } from "./address-form";
+import { chooseAddressFormAction, pickSavedAddressAction, placeOrderAction, placeOrderFormAction } from "@/app/checkout/actions";
+import { AddressForm, isCompleteAddress, type AddressValue } from "./address-form";
+import { addressLines } from "./address-lines";
 import { CartSummary } from "./cart-summary";
 import { FieldError, fieldErrorProps } from "./field-error";
 import { lineRowsOfCart, OrderLines } from "./order-lines";
@@ -13,6 +14,16 @@ import { formatMinor } from "./money";
 import { useHydrated } from "./use-hydrated";
 
 type Problem = { title: string; lines: string[] };
+
+/** A signed-in shopper's saved address, as the "Ship to" list shows it. */
+export type SavedAddressOption = AddressValue & { id: string; label: string | null; isDefault: boolean };
+
+/**
+ * The address book at checkout (signed-in shoppers with saved addresses): the list, what is picked ("new" or an
+ * id; the page picks the address on the cart, else the default), which saved address the cart holds now, and the
+ * address the "new address" fields start with (the cart's own when it is not a saved one).
+ */
+export type CheckoutAddressBook = { addresses: SavedAddressOption[]; picked: string; onCartId: string | null; newAddress: AddressValue | null };
 
 type Refusal = { code: string; message: string; fieldErrors?: Record<string, string[]>; details?: Record<string, unknown> };
 
@@ -60,7 +71,20 @@ function explain(r: Refusal, cart: CartView): { problem: Problem | null; emailEr
  * carries its own idempotency key: a retry after a network error reuses it (never a second order), while a new
  * attempt after a final answer (prices changed, stock short, a declined card) gets a new one.
  */
-export function CheckoutFlow({ cart, initialEmail, attemptKey: renderedKey }: { cart: CartView; initialEmail: string; attemptKey: string }) {
+export function CheckoutFlow({
+  cart,
+  initialEmail,
+  attemptKey: renderedKey,
+  signedIn = false,
+  addressBook,
+}: {
+  cart: CartView;
+  initialEmail: string;
+  attemptKey: string;
+  /** signed in: a new address can be saved to the address book */
+  signedIn?: boolean;
+  addressBook?: CheckoutAddressBook;
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const [state, formAction] = useActionState(placeOrderFormAction, null as FormState);
@@ -71,14 +95,41 @@ export function CheckoutFlow({ cart, initialEmail, attemptKey: renderedKey }: { 
   const [attemptKey, setAttemptKey] = useState(() => (state && RETRYABLE.has(state.code) && state.values?.idempotencyKey) || renderedKey);
   const [problem, setProblem] = useState<Problem | null>(posted?.problem ?? null);
   const [pending, startTransition] = useTransition();
-  // the cart's saved address is what checkout uses: it is saved (and priced) as soon as the form is complete
-  const addressReady = isCompleteAddress(cart.shippingAddress);
+  const [choice, setChoice] = useState<string>(() => state?.values?.addressChoice ?? addressBook?.picked ?? "new");
+  // after a refresh the page says which address the cart holds now (a typed address may be a saved one)
+  useEffect(() => {
+    if (addressBook) setChoice(addressBook.picked);
+  }, [addressBook?.picked]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [saveAddress, setSaveAddress] = useState(state?.values?.saveAddress === "on");
+  const [chooseState, chooseAction] = useActionState(chooseAddressFormAction, null as FormState);
+  const [picking, startPicking] = useTransition();
+  const [pickProblem, setPickProblem] = useState<string | null>(chooseState?.message ?? null);
+  // the cart's saved address is what checkout uses: it is saved (and priced) as soon as the form is complete; a
+  // saved address picked in the list is put on the cart when the order is placed (and, with JavaScript, at once)
+  const savedPicked = addressBook !== undefined && choice !== "new";
+  const addressReady = savedPicked || (isCompleteAddress(cart.shippingAddress) && (addressBook?.onCartId ?? null) === null);
+
+  function pick(id: string) {
+    setChoice(id);
+    setPickProblem(null);
+    if (id === "new") return;
+    startPicking(async () => {
+      const r = await pickSavedAddressAction(id);
+      if (r.ok) router.refresh();
+      else setPickProblem(r.message);
+    });
+  }
 
   function placeOrder() {
     setProblem(null);
     setEmailError(null);
     startTransition(async () => {
-      const r = await placeOrderAction({ email, idempotencyKey: attemptKey });
+      const r = await placeOrderAction({
+        email,
+        idempotencyKey: attemptKey,
+        ...(addressBook ? { addressChoice: choice } : {}),
+        ...(signedIn && saveAddress && choice === "new" ? { saveAddress: true } : {}),
+      });
       if (r.ok) {
         router.push(r.data.status === "PAID" ? `/orders/${r.data.orderId}` : `/checkout/pay/${r.data.orderId}`);
         return;
@@ -123,16 +174,72 @@ export function CheckoutFlow({ cart, initialEmail, attemptKey: renderedKey }: { 
           <span className="muted" id="email-hint">For your receipt and order updates. No account needed.</span>
         </div>
         <h2 style={{ margin: "0.5rem 0 0" }}>Shipping address</h2>
-        <AddressForm mode="full" initial={cart.shippingAddress} serverState={state} onSaved={() => router.refresh()} />
+        {addressBook ? (
+          <div className="checkout-picker">
+            <fieldset className="ship-to" data-testid="ship-to">
+              <legend>Ship to</legend>
+              {addressBook.addresses.map((a) => (
+                <label className="ship-to-option" key={a.id} data-testid="ship-to-option">
+                  <input type="radio" name="addressChoice" value={a.id} checked={choice === a.id} onChange={() => pick(a.id)} />
+                  <span>
+                    <strong>{a.label ?? a.name}</strong>
+                    {a.isDefault && <span className="muted"> (default)</span>}
+                    <span className="address-lines">{addressLines(a).join(", ")}</span>
+                  </span>
+                </label>
+              ))}
+              <label className="ship-to-option">
+                <input type="radio" name="addressChoice" value="new" checked={choice === "new"} onChange={() => pick("new")} data-testid="ship-to-new" />
+                <span>
+                  <strong>A new address</strong>
+                </span>
+              </label>
+              {hydrated ? (
+                <p className="muted" aria-live="polite" data-testid="ship-to-status">
+                  {picking ? "Pricing shipping and tax…" : ""}
+                </p>
+              ) : (
+                // without JavaScript: puts the picked address on the cart, and the page comes back priced
+                <button type="submit" formAction={chooseAction} className="btn btn-secondary use-address" data-testid="use-address">
+                  Use this address
+                </button>
+              )}
+              {pickProblem && (
+                <p className="error" role="alert">
+                  {pickProblem}
+                </p>
+              )}
+            </fieldset>
+            <div className="checkout-new-address" data-testid="new-address">
+              <AddressForm mode="full" initial={addressBook.newAddress} serverState={state} onSaved={() => router.refresh()} />
+              <SaveAddressBox checked={saveAddress} onChange={setSaveAddress} />
+            </div>
+          </div>
+        ) : (
+          <>
+            <AddressForm mode="full" initial={cart.shippingAddress} serverState={state} onSaved={() => router.refresh()} />
+            {signedIn && <SaveAddressBox checked={saveAddress} onChange={setSaveAddress} />}
+          </>
+        )}
       </section>
       <aside className="panel stack" aria-label="Order summary">
         <OrderLines lines={lineRowsOfCart(cart)} currency={cart.currency} />
         <CartSummary cart={cart} editable={false} />
-        <button type="submit" className="btn btn-block" disabled={hydrated && (pending || !addressReady || email.trim() === "")} data-testid="place-order">
+        <button type="submit" className="btn btn-block" disabled={hydrated && (pending || picking || !addressReady || email.trim() === "")} data-testid="place-order">
           {pending ? "Placing order…" : problem?.title.startsWith("Some prices changed") ? "Confirm new prices and continue" : "Continue to payment"}
         </button>
         {!addressReady && <p className="muted">Enter your full shipping address to see shipping and tax.</p>}
       </aside>
     </form>
+  );
+}
+
+/** "Save this address to my address book": the typed address is saved when the order is placed. */
+function SaveAddressBox({ checked, onChange }: { checked: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <div className="checkbox">
+      <input id="save-address" type="checkbox" name="saveAddress" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid="save-address" />
+      <label htmlFor="save-address">Save this address to my address book</label>
+    </div>
   );
 }

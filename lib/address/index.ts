@@ -99,16 +99,34 @@ export const addressFieldsSchema = z.strictObject({
  * An address as a cart or an order holds it: country and postal code always, everything else optional here (see
  * requireFullAddress). Region accepts "CA" or "US-CA" and is stored as "CA"; it must be a subdivision of the country.
  */
-export const shippingAddressSchema = addressFieldsSchema
-  .transform((a, ctx) => {
-    let region = a.region;
-    if (region && region.startsWith(`${a.country}-`)) region = region.slice(a.country.length + 1);
-    if (region && !isSubdivisionOf(a.country, region))
-      ctx.addIssue({ code: "custom", path: ["region"], message: `${region} is not a state, province or region of ${a.country}` });
-    const postal = postalCodeProblem(a.country, a.postalCode);
-    if (postal) ctx.addIssue({ code: "custom", path: ["postalCode"], message: postal });
-    return { ...a, region, postalCode: POSTAL_FORMATS[a.country] ? a.postalCode.toUpperCase() : a.postalCode };
-  });
+export const shippingAddressSchema = addressFieldsSchema.transform((a, ctx) => checkAddress(a, ctx));
+
+type AddressFields = z.output<typeof addressFieldsSchema>;
+type IssueSink = { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void };
+
+/** The rules between an address's fields (region of its country, postal code format), as issues on their fields. */
+function checkAddress(a: AddressFields, ctx: IssueSink): AddressFields {
+  let region = a.region;
+  if (region && region.startsWith(`${a.country}-`)) region = region.slice(a.country.length + 1);
+  if (region && !isSubdivisionOf(a.country, region))
+    ctx.addIssue({ code: "custom", path: ["region"], message: `${region} is not a state, province or region of ${a.country}` });
+  const postal = postalCodeProblem(a.country, a.postalCode);
+  if (postal) ctx.addIssue({ code: "custom", path: ["postalCode"], message: postal });
+  return { ...a, region, postalCode: POSTAL_FORMATS[a.country] ? a.postalCode.toUpperCase() : a.postalCode };
+}
+
+/**
+ * checkAddress plus checkout's rule (missingAddressFields), each problem on its own field: what an address must be
+ * to ship to, for a transform over address fields that carry more keys (the address book's label, isDefault).
+ */
+export function completeAddress(a: AddressFields, ctx: IssueSink): FullAddress {
+  const out = checkAddress(a, ctx);
+  for (const [field, messages] of Object.entries(missingAddressFields(out))) ctx.addIssue({ code: "custom", path: [field], message: messages[0]! });
+  return out as FullAddress;
+}
+
+/** A complete address (name, line1, city; a region in US, CA, AU), with field errors at the field's own name. */
+export const fullAddressSchema = addressFieldsSchema.transform((a, ctx) => completeAddress(a, ctx));
 
 export type ShippingAddressInput = z.input<typeof shippingAddressSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { registerSchema } from "../accounts";
+import { ADDRESS_BOOK_LIMIT, createAddressSchema, patchAddressSchema } from "../address-book";
 import { passwordResetConfirmSchema, passwordResetRequestSchema } from "../accounts/password-reset";
 import { orderLookupSchema } from "../mail/order-lookup";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
@@ -149,7 +150,13 @@ const ERROR_DETAILS: Partial<Record<ErrorCode, { schema: JsonSchema; required: b
   cart_not_active: { required: false, schema: obj({ status: { type: "string", enum: ["ACTIVE", "ABANDONED", "CHECKED_OUT"] } }, []) },
   conflict: {
     required: false,
-    schema: obj({ fieldErrors: { type: "object", additionalProperties: arrayOf({ type: "string" }) } }, []),
+    schema: obj(
+      {
+        fieldErrors: { type: "object", additionalProperties: arrayOf({ type: "string" }) },
+        limit: { type: "integer", minimum: 1, description: "The address book is full: the most addresses it holds" },
+      },
+      [],
+    ),
   },
   currency_mismatch: { required: false, schema: obj({ cartCurrency: currency, itemCurrency: currency }, []) },
   discount_invalid: { required: true, schema: obj({ reason: { type: "string", enum: [...DISCOUNT_FAILURE_REASONS] } }) },
@@ -165,11 +172,11 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   invalid_signature: "the webhook signature does not verify",
   unauthorized: "sign in (or send the right bearer token) first",
   forbidden: "signed in, but this belongs to another account / needs another role",
-  not_found: "the cart, item, product, variant, order, discount or saved item does not exist",
+  not_found: "the cart, item, product, variant, order, discount, saved item or saved address does not exist (or is another account's)",
   insufficient_stock: "not enough stock (details.items: [{ variantId, requested, available }])",
   prices_changed: "prices changed since the items were added; the cart now holds the new prices (details.changes, details.summary)",
   cart_not_active: "the cart was already checked out (or abandoned)",
-  conflict: "it exists already (an email, a discount code)",
+  conflict: "it exists already (an email, a discount code), or the state forbids it (a full address book, unsetting the default address)",
   idempotency_key_in_use: "a request with this Idempotency-Key is still being processed",
   idempotency_key_reused: "this Idempotency-Key was used for a different request body",
   currency_mismatch: "the item or discount is priced in another currency than the cart",
@@ -215,7 +222,8 @@ const ADMIN: Security = [{ sessionCookie: [] }, { adminToken: [] }];
 const CRON: Security = [{ cronSecret: [] }];
 const STRIPE: Security = [{ stripeSignature: [] }];
 
-type Success = { status: number; description: string; schema: JsonSchema; headers?: Record<string, JsonSchema>; mediaType?: string };
+/** schema null: an answer without a body (204). */
+type Success = { status: number; description: string; schema: JsonSchema | null; headers?: Record<string, JsonSchema>; mediaType?: string };
 type OpSpec = {
   operationId: string;
   summary: string;
@@ -270,7 +278,9 @@ function operation(spec: OpSpec): OperationObject {
     [String(spec.success.status)]: {
       description: spec.success.description,
       ...(spec.success.headers ? { headers: spec.success.headers } : {}),
-      content: spec.success.mediaType ? { [spec.success.mediaType]: { schema: spec.success.schema } } : jsonContent(spec.success.schema),
+      ...(spec.success.schema === null
+        ? {}
+        : { content: spec.success.mediaType ? { [spec.success.mediaType]: { schema: spec.success.schema } } : jsonContent(spec.success.schema) }),
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
@@ -329,6 +339,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
   const itemIdParam = pathParam("itemId", fromZod(itemIdSchema), "A cart line id");
   const codeParam = pathParam("code", fromZod(discountCodeParamSchema), "The discount code on the cart (case-insensitive), URL-encoded");
   const savedIdParam = pathParam("id", uuid, "A saved-for-later entry id");
+  const addressIdParam = pathParam("id", uuid, "A saved address id (another account's answers 404, as one that does not exist)");
   const orderIdParam = pathParam("orderId", uuid, "The order id");
   const discountIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The discount id (a positive integer)");
   const variantIdParam = pathParam("id", { type: "string", pattern: "^\\d{1,10}$" }, "The variant id (a positive integer)");
@@ -699,6 +710,53 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         security: SESSION,
         success: answer(200, "How many sessions were live", { revoked: { type: "integer", minimum: 0 } }),
         errors: ["unauthorized"],
+      }),
+    },
+    "/api/account/addresses": {
+      get: operation({
+        operationId: "listAddresses",
+        summary: "The signed-in shopper's address book: the default first, then newest first",
+        tag: "accounts",
+        security: SESSION,
+        success: answer(200, "The saved addresses", { addresses: arrayOf(ref("SavedAddress")) }),
+        errors: ["unauthorized", "service_unavailable"],
+      }),
+      post: operation({
+        operationId: "createAddress",
+        summary: "Saves an address to the address book",
+        description:
+          `A complete address (name, line1, city, postalCode, country; region in US, CA, AU), checked like checkout's: field errors are 400 validation_failed on the field ("postalCode", "region"). ` +
+          `The first address becomes the default whatever isDefault says; isDefault true makes the new one the default. ` +
+          `A book holds at most ${ADDRESS_BOOK_LIMIT} addresses: one more is 409 conflict with details.limit.`,
+        tag: "accounts",
+        security: SESSION,
+        body: { schema: fromZod(createAddressSchema) },
+        success: answer(201, "The saved address", { address: ref("SavedAddress") }),
+        errors: ["validation_failed", "unauthorized", "conflict", "service_unavailable"],
+      }),
+    },
+    "/api/account/addresses/{id}": {
+      patch: operation({
+        operationId: "updateAddress",
+        summary: "Changes some fields of a saved address, or makes it the default",
+        description:
+          "Any of the fields; null clears an optional one. The address merged with what is stored must still be complete and valid (a new country with the old region is 400 on `region`). " +
+          "isDefault true makes it the default (the previous default stops being it); isDefault false on the default is 409 conflict: make another address the default instead.",
+        tag: "accounts",
+        security: SESSION,
+        parameters: [addressIdParam],
+        body: { schema: fromZod(patchAddressSchema) },
+        success: answer(200, "The saved address", { address: ref("SavedAddress") }),
+        errors: ["validation_failed", "unauthorized", "not_found", "conflict", "service_unavailable"],
+      }),
+      delete: operation({
+        operationId: "deleteAddress",
+        summary: "Deletes a saved address; if it was the default, the most recently created other address becomes the default",
+        tag: "accounts",
+        security: SESSION,
+        parameters: [addressIdParam],
+        success: { status: 204, description: "Deleted", schema: null },
+        errors: ["validation_failed", "unauthorized", "not_found", "service_unavailable"],
       }),
     },
     "/api/account/password-reset": {
@@ -1276,6 +1334,25 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       },
       ["id", "status", "currency", "items", "discounts", "shippingAddress", "summary"],
     ),
+    SavedAddress: obj(
+      {
+        id: uuid,
+        label: { ...nullable({ type: "string" }), description: "The shopper's name for it (\"Home\")" },
+        name: { type: "string" },
+        line1: { type: "string" },
+        line2: nullable({ type: "string" }),
+        city: { type: "string" },
+        region: { ...nullable({ type: "string" }), description: 'ISO 3166-2 subdivision code without the country ("CA")' },
+        postalCode: { type: "string" },
+        country: { type: "string", pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2" },
+        phone: nullable({ type: "string" }),
+        isDefault: { type: "boolean", description: "Exactly one address of a non-empty book is the default" },
+        createdAt: dateTime,
+        updatedAt: dateTime,
+      },
+      undefined,
+      { description: "A saved address of the signed-in shopper's address book" },
+    ),
     SavedForLaterItem: obj({ id: uuid, productId: { type: "integer" }, variantId: { type: "integer" }, savedAt: dateTime }),
     User: obj({ id: uuid, email: { type: "string", format: "email" } }),
     AdminUser: obj({ id: uuid, email: { type: "string", format: "email" }, role: { type: "string", enum: ["ADMIN", "CUSTOMER"] }, createdAt: dateTime }),
@@ -1394,7 +1471,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       { name: "checkout", description: "Checkout and the test payment provider" },
       { name: "orders", description: "Orders" },
       { name: "payments", description: "Payment provider webhooks" },
-      { name: "accounts", description: "Sign-up and password reset" },
+      { name: "accounts", description: "Sign-up, password reset and the address book" },
       { name: "auth (next-auth)", description: "next-auth's endpoints used to sign in; they do not use the error envelope" },
       { name: "cron", description: "Sweepers for a scheduler" },
       { name: "admin", description: "Discounts, stock and the order desk (an ADMIN session or ADMIN_API_TOKEN); every change is audited" },

@@ -200,8 +200,41 @@ test("signed-in shopper: the header keeps Cart and Sign out on a 390 px phone; o
     { role: "link", name: /^Orders$/ },
     { role: "button", name: /^Sign out$/ },
     { role: "button", name: /^Sign out everywhere$/ },
+    { role: "link", name: /^Addresses$/ },
   ]);
   await visit(page, "/orders", "orders");
+  await visit(page, "/account/addresses", "addresses");
+});
+
+test("address book and checkout's Ship to list (a new shopper with two saved addresses): axe clean, nothing wider than 390 px", async ({ page }) => {
+  await page.setViewportSize(DESKTOP);
+  const email = `a11y-book-${Date.now()}@example.test`;
+  const password = "a11y-address-book-password";
+  expect((await page.request.post("/api/account/register", { data: { email, password } })).status()).toBe(201);
+  await signIn(page, { email, password });
+  // the page's own session cookie drives the API (page.request shares the context's cookies)
+  const long = { name: "Maximilian Alexander Worthington-Smythe", line1: "12345 Extraordinarily Long Boulevard Name Northwest", line2: "Suite 4200, Building C", city: "San Francisco", region: "CA", postalCode: "94105", country: "US", phone: "+1 415 555 0100" };
+  expect((await page.request.post("/api/account/addresses", { data: { ...long, label: "Headquarters of a company with a long name" } })).status()).toBe(201);
+  expect((await page.request.post("/api/account/addresses", { data: { name: "Ann Lee", line1: "350 5th Ave", city: "New York", region: "NY", postalCode: "10001", country: "US", label: "Home", isDefault: true } })).status()).toBe(201);
+  await visit(page, "/account/addresses", "addresses-with-entries");
+  // a refused address: each error on its field
+  const form = page.getByTestId("add-address-form");
+  await form.getByLabel("Full name").fill("Ann Lee");
+  await form.getByLabel("Postal code").fill("1");
+  await form.getByRole("button", { name: "Save address" }).click();
+  await expect(form.getByLabel("Postal code")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Street address")).toHaveAttribute("aria-invalid", "true");
+  await checkPage(page, "addresses-errors");
+
+  await page.goto("/products/enamel-camp-mug");
+  await page.locator("fieldset", { has: page.locator("legend", { hasText: "Color" }) }).getByRole("button", { name: "Cream", exact: true }).click();
+  await page.getByTestId("add-to-cart").click();
+  await expect(page.getByTestId("add-result")).toContainText("Added");
+  await page.goto("/checkout");
+  await expect(page.getByTestId("summary-tax")).not.toHaveText("Calculated at checkout");
+  await checkPage(page, "checkout-ship-to");
+  await page.getByTestId("ship-to").getByRole("radio", { name: "A new address" }).check();
+  await checkPage(page, "checkout-ship-to-new");
 });
 
 test("admin pages: no serious or critical axe violations; tables scroll inside their own box on a phone", async ({ page }) => {

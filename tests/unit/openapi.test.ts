@@ -51,6 +51,10 @@ const CONTRACT: [string, string][] = [
   ["post", "/api/cron/cart-reminders"],
   ["post", "/api/cron/deliver-mail"],
   ["get", "/api/admin/mail"],
+  ["get", "/api/account/addresses"],
+  ["post", "/api/account/addresses"],
+  ["patch", "/api/account/addresses/{id}"],
+  ["delete", "/api/account/addresses/{id}"],
   ["post", "/api/admin/mail/{id}/resend"],
 ];
 
@@ -58,7 +62,9 @@ const CONTRACT: [string, string][] = [
 const ACCEPTED = new Set(["post /api/account/password-reset", "post /api/orders/lookup"]);
 
 // status of the success answer where it is not 200
-const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/products", "post /api/admin/products/{id}/variants", "post /api/admin/categories", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds"]);
+const CREATED = new Set(["post /api/carts", "post /api/carts/{cartId}/items", "post /api/checkout", "post /api/account/register", "post /api/admin/discounts", "post /api/admin/products", "post /api/admin/products/{id}/variants", "post /api/admin/categories", "post /api/admin/orders/{id}/fulfillments", "post /api/admin/orders/{id}/refunds", "post /api/account/addresses"]);
+// answered 204 without a body
+const NO_CONTENT = new Set(["delete /api/account/addresses/{id}"]);
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
@@ -119,9 +125,14 @@ describe("the OpenAPI document", () => {
   it("answers each contract operation with its success status and a JSON schema (CSV for the export)", () => {
     for (const [method, path] of CONTRACT) {
       const op = doc.paths[path]![method]!;
-      const status = CREATED.has(`${method} ${path}`) ? "201" : ACCEPTED.has(`${method} ${path}`) ? "202" : "200";
+      const status = CREATED.has(`${method} ${path}`) ? "201" : ACCEPTED.has(`${method} ${path}`) ? "202" : NO_CONTENT.has(`${method} ${path}`) ? "204" : "200";
       const ok = op.responses[status];
       expect(ok, `${method} ${path} -> ${status}`).toBeDefined();
+      for (const s of Object.keys(op.responses).filter((k) => k.startsWith("2"))) expect(s).toBe(status);
+      if (status === "204") {
+        expect(ok!.content, `${method} ${path} has no body`).toBeUndefined();
+        continue;
+      }
       // the CSV export is the one success that is not JSON
       const mediaType = path.endsWith(".csv") ? "text/csv" : "application/json";
       expect(ok!.content?.[mediaType]?.schema, `${method} ${path}`).toBeDefined();

@@ -9,6 +9,7 @@ import { isDomainError } from "@/lib/errors";
 import { orderForAccessLink } from "@/lib/mail/order-access";
 import { lineRowsOfOrder, OrderLines, SummaryRows } from "@/components/order-lines";
 import { OrderStatusPoller } from "@/components/order-status-poller";
+import { AddressLines } from "@/components/address-lines";
 import { formatMinor } from "@/components/money";
 import { privatePageMetadata } from "../../_shared/metadata";
 
@@ -98,6 +99,12 @@ export default async function OrderPage({ params, searchParams }: Props) {
               </li>
             ))}
           </ul>
+        </section>
+      )}
+      {order.shippingAddress && (
+        <section className="panel" aria-labelledby="ships-to-heading">
+          <h2 id="ships-to-heading">Ships to</h2>
+          <AddressLines address={order.shippingAddress} testId="order-address" />
         </section>
       )}
       <div className="panel">
