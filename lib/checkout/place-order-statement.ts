@@ -6,7 +6,7 @@ import type { ShortLine } from "./stock";
 import { observe } from "./types";
 
 // Checkout step 3 as ONE statement: the call of the database function cw_place_order
-// (prisma/migrations/20261124020000_checkout_functions, replaced by 20261206010000_guest_cart_close), which
+// (prisma/migrations/20261124020000_checkout_functions, latest body in 20261207000000_bulk_codes), which
 // documents the request it reads. Everything it is
 // given was decided by the caller; it writes it, and locks the hot rows (variants, then discounts) last.
 
@@ -28,6 +28,8 @@ export type PlaceOrderStatement = {
   stock: { ids: number[]; quantities: number[] };
   /** the discount ids to redeem */
   redeem: number[];
+  /** the single-use codes to take with the order, each of a discount in `redeem` */
+  bulkCodes: { discountId: number; codeId: number }[];
   customerKey: string;
   /** the unpaid-order caps (cw_check_unpaid_orders), or null for none */
   unpaid: UnpaidCaps | null;
@@ -66,6 +68,9 @@ export async function runPlaceOrder(db: Db, s: PlaceOrderStatement): Promise<Pla
             }))
           : [],
       discountIds: located.source === "kv" ? cart.discounts.map((d) => d.discountId) : [],
+      // the single-use codes those discounts were applied with
+      discountCodes:
+        located.source === "kv" ? cart.discounts.flatMap((d) => (d.codeId != null ? [{ discountId: d.discountId, codeId: d.codeId }] : [])) : [],
     },
     address: order.shippingAddress,
     order: {
@@ -90,6 +95,7 @@ export async function runPlaceOrder(db: Db, s: PlaceOrderStatement): Promise<Pla
     key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
     stock: s.stock,
     redeem: s.redeem,
+    bulkCodes: s.bulkCodes,
     customerKey: s.customerKey,
     unpaid: s.unpaid,
     now: s.now.toISOString(),

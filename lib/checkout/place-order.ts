@@ -8,8 +8,16 @@ import { pricingLines } from "../cart/view";
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
-import { chooseDiscounts } from "../discounts/choose";
+import {
+  accountCustomerKey,
+  BULK_CODE_USED_MESSAGE,
+  countCustomerRedemptions,
+  customerKeyOf,
+  findAutomaticDiscounts,
+  findDiscountsByIds,
+  usedBulkCodes,
+} from "../discounts/repository";
+import { chooseWithinBudgets } from "../discounts/choose";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
@@ -246,8 +254,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     orderUserId ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
+  // a single-use code another order took meanwhile (the reserve statement checks again, atomically)
+  const used = await usedBulkCodes(db, cart.discounts.flatMap((d) => (d.codeId != null ? [d.codeId] : [])));
   const valid: DiscountRule[] = [];
   for (const ref of cart.discounts) {
+    if (ref.codeId != null && used.has(ref.codeId)) {
+      await dropDiscount(deps, located, ref.discountId, now);
+      throw new DomainError("discount_invalid", BULK_CODE_USED_MESSAGE, { reason: "usage_limit_reached", code: ref.code });
+    }
     const rule = rules.find((r) => r.id === ref.discountId) ?? null;
     const customerUses = rule && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines, now, customerUses });
@@ -268,12 +282,19 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // (chooseDiscounts). A kept code that does not combine with it is not an error: it is simply not used.
   // beyond the money columns: 422 amount_out_of_range from pricing; beyond what the provider can charge: here.
   // Both before any stock is reserved.
-  const chosen = chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, valid);
+  // an automatic discount whose budget is too short is left out (nobody asked for it; a kept code is refused below)
+  const chosen = chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, valid, (d) => d.automatic);
   const { summary } = chosen;
   const appliedDiscounts = chosen.applied;
   assertPayableAmount(summary.total, cart.currency);
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
+  // the single-use codes of the redeemed discounts: each is taken by this order in the reserve statement
+  const refOf = (discountId: number) => cart.discounts.find((d) => d.discountId === discountId);
+  const bulkCodes = redeemed.flatMap((a) => {
+    const codeId = refOf(a.discountId)?.codeId;
+    return codeId != null ? [{ discountId: a.discountId, codeId }] : [];
+  });
 
   // Step 3: reserve, in ONE statement (cw_place_order): it closes the cart, writes the order and its items,
   // records the order on the idempotency key, then locks the hot rows (variants, then discounts) last, so they
@@ -298,7 +319,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     taxTotal: summary.tax ?? 0,
     total: summary.total,
     shippingAddress: address as Prisma.JsonObject,
-    discounts: redeemed.map((a) => ({ code: a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
+    discounts: redeemed.map((a) => ({ code: refOf(a.discountId)?.code ?? a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
     orderTokenHash: hashOrderToken(token),
     reservedUntil: new Date(now.getTime() + (deps.reservationMinutes ?? 15) * 60_000),
     paymentProvider: deps.provider.name,
@@ -353,7 +374,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const unpaid = unpaidCaps(deps, emailKey, clientKey);
   let answer: PlaceOrderAnswer;
   try {
-    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), customerKey, unpaid, now });
+    answer = await runPlaceOrder(db, { located: placing, order, lock, stock, redeem: redeemed.map((a) => a.discountId), bulkCodes, customerKey, unpaid, now });
   } catch (e) {
     // no answer: the order may or may not be written (or be about to be); PostgreSQL settles it, reopening the cart
     // only when that order can no longer be written. If even that fails, the next reader settles it once stale.
@@ -400,9 +421,12 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       // nothing was written; the code comes off the cart so the shopper sees the new total
       const { discountId } = answer;
       const reason = asFailureReason(answer.reason);
-      const code = redeemed.find((a) => a.discountId === discountId)?.code;
+      const ref = refOf(discountId);
+      const code = ref?.code ?? redeemed.find((a) => a.discountId === discountId)?.code;
       await dropDiscount(deps, located, discountId, now);
-      throw new DomainError("discount_invalid", redeemFailureMessage(reason), { reason, code });
+      // a single-use code that another order took first
+      const message = ref?.codeId != null && reason === "usage_limit_reached" ? BULK_CODE_USED_MESSAGE : redeemFailureMessage(reason);
+      throw new DomainError("discount_invalid", message, { reason, code });
     }
   }
 }
@@ -444,7 +468,7 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
   const rules = [...(await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId))), ...(await findAutomaticDiscounts(db, now))];
-  return chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, rules).summary;
+  return chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, rules, (d) => d.automatic).summary;
 }
 
 // ---- step 4: pay ---------------------------------------------------------------------------------------------
