@@ -10,11 +10,24 @@ import { viewCart } from "@/lib/cart/view";
 import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createTestProvider } from "@/lib/payments";
+import { resetEnvCache } from "@/lib/env";
 import { cancelOrder, placeOrder, type CheckoutDeps } from "@/lib/checkout";
 
 // Bulk (single-use) codes through the real cart and checkout (PostgreSQL + Redis, no mocks): generation in one
 // request, the CSV, a code used once under racing checkouts, a code given back by a cancel, a budget the cart
 // predicts. Ships to New Zealand (no other file uses it).
+
+// the route handlers are called as a headless admin client calls them
+const TOKEN = "bulk-codes-test-token-0123456789";
+process.env.ADMIN_API_TOKEN = TOKEN;
+resetEnvCache();
+const api = (path: string, method: string, body?: unknown) =>
+  new Request(`http://test${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined && { "content-type": "application/json" }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+const ctx = (id: number) => ({ params: Promise.resolve({ id: String(id) }) });
 
 const ADDRESS = { name: "Bulk Shopper", line1: "1 Lambton Quay", city: "Wellington", country: "NZ", postalCode: "6011" };
 let db: PrismaClient;
@@ -79,23 +92,34 @@ const checkout = (cartId: string) =>
   );
 
 describe("bulk codes", () => {
-  it("10,000 codes are made in one request: all unique, prefixed, random; the CSV lists every one, unused; the generation is audited", async () => {
+  it("10,000 codes are made in one request (201): all unique, prefixed, random; the CSV lists every one, unused; the generation is audited", async () => {
     const d = await discount({ code: `BULKTEN${tag}`, type: "PERCENTAGE", value: 10 });
-    const codes = await generateDiscountCodes(db, d.id, { count: 10_000, prefix: `x${tag}-` }, "admin@example.test");
+    const { POST } = await import("@/app/api/admin/discounts/[id]/codes/route");
+    const res = await POST(api(`/api/admin/discounts/${d.id}/codes`, "POST", { count: 10_000, prefix: `x${tag}-` }), ctx(d.id));
+    expect(res.status).toBe(201);
+    const { codes } = (await res.json()) as { codes: string[] };
     expect(codes).toHaveLength(10_000);
     expect(new Set(codes.map((c) => c.toLowerCase())).size).toBe(10_000);
     for (const c of codes) expect(c).toMatch(new RegExp(`^X${tag}-[A-HJ-NP-Z2-9]{10}$`));
     expect(await db.discountCode.count({ where: { discountId: d.id } })).toBe(10_000);
 
-    const csv = await exportDiscountCodesCsv(db, d.id);
-    const rows = csv.trimEnd().split("\r\n");
+    const { GET } = await import("@/app/api/admin/discounts/[id]/codes.csv/route");
+    const csvRes = await GET(api(`/api/admin/discounts/${d.id}/codes.csv`, "GET"), ctx(d.id));
+    expect(csvRes.status).toBe(200);
+    expect(csvRes.headers.get("content-type")).toMatch(/^text\/csv/);
+    const rows = (await csvRes.text()).trimEnd().split("\r\n");
     expect(rows[0]).toBe("code,status,order_id,used_at,created_at");
     expect(rows).toHaveLength(10_001);
     expect(new Set(rows.slice(1).map((r) => r.split(",")[0]))).toEqual(new Set(codes));
     expect(rows.slice(1).every((r) => r.split(",")[1] === "unused")).toBe(true);
 
     const audit = await auditOf(db, `discount:${d.id}`);
-    expect(audit.at(-1)).toMatchObject({ actor: "admin@example.test", action: "discount.codes.generate", after: { count: 10_000, prefix: `X${tag}-` } });
+    expect(audit.at(-1)).toMatchObject({ actor: "admin-api-token", action: "discount.codes.generate", after: { count: 10_000, prefix: `X${tag}-` } });
+
+    // over the limit through the route: 400, nothing made
+    const tooMany = await POST(api(`/api/admin/discounts/${d.id}/codes`, "POST", { count: 10_001 }), ctx(d.id));
+    expect(tooMany.status).toBe(400);
+    expect(await db.discountCode.count({ where: { discountId: d.id } })).toBe(10_000);
   });
 
   it("bad requests change nothing: count 0 or 10,001, a bad prefix, an automatic discount, an unknown discount", async () => {
