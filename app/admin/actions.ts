@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/app/_shared/action";
 import { discountIdSchema, type DiscountJson } from "@/lib/admin/discounts";
 import { createDiscountAudited, setDiscountActiveAudited, updateDiscountAudited } from "@/lib/admin/audited";
+import { generateDiscountCodes } from "@/lib/admin/discount-codes";
 import { setUserRole, type AdminUserJson } from "@/lib/admin/users";
 import { updateVariant, variantIdSchema, type AdminVariantJson } from "@/lib/admin/variants";
 import {
@@ -130,4 +131,24 @@ export async function createCategoryAction(form: unknown): Promise<ActionResult<
     revalidatePath("/", "layout");
     return category;
   });
+}
+
+/** What the bulk-codes form shows after a submit (with JavaScript or without: the page renders it again). */
+export type BulkCodesState =
+  | { ok: true; count: number; first: string[] }
+  | { ok: false; message: string; fieldErrors?: Record<string, string[]>; values: { count: string; prefix: string } }
+  | null;
+
+/** The discount page's "Generate codes" form: the same lib function and audit row as POST /api/admin/discounts/{id}/codes. */
+export async function generateDiscountCodesAction(_prev: BulkCodesState, form: FormData): Promise<BulkCodesState> {
+  const values = { count: String(form.get("count") ?? ""), prefix: String(form.get("prefix") ?? "") };
+  const r = await runAction(async () => {
+    const actor = await adminActor();
+    const id = parseWith(discountIdSchema, form.get("discountId"));
+    const count = /^\d{1,6}$/.test(values.count.trim()) ? Number(values.count.trim()) : values.count;
+    return generateDiscountCodes(prisma(), id, { count, prefix: values.prefix }, actor);
+  });
+  if (!r.ok) return { ok: false, message: r.fieldErrors ? "Please correct the marked fields." : r.message, fieldErrors: r.fieldErrors, values };
+  revalidatePath("/admin/discounts", "layout");
+  return { ok: true, count: r.data.length, first: r.data.slice(0, 5) };
 }

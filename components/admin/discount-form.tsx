@@ -33,6 +33,12 @@ type FormState = {
   maxApplications: string;
   scope: "all" | "some";
   productIds: number[];
+  /** BUY_X_GET_Y: where the discounted units come from */
+  getScope: "same" | "other";
+  getProductIds: number[];
+  /** PERCENTAGE / FIXED_AMOUNT tiers: one kind of minimum for every row; values as typed */
+  tierKind: "minSubtotal" | "minQuantity";
+  tiers: { min: string; value: string }[];
   isActive: boolean;
   combinesWith: DiscountJson["combinesWith"];
 };
@@ -66,8 +72,9 @@ function initialState(d: DiscountJson | undefined, defaultCurrency: string): For
     return {
       code: "", automatic: false, title: "", type: "PERCENTAGE", value: "", currency: defaultCurrency, minOrder: "", budget: "", maxUses: "", maxUsesPerCustomer: "",
       validFrom: "", validUntil: "", buyQuantity: "", getQuantity: "", maxApplications: "", scope: "all", productIds: [], isActive: true,
-      combinesWith: NO_COMBINATIONS,
+      combinesWith: NO_COMBINATIONS, getScope: "same", getProductIds: [], tierKind: "minSubtotal", tiers: [],
     };
+  const tierKind = d.tiers?.some((t) => t.minQuantity != null) ? "minQuantity" : "minSubtotal";
   return {
     code: d.code ?? "",
     automatic: d.automatic,
@@ -87,6 +94,13 @@ function initialState(d: DiscountJson | undefined, defaultCurrency: string): For
     maxApplications: int(d.maxApplications),
     scope: d.applicableProductIds ? "some" : "all",
     productIds: d.applicableProductIds ?? [],
+    getScope: d.getProductIds ? "other" : "same",
+    getProductIds: d.getProductIds ?? [],
+    tierKind,
+    tiers: (d.tiers ?? []).map((t) => ({
+      min: tierKind === "minQuantity" ? String(t.minQuantity ?? "") : money(t.minSubtotal ?? null),
+      value: d.type === "FIXED_AMOUNT" ? money(t.value) : String(t.value),
+    })),
     isActive: d.isActive,
     combinesWith: { ...d.combinesWith },
   };
@@ -105,7 +119,8 @@ function buildPayload(
   if (mode === "create") payload.type = s.type;
   if (mode === "create") payload.automatic = s.automatic;
 
-  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "";
+  const tiered = (s.type === "PERCENTAGE" || s.type === "FIXED_AMOUNT") && s.tiers.length > 0;
+  const needsCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "" || (tiered && s.tierKind === "minSubtotal");
   const currency = needsCurrency ? s.currency || null : null;
   payload.currency = currency;
 
@@ -128,14 +143,31 @@ function buildPayload(
     return Number(text.trim());
   };
 
-  if (isPercentType(s.type)) {
-    const t = s.value.trim();
-    if (t === "") payload.value = null;
-    else if (/^\d{1,3}(\.\d+)?$/.test(t)) payload.value = Number(t);
-    else err("value", "Enter a percent like 15 or 12.5.");
+  const percent = (field: string, text: string): number | null => {
+    const t = text.trim();
+    if (t === "") return null;
+    if (/^\d{1,3}(\.\d+)?$/.test(t)) return Number(t);
+    err(field, "Enter a percent like 15 or 12.5.");
+    return null;
+  };
+  if (tiered) {
+    // tiers are sent instead of a value; each row's errors are tied to its inputs (tiers.<i>.min / .value)
+    payload.value = null;
+    payload.tiers = s.tiers.map((t, i) => {
+      const minField = `tiers.${i}.min`;
+      const min = s.tierKind === "minSubtotal" ? amount(minField, t.min) : whole(minField, t.min);
+      if (t.min.trim() === "") err(minField, "Enter the minimum.");
+      const valueField = `tiers.${i}.value`;
+      const value = s.type === "PERCENTAGE" ? percent(valueField, t.value) : amount(valueField, t.value);
+      if (t.value.trim() === "") err(valueField, "Enter the value.");
+      return { [s.tierKind]: min, value };
+    });
+  } else if (isPercentType(s.type)) {
+    payload.value = percent("value", s.value);
   } else if (s.type === "FIXED_AMOUNT") {
     payload.value = amount("value", s.value);
   }
+  if (!tiered && mode === "edit" && (s.type === "PERCENTAGE" || s.type === "FIXED_AMOUNT")) payload.tiers = null;
   payload.minOrderAmount = amount("minOrderAmount", s.minOrder);
   payload.maxDiscountAmount = amount("maxDiscountAmount", s.budget);
   payload.maxUses = whole("maxUses", s.maxUses);
@@ -144,6 +176,7 @@ function buildPayload(
     payload.buyQuantity = whole("buyQuantity", s.buyQuantity);
     payload.getQuantity = whole("getQuantity", s.getQuantity);
     payload.maxApplications = whole("maxApplications", s.maxApplications);
+    payload.getProductIds = s.getScope === "same" ? null : s.getProductIds;
   }
   for (const field of ["validFrom", "validUntil"] as const) {
     // an unchanged time is not sent, so editing something else never rounds a stored time to the minute
@@ -162,9 +195,9 @@ function buildPayload(
   return { payload, errors };
 }
 
-function FieldError({ name, errors }: { name: string; errors: Errors }) {
+function FieldError({ name, errors, shownElsewhere }: { name: string; errors: Errors; shownElsewhere?: (key: string) => boolean }) {
   const list = Object.entries(errors)
-    .filter(([k]) => k === name || k.startsWith(`${name}.`))
+    .filter(([k]) => (k === name || k.startsWith(`${name}.`)) && !shownElsewhere?.(k))
     .flatMap(([, v]) => v);
   if (list.length === 0) return null;
   return (
@@ -187,8 +220,46 @@ function Field({ name, label, hint, errors, children }: { name: string; label: s
 
 const KNOWN_FIELDS = [
   "code", "automatic", "title", "type", "value", "currency", "minOrderAmount", "maxUses", "maxUsesPerCustomer", "maxDiscountAmount", "validFrom", "validUntil",
-  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "combinesWith",
+  "buyQuantity", "getQuantity", "maxApplications", "applicableProductIds", "getProductIds", "combinesWith", "tiers",
 ];
+
+/** A searchable list of product checkboxes (the buy side's products, or the discounted units' products). */
+function ProductChecklist({
+  id,
+  products,
+  selected,
+  onChange,
+}: {
+  id: string;
+  products: ProductOption[];
+  selected: number[];
+  onChange: (ids: number[]) => void;
+}) {
+  const [search, setSearch] = useState("");
+  const chosen = new Set(selected);
+  const visible = products.filter((p) => (p.isActive || chosen.has(p.id)) && p.name.toLowerCase().includes(search.trim().toLowerCase()));
+  return (
+    <div className="product-picker-list">
+      <div className="field">
+        <label htmlFor={`${id}-search`}>Search products</label>
+        <input id={`${id}-search`} type="search" value={search} onChange={(e) => setSearch(e.target.value)} autoComplete="off" />
+      </div>
+      <ul data-testid={`${id}-options`}>
+        {visible.map((p) => (
+          <li key={p.id}>
+            <label className="checkbox">
+              <input type="checkbox" checked={chosen.has(p.id)} onChange={(e) => onChange(e.target.checked ? [...selected, p.id] : selected.filter((x) => x !== p.id))} />
+              {p.name}
+              {!p.isActive && <span className="muted"> (inactive)</span>}
+            </label>
+          </li>
+        ))}
+        {visible.length === 0 && <li className="muted">No product matches “{search}”.</li>}
+      </ul>
+      <p className="muted">{selected.length} selected</p>
+    </div>
+  );
+}
 
 export function DiscountForm({ products, currencies, discount }: { products: ProductOption[]; currencies: string[]; discount?: DiscountJson }) {
   const mode = discount ? "edit" : "create";
@@ -226,7 +297,23 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
   const visibleProducts = products.filter(
     (p) => (p.isActive || selected.has(p.id)) && p.name.toLowerCase().includes(search.trim().toLowerCase()),
   );
-  const showCurrency = s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "" || errors.currency !== undefined;
+  const canTier = s.type === "PERCENTAGE" || s.type === "FIXED_AMOUNT";
+  const tiered = canTier && s.tiers.length > 0;
+  const showCurrency =
+    s.type === "FIXED_AMOUNT" || s.minOrder.trim() !== "" || s.budget.trim() !== "" || (tiered && s.tierKind === "minSubtotal") || errors.currency !== undefined;
+  const setTier = (i: number, key: "min" | "value", value: string) =>
+    setS((prev) => ({ ...prev, tiers: prev.tiers.map((t, j) => (j === i ? { ...t, [key]: value } : t)) }));
+  const tierInput = (i: number, key: "min" | "value") => {
+    const field = `tiers.${i}.${key}`;
+    return {
+      id: field,
+      name: field,
+      value: s.tiers[i]![key],
+      onChange: (e: { target: { value: string } }) => setTier(i, key, e.target.value),
+      "aria-invalid": errors[field] ? true : undefined,
+      "aria-describedby": errors[field] ? `${field}-error` : undefined,
+    };
+  };
   const otherErrors = Object.entries(errors).filter(([k]) => !KNOWN_FIELDS.some((f) => k === f || k.startsWith(`${f}.`)));
 
   function changeType(type: DiscountType) {
@@ -333,12 +420,12 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
           </select>
         </Field>
 
-        {s.type === "PERCENTAGE" && (
+        {s.type === "PERCENTAGE" && !tiered && (
           <Field name="value" label="Percent off" hint="More than 0, at most 100, up to 2 decimals." errors={errors}>
             <input {...input("value")} inputMode="decimal" placeholder="15" />
           </Field>
         )}
-        {s.type === "FIXED_AMOUNT" && (
+        {s.type === "FIXED_AMOUNT" && !tiered && (
           <Field name="value" label="Amount off" hint={s.currency ? `In ${s.currency}.` : "Choose the currency too."} errors={errors}>
             <input {...input("value")} inputMode="decimal" placeholder="5.00" />
           </Field>
@@ -359,6 +446,11 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
             </Field>
           </>
         )}
+        {tiered && (
+          <p className="muted" data-testid="tiered-note">
+            The value comes from the tiers below.
+          </p>
+        )}
 
         <Field name="minOrderAmount" label="Minimum order" hint="Of the products the code applies to. Empty = none." errors={errors}>
           <input {...input("minOrder", "minOrderAmount")} inputMode="decimal" placeholder="none" />
@@ -366,7 +458,6 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
         {showCurrency && (
           <Field name="currency" label="Currency" hint="Of the amount off and the minimum order; the cart must be in it." errors={errors}>
             <select id="currency" name="currency" value={s.currency} onChange={(e) => set("currency", e.target.value)}>
-              <option value="">Choose…</option>
               {currencies.map((c) => (
                 <option key={c} value={c}>
                   {c}
@@ -430,6 +521,64 @@ export function DiscountForm({ products, currencies, discount }: { products: Pro
         )}
         <FieldError name="applicableProductIds" errors={errors} />
       </fieldset>
+
+      {s.type === "BUY_X_GET_Y" && (
+        <fieldset className="product-picker" aria-describedby={errors.getProductIds ? "getProductIds-error" : undefined}>
+          <legend>Discounted units come from</legend>
+          <label className="checkbox">
+            <input type="radio" name="getScope" value="same" checked={s.getScope === "same"} onChange={() => set("getScope", "same")} /> The same products
+            as the ones bought
+          </label>
+          <label className="checkbox">
+            <input type="radio" name="getScope" value="other" checked={s.getScope === "other"} onChange={() => set("getScope", "other")} /> Other
+            products (buy these, get those)
+          </label>
+          {s.getScope === "other" && (
+            <ProductChecklist id="get-products" products={products} selected={s.getProductIds} onChange={(ids) => set("getProductIds", ids)} />
+          )}
+          <FieldError name="getProductIds" errors={errors} />
+        </fieldset>
+      )}
+
+      {canTier && (
+        <fieldset className="tiers" data-testid="tiers" aria-describedby={errors.tiers ? "tiers-error" : undefined}>
+          <legend>Tiers</legend>
+          <p className="muted">
+            Optional: the value grows with the order. The highest tier reached applies; below the first tier the discount gives nothing.
+          </p>
+          {s.tiers.length > 0 && (
+            <div className="field">
+              <label htmlFor="tierKind">Tiers by</label>
+              <select id="tierKind" name="tierKind" value={s.tierKind} onChange={(e) => set("tierKind", e.target.value as FormState["tierKind"])}>
+                <option value="minSubtotal">Minimum subtotal{s.currency ? ` (${s.currency})` : ""}</option>
+                <option value="minQuantity">Minimum quantity</option>
+              </select>
+            </div>
+          )}
+          {s.tiers.map((_, i) => (
+            <div className="tier-row form-grid" key={i} data-testid="tier-row">
+              <Field name={`tiers.${i}.min`} label={`Tier ${i + 1}: ${s.tierKind === "minSubtotal" ? "minimum subtotal" : "minimum quantity"}`} errors={errors}>
+                <input {...tierInput(i, "min")} inputMode={s.tierKind === "minSubtotal" ? "decimal" : "numeric"} />
+              </Field>
+              <Field name={`tiers.${i}.value`} label={`Tier ${i + 1}: ${s.type === "PERCENTAGE" ? "percent off" : "amount off"}`} errors={errors}>
+                <input {...tierInput(i, "value")} inputMode="decimal" />
+              </Field>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={() => setS((prev) => ({ ...prev, tiers: prev.tiers.filter((__, j) => j !== i) }))}
+                aria-label={`Remove tier ${i + 1}`}
+              >
+                Remove
+              </button>
+            </div>
+          ))}
+          <button type="button" className="btn btn-secondary" onClick={() => setS((prev) => ({ ...prev, tiers: [...prev.tiers, { min: "", value: "" }] }))}>
+            Add tier
+          </button>
+          <FieldError name="tiers" errors={errors} shownElsewhere={(k) => /^tiers\.\d+\.(min|value)$/.test(k)} />
+        </fieldset>
+      )}
 
       <fieldset>
         <legend>Combinations</legend>

@@ -32,6 +32,17 @@ const dateTime = z
   .iso.datetime({ offset: true, error: "Use an ISO 8601 date-time with a time zone, e.g. 2026-01-01T00:00:00Z." })
   .transform((s) => new Date(s));
 
+const productIds = (emptyMessage: string) =>
+  z
+    .array(z.number({ error: "Not a product id." }).int("Not a product id.").positive("Not a product id.").max(INT_MAX, "Not a product id."), {
+      error: "Send a list of product ids, or null for all products.",
+    })
+    .min(1, emptyMessage)
+    .max(1000, "Use at most 1000 products.")
+    .transform((ids) => [...new Set(ids)])
+    .nullable()
+    .optional();
+
 const discountFields = {
   code: z
     .string({ error: "Enter a code." })
@@ -68,15 +79,9 @@ const discountFields = {
   maxUsesPerCustomer: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   validFrom: dateTime.nullable().optional(),
   validUntil: dateTime.nullable().optional(),
-  applicableProductIds: z
-    .array(z.number({ error: "Not a product id." }).int("Not a product id.").positive("Not a product id.").max(INT_MAX, "Not a product id."), {
-      error: "Send a list of product ids, or null for all products.",
-    })
-    .min(1, "Choose at least one product, or send null for all products.")
-    .max(1000, "Use at most 1000 products.")
-    .transform((ids) => [...new Set(ids)])
-    .nullable()
-    .optional(),
+  applicableProductIds: productIds("Choose at least one product, or send null for all products."),
+  /** BUY_X_GET_Y: the products the discounted units come from; null = the same products as the buy side */
+  getProductIds: productIds("Choose at least one product, or send null for the buy side's products."),
   buyQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   getQuantity: wholeNumber(1, "Must be at least 1.").nullable().optional(),
   maxApplications: wholeNumber(1, "Must be at least 1.").nullable().optional(),
@@ -132,6 +137,7 @@ export type DiscountDraft = {
   validFrom: Date | null;
   validUntil: Date | null;
   applicableProductIds: number[] | null;
+  getProductIds: number[] | null;
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
@@ -208,6 +214,7 @@ export function discountRuleIssues(d: DiscountDraft, usesCount = 0, given = 0): 
     if (d.buyQuantity != null) add("buyQuantity", only);
     if (d.getQuantity != null) add("getQuantity", only);
     if (d.maxApplications != null) add("maxApplications", only);
+    if (d.getProductIds != null) add("getProductIds", only);
   }
   if (d.validFrom && d.validUntil && d.validFrom.getTime() >= d.validUntil.getTime())
     add("validUntil", "The end must be after the start.");
@@ -232,6 +239,7 @@ const draftOf = (input: Partial<DiscountDraft> & Pick<DiscountDraft, "type">): D
   validFrom: input.validFrom ?? null,
   validUntil: input.validUntil ?? null,
   applicableProductIds: input.applicableProductIds ?? null,
+  getProductIds: input.getProductIds ?? null,
   buyQuantity: input.buyQuantity ?? null,
   getQuantity: input.getQuantity ?? null,
   maxApplications: input.maxApplications ?? null,
@@ -285,6 +293,8 @@ export type DiscountJson = {
   validUntil: string | null;
   /** null = every product */
   applicableProductIds: number[] | null;
+  /** BUY_X_GET_Y: the products the discounted units come from; null = the same products as the buy side */
+  getProductIds: number[] | null;
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
@@ -297,7 +307,7 @@ export type DiscountJson = {
   status: DiscountStatus;
 };
 
-type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven">;
+type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven" | "getProductIds">;
 
 const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 
@@ -320,6 +330,7 @@ export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
     validFrom: rule.validFrom?.toISOString() ?? null,
     validUntil: rule.validUntil?.toISOString() ?? null,
     applicableProductIds: rule.applicableProductIds.length === 0 ? null : [...rule.applicableProductIds],
+    getProductIds: row.getProductIds.length === 0 ? null : [...row.getProductIds],
     buyQuantity: rule.buyQuantity,
     getQuantity: rule.getQuantity,
     maxApplications: rule.maxApplications,
@@ -390,12 +401,15 @@ function validationFailed(issues: Issue[]): DomainError {
 }
 
 /** Every id must be a product that exists (inactive products included: a code may be prepared before a launch). */
-async function checkProductsExist(db: Db, ids: number[] | null | undefined): Promise<void> {
+async function checkProductsExist(
+  db: Db,
+  ids: number[] | null | undefined,
+  path: "applicableProductIds" | "getProductIds" = "applicableProductIds",
+): Promise<void> {
   if (!ids || ids.length === 0) return;
   const found = new Set((await db.product.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((p) => p.id));
   const missing = ids.filter((id) => !found.has(id));
-  if (missing.length > 0)
-    throw validationFailed([{ path: "applicableProductIds", message: `No product with id ${missing.join(", ")}.` }]);
+  if (missing.length > 0) throw validationFailed([{ path, message: `No product with id ${missing.join(", ")}.` }]);
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === "P2002";
@@ -423,6 +437,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
   if (!parsed.success) throw withRuleIssues(parsed.error, input);
   const d = parsed.data;
   await checkProductsExist(db, d.applicableProductIds);
+  await checkProductsExist(db, d.getProductIds, "getProductIds");
   try {
     const row = await db.discount.create({
       data: {
@@ -439,6 +454,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         validFrom: d.validFrom,
         validUntil: d.validUntil,
         applicableProductIds: d.applicableProductIds ?? [],
+        getProductIds: d.getProductIds ?? [],
         buyQuantity: d.buyQuantity,
         getQuantity: d.getQuantity,
         maxApplications: d.maxApplications,
@@ -475,6 +491,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
   const issues = discountRuleIssues(merged, row.usesCount, Number(row.discountGiven));
   if (issues.length > 0) throw validationFailed(issues);
   await checkProductsExist(db, patch.applicableProductIds);
+  await checkProductsExist(db, patch.getProductIds, "getProductIds");
 
   const sent = (key: keyof typeof patch) => patch[key] !== undefined;
   const data = {
@@ -489,6 +506,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
     ...(sent("validFrom") && { validFrom: merged.validFrom }),
     ...(sent("validUntil") && { validUntil: merged.validUntil }),
     ...(sent("applicableProductIds") && { applicableProductIds: merged.applicableProductIds ?? [] }),
+    ...(sent("getProductIds") && { getProductIds: merged.getProductIds ?? [] }),
     ...(sent("buyQuantity") && { buyQuantity: merged.buyQuantity }),
     ...(sent("getQuantity") && { getQuantity: merged.getQuantity }),
     ...(sent("maxApplications") && { maxApplications: merged.maxApplications }),

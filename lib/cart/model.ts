@@ -47,7 +47,11 @@ export type CartLine = {
   addedAt: string;
 };
 
-export type CartDiscountRef = { discountId: number; code: string };
+/**
+ * A code the cart holds: its discount, the code as the shopper sees it and, for a single-use (bulk) code, its id in
+ * discount_codes (checkout takes that code with the order).
+ */
+export type CartDiscountRef = { discountId: number; code: string; codeId?: number | null };
 
 /** One cart, the same shape in both stores (the KV document of a guest cart, the rows of a signed-in one). */
 export type CartRecord = {

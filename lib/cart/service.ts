@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db";
 import { effectivePrice, toAttributes } from "../catalog";
 import { VariantInfoCache } from "../catalog/variant-cache";
-import { countCustomerRedemptions, customerKeyOf, findDiscountByCode, findDiscountsByIds } from "../discounts/repository";
+import { BULK_CODE_USED_MESSAGE, countCustomerRedemptions, customerKeyOf, findDiscountByCode } from "../discounts/repository";
 import { MAX_CODES_PER_CART, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
@@ -11,7 +11,7 @@ import { loadRateTables } from "../rates";
 import { takeSlots } from "../rate-limit";
 import { isStaleClose, settleGuestClose } from "./guest-close";
 import { GuestCartStore, cartKey, parseCart, GUEST_CART_TTL_SECONDS } from "./guest-store";
-import type { CartRecord, CustomOptions, VariantInfo } from "./model";
+import type { CartDiscountRef, CartRecord, CustomOptions, VariantInfo } from "./model";
 import * as m from "./mutations";
 import { UserCartStore } from "./user-store";
 import { pricingLines } from "./view";
@@ -200,14 +200,19 @@ export class CartService {
       throw new DomainError("discount_invalid", message, { reason });
     };
 
-    const rule = await findDiscountByCode(this.db, code);
+    const found = await findDiscountByCode(this.db, code);
+    const rule = found?.rule ?? null;
     const customerKey = customerKeyOf({ userId: actor.userId });
     const customerUses = rule && customerKey && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(this.db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines: pricingLines(cart), now: this.now(), customerUses });
     if (!check.ok || !rule) return fail(check.ok ? "unknown" : check.reason, check.ok ? "This code is not valid." : check.message);
+    // a single-use code another order holds: refused like a code at its usage limit (and it keeps its failure slot,
+    // so used codes cannot be probed faster than wrong ones)
+    if (found?.bulk?.orderId) return fail("usage_limit_reached", BULK_CODE_USED_MESSAGE);
     await slots.release();
     if (cart.discounts.some((d) => d.discountId === rule.id)) return cart;
-    return this.attachDiscount(cartId, actor, rule, customerUses);
+    const ref = found?.bulk ? { discountId: rule.id, code: found.bulk.code, codeId: found.bulk.id } : { discountId: rule.id, code: rule.code };
+    return this.attachDiscount(cartId, actor, rule, ref, customerUses);
   }
 
   /**
@@ -217,7 +222,7 @@ export class CartService {
    * the code combines with the others is not a reason to refuse it: it is kept, and the cart view (chooseDiscounts)
    * shows it as not applied, with the code it clashes with. The change is pure (it may run again on a retry).
    */
-  private async attachDiscount(cartId: string, actor: CartActor, rule: DiscountRule, customerUses: number | null): Promise<CartRecord> {
+  private async attachDiscount(cartId: string, actor: CartActor, rule: DiscountRule, ref: CartDiscountRef, customerUses: number | null): Promise<CartRecord> {
     const now = this.now();
     return this.mutate(cartId, actor, (c) => {
       if (c.discounts.some((d) => d.discountId === rule.id)) return c;
@@ -225,11 +230,11 @@ export class CartService {
       const check = validateDiscount(rule, { currency: c.currency, lines: pricingLines(c), now, customerUses });
       if (!check.ok) throw new DomainError("discount_invalid", check.message, { reason: check.reason });
       if (c.discounts.length >= MAX_CODES_PER_CART) {
-        throw new DomainError("discount_invalid", `A cart can hold at most ${MAX_CODES_PER_CART} discount codes. Remove one to use ${rule.code}.`, {
+        throw new DomainError("discount_invalid", `A cart can hold at most ${MAX_CODES_PER_CART} discount codes. Remove one to use ${ref.code}.`, {
           reason: "too_many_codes",
         });
       }
-      return m.addDiscount(c, { discountId: rule.id, code: rule.code }, now);
+      return m.addDiscount(c, ref, now);
     });
   }
 

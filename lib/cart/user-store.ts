@@ -11,7 +11,7 @@ export const USER_CART_CACHE_TTL_SECONDS = 24 * 60 * 60;
 
 const cartInclude = {
   items: { orderBy: { createdAt: "asc" as const }, include: { variant: { include: { product: true } } } },
-  discounts: { orderBy: { createdAt: "asc" as const }, include: { discount: true } },
+  discounts: { orderBy: { createdAt: "asc" as const }, include: { discount: true, discountCode: true } },
 };
 
 type LoadedCart = NonNullable<Awaited<ReturnType<typeof loadRow>>>;
@@ -48,7 +48,11 @@ function toRecord(row: LoadedCart): CartRecord {
       optionsKey: i.optionsKey,
       addedAt: i.createdAt.toISOString(),
     })),
-    discounts: row.discounts.map((d) => ({ discountId: d.discountId, code: d.discount.code ?? d.discount.title ?? "" })),
+    discounts: row.discounts.map((d) => ({
+      discountId: d.discountId,
+      code: d.discountCode?.code ?? d.discount.code ?? d.discount.title ?? "",
+      ...(d.discountCodeId != null && { codeId: d.discountCodeId }),
+    })),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -104,7 +108,10 @@ export async function persistCart(tx: Db, prev: CartRecord | null, next: CartRec
   if (droppedDiscounts.length) await tx.cartDiscount.deleteMany({ where: { cartId: next.id, discountId: { in: droppedDiscounts } } });
   const newDiscounts = next.discounts.filter((d) => !prevDiscounts.has(d.discountId));
   if (newDiscounts.length)
-    await tx.cartDiscount.createMany({ data: newDiscounts.map((d) => ({ cartId: next.id, discountId: d.discountId })), skipDuplicates: true });
+    await tx.cartDiscount.createMany({
+      data: newDiscounts.map((d) => ({ cartId: next.id, discountId: d.discountId, discountCodeId: d.codeId ?? null })),
+      skipDuplicates: true,
+    });
 }
 
 /**

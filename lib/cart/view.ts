@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import { chooseDiscounts, type ChooseResult } from "../discounts/choose";
-import { findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
+import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
+import { BULK_CODE_USED_MESSAGE, findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
 import type { DiscountFailureReason, DiscountRule, PricingLine } from "../discounts/rules";
 import { isDomainError } from "../errors";
 import type { CartSummary, ShippingAddress } from "../pricing";
@@ -51,7 +51,10 @@ export function pricingLines(cart: CartRecord): PricingLine[] {
 export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules?: DiscountRule[]): Promise<CartView> {
   const lines = pricingLines(cart);
   const discountRules = rules ?? (await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)));
-  const codes = cart.discounts.flatMap((ref) => discountRules.find((r) => r.id === ref.discountId) ?? []);
+  // a single-use code another order holds is no candidate: it shows as used up
+  const used = await usedBulkCodes(db, cart.discounts.flatMap((ref) => (ref.codeId != null ? [ref.codeId] : [])));
+  const isUsed = (ref: CartRecord["discounts"][number]) => ref.codeId != null && used.has(ref.codeId);
+  const codes = cart.discounts.flatMap((ref) => (isUsed(ref) ? [] : (discountRules.find((r) => r.id === ref.discountId) ?? [])));
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
   const automatic = (await findAutomaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
   const candidates = [...codes, ...automatic];
@@ -59,7 +62,8 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
   let shippingError: string | undefined;
   let chosen: ChooseResult;
   const choose = (address: ShippingAddress | null) =>
-    chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, candidates);
+    // a discount whose budget is too short for this cart shows as not applied (budget_exhausted), as checkout would refuse it
+    chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, candidates);
   try {
     chosen = choose(cart.shippingAddress);
   } catch (e) {
@@ -67,18 +71,25 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
     shippingError = e.message;
     chosen = choose(null);
   }
+  // a code shows as the shopper typed it (a single-use code, not its discount's own code)
   const asEntry = (id: number, code: string): Pick<CartDiscountView, "code" | "title" | "automatic"> => {
     const rule = candidates.find((r) => r.id === id);
-    return rule?.automatic ? { code: null, title: rule.title, automatic: true } : { code };
+    if (rule?.automatic) return { code: null, title: rule.title, automatic: true };
+    return { code: cart.discounts.find((ref) => ref.discountId === id)?.code ?? code };
   };
   const discounts: CartDiscountView[] = chosen.applied.map((a) => ({ ...asEntry(a.discountId, a.code), type: a.type, amount: a.amount, applied: true, valid: true }));
   // an automatic discount the cart does not qualify for is not shown; one that loses to the applied set is, with why
   for (const a of automatic) {
     const why = chosen.notApplied.find((n) => n.id === a.id);
-    if (!why || why.reason !== "not_combinable") continue;
+    if (!why || (why.reason !== "not_combinable" && why.reason !== "budget_exhausted")) continue;
     discounts.push({ ...asEntry(a.id, a.code), type: a.type, amount: 0, applied: false, valid: false, reason: why.reason, conflictsWith: why.conflictsWith, message: why.message });
   }
   for (const ref of cart.discounts) {
+    if (isUsed(ref)) {
+      const rule = discountRules.find((r) => r.id === ref.discountId);
+      discounts.push({ code: ref.code, type: rule?.type ?? "UNKNOWN", amount: 0, applied: false, valid: false, reason: "usage_limit_reached", conflictsWith: null, message: BULK_CODE_USED_MESSAGE });
+      continue;
+    }
     const rule = candidates.find((r) => r.id === ref.discountId);
     if (rule && chosen.applied.some((a) => a.discountId === rule.id)) continue;
     const why = rule ? chosen.notApplied.find((n) => n.id === rule.id) : undefined;

@@ -16,8 +16,16 @@ import {
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
-import { accountCustomerKey, countCustomerRedemptions, customerKeyOf, findAutomaticDiscounts, findDiscountsByIds } from "../discounts/repository";
-import { chooseDiscounts } from "../discounts/choose";
+import {
+  accountCustomerKey,
+  BULK_CODE_USED_MESSAGE,
+  countCustomerRedemptions,
+  customerKeyOf,
+  findAutomaticDiscounts,
+  findDiscountsByIds,
+  usedBulkCodes,
+} from "../discounts/repository";
+import { chooseWithinBudgets } from "../discounts/choose";
 import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
@@ -251,8 +259,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     orderUserId ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
   const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
+  // a single-use code another order took meanwhile (the reserve statement checks again, atomically)
+  const used = await usedBulkCodes(db, cart.discounts.flatMap((d) => (d.codeId != null ? [d.codeId] : [])));
   const valid: DiscountRule[] = [];
   for (const ref of cart.discounts) {
+    if (ref.codeId != null && used.has(ref.codeId)) {
+      await dropDiscount(deps, located, ref.discountId, now);
+      throw new DomainError("discount_invalid", BULK_CODE_USED_MESSAGE, { reason: "usage_limit_reached", code: ref.code });
+    }
     const rule = rules.find((r) => r.id === ref.discountId) ?? null;
     const customerUses = rule && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines, now, customerUses });
@@ -273,12 +287,19 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // (chooseDiscounts). A kept code that does not combine with it is not an error: it is simply not used.
   // beyond the money columns: 422 amount_out_of_range from pricing; beyond what the provider can charge: here.
   // Both before any stock is reserved.
-  const chosen = chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, valid);
+  // an automatic discount whose budget is too short is left out (nobody asked for it; a kept code is refused below)
+  const chosen = chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, valid, (d) => d.automatic);
   const { summary } = chosen;
   const appliedDiscounts = chosen.applied;
   assertPayableAmount(summary.total, cart.currency);
   // a code that took nothing off (a buy-X-get-Y without a complete group, free shipping already free) is not used
   const redeemed = appliedDiscounts.filter((a) => a.amount > 0).sort((a, b) => a.discountId - b.discountId);
+  // the single-use codes of the redeemed discounts: each is taken by this order in the reserve statement
+  const refOf = (discountId: number) => cart.discounts.find((d) => d.discountId === discountId);
+  const bulkCodes = redeemed.flatMap((a) => {
+    const codeId = refOf(a.discountId)?.codeId;
+    return codeId != null ? [{ discountId: a.discountId, codeId }] : [];
+  });
 
   // Step 3: reserve (reserve.ts): close the cart, write the order and its items, record the order on the
   // idempotency key, then lock the hot rows (variants, then discounts) last and commit.
@@ -302,7 +323,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
     taxTotal: summary.tax ?? 0,
     total: summary.total,
     shippingAddress: address as Prisma.JsonObject,
-    discounts: redeemed.map((a) => ({ code: a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
+    discounts: redeemed.map((a) => ({ code: refOf(a.discountId)?.code ?? a.code, type: a.type, amount: a.amount, discountId: a.discountId })),
     orderTokenHash: hashOrderToken(token),
     reservedUntil: new Date(now.getTime() + (deps.reservationMinutes ?? 15) * 60_000),
     paymentProvider: deps.provider.name,
@@ -352,7 +373,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const redeem = redeemed.map((a) => ({ discountId: a.discountId, amount: a.amount }));
   let answer: PlaceOrderAnswer;
   try {
-    answer = await reserveOrder(db, deps.reserve ?? "function", { located: placing, order, lock, stock, redeem, customerKey, unpaid, now });
+    answer = await reserveOrder(db, deps.reserve ?? "function", { located: placing, order, lock, stock, redeem, bulkCodes, customerKey, unpaid, now });
   } catch (e) {
     // no answer: the order may or may not be written (or be about to be); PostgreSQL settles a closed guest cart
     await settleUnansweredClose(deps, placing).catch((err: unknown) =>
@@ -397,9 +418,12 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       // nothing was written; the code comes off the cart so the shopper sees the new total
       const { discountId } = answer;
       const reason = asFailureReason(answer.reason);
-      const code = redeemed.find((a) => a.discountId === discountId)?.code;
+      const ref = refOf(discountId);
+      const code = ref?.code ?? redeemed.find((a) => a.discountId === discountId)?.code;
       await dropDiscount(deps, located, discountId, now);
-      throw new DomainError("discount_invalid", redeemFailureMessage(reason), { reason, code });
+      // a single-use code that another order took first
+      const message = ref?.codeId != null && reason === "usage_limit_reached" ? BULK_CODE_USED_MESSAGE : redeemFailureMessage(reason);
+      throw new DomainError("discount_invalid", message, { reason, code });
     }
   }
 }
@@ -449,7 +473,7 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
   const rules = [...(await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId))), ...(await findAutomaticDiscounts(db, now))];
-  return chooseDiscounts({ currency: cart.currency, lines, address, rates, now }, rules).summary;
+  return chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, rules, (d) => d.automatic).summary;
 }
 
 // ---- step 4: pay ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import type { Db } from "../db";
 import type { PlaceOrderAnswer, ReserveRequest } from "./reserve";
 
 // The reserve step as ONE statement: the call of the database function cw_place_order (its latest body is in
-// prisma/migrations/20261206120000_discount_combinations). Everything it is given was decided by the caller; it
+// prisma/migrations/20261207000000_bulk_codes). Everything it is given was decided by the caller; it
 // writes it, and locks the hot rows (variants, then discounts) last, inside PostgreSQL, so they are released by the
 // statement's own commit.
 
@@ -33,6 +33,8 @@ export const placeOrderRequestSchema = z.object({
       z.object({ id: uuid, productId: int, variantId: int, quantity: int, unitPrice: int, customOptions: json, optionsKey: z.string() }),
     ),
     discountIds: z.array(int),
+    /** the single-use codes those discounts were applied with */
+    discountCodes: z.array(z.object({ discountId: int, codeId: int })),
   }),
   address: json,
   order: z.object({
@@ -74,6 +76,8 @@ export const placeOrderRequestSchema = z.object({
   stock: z.object({ ids: z.array(int), quantities: z.array(int) }),
   /** the discount ids to redeem */
   redeem: z.array(int),
+  /** the single-use codes to take with the order, each of a discount in `redeem` */
+  bulkCodes: z.array(z.object({ discountId: int, codeId: int })),
   customerKey: z.string(),
   /** the unpaid-order caps (cw_check_unpaid_orders), or null for none */
   unpaid: z.object({ emailKey: z.string(), clientKey: z.string().nullable(), perEmail: int, perClient: int }).nullable(),
@@ -105,6 +109,8 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
             }))
           : [],
       discountIds: located.source === "kv" ? cart.discounts.map((d) => d.discountId) : [],
+      discountCodes:
+        located.source === "kv" ? cart.discounts.flatMap((d) => (d.codeId != null ? [{ discountId: d.discountId, codeId: d.codeId }] : [])) : [],
     },
     address: order.shippingAddress,
     order: {
@@ -129,6 +135,7 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
     key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
     stock: s.stock,
     redeem: s.redeem.map((d) => d.discountId),
+    bulkCodes: s.bulkCodes,
     customerKey: s.customerKey,
     unpaid: s.unpaid,
     now: s.now.toISOString(),

@@ -101,6 +101,7 @@ async function writeOrder(tx: Db, r: ReserveRequest): Promise<string> {
         }))
       : [];
   const guestCodes = located.source === "kv" ? cart.discounts.map((d) => d.discountId) : [];
+  const guestCodeIds = located.source === "kv" ? cart.discounts.map((d) => d.codeId ?? null) : [];
   const items = order.items.map((i) => ({
     id: i.id,
     productId: i.productId,
@@ -123,8 +124,8 @@ async function writeOrder(tx: Db, r: ReserveRequest): Promise<string> {
         AS i(id uuid, "productId" int, "variantId" int, quantity int, "unitPrice" int, "customOptions" jsonb, "optionsKey" text)
     ),
     cart_codes AS (
-      INSERT INTO cart_discounts (cart_id, discount_id)
-      SELECT ${cart.id}, d FROM unnest(${guestCodes}::int[]) AS d
+      INSERT INTO cart_discounts (cart_id, discount_id, discount_code_id)
+      SELECT ${cart.id}, d.discount_id, d.code_id FROM unnest(${guestCodes}::int[], ${guestCodeIds}::int[]) AS d(discount_id, code_id)
       ON CONFLICT DO NOTHING
     ),
     placed AS (
@@ -163,7 +164,11 @@ async function lockLast(tx: Db, r: ReserveRequest): Promise<void> {
   const { ids, quantities } = r.stock;
   const discountIds = r.redeem.map((d) => d.discountId);
   const amounts = r.redeem.map((d) => d.amount);
-  const [row] = await tx.$queryRaw<{ short: ShortLine[] | null; redeem_failure: { discountId: number; reason: string } | null }[]>`
+  const codeDiscountIds = r.bulkCodes.map((c) => c.discountId);
+  const codeIds = r.bulkCodes.map((c) => c.codeId);
+  const [row] = await tx.$queryRaw<
+    { short: ShortLine[] | null; redeem_failure: { discountId: number; reason: string } | null; code_missed: number | null }[]
+  >`
     WITH ${stockCtes(ids, quantities)},
     redemptions AS MATERIALIZED (
       SELECT q.discount_id, x.failure
@@ -172,13 +177,26 @@ async function lockLast(tx: Db, r: ReserveRequest): Promise<void> {
       CROSS JOIN LATERAL cw_redeem_discount(q.discount_id, ${r.customerKey}, ${r.order.userId}::uuid, ${r.order.id}::uuid,
                                             ${r.now}::timestamptz, q.amount) AS x
       WHERE (SELECT ok FROM stock_ok)
+    ),
+    -- a single-use (bulk) code is taken by this order only while no order holds it, after its discount is redeemed
+    -- (whose row lock, taken by cw_redeem_discount, serialises the checkouts of its codes); a code already taken is
+    -- left out, and the order fails with usage_limit_reached
+    codes_taken AS (
+      UPDATE discount_codes dc SET order_id = ${r.order.id}::uuid, used_at = now()
+      FROM unnest(${codeDiscountIds}::int[], ${codeIds}::int[]) AS b(discount_id, code_id)
+      WHERE dc.id = b.code_id AND dc.discount_id = b.discount_id AND dc.order_id IS NULL
+        AND (SELECT ok FROM stock_ok) AND NOT EXISTS (SELECT 1 FROM redemptions WHERE failure IS NOT NULL)
+      RETURNING dc.discount_id
     )
     SELECT
       (SELECT json_agg(json_build_object('variantId', c.variant_id, 'requested', c.requested, 'available', greatest(c.available, 0))
                        ORDER BY c.variant_id)
        FROM stock_checked c WHERE c.requested > c.available) AS short,
       (SELECT json_build_object('discountId', d.discount_id, 'reason', d.failure)
-       FROM redemptions d WHERE d.failure IS NOT NULL ORDER BY d.discount_id LIMIT 1) AS redeem_failure`;
+       FROM redemptions d WHERE d.failure IS NOT NULL ORDER BY d.discount_id LIMIT 1) AS redeem_failure,
+      (SELECT min(b.discount_id) FROM unnest(${codeDiscountIds}::int[]) AS b(discount_id)
+       WHERE b.discount_id NOT IN (SELECT discount_id FROM codes_taken)) AS code_missed`;
   if (row!.short) throw new RolledBack({ failure: "insufficient_stock", items: row!.short });
   if (row!.redeem_failure) throw new RolledBack({ failure: "redeem_failed", ...row!.redeem_failure });
+  if (row!.code_missed !== null) throw new RolledBack({ failure: "redeem_failed", discountId: row!.code_missed, reason: "usage_limit_reached" });
 }

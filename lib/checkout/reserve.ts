@@ -35,6 +35,8 @@ export type ReserveRequest = {
   stock: { ids: number[]; quantities: number[] };
   /** the discounts to redeem, in id order, each with the amount this order takes with it (counts against a budget) */
   redeem: { discountId: number; amount: number }[];
+  /** the single-use codes to take with the order, each of a discount in `redeem` */
+  bulkCodes: { discountId: number; codeId: number }[];
   customerKey: string;
   /** the unpaid-order caps (cw_check_unpaid_orders), or null for none */
   unpaid: UnpaidCaps | null;

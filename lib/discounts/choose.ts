@@ -30,6 +30,14 @@ export type ChooseResult = {
   summary: CartSummary;
 };
 
+/**
+ * The search bound: every code the cart holds (at most MAX_CODES_PER_CART, enforced when a code is applied) plus the
+ * MAX_AUTOMATIC_CANDIDATES automatic discounts worth the most on their own; so at most 2^10 = 1024 sets are priced
+ * whatever the number of automatic discounts a shop has. The other qualifying automatic discounts are not applied
+ * (reason not_combinable, no one to blame: the better ones were chosen among).
+ */
+export const MAX_AUTOMATIC_CANDIDATES = 5;
+
 /** How a discount is named to the shopper: its code (an automatic discount has its title instead). */
 export const discountLabel = (d: Pick<DiscountRule, "code">): string => d.code;
 
@@ -95,7 +103,8 @@ export function joinZeroWorth(cart: ChooseCart, order: readonly DiscountRule[], 
  * all of them but the total is lower without it).
  *
  * The search walks only compatible sets (a branch stops as soon as a member clashes), so it prices far fewer sets
- * than the 2^n subsets when discounts do not combine; a cart holds at most 5 codes plus its automatic discounts.
+ * than the 2^n subsets when discounts do not combine, and only within the bound (boundCandidates): the codes plus
+ * the MAX_AUTOMATIC_CANDIDATES automatic discounts worth the most alone.
  */
 export function chooseDiscounts(cart: ChooseCart, candidates: readonly DiscountRule[]): ChooseResult {
   const seen = new Set<number>();
@@ -114,10 +123,18 @@ export function chooseDiscounts(cart: ChooseCart, candidates: readonly DiscountR
   }
 
   let best = price(cart, order, new Set());
+  const { considered, left } = boundCandidates(cart, order, valid, best);
+  for (const d of left)
+    failures.set(d.id, {
+      id: d.id,
+      reason: "not_combinable",
+      conflictsWith: null,
+      message: `Your other discounts give you a better price without ${discountLabel(d)}.`,
+    });
   const chosen: DiscountRule[] = [];
   const walk = (from: number): void => {
-    for (let i = from; i < valid.length; i++) {
-      const d = valid[i]!;
+    for (let i = from; i < considered.length; i++) {
+      const d = considered[i]!;
       if (!chosen.every((m) => combines(m, d))) continue;
       chosen.push(d);
       const priced = price(cart, order, new Set(chosen.map((m) => m.id)));
@@ -128,7 +145,7 @@ export function chooseDiscounts(cart: ChooseCart, candidates: readonly DiscountR
     }
   };
   walk(0);
-  const final = joinZeroWorth(cart, order, best, valid);
+  const final = joinZeroWorth(cart, order, best, considered);
 
   const inSet = new Set(final.set.map((d) => d.id));
   const notApplied: NotApplied[] = [];
@@ -150,4 +167,65 @@ export function chooseDiscounts(cart: ChooseCart, candidates: readonly DiscountR
     });
   }
   return { applied: final.applied, notApplied, summary: final.summary };
+}
+
+/**
+ * The candidates the search considers: every valid code, and the MAX_AUTOMATIC_CANDIDATES valid automatic discounts
+ * that save the most on their own (the total without any discount minus the total with it alone; ties: lower id).
+ * `left` are the other valid automatic discounts.
+ */
+export function boundCandidates(
+  cart: ChooseCart,
+  order: readonly DiscountRule[],
+  valid: readonly DiscountRule[],
+  none: Priced = price(cart, order, new Set()),
+): { considered: DiscountRule[]; left: DiscountRule[] } {
+  const automatic = valid.filter((d) => d.automatic);
+  if (automatic.length <= MAX_AUTOMATIC_CANDIDATES) return { considered: [...valid], left: [] };
+  const saving = new Map(automatic.map((d) => [d.id, none.summary.total - price(cart, order, new Set([d.id])).summary.total]));
+  const best = new Set(
+    [...automatic]
+      .sort((a, b) => saving.get(b.id)! - saving.get(a.id)! || a.id - b.id)
+      .slice(0, MAX_AUTOMATIC_CANDIDATES)
+      .map((d) => d.id),
+  );
+  return { considered: valid.filter((d) => !d.automatic || best.has(d.id)), left: automatic.filter((d) => !best.has(d.id)) };
+}
+
+/**
+ * chooseDiscounts, and then the budgets predicted: an applied discount that would give more than what is left of
+ * its budget (`budgetLeft`), and that `predict` says to leave out, is listed as not applied with reason
+ * budget_exhausted, and the choice is made again without it (so the other discounts can take its place). The cart
+ * leaves out every such discount (what checkout would refuse with budget_exhausted); checkout leaves out the
+ * automatic ones only (a code the shopper kept is refused at checkout, as the contract says, and taken off).
+ */
+export function chooseWithinBudgets(
+  cart: ChooseCart,
+  candidates: readonly DiscountRule[],
+  predict: (d: DiscountRule) => boolean = () => true,
+): ChooseResult {
+  let pool = [...candidates];
+  const exhausted: NotApplied[] = [];
+  for (;;) {
+    const result = chooseDiscounts(cart, pool);
+    const over = result.applied.flatMap((a) => {
+      const d = pool.find((c) => c.id === a.discountId);
+      return d && d.budgetLeft != null && a.amount > d.budgetLeft && predict(d) ? [d] : [];
+    });
+    if (over.length === 0) {
+      // in the order of the candidates
+      const notApplied = [...result.notApplied, ...exhausted];
+      const at = new Map(candidates.map((c, i) => [c.id, i]));
+      notApplied.sort((a, b) => (at.get(a.id) ?? 0) - (at.get(b.id) ?? 0));
+      return { ...result, notApplied };
+    }
+    for (const d of over)
+      exhausted.push({
+        id: d.id,
+        reason: "budget_exhausted",
+        conflictsWith: null,
+        message: `${discountLabel(d)} has run out: what is left of its budget is less than it would take off.`,
+      });
+    pool = pool.filter((c) => !over.includes(c));
+  }
 }

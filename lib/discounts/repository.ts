@@ -2,8 +2,8 @@ import type { Db, Prisma } from "../db";
 import type { CombinesWith, DiscountRule, DiscountTier } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
-type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code" | "tiers">> &
-  Partial<Pick<Prisma.DiscountModel, "tiers">> &
+type DiscountRow = Pick<Prisma.DiscountModel, Exclude<keyof DiscountRule, "combinesWith" | "code" | "tiers" | "getProductIds" | "budgetLeft">> &
+  Partial<Pick<Prisma.DiscountModel, "tiers" | "getProductIds" | "maxDiscountAmount" | "discountGiven">> &
   Pick<Prisma.DiscountModel, "code"> &
   Pick<Prisma.DiscountModel, "combinesWithProduct" | "combinesWithOrder" | "combinesWithShipping">;
 
@@ -27,6 +27,9 @@ export function toDiscountRule(row: DiscountRow): DiscountRule {
     buyQuantity: row.buyQuantity,
     getQuantity: row.getQuantity,
     maxApplications: row.maxApplications,
+    getProductIds: row.getProductIds ?? [],
+    budgetLeft:
+      row.maxDiscountAmount == null ? null : Math.max(0, row.maxDiscountAmount - Number(row.discountGiven ?? 0n)),
     isActive: row.isActive,
     combinesWith: {
       productDiscounts: row.combinesWithProduct,
@@ -71,10 +74,34 @@ export async function findAutomaticDiscounts(db: Db, now: Date): Promise<Discoun
   return rows.map(toDiscountRule);
 }
 
-/** Codes are unique case-insensitively (a unique index on lower(code)). */
-export async function findDiscountByCode(db: Db, code: string): Promise<DiscountRule | null> {
-  const row = await db.discount.findFirst({ where: { code: { equals: code.trim(), mode: "insensitive" } } });
-  return row ? toDiscountRule(row) : null;
+/** A single-use code of a discount (discount_codes) as a cart holds it. */
+export type BulkCode = { id: number; code: string; /** the order holding it; null = free */ orderId: string | null };
+
+export const BULK_CODE_USED_MESSAGE = "This code has already been used.";
+
+/** Of these single-use code ids, the ones an order holds now. */
+export async function usedBulkCodes(db: Db, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.discountCode.findMany({ where: { id: { in: [...ids] }, orderId: { not: null } }, select: { id: true } });
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * The discount a typed code names: a discount's own code, else one of its single-use (bulk) codes. Both are unique
+ * case-insensitively, each found through its unique index on lower(code) (no scan, whatever the number of codes).
+ */
+export async function findDiscountByCode(db: Db, code: string): Promise<{ rule: DiscountRule; bulk: BulkCode | null } | null> {
+  const typed = code.trim();
+  const row = await db.discount.findFirst({ where: { code: { equals: typed, mode: "insensitive" } } });
+  if (row) return { rule: toDiscountRule(row), bulk: null };
+  // the same expression as the index discount_codes_code_lower_key, so PostgreSQL uses it
+  const found = await db.$queryRaw<{ id: number; code: string; order_id: string | null; discount_id: number }[]>`
+    SELECT id, code, order_id::text AS order_id, discount_id FROM discount_codes WHERE lower(code) = lower(${typed})`;
+  const bulk = found[0];
+  if (!bulk) return null;
+  const parent = await db.discount.findUnique({ where: { id: bulk.discount_id } });
+  if (!parent || parent.automatic) return null;
+  return { rule: toDiscountRule(parent), bulk: { id: bulk.id, code: bulk.code, orderId: bulk.order_id } };
 }
 
 export async function findDiscountsByIds(db: Db, ids: number[]): Promise<DiscountRule[]> {

@@ -29,6 +29,16 @@ export type DiscountRule = {
   buyQuantity: number | null;
   getQuantity: number | null;
   maxApplications: number | null;
+  /**
+   * BUY_X_GET_Y: the products the discounted ("get") units come from; empty or absent = the buy side's products
+   * (`applicableProductIds`, which are the products that count towards the "buy" side).
+   */
+  getProductIds?: number[];
+  /**
+   * What is left of the budget (maxDiscountAmount minus what unreleased redemptions gave), in the discount's
+   * currency; null or absent = no budget. Only a prediction: checkout enforces the budget under the row lock.
+   */
+  budgetLeft?: number | null;
   isActive: boolean;
   /**
    * PERCENTAGE / FIXED_AMOUNT: used instead of `value` when set (non-empty): the highest tier whose minimum the
@@ -239,9 +249,9 @@ function spread(amount: number, weighted: { itemId: string; weight: number }[], 
  * - PERCENTAGE: value bps of the applicable subtotal, rounded half-up once, allocated to the applicable lines in
  *   proportion to their amounts by largest remainder (ties to the earlier line).
  * - FIXED_AMOUNT: min(value, applicable subtotal), allocated the same way.
- * - BUY_X_GET_Y: groups = floor(applicable units / (X + Y)), at most maxApplications; the groups * Y cheapest
- *   applicable units (ties: earlier line first) get value bps off their total, rounded half-up once, split over
- *   their lines by largest remainder weighted by those units' amounts.
+ * - BUY_X_GET_Y: the groups * Y cheapest get-side units (buyGetUnits: X units bought from the buy side's products
+ *   per group, Y got from getProductIds, or from the same products; at most maxApplications groups) get value bps
+ *   off their total, rounded half-up once, split over their lines by largest remainder weighted by their amounts.
  * A line's share never exceeds its amount, and the shares always sum to `amount`.
  */
 export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]): DiscountComputation {
@@ -277,33 +287,18 @@ export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]):
     }
 
     case "BUY_X_GET_Y": {
-      const buy = d.buyQuantity ?? 0;
-      const get = d.getQuantity ?? 0;
-      if (!Number.isSafeInteger(buy) || !Number.isSafeInteger(get) || buy < 0 || get <= 0) return { amount: 0, perLine };
-      const units = applicable.reduce((a, x) => a + BigInt(x.line.quantity), 0n);
-      let groups = units / BigInt(buy + get);
-      if (d.maxApplications != null) groups = minBig(groups, BigInt(Math.max(0, Math.trunc(d.maxApplications))));
-      let toDiscount = groups * BigInt(get);
-      if (toDiscount === 0n) return { amount: 0, perLine };
-
-      // cheapest first; Array.prototype.sort is stable, so equal prices keep cart order (earlier line first)
-      const cheapestFirst = [...applicable].sort((a, b) => a.line.unitPrice - b.line.unitPrice);
-      const taken: { itemId: string; weight: number }[] = [];
-      let takenTotal = 0n;
-      for (const x of cheapestFirst) {
-        if (toDiscount === 0n) break;
-        const n = minBig(BigInt(x.line.quantity), toDiscount);
-        if (n === 0n) continue;
-        toDiscount -= n;
-        const value = n * BigInt(x.line.unitPrice);
-        takenTotal += value;
-        taken.push({ itemId: x.line.itemId, weight: toSafeNumber(value) });
-      }
+      const taken = buyGetUnits(d, lines);
+      if (taken.length === 0) return { amount: 0, perLine };
+      const takenTotal = taken.reduce((a, t) => a + t.value, 0n);
       // the cart's own order for the tie-break of the split, not the price order
       const byCartOrder = new Map(lines.map((l, i) => [l.itemId, i]));
       taken.sort((a, b) => (byCartOrder.get(a.itemId) ?? 0) - (byCartOrder.get(b.itemId) ?? 0));
       const amount = divideRoundHalfUp(takenTotal * BigInt(clampBps(d.value)), 10_000n);
-      spread(amount, taken, perLine);
+      spread(
+        amount,
+        taken.map((t) => ({ itemId: t.itemId, weight: toSafeNumber(t.value) })),
+        perLine,
+      );
       return { amount, perLine };
     }
   }
@@ -311,3 +306,65 @@ export function computeDiscount(d: DiscountRule, lines: readonly PricingLine[]):
 }
 
 const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** Whether a unit of this product may be a discounted ("get") unit of a buy-X-get-Y discount. */
+export function isGetProduct(d: Pick<DiscountRule, "applicableProductIds" | "getProductIds">, productId: number): boolean {
+  const get = d.getProductIds ?? [];
+  return get.length > 0 ? get.includes(productId) : d.applicableProductIds.length === 0 || d.applicableProductIds.includes(productId);
+}
+
+/**
+ * The discounted units of a buy-X-get-Y discount, per line (units and their value), cheapest first.
+ *
+ * Buy units come from the buy side's products (`applicableProductIds`), get units from `getProductIds` (absent:
+ * the buy side's). A unit counts once: a product on both sides (the overlap) is either bought or got. With b units
+ * only on the buy side, g only on the get side and o on both, the number of groups is the largest k with
+ * k*X <= b + o, k*Y <= g + o and k*(X+Y) <= b + g + o, at most maxApplications. The k*Y get units are the cheapest
+ * get-side units (ties: earlier line first), taking at most b + o - k*X overlap units so that k*X units are left to
+ * buy; picking the cheapest under that one cap is optimal (greedy on a partition constraint). Without
+ * getProductIds this is floor(units / (X+Y)) groups whose Y cheapest units are discounted, as before.
+ */
+export function buyGetUnits(d: DiscountRule, lines: readonly PricingLine[]): { itemId: string; units: bigint; value: bigint }[] {
+  const X = d.buyQuantity ?? 0;
+  const Y = d.getQuantity ?? 0;
+  if (!Number.isSafeInteger(X) || !Number.isSafeInteger(Y) || X < 0 || Y <= 0) return [];
+  let buyOnly = 0n;
+  let getOnly = 0n;
+  let both = 0n;
+  const getSide: { line: PricingLine; index: number; overlap: boolean }[] = [];
+  lines.forEach((line, index) => {
+    lineAmount(line); // checks the line's numbers
+    const buy = isApplicable(d, line.productId);
+    const get = isGetProduct(d, line.productId);
+    const q = BigInt(line.quantity);
+    if (buy && get) both += q;
+    else if (buy) buyOnly += q;
+    else if (get) getOnly += q;
+    if (get && line.quantity > 0) getSide.push({ line, index, overlap: buy });
+  });
+  const x = BigInt(X);
+  const y = BigInt(Y);
+  let groups = (getOnly + both) / y;
+  if (x > 0n) groups = minBig(groups, (buyOnly + both) / x);
+  groups = minBig(groups, (buyOnly + getOnly + both) / (x + y));
+  if (d.maxApplications != null) groups = minBig(groups, BigInt(Math.max(0, Math.trunc(d.maxApplications))));
+  let toDiscount = groups * y;
+  if (toDiscount <= 0n) return [];
+  let overlapLeft = buyOnly + both - groups * x; // overlap units that may be got and still leave enough to buy
+
+  // cheapest first; Array.prototype.sort is stable, so equal prices keep cart order (earlier line first)
+  getSide.sort((a, b) => a.line.unitPrice - b.line.unitPrice);
+  const taken: { itemId: string; units: bigint; value: bigint }[] = [];
+  for (const { line, overlap } of getSide) {
+    if (toDiscount === 0n) break;
+    let n = minBig(BigInt(line.quantity), toDiscount);
+    if (overlap) {
+      n = minBig(n, overlapLeft);
+      overlapLeft -= n;
+    }
+    if (n <= 0n) continue;
+    toDiscount -= n;
+    taken.push({ itemId: line.itemId, units: n, value: n * BigInt(line.unitPrice) });
+  }
+  return taken;
+}

@@ -4,6 +4,7 @@ import { ADDRESS_BOOK_LIMIT, createAddressSchema, patchAddressSchema } from "../
 import { passwordResetConfirmSchema, passwordResetRequestSchema } from "../accounts/password-reset";
 import { orderLookupSchema } from "../mail/order-lookup";
 import { createDiscountSchema, patchDiscountSchema } from "../admin/discounts";
+import { generateCodesSchema } from "../admin/discount-codes";
 import { setUserRoleSchema } from "../admin/users";
 import { updateVariantSchema } from "../admin/variants";
 import { createCategorySchema, createProductSchema, createVariantSchema, patchProductSchema } from "../admin/products";
@@ -912,6 +913,32 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
         errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
       }),
     },
+    "/api/admin/discounts/{id}/codes": {
+      post: operation({
+        operationId: "adminGenerateDiscountCodes",
+        summary: "Makes single-use codes for a discount (one batched insert; audited)",
+        description:
+          "Each code is the prefix (upper-cased) and 10 random symbols (50 bits from a CSPRNG). A shopper applies one like any code; it shows as the discount. It is used by at most one order at a time (taken atomically at checkout) and free again when that order is cancelled or fully refunded. An automatic discount has no codes: 409 conflict.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        body: { schema: fromZod(generateCodesSchema) },
+        success: answer(201, "The new codes", { codes: arrayOf({ type: "string" }) }),
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found", "conflict"],
+      }),
+    },
+    "/api/admin/discounts/{id}/codes.csv": {
+      get: operation({
+        operationId: "adminExportDiscountCodes",
+        summary: "Every single-use code of a discount, as CSV (oldest first)",
+        description: "Columns: code, status (used | unused), order_id (the order that used it), used_at, created_at.",
+        tag: "admin",
+        security: ADMIN,
+        parameters: [discountIdParam],
+        success: { status: 200, description: "The CSV file (an attachment)", schema: { type: "string" }, mediaType: "text/csv" },
+        errors: ["validation_failed", ...ADMIN_ERRORS, "not_found"],
+      }),
+    },
     "/api/admin/products": {
       post: operation({
         operationId: "adminCreateProduct",
@@ -1149,6 +1176,10 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     validFrom: nullable(dateTime),
     validUntil: nullable(dateTime),
     applicableProductIds: { ...nullable(arrayOf({ type: "integer" })), description: "null = every product" },
+    getProductIds: {
+      ...nullable(arrayOf({ type: "integer" })),
+      description: "BUY_X_GET_Y: the products the discounted units come from (cheapest first); null = the same products as the buy side (applicableProductIds)",
+    },
     buyQuantity: nullable({ type: "integer", minimum: 1 }),
     getQuantity: nullable({ type: "integer", minimum: 1 }),
     maxApplications: nullable({ type: "integer", minimum: 1 }),

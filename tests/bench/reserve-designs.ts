@@ -172,7 +172,7 @@ function request(design: ReserveDesign, productId: number, variantId: number, lo
     clientKey: null,
     items: [{ id: randomUUID(), productId, variantId, sku: line.sku, name: line.name, quantity: 1, unitPrice: 2500, discount: 0, tax: 0, total: 2500, customOptions: {} }],
   } as unknown as OrderRow;
-  return { located, order, lock, stock: { ids: [variantId], quantities: [1] }, redeem: [], customerKey: "email:alone@bench.test", unpaid: null, now };
+  return { located, order, lock, stock: { ids: [variantId], quantities: [1] }, redeem: [], bulkCodes: [], customerKey: "email:alone@bench.test", unpaid: null, now };
 }
 
 export async function compareReserveDesigns(o: Options): Promise<ReserveDesignsResult> {

@@ -254,6 +254,13 @@ test("admin pages: no serious or critical axe violations; tables scroll inside t
   }
   await visit(page, "/admin/discounts", "admin-discounts");
   await visit(page, "/admin/discounts/new", "admin-discount-new");
+  // a tier row, and a discount's own page with its single-use codes panel
+  await page.getByRole("button", { name: "Add tier" }).click();
+  await checkPage(page, "admin-discount-new-tiers");
+  await page.goto("/admin/discounts");
+  await page.getByRole("link", { name: "Edit WELCOME10" }).click();
+  await expect(page.getByTestId("bulk-codes")).toBeVisible();
+  await checkPage(page, "admin-discount-edit");
   await visit(page, "/admin/products", "admin-products");
   await visit(page, "/admin/users", "admin-users");
   await visit(page, "/admin/mail", "admin-mail");

@@ -189,6 +189,7 @@ test("the admin API creates and patches discounts and changes a variant's stock 
     maxDiscountAmount: null,
     discountGiven: 0,
     tiers: null,
+    getProductIds: null,
   });
 
   const dup = await api.post("/api/admin/discounts", { data: { code: code.toUpperCase(), type: "FREE_SHIPPING" } });

@@ -71,7 +71,7 @@ describe("createDiscount", () => {
     expect(Object.keys(pct).sort()).toEqual(
       [
         "applicableProductIds", "buyQuantity", "code", "currency", "getQuantity", "id", "isActive", "maxApplications", "maxUses",
-        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven", "tiers",
+        "maxUsesPerCustomer", "minOrderAmount", "status", "type", "usesCount", "validFrom", "validUntil", "value", "class", "combinesWith", "automatic", "title", "maxDiscountAmount", "discountGiven", "tiers", "getProductIds",
       ].sort(),
     );
 
@@ -338,5 +338,26 @@ describe("tiers (admin)", () => {
     expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tiery"), type: "PERCENTAGE", tiers: [{ minQuantity: 4, value: 5 }, { minQuantity: 2, value: 10 }] }, NOW)))).toEqual(["tiers"]);
     expect(Object.keys(await fieldErrors(createDiscount(db, { code: code("tierz"), type: "FREE_SHIPPING", tiers: [{ minQuantity: 2, value: 5 }] }, NOW)))).toEqual(["tiers"]);
     expect((await updateDiscount(db, d.id, { tiers: null, value: 10 }, NOW)).tiers).toBeNull();
+  });
+});
+
+describe("buy X get Y: getProductIds", () => {
+  it("is created, read and patched (null = the buy side's products); refused on other types and for unknown products, changing nothing", async () => {
+    const c = code("BG");
+    const d = await createDiscount(db, { code: c, type: "BUY_X_GET_Y", value: 100, buyQuantity: 2, getQuantity: 1, applicableProductIds: [productA], getProductIds: [productB, productB] }, NOW);
+    expect(d).toMatchObject({ applicableProductIds: [productA], getProductIds: [productB] });
+    expect(await getDiscount(db, d.id, NOW)).toMatchObject({ getProductIds: [productB] });
+    expect(await updateDiscount(db, d.id, { getProductIds: null }, NOW)).toMatchObject({ getProductIds: null });
+    expect((await db.discount.findUniqueOrThrow({ where: { id: d.id } })).getProductIds).toEqual([]);
+    expect(await updateDiscount(db, d.id, { getProductIds: [productA, productB] }, NOW)).toMatchObject({ getProductIds: [productA, productB] });
+
+    expect(await fieldErrors(createDiscount(db, { code: code("BG"), type: "PERCENTAGE", value: 10, getProductIds: [productB] }, NOW))).toMatchObject({
+      getProductIds: ["Only for buy-X-get-Y discounts."],
+    });
+    expect(await fieldErrors(updateDiscount(db, d.id, { getProductIds: [2_000_000_000] }, NOW))).toMatchObject({
+      getProductIds: ["No product with id 2000000000."],
+    });
+    expect(await fieldErrors(updateDiscount(db, d.id, { getProductIds: [] }, NOW))).toHaveProperty("getProductIds");
+    expect((await getDiscount(db, d.id, NOW)).getProductIds).toEqual([productA, productB]);
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chooseDiscounts, type ChooseCart } from "@/lib/discounts/choose";
+import { chooseDiscounts, chooseWithinBudgets, MAX_AUTOMATIC_CANDIDATES, type ChooseCart } from "@/lib/discounts/choose";
 import { combines, validateDiscount, type CombinesWith, type DiscountRule, type PricingLine } from "@/lib/discounts/rules";
 import { priceCart, type RateTables } from "@/lib/pricing";
 import { line, rule } from "@/tests/support/pricing-fixtures";
@@ -169,5 +169,70 @@ describe("chooseDiscounts equals brute force (property)", () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+// ---- the bound: the codes plus the MAX_AUTOMATIC_CANDIDATES automatic discounts worth the most alone -------------
+
+/** The bound written plainly: rank the valid automatic discounts by what each saves alone (ties: lower id). */
+function bounded(cart: ChooseCart, candidates: DiscountRule[]): DiscountRule[] {
+  const valid = candidates.filter((d) => validateDiscount(d, { currency: cart.currency, lines: cart.lines, now: cart.now }).ok);
+  const total = (set: DiscountRule[]) =>
+    priceCart({ currency: cart.currency, lines: [...cart.lines], discounts: set, address: cart.address, rates: cart.rates }).summary.total;
+  const none = total([]);
+  const autos = valid.filter((d) => d.automatic).map((d) => ({ d, saving: none - total([d]) }));
+  autos.sort((a, b) => b.saving - a.saving || a.d.id - b.d.id);
+  const keep = new Set(autos.slice(0, MAX_AUTOMATIC_CANDIDATES).map((a) => a.d.id));
+  return candidates.filter((d) => !d.automatic || keep.has(d.id));
+}
+
+describe("chooseDiscounts is bounded (codes + the best automatic discounts)", () => {
+  it("property: with up to 3 codes and 9 automatic discounts it equals brute force over the bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ product: fc.integer({ min: 1, max: 3 }), price: fc.integer({ min: 1, max: 5000 }), qty: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 4 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 12 }).chain((ids) => fc.tuple(...ids.map(discountArb))),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        (ls, discounts, codes, withAddress) => {
+          const candidates = discounts.map((d, i) => (i < codes ? d : { ...d, automatic: true, title: `Auto ${d.id}` }));
+          const lines = ls.map((l, i) => line(`l${i}`, l.product, l.price, l.qty));
+          const cart = cartOf(lines, withAddress ? US : null);
+          const got = chooseDiscounts(cart, candidates);
+          const want = bruteForce(cart, bounded(cart, candidates));
+          expect(got.applied.map((a) => a.discountId).sort((x, y) => x - y)).toEqual(want.ids);
+          expect(got.summary.total).toBe(want.total);
+          expect(got.applied.length + got.notApplied.length).toBe(candidates.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("30 automatic discounts that all combine: the 5 worth the most apply, the other 25 are listed as not applied", () => {
+    const lines = [line("a", 1, 10_000, 1)];
+    const autos = Array.from({ length: 30 }, (_, i) =>
+      rule({ id: i + 1, code: `A${i + 1}`, automatic: true, title: `Auto ${i + 1}`, type: "FIXED_AMOUNT", value: 100 + i, currency: "USD", combinesWith: ALL }),
+    );
+    const r = chooseDiscounts(cartOf(lines), autos);
+    expect(r.applied.map((a) => a.discountId).sort((x, y) => x - y)).toEqual([26, 27, 28, 29, 30]);
+    expect(r.summary.discount).toBe(125 + 126 + 127 + 128 + 129);
+    expect(r.notApplied).toHaveLength(25);
+    expect(r.notApplied.every((n) => n.reason === "not_combinable" && n.conflictsWith === null)).toBe(true);
+  });
+});
+
+describe("chooseWithinBudgets", () => {
+  const lines = [line("a", 1, 4000, 1)];
+  it("a discount whose budget left is below what it would give is not applied (budget_exhausted) and the next best takes its place", () => {
+    const big = rule({ id: 1, code: "BIG", type: "FIXED_AMOUNT", value: 1000, currency: "USD", budgetLeft: 999 });
+    const small = rule({ id: 2, code: "SMALL", type: "FIXED_AMOUNT", value: 500, currency: "USD" });
+    const r = chooseWithinBudgets(cartOf(lines), [big, small]);
+    expect(r.applied.map((a) => a.code)).toEqual(["SMALL"]);
+    expect(r.notApplied).toEqual([expect.objectContaining({ id: 1, reason: "budget_exhausted", conflictsWith: null })]);
+    // exactly enough left: applied
+    expect(chooseWithinBudgets(cartOf(lines), [{ ...big, budgetLeft: 1000 }, small]).applied.map((a) => a.code)).toEqual(["BIG"]);
+    // not predicted (checkout keeps a code the shopper chose, and the database refuses it)
+    expect(chooseWithinBudgets(cartOf(lines), [big, small], (d) => d.automatic).applied.map((a) => a.code)).toEqual(["BIG"]);
   });
 });

@@ -10,6 +10,8 @@ import { DiscountForm } from "@/components/admin/discount-form";
 import { DiscountStatsChart } from "@/components/admin/discount-stats-chart";
 import { formatMinor } from "@/components/money";
 import { discountStats } from "@/lib/admin/discount-stats";
+import { discountCodeCounts } from "@/lib/admin/discount-codes";
+import { BulkCodes } from "@/components/admin/bulk-codes";
 import { adminUserOrNull } from "../../guard";
 import { privatePageMetadata } from "../../../_shared/metadata";
 
@@ -39,6 +41,7 @@ export default async function EditDiscountPage({ params }: Props) {
   if (!discount) notFound();
   const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
   const stats = await discountStats(prisma(), discount.id, new Date());
+  const codes = discount.automatic ? null : await discountCodeCounts(prisma(), discount.id);
   const statsCurrency = discount.currency ?? env().DEFAULT_CURRENCY;
   const currencies = [...new Set([env().DEFAULT_CURRENCY, ...products.map((p) => p.currency), ...(discount.currency ? [discount.currency] : [])])];
   return (
@@ -50,6 +53,7 @@ export default async function EditDiscountPage({ params }: Props) {
         <code>{discount.code ?? discount.title}</code> <span className="muted">{describeValue(discount)}</span>
       </h1>
       <DiscountForm products={products.map(({ id, name, isActive }) => ({ id, name, isActive }))} currencies={currencies} discount={discount} />
+      {codes && <BulkCodes discountId={discount.id} total={codes.total} used={codes.used} />}
       <DiscountStatsChart stats={stats} format={(n) => formatMinor(n, statsCurrency)} />
     </div>
   );
