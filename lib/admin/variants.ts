@@ -66,7 +66,9 @@ export const updateVariantSchema = z
     message: "Send stock (the new level) or stockDelta (a change), not both.",
     path: ["stockDelta"],
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // what the refinement above checks, stated for the JSON Schema of the OpenAPI document
+  .meta({ minProperties: 1 });
 
 export type UpdateVariantInput = z.input<typeof updateVariantSchema>;
 
