@@ -11,6 +11,7 @@ export type Readiness = { ready: boolean; checks: z.output<typeof checksSchema> 
 
 /** GET /api/health: the process answers. */
 export const healthAnswerSchema = z.object({ status: z.literal("ok"), uptimeSeconds: z.number().int().min(0) });
+export type HealthAnswer = z.output<typeof healthAnswerSchema>;
 
 /**
  * GET /api/ready: `{ status }` for everyone; with the metrics token also which checks failed and how each went
