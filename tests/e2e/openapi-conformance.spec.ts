@@ -202,6 +202,21 @@ test("accounts and next-auth: register, sign in, saved for later, sign out, rese
 
   await check("post", "/api/account/password-reset", await api.post("/api/account/password-reset", { data: { email } }), 202);
   await check("post", "/api/account/password-reset/confirm", await api.post("/api/account/password-reset/confirm", { data: { token: "not-a-token", password: "a-new-password-123" } }), 400);
+  // the reset link, delivered into the mailbox table of the embedded default (the test database of this run)
+  const db = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await db.connect();
+  let token = "";
+  try {
+    await expect(async () => {
+      await api.post("/api/cron/deliver-mail", { headers: { Authorization: `Bearer ${CRON_SECRET}` } });
+      const r = await db.query<{ text: string }>(`SELECT text FROM mailbox_messages WHERE "to" = $1 AND headers->>'X-Cartwright-Event' = 'password_reset'`, [email]);
+      expect(r.rows).toHaveLength(1);
+      token = decodeURIComponent(/token=([^\s"&<>]+)/.exec(r.rows[0]!.text)![1]!);
+    }).toPass({ timeout: 30_000 });
+  } finally {
+    await db.end();
+  }
+  await check("post", "/api/account/password-reset/confirm", await api.post("/api/account/password-reset/confirm", { data: { token, password: `new-${password}` } }), 200);
   await check("post", "/api/orders/lookup", await api.post("/api/orders/lookup", { data: { email } }), 202);
   await check("post", "/api/orders/lookup", await api.post("/api/orders/lookup", { data: {} }), 400);
   await api.dispose();
