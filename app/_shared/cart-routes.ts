@@ -1,5 +1,6 @@
 import { cartService, type CartRecord } from "@/lib/cart";
 import { cartIdSchema, itemIdSchema } from "@/lib/cart/schemas";
+import type { SavedForLaterItem } from "@/lib/cart/view";
 import { currentUser } from "@/lib/auth/session";
 import { parseWith } from "@/lib/http/handler";
 import { json } from "@/lib/http/handler";
@@ -25,6 +26,6 @@ export async function cartJson(cart: CartRecord, status = 200, extra: Record<str
 }
 
 /** A saved-for-later entry as the API lists it. */
-export function savedJson(s: { id: string; productId: number; variantId: number; savedAt: string }) {
+export function savedJson(s: SavedForLaterItem): SavedForLaterItem {
   return { id: s.id, productId: s.productId, variantId: s.variantId, savedAt: s.savedAt };
 }

@@ -15,7 +15,8 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(EMAIL_MAX_LENGTH, `Use at most ${EMAIL_MAX_LENGTH} characters.`)
-  .pipe(z.email("Enter a valid email address."));
+  .pipe(z.email("Enter a valid email address."))
+  .meta({ format: "email", description: "Compared case-insensitively (stored trimmed, lower-cased)" });
 
 export const COMMON_PASSWORD_MESSAGE = "This password is one of the most common ones. Choose another.";
 

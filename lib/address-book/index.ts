@@ -2,6 +2,7 @@ import { z } from "zod";
 import { addressFieldsSchema, completeAddress, fullAddressSchema, type Address, type FullAddress } from "../address";
 import type { Db, PrismaClient } from "../db";
 import { DomainError, notFound, validationError } from "../errors";
+import { isoDateTimeSchema } from "../money/schema";
 
 // The address book of a signed-in shopper: saved full addresses (lib/address's type and rules, nothing of its own
 // but a label), one of them the default.
@@ -50,17 +51,25 @@ export const addressIdSchema = z.uuid("Not an address id");
 export type CreateAddressInput = z.input<typeof createAddressSchema>;
 export type PatchAddressInput = z.input<typeof patchAddressSchema>;
 
-/** A saved address as the API and the pages show it. */
-export type SavedAddressView = FullAddress & {
-  id: string;
-  label: string | null;
-  line2: string | null;
-  region: string | null;
-  phone: string | null;
-  isDefault: boolean;
-  createdAt: string;
-  updatedAt: string;
-};
+/** A saved address as the API and the pages show it (GET/POST/PATCH /api/account/addresses). */
+export const savedAddressSchema = z
+  .object({
+    id: z.uuid(),
+    label: z.string().nullable().describe('The shopper\'s name for it ("Home")'),
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    region: z.string().nullable().describe('ISO 3166-2 subdivision code without the country ("CA")'),
+    postalCode: z.string(),
+    country: z.string().regex(/^[A-Z]{2}$/).describe("ISO 3166-1 alpha-2"),
+    phone: z.string().nullable(),
+    isDefault: z.boolean().describe("Exactly one address of a non-empty book is the default"),
+    createdAt: isoDateTimeSchema,
+    updatedAt: isoDateTimeSchema,
+  })
+  .meta({ id: "SavedAddress", description: "A saved address of the signed-in shopper's address book" });
+export type SavedAddressView = z.output<typeof savedAddressSchema>;
 
 type Row = {
   id: string;

@@ -130,17 +130,22 @@ export const fullAddressSchema = addressFieldsSchema.transform((a, ctx) => compl
 
 export type ShippingAddressInput = z.input<typeof shippingAddressSchema>;
 
-/** The stored address. Estimates may lack name, line1 and city; an order's address never does. */
-export type Address = {
-  name?: string | null;
-  line1?: string | null;
-  line2?: string | null;
-  city?: string | null;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-  phone?: string | null;
-};
+const storedText = z.string().nullable().optional();
+
+/** The stored address, as carts and orders answer it. Estimates may lack name, line1 and city; an order's address never does. */
+export const addressSchema = z
+  .object({
+    country: z.string().regex(/^[A-Z]{2}$/).describe("ISO 3166-1 alpha-2"),
+    region: storedText.describe('ISO 3166-2 subdivision code without the country ("CA"); required at checkout for US, CA and AU'),
+    postalCode: z.string(),
+    city: storedText,
+    line1: storedText,
+    line2: storedText,
+    name: storedText,
+    phone: storedText,
+  })
+  .meta({ id: "ShippingAddress", description: "An estimate needs country and postal code; checkout needs name, line1 and city too (and region in US, CA, AU)" });
+export type Address = z.output<typeof addressSchema>;
 
 /** The address checkout needs: name, line1, city always; a region in US, CA and AU. */
 export type FullAddress = Address & { name: string; line1: string; city: string };

@@ -1,18 +1,21 @@
+import { z } from "zod";
 import type { Db } from "../db";
+import { moneyAmountSchema } from "../money/schema";
 import { notFound } from "../errors";
 
 // A discount's results for the admin page and GET /api/admin/discounts/{id}/stats. Only redemptions that still
 // count are included (not released: the order is PENDING_PAYMENT or PAID), so the numbers match uses and budget.
 
-export type DiscountStats = {
-  uses: number;
-  orders: number;
-  /** the total of those orders, minor units of the discount's currency (or the orders' currency when it has none) */
-  revenue: number;
-  discountGiven: number;
-  /** the last 30 days (UTC), oldest first, every day present */
-  byDay: { date: string; uses: number; discountGiven: number }[];
-};
+export const discountStatsSchema = z.object({
+  uses: z.number().int().min(0),
+  orders: z.number().int().min(0),
+  revenue: moneyAmountSchema.describe("The total of those orders, in the discount's currency (or the orders' currency when it has none)"),
+  discountGiven: moneyAmountSchema,
+  byDay: z
+    .array(z.object({ date: z.iso.date(), uses: z.number().int().min(0), discountGiven: moneyAmountSchema }))
+    .describe("The last 30 days (UTC), oldest first, every day present"),
+});
+export type DiscountStats = z.output<typeof discountStatsSchema>;
 
 export const STATS_DAYS = 30;
 

@@ -4,6 +4,7 @@ import { discountClass, discountStatus, type CombinesWith, type DiscountClass, t
 import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
+import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
 
 // The admin side of discounts: one schema for the API and the admin form, and the create / read / update service.
 // The API speaks in the units an admin thinks in: `value` is a percent (12.5) for PERCENTAGE and BUY_X_GET_Y and
@@ -266,46 +267,58 @@ export const patchDiscountSchema = z
   .refine((p) => Object.values(p).some((v) => v !== undefined), {
     message: "Send at least one field to change.",
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // what the refinement above checks, stated for the JSON Schema of the OpenAPI document
+  .meta({ minProperties: 1 });
 
 export type CreateDiscountInput = z.input<typeof createDiscountSchema>;
 export type PatchDiscountInput = z.input<typeof patchDiscountSchema>;
 
+const VALUE_MEANING =
+  "PERCENTAGE: percent off (0 < value <= 100, up to 2 decimals, e.g. 12.5); FIXED_AMOUNT: minor units of `currency`; FREE_SHIPPING: unused; BUY_X_GET_Y: percent off the Y units (100 = free)";
+const positiveOrNull = z.number().int().min(1).nullable();
+
 /** The `discount` of docs/ARCHITECTURE.md (HTTP contract), plus `status`. Unset fields are null. */
-export type DiscountJson = {
-  id: number;
-  /** null for an automatic discount */
-  code: string | null;
-  automatic: boolean;
-  title: string | null;
-  type: DiscountType;
-  value: number;
-  currency: string | null;
-  minOrderAmount: number | null;
-  maxUses: number | null;
-  maxUsesPerCustomer: number | null;
-  usesCount: number;
-  /** the budget, in `currency`; null = none */
-  maxDiscountAmount: number | null;
-  /** what its unreleased redemptions gave */
-  discountGiven: number;
-  validFrom: string | null;
-  validUntil: string | null;
-  /** null = every product */
-  applicableProductIds: number[] | null;
-  /** BUY_X_GET_Y: the products the discounted units come from; null = the same products as the buy side */
-  getProductIds: number[] | null;
-  buyQuantity: number | null;
-  getQuantity: number | null;
-  maxApplications: number | null;
-  /** PERCENTAGE / FIXED_AMOUNT tiers (values in the units of `value`); null = none */
-  tiers: ApiTier[] | null;
-  isActive: boolean;
-  /** derived: product (lists products), shipping (FREE_SHIPPING), else order */
-  class: DiscountClass;
-  combinesWith: CombinesWith;
-  status: DiscountStatus;
-};
+export const discountJsonSchema = z
+  .object({
+    id: z.number().int(),
+    code: z.string().nullable().describe("Stored upper-case; null for an automatic discount"),
+    automatic: z.boolean().describe("Applies to every qualifying cart without a code"),
+    title: z.string().nullable().describe("What shoppers see for an automatic discount"),
+    type: z.enum(DISCOUNT_TYPES),
+    value: z.number().describe(VALUE_MEANING),
+    currency: currencyCodeSchema.nullable(),
+    minOrderAmount: moneyAmountSchema.nullable(),
+    maxUses: positiveOrNull,
+    maxUsesPerCustomer: positiveOrNull,
+    usesCount: z.number().int().min(0),
+    maxDiscountAmount: moneyAmountSchema.nullable().describe("The budget: money it may give away in total, in currency; null = none"),
+    discountGiven: moneyAmountSchema.describe("What its unreleased redemptions gave"),
+    validFrom: isoDateTimeSchema.nullable(),
+    validUntil: isoDateTimeSchema.nullable(),
+    applicableProductIds: z.array(z.number().int()).nullable().describe("null = every product"),
+    getProductIds: z
+      .array(z.number().int())
+      .nullable()
+      .describe("BUY_X_GET_Y: the products the discounted units come from; null = the same products as the buy side"),
+    buyQuantity: positiveOrNull,
+    getQuantity: positiveOrNull,
+    maxApplications: positiveOrNull,
+    tiers: z
+      .array(z.object({ minSubtotal: moneyAmountSchema.optional(), minQuantity: z.number().int().min(1).optional(), value: z.number() }))
+      .nullable()
+      .describe("PERCENTAGE / FIXED_AMOUNT: the highest reached tier's value applies (in the units of `value`); below the first, nothing"),
+    isActive: z.boolean(),
+    class: z.enum(["product", "order", "shipping"]).describe("Derived: product when it lists products, shipping for FREE_SHIPPING, else order"),
+    combinesWith: z
+      .object({ productDiscounts: z.boolean(), orderDiscounts: z.boolean(), shippingDiscounts: z.boolean() })
+      .describe("The classes it may be applied together with; two discounts combine only if each allows the other's class"),
+    status: z.enum(["scheduled", "active", "expired", "exhausted", "inactive"]).describe("Derived from the dates, uses and isActive"),
+  })
+  .meta({ id: "Discount", description: "Unset fields are null" });
+export type DiscountJson = z.output<typeof discountJsonSchema>;
+// the derived fields are the rules' own types
+const _derived: Pick<DiscountJson, "class" | "combinesWith" | "status"> = {} as { class: DiscountClass; combinesWith: CombinesWith; status: DiscountStatus };
 
 type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven" | "getProductIds">;
 

@@ -5,7 +5,8 @@ import type { Db, PrismaClient } from "../db";
 import { env } from "../env";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { currencyExponent, isCurrencyCode, parseMajorUnits, toMajorUnitsString } from "../money";
-import { attributesSchema, INT_MAX, skuSchema, toAdminVariantJson, type AdminVariantJson, type AdminVariantRow } from "./variants";
+import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
+import { adminVariantSchema, attributesSchema, INT_MAX, skuSchema, toAdminVariantJson, type AdminVariantJson, type AdminVariantRow } from "./variants";
 
 // The admin side of the catalog: create and edit products, their variants, categories and images. One zod schema
 // per body, shared by the API (/api/admin/products, /api/admin/categories) and the admin forms (server actions).
@@ -132,7 +133,9 @@ export const patchProductSchema = z
   .refine((p) => Object.values(p).some((v) => v !== undefined), {
     message: "Send at least one field to change.",
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // what the refinement above checks, stated for the JSON Schema of the OpenAPI document
+  .meta({ minProperties: 1 });
 
 /** POST /api/admin/products/{id}/variants and the "Add variant" form. */
 export const createVariantSchema = z.strictObject({
@@ -159,26 +162,38 @@ export const productIdSchema = z
   .union([z.number(), z.string().regex(/^\d{1,10}$/).transform(Number)], { error: "Not a product id." })
   .pipe(idOf("product"));
 
-export type AdminCategoryJson = { id: number; slug: string; name: string; description: string; position: number };
-export type AdminImageJson = { id: number; url: string; alt: string; variantId: number | null; position: number };
-export type AdminProductJson = {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  currency: string;
-  /** minor units of currency */
-  basePrice: number;
-  /** the main image: the gallery's first, or (for a product made before galleries) an image of its own */
-  imageUrl: string | null;
-  isActive: boolean;
-  createdAt: string;
-  updatedAt: string;
-  categories: AdminCategoryJson[];
-  images: AdminImageJson[];
-  /** every variant, inactive ones too */
-  variants: AdminVariantJson[];
-};
+// The admin's view of the catalog; the zod schemas are the one statement of the shapes (types inferred from them,
+// the OpenAPI document generated from them).
+export const adminCategorySchema = z
+  .object({ id: z.number().int(), slug: z.string(), name: z.string(), description: z.string(), position: z.number().int() })
+  .meta({ id: "AdminCategory" });
+export type AdminCategoryJson = z.output<typeof adminCategorySchema>;
+export const adminImageSchema = z.object({
+  id: z.number().int(),
+  url: z.string().describe("A same-origin path or an https URL"),
+  alt: z.string(),
+  variantId: z.number().int().nullable(),
+  position: z.number().int().describe("0 = the main image"),
+});
+export type AdminImageJson = z.output<typeof adminImageSchema>;
+export const adminProductSchema = z
+  .object({
+    id: z.number().int(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    currency: currencyCodeSchema,
+    basePrice: moneyAmountSchema,
+    imageUrl: z.string().nullable().describe("The main image: the gallery's first, or (for a product made before galleries) an image of its own"),
+    isActive: z.boolean(),
+    createdAt: isoDateTimeSchema,
+    updatedAt: isoDateTimeSchema,
+    categories: z.array(adminCategorySchema),
+    images: z.array(adminImageSchema),
+    variants: z.array(adminVariantSchema).describe("Every variant, inactive ones too"),
+  })
+  .meta({ id: "AdminProduct" });
+export type AdminProductJson = z.output<typeof adminProductSchema>;
 
 const productInclude = {
   variants: { orderBy: { id: "asc" as const } },

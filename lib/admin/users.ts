@@ -4,11 +4,13 @@ import type { Db, PrismaClient } from "../db";
 import { Prisma } from "../db";
 import type { Role } from "../db/generated/enums";
 import { DomainError, notFound } from "../errors";
+import { isoDateTimeSchema } from "../money/schema";
 
 // Who is an administrator. The role is read from the database on every admin request (lib/auth/session.ts), so a
 // change here ends or grants admin access at the user's next request; no session needs to be touched.
 
-export type AdminUserJson = { id: string; email: string; role: Role; createdAt: string };
+export const adminUserSchema = z.object({ id: z.uuid(), email: z.string(), role: z.enum(["ADMIN", "CUSTOMER"]), createdAt: isoDateTimeSchema }).meta({ id: "AdminUser" });
+export type AdminUserJson = z.output<typeof adminUserSchema>;
 
 export const userIdSchema = z.uuid({ error: "Not a user id." });
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { effectivePrice, toAttributes, type VariantAttributes } from "../catalog";
+import { attributesViewSchema, effectivePrice, toAttributes } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import { recordAudit } from "../audit";
 import type { Db, PrismaClient } from "../db";
 import { DomainError, notFound } from "../errors";
+import { moneyAmountSchema } from "../money/schema";
 
 // Admin edits of one variant: its stock (set, or changed by a delta), its price override, SKU, attributes and
 // active flag. Carts keep the unit price they captured; checkout
@@ -65,7 +66,9 @@ export const updateVariantSchema = z
     message: "Send stock (the new level) or stockDelta (a change), not both.",
     path: ["stockDelta"],
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // what the refinement above checks, stated for the JSON Schema of the OpenAPI document
+  .meta({ minProperties: 1 });
 
 export type UpdateVariantInput = z.input<typeof updateVariantSchema>;
 
@@ -73,19 +76,20 @@ export const variantIdSchema = z
   .union([z.number(), z.string().regex(/^\d{1,10}$/).transform(Number)], { error: "Not a variant id." })
   .pipe(z.number().int("Not a variant id.").positive("Not a variant id.").max(INT_MAX, "Not a variant id."));
 
-export type AdminVariantJson = {
-  id: number;
-  productId: number;
-  sku: string;
-  attributes: VariantAttributes;
-  /** effective price in minor units of the product's currency: priceOverride ?? the product's base price */
-  price: number;
-  priceOverride: number | null;
-  stock: number;
-  available: boolean;
-  /** the variant itself is for sale (available also needs the product active and stock) */
-  isActive: boolean;
-};
+export const adminVariantSchema = z
+  .object({
+    id: z.number().int(),
+    productId: z.number().int(),
+    sku: z.string(),
+    attributes: attributesViewSchema,
+    price: moneyAmountSchema.describe("Effective price in the product's currency: priceOverride ?? the product's basePrice"),
+    priceOverride: moneyAmountSchema.nullable(),
+    stock: z.number().int().min(0),
+    available: z.boolean().describe("stock > 0, the variant and its product active"),
+    isActive: z.boolean().describe("The variant itself is for sale"),
+  })
+  .meta({ id: "AdminVariant" });
+export type AdminVariantJson = z.output<typeof adminVariantSchema>;
 
 export type AdminVariantRow = {
   id: number;

@@ -6,6 +6,8 @@ import { customOptionsSchema, shippingAddressSchema } from "./model";
 
 export const cartIdSchema = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/, "Not a cart id");
 export const itemIdSchema = z.uuid("Not a cart item id");
+/** The path parameter of POST /api/saved-for-later/{id}/move-to-cart. */
+export const savedItemIdSchema = z.uuid("Not a saved item id");
 export const quantityLimit = (max: number) => z.number({ error: "Quantity must be a number" }).int("Quantity must be a whole number");
 
 export const createCartSchema = z.strictObject({

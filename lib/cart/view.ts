@@ -1,44 +1,97 @@
+import { z } from "zod";
+import { addressSchema } from "../address";
+import { attributesViewSchema } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
 import { BULK_CODE_USED_MESSAGE, findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
-import type { DiscountFailureReason, DiscountRule, PricingLine } from "../discounts/rules";
+import type { DiscountFailureReason, DiscountRule, DiscountType, PricingLine } from "../discounts/rules";
 import { isDomainError } from "../errors";
-import type { CartSummary, ShippingAddress } from "../pricing";
+import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
+import { cartSummarySchema, type ShippingAddress } from "../pricing";
 import { loadRateTables } from "../rates";
-import type { CartLine, CartRecord, CartStatus } from "./model";
+import { customOptionsSchema, type CartRecord } from "./model";
+
+// The cart as the API answers it. The zod schemas below are the one statement of that shape: the types are inferred
+// from them and the OpenAPI document is generated from them (lib/http/openapi.ts). Nothing parses a cart at run time.
+
+export const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const satisfies readonly DiscountType[];
+
+/** Why a code does not apply (the discount rules' reasons, also `details.reason` of 422 discount_invalid). */
+export const DISCOUNT_FAILURE_REASONS = [
+  "unknown",
+  "inactive",
+  "not_yet_valid",
+  "expired",
+  "usage_limit_reached",
+  "customer_limit_reached",
+  "min_order_not_met",
+  "not_applicable",
+  "not_combinable",
+  "currency_mismatch",
+  "too_many_codes",
+  "budget_exhausted",
+] as const satisfies readonly DiscountFailureReason[];
+// every reason of the rules is listed (a new one fails the typecheck here)
+const _everyReason: readonly (typeof DISCOUNT_FAILURE_REASONS)[number][] = [] as DiscountFailureReason[];
+
+export const CART_STATUSES = ["ACTIVE", "ABANDONED", "CHECKED_OUT"] as const;
 
 /** A cart line as the API shows it: the line without its internal options key and add time, with its total. */
-export type CartItemView = Omit<CartLine, "optionsKey" | "addedAt"> & { lineTotal: number };
+export const cartItemViewSchema = z
+  .object({
+    id: z.uuid(),
+    productId: z.number().int(),
+    variantId: z.number().int(),
+    sku: z.string(),
+    name: z.string(),
+    attributes: attributesViewSchema,
+    imageUrl: z.string().nullable(),
+    quantity: z.number().int().min(1),
+    unitPrice: moneyAmountSchema.describe("Captured when the item was added; checkout re-checks it"),
+    customOptions: customOptionsSchema,
+    lineTotal: moneyAmountSchema.describe("unitPrice * quantity"),
+  })
+  .meta({ id: "CartItem" });
+export type CartItemView = z.output<typeof cartItemViewSchema>;
 
-export type CartDiscountView = {
-  /** null for an automatic discount, which shows its title */
-  code: string | null;
-  title?: string | null;
-  automatic?: boolean;
-  type: string;
-  amount: number;
-  /** whether it is in the set the cart gets (chooseDiscounts); when not, `reason` and `conflictsWith` say why */
-  applied: boolean;
-  /** the same as `applied` (the name the cart pages have read since before combinations) */
-  valid: boolean;
-  reason?: DiscountFailureReason;
-  /** the applied discount (code or title) this one does not combine with */
-  conflictsWith?: string | null;
-  message?: string;
-};
+export const cartDiscountViewSchema = z
+  .object({
+    code: z.string().nullable().describe("null for an automatic discount (then title)"),
+    title: z.string().nullable().optional(),
+    automatic: z.boolean().optional(),
+    type: z.enum([...DISCOUNT_TYPES, "UNKNOWN"]),
+    amount: moneyAmountSchema.describe("What it takes off; for FREE_SHIPPING the shipping it waives (0 without an address)"),
+    applied: z.boolean().describe("Whether it is in the set the cart gets (chooseDiscounts: the compatible set with the lowest total)"),
+    valid: z.boolean().describe("The same as applied (the name the cart pages have read since before combinations)"),
+    reason: z.enum(DISCOUNT_FAILURE_REASONS).optional().describe("When not applied: why (not_combinable: it lost to the applied set)"),
+    conflictsWith: z.string().nullable().optional().describe("When not applied: the applied discount (code or title) it does not combine with"),
+    message: z.string().optional(),
+  })
+  .meta({ id: "CartDiscount" });
+export type CartDiscountView = z.output<typeof cartDiscountViewSchema>;
 
-export type CartView = {
-  id: string;
-  status: CartStatus;
-  currency: string;
-  items: CartItemView[];
-  itemCount: number;
-  discounts: CartDiscountView[];
-  shippingAddress: ShippingAddress | null;
-  summary: CartSummary;
-  /** set when the address cannot be priced (no shipping to that country in this currency) */
-  shippingError?: string;
-};
+export const cartViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(CART_STATUSES),
+    currency: currencyCodeSchema,
+    items: z.array(cartItemViewSchema),
+    itemCount: z.number().int().min(0),
+    discounts: z.array(cartDiscountViewSchema),
+    shippingAddress: addressSchema.nullable(),
+    summary: cartSummarySchema,
+    shippingError: z.string().optional().describe("Set when the address cannot be priced (no shipping to that country in this currency)"),
+  })
+  .meta({ id: "Cart" });
+export type CartView = z.output<typeof cartViewSchema>;
+
+/** A signed-in shopper's saved line, as GET /api/saved-for-later lists it. */
+export const savedForLaterItemSchema = z
+  .object({ id: z.uuid(), productId: z.number().int(), variantId: z.number().int(), savedAt: isoDateTimeSchema })
+  .meta({ id: "SavedForLaterItem" });
+export type SavedForLaterItem = z.output<typeof savedForLaterItemSchema>;
+
+export const savedForLaterListSchema = z.array(savedForLaterItemSchema);
 
 export function pricingLines(cart: CartRecord): PricingLine[] {
   return cart.items.map((l) => ({ itemId: l.id, productId: l.productId, variantId: l.variantId, unitPrice: l.unitPrice, quantity: l.quantity }));

@@ -1,6 +1,10 @@
+import { z } from "zod";
 import type { Db } from "../db";
 
-export type ApiCategory = { id: number; slug: string; name: string; productCount: number };
+export const apiCategorySchema = z
+  .object({ id: z.number().int(), slug: z.string(), name: z.string(), productCount: z.number().int().min(0).describe("Active products in the category") })
+  .meta({ id: "Category" });
+export type ApiCategory = z.output<typeof apiCategorySchema>;
 export type CategoryDetail = ApiCategory & { description: string };
 
 /** Every category in menu order, with how many ACTIVE products it holds (what a shopper would find on it). */

@@ -1,35 +1,55 @@
+import { z } from "zod";
 import type { Db } from "../db";
+import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
 
+// A product as the shop's API answers it. The zod schemas are the one statement of the shape (the types are
+// inferred from them; the OpenAPI document is generated from them); nothing parses a product at run time.
+
+/** Variant attributes such as size and colour. */
+export const attributesViewSchema = z.record(z.string(), z.string()).meta({ examples: [{ size: "M", color: "Navy" }] });
 export type VariantAttributes = Record<string, string>;
 
-export type ApiVariant = {
-  id: number;
-  sku: string;
-  attributes: VariantAttributes;
-  /** effective price in minor units: price_override ?? base_price */
-  price: number;
-  stock: number;
-  available: boolean;
-};
+export const apiVariantSchema = z
+  .object({
+    id: z.number().int(),
+    sku: z.string(),
+    attributes: attributesViewSchema,
+    price: moneyAmountSchema.describe("Effective price: priceOverride ?? the product's basePrice"),
+    stock: z.number().int().min(0),
+    available: z.boolean().describe("stock > 0 and active"),
+  })
+  .meta({ id: "Variant" });
+export type ApiVariant = z.output<typeof apiVariantSchema>;
 
-export type ApiProduct = {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  currency: string;
-  basePrice: number;
-  imageUrl: string | null;
-  isActive: boolean;
-  createdAt: string;
-  variants: ApiVariant[];
-  categories: ApiCategoryRef[];
-  /** the gallery: the main image first; variantId set = the image shows that variant */
-  images: ApiImage[];
-};
+export const apiCategoryRefSchema = z.object({ slug: z.string(), name: z.string() });
+export type ApiCategoryRef = z.output<typeof apiCategoryRefSchema>;
+export const apiImageSchema = z.object({
+  url: z.string().describe("A same-origin path or an https URL"),
+  alt: z.string(),
+  variantId: z.number().int().nullable().describe("The variant the image shows; null: the whole product"),
+});
+export type ApiImage = z.output<typeof apiImageSchema>;
 
-export type ApiCategoryRef = { slug: string; name: string };
-export type ApiImage = { url: string; alt: string; variantId: number | null };
+export const apiProductSchema = z
+  .object({
+    id: z.number().int(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    currency: currencyCodeSchema,
+    basePrice: moneyAmountSchema,
+    imageUrl: z.string().nullable().describe("The main image (the gallery's first)"),
+    isActive: z.boolean(),
+    createdAt: isoDateTimeSchema,
+    variants: z.array(apiVariantSchema),
+    categories: z.array(apiCategoryRefSchema),
+    images: z.array(apiImageSchema).describe("The gallery: the main image first"),
+  })
+  .meta({ id: "Product" });
+export type ApiProduct = z.output<typeof apiProductSchema>;
+
+/** The path parameter of GET /api/products/{idOrSlug}. */
+export const productRefSchema = z.string().min(1).max(200).describe("A product id (digits) or slug");
 
 /** A product as read from the database (with its variants), before it becomes an ApiProduct. */
 type ProductRow = Omit<ApiProduct, "variants" | "categories" | "images" | "createdAt"> & {

@@ -1,79 +1,95 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { CartSummary } from "../pricing";
-import type { CustomOptions } from "../cart";
-import type { Address } from "../address";
+import { z } from "zod";
+import { addressSchema, type Address } from "../address";
+import { customOptionsSchema, type CustomOptions } from "../cart";
+import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
+import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from "../orders/schemas";
+import { cartSummarySchema } from "../pricing";
 
-export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED";
+// The order as the API answers it. The zod schemas are the one statement of that shape: the types are inferred from
+// them and the OpenAPI document is generated from them (lib/http/openapi.ts). Nothing parses an order at run time.
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * order.payment.status: pending (awaiting the shopper's payment) | succeeded | failed (declined: see declineCode)
  * | canceled (the provider cancelled the payment) | expired (the reservation ran out) | refund_pending | refunded
  * (a payment that succeeded after the order was cancelled is refunded).
  */
-export type OrderPaymentStatus =
-  | "pending"
-  | "succeeded"
-  | "failed"
-  | "canceled"
-  | "expired"
-  | "refund_pending"
-  | "partially_refunded"
-  | "refunded";
-
-export type FulfillmentStatus = "UNFULFILLED" | "PARTIALLY_FULFILLED" | "FULFILLED";
+export type OrderPaymentStatus = (typeof PAYMENT_STATUSES)[number];
+export type FulfillmentStatus = (typeof FULFILLMENT_STATUSES)[number];
 
 /** { itemId, quantity } pairs, as fulfilments and refunds list them. */
-export type ItemQuantity = { itemId: string; quantity: number };
+export const itemQuantitySchema = z.object({ itemId: z.uuid(), quantity: z.number().int().min(1) }).meta({ id: "ItemQuantity" });
+export type ItemQuantity = z.output<typeof itemQuantitySchema>;
 
-export type FulfillmentView = { id: string; carrier: string | null; trackingNumber: string | null; items: ItemQuantity[]; createdAt: string };
+export const fulfillmentViewSchema = z
+  .object({ id: z.uuid(), carrier: z.string().nullable(), trackingNumber: z.string().nullable(), items: z.array(itemQuantitySchema), createdAt: isoDateTimeSchema })
+  .meta({ id: "Fulfillment" });
+export type FulfillmentView = z.output<typeof fulfillmentViewSchema>;
 
-export type RefundView = {
-  id: string;
-  amount: number;
-  currency: string;
-  /** pending: recorded, the provider has not confirmed yet (retried); succeeded */
-  status: string;
-  items: ItemQuantity[];
-  shipping: boolean;
-  reason: string | null;
-  createdAt: string;
-};
+export const REFUND_STATUSES = ["pending", "succeeded"] as const;
+export const refundViewSchema = z
+  .object({
+    id: z.uuid(),
+    amount: moneyAmountSchema,
+    currency: currencyCodeSchema,
+    status: z.enum(REFUND_STATUSES).describe("pending: recorded, not yet confirmed by the payment provider (retried)"),
+    items: z.array(itemQuantitySchema),
+    shipping: z.boolean(),
+    reason: z.string().nullable(),
+    createdAt: isoDateTimeSchema,
+  })
+  .meta({ id: "Refund" });
+export type RefundView = z.output<typeof refundViewSchema>;
 
-export type OrderItemView = {
-  id: string;
-  productId: number;
-  variantId: number;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPrice: number;
-  /** this line's share of the order's discounts */
-  discount: number;
-  tax: number;
-  /** unitPrice * quantity - discount + tax */
-  total: number;
-  customOptions: CustomOptions;
-};
+export const orderItemViewSchema = z
+  .object({
+    id: z.uuid(),
+    productId: z.number().int(),
+    variantId: z.number().int(),
+    sku: z.string(),
+    name: z.string(),
+    quantity: z.number().int().min(1),
+    unitPrice: moneyAmountSchema,
+    discount: moneyAmountSchema.describe("This line's share of the order's discounts"),
+    tax: moneyAmountSchema,
+    total: moneyAmountSchema.describe("unitPrice * quantity - discount + tax"),
+    customOptions: customOptionsSchema,
+  })
+  .meta({ id: "OrderItem" });
+export type OrderItemView = z.output<typeof orderItemViewSchema>;
+
+export const PAYMENT_PROVIDERS = ["stripe", "test"] as const;
 
 /** The order as the API shows it (docs/ARCHITECTURE.md `order`). summary.lines[].itemId are the order item ids. */
-export type OrderView = {
-  id: string;
-  status: OrderStatus;
-  email: string;
-  currency: string;
-  items: OrderItemView[];
-  summary: CartSummary;
-  /** the full address the order ships to (name, line1, line2?, city, region?, postalCode, country, phone?) */
-  shippingAddress: Address | null;
-  fulfillmentStatus: FulfillmentStatus;
-  fulfillments: FulfillmentView[];
-  refunds: RefundView[];
-  /** refundedAmount: the sum of the refunds, minor units */
-  payment: { provider: string; status: string; declineCode?: string; refundedAmount: number };
-  createdAt: string;
-};
+export const orderViewSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(ORDER_STATUSES),
+    email: z.string(),
+    currency: currencyCodeSchema,
+    items: z.array(orderItemViewSchema),
+    summary: cartSummarySchema,
+    shippingAddress: addressSchema.nullable().describe("The full address the order ships to"),
+    fulfillmentStatus: z.enum(FULFILLMENT_STATUSES),
+    fulfillments: z.array(fulfillmentViewSchema),
+    refunds: z.array(refundViewSchema),
+    payment: z.object({
+      provider: z.enum(PAYMENT_PROVIDERS),
+      status: z.enum(PAYMENT_STATUSES),
+      declineCode: z
+        .string()
+        .optional()
+        .describe("Why the last payment attempt failed (e.g. card_declined); with status failed on a PENDING_PAYMENT order the shopper may pay again"),
+      refundedAmount: moneyAmountSchema.describe("The sum of the refunds"),
+    }),
+    createdAt: isoDateTimeSchema,
+  })
+  .meta({ id: "Order" });
+export type OrderView = z.output<typeof orderViewSchema>;
 
 export const orderInclude = {
   items: { orderBy: { id: "asc" as const } },
@@ -105,7 +121,12 @@ export function orderJson(o: OrderRow): OrderView {
     total: i.total,
     customOptions: (i.customOptions ?? {}) as CustomOptions,
   }));
-  const payment: OrderView["payment"] = { provider: o.paymentProvider, status: o.paymentStatus, refundedAmount: o.refundedAmount };
+  // the columns are text written only by this app: their values are the schema's
+  const payment: OrderView["payment"] = {
+    provider: o.paymentProvider as OrderView["payment"]["provider"],
+    status: o.paymentStatus as OrderPaymentStatus,
+    refundedAmount: o.refundedAmount,
+  };
   if (o.declineCode) payment.declineCode = o.declineCode;
   return {
     id: o.id,
@@ -136,7 +157,7 @@ export function orderJson(o: OrderRow): OrderView {
       id: r.id,
       amount: r.amount,
       currency: r.currency.trim(),
-      status: r.status,
+      status: r.status as RefundView["status"],
       items: itemQuantities(r.items),
       shipping: r.shipping,
       reason: r.reason,
@@ -181,18 +202,23 @@ export async function loadOrderForViewer(db: Db, orderId: string, viewer: OrderV
 }
 
 /** One provider event as recorded for an order (docs/ARCHITECTURE.md Checkout step 5), for admins. */
-export type PaymentEventView = {
-  id: string;
-  provider: string;
-  type: string;
-  paymentId: string | null;
-  amount: number | null;
-  currency: string | null;
-  /** what applying it did: paid, mismatch, refunded, refund_pending, recorded (refund/dispute), cancelled, unchanged */
-  outcome: string | null;
-  detail: string | null;
-  receivedAt: string;
-};
+export const paymentEventViewSchema = z
+  .object({
+    id: z.string().describe("The provider's event id (Stripe evt_...)"),
+    provider: z.enum(PAYMENT_PROVIDERS),
+    type: z.enum(["payment.succeeded", "payment.failed", "payment.canceled", "payment.refunded", "payment.disputed"]),
+    paymentId: z.string().nullable(),
+    amount: z.number().int().nullable().describe("Minor units as the provider reported them (refunded: refunded so far; disputed: the disputed amount)"),
+    currency: z.string().nullable(),
+    outcome: z
+      .string()
+      .nullable()
+      .describe("What applying it did: paid, mismatch (id, amount or currency not the order's: nothing changed), refunded, refund_pending, recorded (refunds, disputes), cancelled, unchanged, ignored"),
+    detail: z.string().nullable().describe("Why (a mismatch), or the provider's state (a dispute)"),
+    receivedAt: isoDateTimeSchema,
+  })
+  .meta({ id: "PaymentEvent" });
+export type PaymentEventView = z.output<typeof paymentEventViewSchema>;
 
 /** The order's recorded payment events (payments, declines, refunds, disputes, mismatches), oldest first. */
 export async function paymentEventsOf(db: Db, orderId: string): Promise<PaymentEventView[]> {
@@ -200,8 +226,8 @@ export async function paymentEventsOf(db: Db, orderId: string): Promise<PaymentE
   const rows = await db.paymentEvent.findMany({ where: { orderId }, orderBy: [{ receivedAt: "asc" }, { id: "asc" }] });
   return rows.map((r) => ({
     id: r.id,
-    provider: r.provider,
-    type: r.type,
+    provider: r.provider as PaymentEventView["provider"],
+    type: r.type as PaymentEventView["type"],
     paymentId: r.paymentIntentId,
     amount: r.amount,
     currency: r.currency,

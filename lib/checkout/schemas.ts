@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { cartIdSchema, shippingAddressSchema } from "../cart";
 import { DomainError } from "../errors";
+import { orderViewSchema, PAYMENT_PROVIDERS } from "./order-view";
+import type { CheckoutResponseBody } from "./place-order";
 
 export const checkoutBodySchema = z.strictObject({
   cartId: cartIdSchema,
@@ -9,7 +11,8 @@ export const checkoutBodySchema = z.strictObject({
     .trim()
     .toLowerCase()
     .max(254, "That email address is too long")
-    .pipe(z.email("Enter a valid email address")),
+    .pipe(z.email("Enter a valid email address"))
+    .meta({ format: "email" }),
   shippingAddress: shippingAddressSchema.optional(),
 });
 
@@ -18,7 +21,24 @@ export const confirmTestPaymentSchema = z.strictObject({
   cardNumber: z.string({ error: "Enter a card number" }).min(1, "Enter a card number").max(40, "That card number is too long"),
 });
 
-const keySchema = z.uuid();
+/** The Idempotency-Key header: a UUID (trimmed, compared lower-cased). */
+export const idempotencyKeySchema = z.uuid();
+const keySchema = idempotencyKeySchema;
+
+/** A body that must be empty (or `{}`): POST /api/orders/{orderId}/cancel. */
+export const emptyBodySchema = z.strictObject({});
+
+/** The 201 answer of POST /api/checkout (also what a replay of the same key answers). */
+export const checkoutResponseSchema = z.object({
+  order: orderViewSchema,
+  orderToken: z.string().describe("Send as `Authorization: Bearer <orderToken>` to read the order without an account"),
+  payment: z.object({
+    provider: z.enum(PAYMENT_PROVIDERS),
+    clientSecret: z.string().nullable().describe("null only for an order with nothing to pay (total 0: it is PAID at once)"),
+  }),
+});
+// place-order.ts builds the answer with its own (looser) type; the schema's shape must fit it
+const _fits: CheckoutResponseBody = {} as z.output<typeof checkoutResponseSchema>;
 
 /** The Idempotency-Key header of a checkout: required, a UUID; else 400 validation_failed. */
 export function parseIdempotencyKey(value: string | null): string {

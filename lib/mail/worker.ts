@@ -1,5 +1,7 @@
+import { z } from "zod";
 import type { PrismaClient } from "../db";
 import { DomainError, notFound } from "../errors";
+import { isoDateTimeSchema } from "../money/schema";
 import { logger as appLogger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { mailEventSchema, parseMailData, type MailEvent, type ParsedMailData } from "./events";
@@ -142,17 +144,28 @@ async function stillWanted(db: PrismaClient, event: MailEvent, recipient: string
 
 // ---- admin ----------------------------------------------------------------------------------------------------
 
-export type MailListItem = {
-  id: string;
-  event: string;
-  to: string;
-  subject: string | null;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-};
+export const MAIL_STATUSES = ["pending", "sent", "failed", "skipped"] as const;
+
+/** A message of the outbox as the admin API lists it (GET /api/admin/mail, POST /api/admin/mail/{id}/resend). */
+export const mailListItemSchema = z
+  .object({
+    id: z.uuid(),
+    event: mailEventSchema,
+    to: z.string(),
+    subject: z.string().nullable(),
+    status: z
+      .enum(MAIL_STATUSES)
+      .describe("failed: retried with backoff until it gave up; skipped: no longer relevant at delivery (a cart reminder after checkout or unsubscribe)"),
+    attempts: z.number().int().min(0),
+    lastError: z.string().nullable(),
+    createdAt: isoDateTimeSchema,
+    sentAt: isoDateTimeSchema.nullable(),
+  })
+  .meta({ id: "MailMessage" });
+export type MailListItem = z.output<typeof mailListItemSchema>;
+
+/** The path parameter of POST /api/admin/mail/{id}/resend. */
+export const mailIdSchema = z.uuid("Not a message id");
 
 function listItem(r: {
   id: string;
@@ -167,10 +180,11 @@ function listItem(r: {
 }): MailListItem {
   return {
     id: r.id,
-    event: r.event,
+    // the columns are text written only by this app: their values are the schema's
+    event: r.event as MailEvent,
     to: r.recipient,
     subject: r.subject,
-    status: r.status,
+    status: r.status as MailListItem["status"],
     attempts: r.attempts,
     lastError: r.lastError,
     createdAt: r.createdAt.toISOString(),

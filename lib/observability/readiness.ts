@@ -1,10 +1,27 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import type { PrismaClient } from "../db";
 import type { KvStore } from "../kv";
 
-export type Check = { ok: boolean; ms: number; error?: string };
-export type Readiness = { ready: boolean; checks: { database: Check; migrations: Check; kv: Check } };
+export const checkSchema = z.object({ ok: z.boolean(), ms: z.number().int().min(0), error: z.string().optional() });
+export type Check = z.output<typeof checkSchema>;
+const checksSchema = z.object({ database: checkSchema, migrations: checkSchema, kv: checkSchema });
+export type Readiness = { ready: boolean; checks: z.output<typeof checksSchema> };
+
+/** GET /api/health: the process answers. */
+export const healthAnswerSchema = z.object({ status: z.literal("ok"), uptimeSeconds: z.number().int().min(0) });
+export type HealthAnswer = z.output<typeof healthAnswerSchema>;
+
+/**
+ * GET /api/ready: `{ status }` for everyone; with the metrics token also which checks failed and how each went
+ * (those errors name hosts, migrations and versions).
+ */
+export const readinessAnswerSchema = z.union([
+  z.object({ status: z.enum(["ready", "unavailable"]) }),
+  z.object({ status: z.enum(["ready", "unavailable"]), failing: z.array(z.enum(["database", "migrations", "kv"])), checks: checksSchema }),
+]);
+export type ReadinessAnswer = z.output<typeof readinessAnswerSchema>;
 
 async function timed(fn: () => Promise<void>, timeoutMs: number): Promise<Check> {
   const started = Date.now();

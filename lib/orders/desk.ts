@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit";
-import { loadOrderForViewer, loadOrderRow, orderJson, type ItemQuantity, type OrderView, type OrderViewer } from "../checkout/order-view";
+import { z } from "zod";
+import { loadOrderForViewer, loadOrderRow, orderJson, orderViewSchema, refundViewSchema, type ItemQuantity, type RefundView, type OrderView, type OrderViewer } from "../checkout/order-view";
 import { cancelOrder, markPaid } from "../checkout/payment-events";
 import { restock } from "../checkout/stock";
 import { logger, type CheckoutDeps } from "../checkout/types";
@@ -153,7 +154,11 @@ export async function fulfillOrder(deps: Pick<DeskDeps, "db">, orderId: string, 
 
 // ---- refunds ----------------------------------------------------------------------------------------------------
 
-export type RefundAnswer = { order: OrderView; refund: { id: string; amount: number; currency: string; status: string } };
+export const refundAnswerSchema = z.object({
+  order: orderViewSchema,
+  refund: refundViewSchema.pick({ id: true, amount: true, currency: true, status: true }),
+});
+export type RefundAnswer = z.output<typeof refundAnswerSchema>;
 export type RefundResult = { status: 201; body: RefundAnswer; replayed: boolean };
 
 type PlannedRefund = { id: string; amount: number; currency: string; paymentId: string | null };
@@ -279,7 +284,7 @@ async function recordRefund(db: PrismaClient, orderId: string, body: RefundBody,
  * leaves it pending: the answer says so, and retryPendingOrderRefunds (the expiry sweeper) sends it again with the
  * same idempotency key.
  */
-async function payOut(deps: DeskDeps, r: PlannedRefund): Promise<string> {
+async function payOut(deps: DeskDeps, r: PlannedRefund): Promise<RefundView["status"]> {
   if (r.amount === 0 || !r.paymentId) {
     await deps.db.refund.updateMany({ where: { id: r.id, status: "pending" }, data: { status: "succeeded", updatedAt: new Date() } });
     return "succeeded";

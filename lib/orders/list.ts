@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { loadOrderRow, orderInclude, orderJson, isUuid, paymentEventsOf, type OrderView, type PaymentEventView } from "../checkout/order-view";
+import { loadOrderRow, orderInclude, orderJson, isUuid, paymentEventsOf, orderViewSchema, paymentEventViewSchema } from "../checkout/order-view";
+import { isoDateTimeSchema } from "../money/schema";
 import { Prisma, type Db } from "../db";
 import { DomainError, notFound } from "../errors";
 import { cursorCodec } from "../http/cursor";
@@ -7,8 +8,24 @@ import type { ListOrdersQuery } from "./schemas";
 
 // The order desk's reads: the filtered list (newest first, keyset paging) and one order with its history.
 
-export type OrderEventView = { type: string; at: string; actor: string; details: Record<string, unknown> };
-export type AdminOrderView = OrderView & { events: OrderEventView[]; paymentEvents: PaymentEventView[] };
+export const orderEventViewSchema = z
+  .object({
+    type: z.string().describe("placed | paid | payment_failed | fulfilled | refunded | cancelled | webhook"),
+    at: isoDateTimeSchema,
+    actor: z.string().describe('an admin user id or e-mail, "system", "shopper" or "stripe"'),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "OrderEvent" });
+export type OrderEventView = z.output<typeof orderEventViewSchema>;
+
+/** An order as the order desk reads it: the shopper's view, its history and what the payment provider reported. */
+export const adminOrderViewSchema = orderViewSchema
+  .extend({ events: z.array(orderEventViewSchema), paymentEvents: z.array(paymentEventViewSchema) })
+  .meta({ id: "AdminOrder" });
+export type AdminOrderView = z.output<typeof adminOrderViewSchema>;
+
+export const orderPageSchema = z.object({ orders: z.array(orderViewSchema), nextCursor: z.string().nullable().describe("null on the last page") });
+export type OrderPage = z.output<typeof orderPageSchema>;
 
 // the last row's creation time and id (newest first)
 const cursor = cursorCodec(z.object({ at: z.iso.datetime(), id: z.uuid() }));
@@ -19,7 +36,7 @@ const decodeCursor = cursor.decode;
  * GET /api/admin/orders: filters by status, fulfilment, payment status, creation time (from inclusive, to
  * exclusive) and q (an order id, an e-mail — exact or a part of it — or a SKU); newest first.
  */
-export async function listOrders(db: Db, query: ListOrdersQuery): Promise<{ orders: OrderView[]; nextCursor: string | null }> {
+export async function listOrders(db: Db, query: ListOrdersQuery): Promise<OrderPage> {
   const and: Prisma.OrderWhereInput[] = [];
   if (query.status) and.push({ status: query.status });
   if (query.fulfillment) and.push({ fulfillmentStatus: query.fulfillment });

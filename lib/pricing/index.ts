@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 import { applyRatePpm, assertCurrency, toSafeNumber } from "@/lib/money";
+import { currencyCodeSchema, moneyAmountSchema } from "@/lib/money/schema";
 import {
   computeDiscount,
   lineAmount,
@@ -38,18 +40,33 @@ export type RateTables = {
   taxRates: TaxRateRow[];
 };
 
-export type CartSummaryLine = { itemId: string; subtotal: number; discount: number; tax: number | null; total: number };
+const withoutAddress = (what: string) => moneyAmountSchema.nullable().describe(`${what}; null without a shipping address ("calculated at checkout")`);
 
-export type CartSummary = {
-  currency: string;
-  subtotal: number;
-  discount: number;
-  shipping: number | null;
-  shippingTax: number | null;
-  tax: number | null;
-  total: number;
-  lines: CartSummaryLine[];
-};
+export const cartSummaryLineSchema = z
+  .object({
+    itemId: z.uuid(),
+    subtotal: moneyAmountSchema,
+    discount: moneyAmountSchema,
+    tax: withoutAddress("The line's tax on its discounted amount"),
+    total: moneyAmountSchema,
+  })
+  .meta({ id: "CartSummaryLine" });
+export type CartSummaryLine = z.output<typeof cartSummaryLineSchema>;
+
+/** The priced summary of a cart (and of an order): total = subtotal - discount + shipping + tax. */
+export const cartSummarySchema = z
+  .object({
+    currency: currencyCodeSchema,
+    subtotal: moneyAmountSchema,
+    discount: moneyAmountSchema,
+    shipping: withoutAddress("Shipping (0 when free)"),
+    shippingTax: withoutAddress("Tax on shipping"),
+    tax: withoutAddress("Sum of the lines' tax + shippingTax"),
+    total: moneyAmountSchema.describe("subtotal - discount + shipping + tax (without an address: subtotal - discount)"),
+    lines: z.array(cartSummaryLineSchema),
+  })
+  .meta({ id: "CartSummary" });
+export type CartSummary = z.output<typeof cartSummarySchema>;
 
 export type AppliedDiscount = { discountId: number; code: string; type: DiscountType; amount: number };
 

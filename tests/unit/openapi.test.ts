@@ -1,6 +1,8 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 import { buildOpenApiDocument, type JsonSchema, type OpenApiDocument, type ResponseObject } from "@/lib/http/openapi";
+import { matchApiRoute, scanApiRoutes } from "@/lib/http/route-table";
 
 // docs/ARCHITECTURE.md, "HTTP contract": every path and method of the contract.
 const CONTRACT: [string, string][] = [
@@ -56,6 +58,19 @@ const CONTRACT: [string, string][] = [
   ["patch", "/api/account/addresses/{id}"],
   ["delete", "/api/account/addresses/{id}"],
   ["post", "/api/admin/mail/{id}/resend"],
+  ["get", "/api/admin/discounts/{id}/stats"],
+  ["get", "/api/health"],
+  ["get", "/api/ready"],
+  ["get", "/api/metrics"],
+];
+
+// next-auth's endpoints the shop's pages and headless clients use (their own answers, not the error envelope)
+const NEXT_AUTH: [string, string][] = [
+  ["get", "/api/auth/csrf"],
+  ["get", "/api/auth/providers"],
+  ["get", "/api/auth/session"],
+  ["post", "/api/auth/callback/credentials"],
+  ["post", "/api/auth/signout"],
 ];
 
 // answered 202 (accepted, whatever happened)
@@ -133,8 +148,8 @@ describe("the OpenAPI document", () => {
         expect(ok!.content, `${method} ${path} has no body`).toBeUndefined();
         continue;
       }
-      // the CSV export is the one success that is not JSON
-      const mediaType = path.endsWith(".csv") ? "text/csv" : "application/json";
+      // the CSV export and the metrics are the successes that are not JSON
+      const mediaType = path.endsWith(".csv") ? "text/csv" : path === "/api/metrics" ? "text/plain" : "application/json";
       expect(ok!.content?.[mediaType]?.schema, `${method} ${path}`).toBeDefined();
       for (const s of Object.keys(op.responses).filter((k) => k.startsWith("2"))) expect(s).toBe(status);
     }
@@ -163,6 +178,8 @@ describe("the OpenAPI document", () => {
       for (const [status, raw] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;
         const response = resolve(raw as unknown as JsonSchema) as unknown as ResponseObject;
+        // not ready answers 503 with its own { status } body, not an error
+        if (path === "/api/ready" && status === "503") continue;
         const listed = response["x-error-codes"];
         expect(listed, `${method} ${path} ${status} lists its codes`).toBeDefined();
         const inSchema = codesOfSchema(response.content!["application/json"]!.schema);
@@ -287,5 +304,58 @@ describe("the OpenAPI document", () => {
     const custom = buildOpenApiDocument({ maxLineQuantity: 5 });
     const add5 = (custom.paths["/api/carts/{cartId}/items"]!.post!.requestBody!.content as Record<string, { schema: JsonSchema }>)["application/json"]!.schema;
     expect((add5.properties as Record<string, JsonSchema>).quantity).toMatchObject({ maximum: 5 });
+  });
+
+  it("documents next-auth's endpoints with their content types, outside the error envelope", () => {
+    for (const [method, p] of NEXT_AUTH) {
+      const op = doc.paths[p]?.[method];
+      expect(op, `${method} ${p}`).toBeDefined();
+      expect(op!.responses["200"]!.content?.["application/json"]?.schema, `${method} ${p}`).toBeDefined();
+      expect(op!.responses["500"], "no envelope promised").toBeUndefined();
+      if (method === "post") expect(Object.keys(op!.requestBody!.content as object)).toEqual(["application/x-www-form-urlencoded"]);
+    }
+    expect(doc.paths["/api/metrics"]!.get!.security).toEqual([{ metricsToken: [] }]);
+  });
+
+  it("closes the answers' objects (additionalProperties: false), so a field the document does not have is a drift", () => {
+    for (const name of ["Cart", "CartItem", "CartSummary", "Order", "OrderItem", "Product", "Variant", "Discount", "AdminProduct", "AdminOrder", "MailMessage"])
+      expect(doc.components.schemas[name]!.additionalProperties, name).toBe(false);
+    for (const code of Object.keys(ERROR_STATUS)) {
+      const env = doc.components.schemas[`Error_${code}`]!;
+      expect(env.additionalProperties, code).toBe(false);
+      expect((env.properties as Record<string, JsonSchema>).error!.additionalProperties, code).toBe(false);
+    }
+  });
+});
+
+// Every route under app/api, read the way the server reads them (lib/http/route-table.ts), against the document.
+describe("the OpenAPI document and the route files", () => {
+  const routes = scanApiRoutes(path.join(process.cwd(), "app"));
+  // a path template with every {param} filled, as a request would name it
+  const concrete = (template: string) => template.replace(/\{[^}]+\}/g, "x1");
+
+  it("documents every method every route file exports", () => {
+    expect(routes.length).toBeGreaterThan(40);
+    const documented = operations().map(({ method, path: p }) => ({ method: method.toUpperCase(), route: matchApiRoute(routes, concrete(p)) }));
+    for (const route of routes)
+      for (const method of route.exported)
+        expect(
+          documented.some((d) => d.method === method && d.route === route),
+          `${method} ${route.pattern} is exported by its route file but not in the OpenAPI document`,
+        ).toBe(true);
+  });
+
+  it("has no operation without a route file that exports its method", () => {
+    for (const { method, path: p } of operations()) {
+      const route = matchApiRoute(routes, concrete(p));
+      expect(route, `${method.toUpperCase()} ${p}: no route file serves this path`).not.toBeNull();
+      expect(route!.exported, `${method.toUpperCase()} ${p}: ${route!.pattern} does not export ${method.toUpperCase()}`).toContain(method.toUpperCase());
+      // a documented {param} sits where the route has a dynamic segment, and a fixed segment where it has one
+      const segments = p.split("/").filter(Boolean);
+      route!.segments.forEach((seg, i) => {
+        if (seg.kind === "static") expect(segments[i], `${p} at ${i}`).toBe(seg.value);
+        if (seg.kind === "dynamic") expect(segments[i], `${p} at ${i}`).toMatch(/^\{.+\}$/);
+      });
+    }
   });
 });

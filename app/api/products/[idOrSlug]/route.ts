@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { findProduct } from "@/lib/catalog";
+import { findProduct, productRefSchema } from "@/lib/catalog";
 import { prisma } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { handle, json, parseWith } from "@/lib/http/handler";
 
-const params = z.object({ idOrSlug: z.string().min(1).max(200) });
+const params = z.object({ idOrSlug: productRefSchema });
 
 export const GET = handle(async (_req: Request, ctx: { params: Promise<{ idOrSlug: string }> }) => {
   const { idOrSlug } = parseWith(params, await ctx.params);
