@@ -193,6 +193,18 @@ test("accounts and next-auth: register, sign in, saved for later, sign out, rese
   await check("post", "/api/saved-for-later/{id}/move-to-cart", await api.post(`/api/saved-for-later/${saved.savedForLater[0]!.id}/move-to-cart`), 200);
   await check("post", "/api/saved-for-later/{id}/move-to-cart", await api.post(`/api/saved-for-later/${randomUUID()}/move-to-cart`), 404);
 
+  // the address book
+  const book = "/api/account/addresses";
+  const home = { label: "Home", name: "Conf Shopper", line1: "1 Main St", city: "Austin", region: "TX", postalCode: "78701", country: "US" };
+  const made = await check<{ address: { id: string } }>("post", book, await api.post(book, { data: home }), 201);
+  await check("post", book, await api.post(book, { data: { ...home, postalCode: "ABCDE" } }), 400);
+  await check("get", book, await api.get(book), 200);
+  await check("patch", "/api/account/addresses/{id}", await api.patch(`${book}/${made.address.id}`, { data: { label: "Work" } }), 200);
+  await check("patch", "/api/account/addresses/{id}", await api.patch(`${book}/${made.address.id}`, { data: { isDefault: false } }), 409);
+  await check("patch", "/api/account/addresses/{id}", await api.patch(`${book}/${randomUUID()}`, { data: { label: "x" } }), 404);
+  await check("delete", "/api/account/addresses/{id}", await api.delete(`${book}/${made.address.id}`), 204);
+  await check("delete", "/api/account/addresses/{id}", await api.delete(`${book}/not-an-id`), 400);
+
   const again = await check<{ csrfToken: string }>("get", "/api/auth/csrf", await api.get("/api/auth/csrf"), 200);
   await check("post", "/api/auth/signout", await api.post("/api/auth/signout", { form: { csrfToken: again.csrfToken, json: "true" } }), 200);
   await check("post", "/api/account/sessions/revoke-all", await api.post("/api/account/sessions/revoke-all"), 401);
@@ -247,6 +259,11 @@ test("admin: discounts, catalog, users, mail and the order desk", async () => {
   await check("patch", "/api/admin/discounts/{id}", await api.patch(d, { data: { maxUses: 10 } }), 200);
   await check("patch", "/api/admin/discounts/{id}", await api.patch(d, { data: {} }), 400);
   await check("get", "/api/admin/discounts/{id}/stats", await api.get(`${d}/stats`), 200);
+  const codes = await check<{ codes: string[] }>("post", "/api/admin/discounts/{id}/codes", await api.post(`${d}/codes`, { data: { count: 3, prefix: "CONF" } }), 201);
+  expect(codes.codes).toHaveLength(3);
+  await check("post", "/api/admin/discounts/{id}/codes", await api.post(`${d}/codes`, { data: { count: 0 } }), 400);
+  await check("get", "/api/admin/discounts/{id}/codes.csv", await api.get(`${d}/codes.csv`), 200);
+  await check("get", "/api/admin/discounts/{id}/codes.csv", await api.get("/api/admin/discounts/999999/codes.csv"), 404);
 
   const category = await check<{ category: { id: number } }>("post", "/api/admin/categories", await api.post("/api/admin/categories", { data: { name: `Conformance ${suffix}` } }), 201);
   const product = await check<{ product: { id: number } }>(
