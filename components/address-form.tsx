@@ -49,12 +49,15 @@ export function AddressForm({
   initial,
   onSaved,
   onChange,
+  onUnsavedChange,
   mode = "estimate",
   serverState = null,
 }: {
   initial: AddressValue | null;
   onSaved?: () => void;
   onChange?: (value: AddressValue) => void;
+  /** checkout: true while what is typed is not (yet) the cart's address, so the order is not placed with the old one */
+  onUnsavedChange?: (unsaved: boolean) => void;
   mode?: "estimate" | "full";
   serverState?: FormState;
 }) {
@@ -102,6 +105,13 @@ export function AddressForm({
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, value]);
+
+  // what is typed differs from what was last saved on the cart (or a save is on its way)
+  const unsaved = pending || JSON.stringify(clean(value)) !== saved.current;
+  useEffect(() => {
+    onUnsavedChange?.(unsaved);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [unsaved]);
 
   const error = (k: string) => errors[k]?.[0] ?? errors[`shippingAddress.${k}`]?.[0];
   const fields = (

@@ -107,7 +107,10 @@ export function CheckoutFlow({
   // the cart's saved address is what checkout uses: it is saved (and priced) as soon as the form is complete; a
   // saved address picked in the list is put on the cart when the order is placed (and, with JavaScript, at once)
   const savedPicked = addressBook !== undefined && choice !== "new";
-  const addressReady = savedPicked || (isCompleteAddress(cart.shippingAddress) && (addressBook?.onCartId ?? null) === null);
+  // a new address being typed is placed only once it is the cart's (saved, so priced and shown): clicking within
+  // the autosave's pause would otherwise place the order with the address the cart held before
+  const [typingAddress, setTypingAddress] = useState(false);
+  const addressReady = savedPicked || (isCompleteAddress(cart.shippingAddress) && (addressBook?.onCartId ?? null) === null && !typingAddress);
 
   function pick(id: string) {
     setChoice(id);
@@ -211,13 +214,13 @@ export function CheckoutFlow({
               )}
             </fieldset>
             <div className="checkout-new-address" data-testid="new-address">
-              <AddressForm mode="full" initial={addressBook.newAddress} serverState={state} onSaved={() => router.refresh()} />
+              <AddressForm mode="full" initial={addressBook.newAddress} serverState={state} onSaved={() => router.refresh()} onUnsavedChange={setTypingAddress} />
               <SaveAddressBox checked={saveAddress} onChange={setSaveAddress} />
             </div>
           </div>
         ) : (
           <>
-            <AddressForm mode="full" initial={cart.shippingAddress} serverState={state} onSaved={() => router.refresh()} />
+            <AddressForm mode="full" initial={cart.shippingAddress} serverState={state} onSaved={() => router.refresh()} onUnsavedChange={setTypingAddress} />
             {signedIn && <SaveAddressBox checked={saveAddress} onChange={setSaveAddress} />}
           </>
         )}
@@ -228,7 +231,11 @@ export function CheckoutFlow({
         <button type="submit" className="btn btn-block" disabled={hydrated && (pending || picking || !addressReady || email.trim() === "")} data-testid="place-order">
           {pending ? "Placing order…" : problem?.title.startsWith("Some prices changed") ? "Confirm new prices and continue" : "Continue to payment"}
         </button>
-        {!addressReady && <p className="muted">Enter your full shipping address to see shipping and tax.</p>}
+        {!addressReady && (
+          <p className="muted" aria-live="polite" data-testid="address-status">
+            {typingAddress && isCompleteAddress(cart.shippingAddress) ? "Updating shipping and tax for your address…" : "Enter your full shipping address to see shipping and tax."}
+          </p>
+        )}
       </aside>
     </form>
   );

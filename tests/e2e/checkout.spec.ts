@@ -114,3 +114,17 @@ test("Back to cart on the payment page cancels the order: the stock comes back a
   await expect(page.getByTestId("cart-count")).toHaveText("1");
   expect((await variantOf(request, "MUG-ENAMEL-CREAM")).stock).toBe(before.stock); // released
 });
+
+test("an address changed just before Continue is the order's address: the button waits until the new one is priced", async ({ page }) => {
+  await addToCart(page, "enamel-camp-mug", { Color: "Cream" });
+  await fillCheckoutDetails(page, "quick-clicker@example.test");
+  // the shopper corrects the street and clicks at once, inside the autosave's pause
+  await page.getByLabel("Street address").fill("20 W 34th St");
+  await page.getByTestId("place-order").click();
+  await expect(page).toHaveURL(/\/checkout\/pay\/[0-9a-f-]{36}$/);
+  const orderId = page.url().split("/").pop()!;
+  const res = await page.request.get(`/api/orders/${orderId}`);
+  expect(res.status()).toBe(200);
+  const { order } = (await res.json()) as { order: { shippingAddress: { line1: string } } };
+  expect(order.shippingAddress.line1).toBe("20 W 34th St");
+});
