@@ -7,8 +7,9 @@ import { prisma } from "@/lib/db";
 import { AddressBookForm } from "@/components/address-book-form";
 import { AddressEntryActions } from "@/components/address-entry-actions";
 import { AddressLines } from "@/components/address-lines";
+import { privatePageMetadata } from "../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Your addresses" };
+export const metadata: Metadata = privatePageMetadata("Your addresses", "/account/addresses", "Your saved shipping addresses and the default one.");
 export const dynamic = "force-dynamic";
 
 const DONE: Record<string, string> = {

@@ -6,8 +6,12 @@ import { currentUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import { isDomainError } from "@/lib/errors";
 import { AddressBookForm } from "@/components/address-book-form";
+import { privatePageMetadata } from "../../../_shared/metadata";
 
-export const metadata: Metadata = { title: "Edit address" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return privatePageMetadata("Edit address", `/account/addresses/${encodeURIComponent(id)}`, "Edit a saved shipping address.");
+}
 export const dynamic = "force-dynamic";
 
 export default async function EditAddressPage({ params }: { params: Promise<{ id: string }> }) {
