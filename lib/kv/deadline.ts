@@ -75,3 +75,26 @@ export function storeDeadline<T>(command: Promise<T>, opts: DeadlineOptions): Pr
     timer = setTimeout(check, opts.storeMs);
   });
 }
+
+/**
+ * The same deadline as an AbortSignal, for clients that take one per request (the Upstash REST SDK): it aborts
+ * once the store has had `storeMs` of its own time (wall time minus the event loop's stall, looked at again after
+ * the I/O phase) or `wallMs` of wall time. Its timers never keep the process alive; one that fires after the request
+ * has finished aborts nothing that matters.
+ */
+export function storeTimeoutSignal(opts: Omit<DeadlineOptions, "onAbsorbed">): AbortSignal {
+  const clock = opts.clock ?? loopClock();
+  const controller = new AbortController();
+  const t0 = performance.now();
+  const s0 = clock.stalled();
+  const check = () => {
+    setImmediate(() => {
+      const wall = performance.now() - t0;
+      const store = Math.max(0, wall - (clock.stalled() - s0));
+      if (store >= opts.storeMs || wall >= opts.wallMs) controller.abort(new KvTimeoutError(store, wall));
+      else setTimeout(check, Math.max(1, Math.min(opts.storeMs - store, opts.wallMs - wall))).unref();
+    }).unref();
+  };
+  setTimeout(check, opts.storeMs).unref();
+  return controller.signal;
+}
