@@ -106,6 +106,12 @@ export const envSchema = z
     /** new accounts one client may register in a sliding hour (then 429): what makes probing e-mails cost hours */
     REGISTRATIONS_PER_CLIENT_PER_HOUR: positiveInt(10),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /** HTTP worker processes of `npm start` (node:cluster); unset: one per core (os.availableParallelism()) */
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    /** requests one process works on at once; beyond it the server answers 503 with Retry-After at once */
+    MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(1024),
+    /** test-only: every answer names the worker process that served it (`x-cartwright-worker: <pid>`) */
+    WORKER_PID_HEADER: bool,
   })
   .superRefine((e, ctx) => {
     if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined))

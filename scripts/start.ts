@@ -60,6 +60,12 @@ async function main(): Promise<void> {
     process.env.DATABASE_URL = embedded.url;
     // PGlite serves one connection's transaction at a time: a small pool avoids queueing behind itself.
     process.env.DATABASE_POOL_SIZE ??= "4";
+    // One HTTP worker, not one per core: PGlite is one process running one transaction at a time, so more workers
+    // would only queue behind each other on it (and the embedded KV table lives in that same database).
+    if (process.env.WEB_CONCURRENCY && process.env.WEB_CONCURRENCY !== "1")
+      log(`WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY} ignored: the embedded PGlite runs one transaction at a time, so one HTTP worker serves`);
+    else log("one HTTP worker: the embedded PGlite runs one transaction at a time (set DATABASE_URL to serve on every core)");
+    process.env.WEB_CONCURRENCY = "1";
   }
 
   if (embeddedDefault) {

@@ -1,5 +1,7 @@
 import { createClient, ErrorReply, type RedisClientType } from "redis";
 import { env } from "../env";
+import { metrics } from "../observability/metrics";
+import { KvTimeoutError, storeDeadline } from "./deadline";
 import {
   casLoop,
   isKvUnavailable,
@@ -18,8 +20,11 @@ export interface RedisKvOptions {
   prefix?: string;
   /** TCP connect timeout per attempt (ms). */
   connectTimeoutMs?: number;
-  /** Per-command timeout (ms): a command on a hung connection fails instead of waiting forever. */
+  /** Per-command timeout (ms) of the store's own time: a command on a hung connection fails instead of waiting
+   *  forever, but time this process's event loop was too busy to read the answer is not counted (deadline.ts). */
   commandTimeoutMs?: number;
+  /** Wall-clock backstop (ms) for a command, whatever the event loop did; default 10 × commandTimeoutMs. */
+  commandWallTimeoutMs?: number;
   /** How long a call waits for a (re)connection in progress before failing with KvUnavailableError (ms). */
   readyWaitMs?: number;
   /** Upper bound of the reconnect backoff (ms); the client keeps reconnecting in the background forever. */
@@ -42,12 +47,21 @@ export class RedisKvStore implements KvStore {
   private readonly url: string;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
+  private readonly commandWallTimeoutMs: number;
   private readonly readyWaitMs: number;
   private readonly maxReconnectDelayMs: number;
   private client: Client | undefined;
   private lastError: unknown;
   private outageLogged = false;
   private readonly readyWaiters = new Set<() => void>();
+  /** Set when a command got no answer within its deadline of store time (the store, not our event loop, is
+   *  silent); cleared by any answer or a reconnection. While set, one command at a time goes through as a probe,
+   *  at most every `probeIntervalMs`, and the rest fail at once with KvUnavailableError instead of each waiting
+   *  out its own deadline on a connection that is known to be hung. */
+  private unresponsive = false;
+  private probing = false;
+  private nextProbeAt = 0;
+  private readonly probeIntervalMs = 250;
   /** Counts (re)connections: a cache user that sees it change knows it may have missed invalidations. */
   connectionEpoch = 0;
 
@@ -58,6 +72,7 @@ export class RedisKvStore implements KvStore {
     this.prefix = opts.prefix ?? env().KV_PREFIX;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000;
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 1000;
+    this.commandWallTimeoutMs = opts.commandWallTimeoutMs ?? 10 * this.commandTimeoutMs;
     this.readyWaitMs = opts.readyWaitMs ?? 500;
     this.maxReconnectDelayMs = opts.maxReconnectDelayMs ?? 2000;
   }
@@ -70,7 +85,9 @@ export class RedisKvStore implements KvStore {
     const client = createClient({
       url: this.url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: this.commandTimeoutMs },
+      // node-redis's own timer is only a backstop that drops commands never written: the deadline that decides is
+      // storeDeadline's (run()), which does not count this process's busy event loop as the store's slowness
+      commandOptions: { timeout: this.commandWallTimeoutMs + 1000 },
       socket: {
         connectTimeout: this.connectTimeoutMs,
         // 50, 100, 200, ... ms up to the cap, plus jitter so many instances do not reconnect in lockstep
@@ -87,6 +104,7 @@ export class RedisKvStore implements KvStore {
     });
     client.on("ready", () => {
       this.connectionEpoch += 1;
+      this.unresponsive = false;
       if (this.outageLogged) console.warn("[kv] Redis connection restored");
       this.outageLogged = false;
       for (const wake of [...this.readyWaiters]) wake();
@@ -113,12 +131,54 @@ export class RedisKvStore implements KvStore {
     return client;
   }
 
-  private async run<T>(op: (c: Client) => Promise<T>): Promise<T> {
-    const client = await this.ready();
-    try {
-      return await op(client);
-    } catch (e) {
-      throw this.wrap(e);
+  /**
+   * Runs one command against the store's deadline (storeDeadline: the store's time, not our event loop's). `read`
+   * marks an idempotent read (GET, PTTL, PING): after a timeout it is sent once more, since asking again cannot
+   * change anything. Writes are never re-sent after a timeout: the first one may have been applied (Redis runs
+   * what it received; only the answer is missing), and a second INCR or compare-and-set on top of it would apply
+   * the change twice. A timed-out write is a 503 and the shopper decides to retry.
+   */
+  private async run<T>(op: string, command: (c: Client) => Promise<T>, read = false): Promise<T> {
+    const m = metrics();
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.ready();
+      let probe = false;
+      if (this.unresponsive) {
+        if (this.probing || performance.now() < this.nextProbeAt)
+          throw new KvUnavailableError({ cause: this.lastError, details: { reason: "kv_unresponsive" } });
+        this.probing = probe = true;
+      }
+      try {
+        let sent: Promise<T>;
+        try {
+          sent = command(client);
+        } catch (e) {
+          sent = Promise.reject(e);
+        }
+        const { value, storeMs } = await storeDeadline(sent, {
+          storeMs: this.commandTimeoutMs,
+          wallMs: this.commandWallTimeoutMs,
+          onAbsorbed: () => m.kvTimeouts.inc({ op, outcome: "absorbed" }),
+        });
+        this.unresponsive = false;
+        m.kvLatency.observe({ op, result: "ok" }, storeMs / 1000);
+        return value;
+      } catch (e) {
+        if (e instanceof KvTimeoutError) {
+          // a read that timed out on a connection that was answering is sent once more (as the probe)
+          if (read && attempt === 0 && !this.unresponsive) {
+            m.kvTimeouts.inc({ op, outcome: "retried" });
+            this.lastError = e;
+            continue;
+          }
+          this.unresponsive = true;
+          this.nextProbeAt = performance.now() + this.probeIntervalMs;
+          m.kvTimeouts.inc({ op, outcome: "failed" });
+        }
+        throw this.wrap(e);
+      } finally {
+        if (probe) this.probing = false;
+      }
     }
   }
 
@@ -131,32 +191,32 @@ export class RedisKvStore implements KvStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return (await this.run((c) => c.get(this.k(key)))) as string | null;
+    return (await this.run("get", (c) => c.get(this.k(key)), true)) as string | null;
   }
 
   async set(key: string, value: string, opts?: { ttlSeconds?: number }): Promise<void> {
     const px = opts?.ttlSeconds === undefined ? undefined : ttlMs(opts.ttlSeconds);
-    await this.run((c) =>
+    await this.run("set", (c) =>
       px === undefined ? c.set(this.k(key), value) : c.set(this.k(key), value, { expiration: { type: "PX", value: px } }),
     );
   }
 
   async delete(key: string): Promise<void> {
-    await this.run((c) => c.del(this.k(key)));
+    await this.run("delete", (c) => c.del(this.k(key)));
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
     const ms = ttlMs(ttlSeconds);
-    return Number(await this.run((c) => c.pExpire(this.k(key), ms))) === 1;
+    return Number(await this.run("expire", (c) => c.pExpire(this.k(key), ms))) === 1;
   }
 
   async ttl(key: string): Promise<number | null> {
-    return secondsFromPttl(Number(await this.run((c) => c.pTTL(this.k(key)))));
+    return secondsFromPttl(Number(await this.run("ttl", (c) => c.pTTL(this.k(key)), true)));
   }
 
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const ms = ttlMs(ttlSeconds);
-    const n = await this.run((c) => c.eval(LUA_INCR_TTL, { keys: [this.k(key)], arguments: [String(ms)] }));
+    const n = await this.run("incr", (c) => c.eval(LUA_INCR_TTL, { keys: [this.k(key)], arguments: [String(ms)] }));
     return Number(n);
   }
 
@@ -168,10 +228,13 @@ export class RedisKvStore implements KvStore {
     const k = this.k(key);
     const px = opts?.ttlSeconds === undefined ? "0" : String(ttlMs(opts.ttlSeconds));
     return casLoop(async () => {
-      const current = (await this.run((c) => c.get(k))) as string | null;
+      // the read half is an idempotent GET (retried once after a timeout); the compare-and-set is not re-sent after
+      // a timeout: it may have applied, and the loop would then apply fn on top of our own write. Only its
+      // definite "0" (someone else wrote first, nothing applied) is retried, by casLoop.
+      const current = (await this.run("get", (c) => c.get(k), true)) as string | null;
       const next = fn(current);
       if (current === null && next === null) return { done: true, value: null };
-      const written = await this.run((c) =>
+      const written = await this.run("cas", (c) =>
         c.eval(LUA_CAS_UPDATE, {
           keys: [k],
           arguments: [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px],
@@ -182,7 +245,7 @@ export class RedisKvStore implements KvStore {
   }
 
   async ping(): Promise<void> {
-    await this.run((c) => c.ping());
+    await this.run("ping", (c) => c.ping(), true);
   }
 
   async close(): Promise<void> {
@@ -190,10 +253,15 @@ export class RedisKvStore implements KvStore {
     this.client = undefined;
     for (const wake of [...this.readyWaiters]) wake();
     if (!client) return;
-    if (client.isReady) {
+    if (client.isReady && !this.unresponsive) {
       try {
-        await client.close();
-        return;
+        // close() waits for the answers still due: bounded, so a hung connection cannot hold a shutdown
+        let timer: NodeJS.Timeout | undefined;
+        const closed = await Promise.race([
+          client.close().then(() => true),
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.commandTimeoutMs))),
+        ]).finally(() => clearTimeout(timer));
+        if (closed) return;
       } catch {
         // fall through: drop the socket
       }

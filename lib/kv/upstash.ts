@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { env } from "../env";
+import { storeTimeoutSignal } from "./deadline";
 import {
   casLoop,
   isKvUnavailable,
@@ -18,7 +19,8 @@ export interface UpstashKvOptions {
   token?: string;
   /** Prepended to every key; default KV_PREFIX. */
   prefix?: string;
-  /** Per-request timeout (ms), the one retry after a network error included. */
+  /** Per-request timeout (ms) of the store's time (our event loop's stall is not counted, see deadline.ts), the one
+   *  retry after a network error included; 10 × that of wall time at most. */
   requestTimeoutMs?: number;
 }
 
@@ -47,8 +49,9 @@ export class UpstashKvStore implements KvStore {
       // the SDK's default is 5 retries with exponential backoff (seconds of waiting while the store is down):
       // one quick retry (a stale keep-alive socket), then fail
       retry: { retries: 1, backoff: () => 20 },
-      // a function, so each request gets a fresh timeout (an already-aborted signal would be reported as a result)
-      signal: () => AbortSignal.timeout(timeoutMs),
+      // a function, so each request gets a fresh timeout (an already-aborted signal would be reported as a result);
+      // a deadline of the store's time, so a busy event loop is not taken for a slow store (lib/kv/deadline.ts)
+      signal: () => storeTimeoutSignal({ storeMs: timeoutMs, wallMs: 10 * timeoutMs }),
     });
   }
 

@@ -47,6 +47,8 @@ function create() {
       help: "How late the last run of each job started after the start of its period",
       labelNames: ["job"] as const,
       registers: [registry],
+      // one process per instance runs the jobs: across a cluster's workers the value is that one's
+      aggregator: "max",
     }),
     jobDuration: new Histogram({
       name: "cartwright_job_duration_seconds",
@@ -61,6 +63,35 @@ function create() {
       labelNames: ["event", "result"] as const,
       registers: [registry],
     }),
+    eventLoopDelay: new Histogram({
+      name: "cartwright_event_loop_delay_seconds",
+      help: "How late a 10 ms timer ran: the time callbacks (a Redis reply, a request) waited for a busy event loop",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    kvLatency: new Histogram({
+      name: "cartwright_kv_latency_seconds",
+      help: "KV store commands by operation and result: the store's own time (wall time minus this process's event-loop stall meanwhile)",
+      labelNames: ["op", "result"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    kvTimeouts: new Counter({
+      name: "cartwright_kv_timeouts_total",
+      help: "KV command deadlines by outcome: absorbed (the wait was our busy event loop, not the store), retried (an idempotent read, once), failed (503)",
+      labelNames: ["op", "outcome"] as const,
+      registers: [registry],
+    }),
+    httpInFlight: new Gauge({
+      name: "cartwright_http_in_flight_requests",
+      help: "Requests being worked on (summed over a cluster's workers)",
+      registers: [registry],
+    }),
+    httpShed: new Counter({
+      name: "cartwright_http_shed_total",
+      help: "Requests refused with 503 and Retry-After because a process already had MAX_IN_FLIGHT requests in flight",
+      registers: [registry],
+    }),
   };
 }
 
@@ -71,6 +102,17 @@ const globalForMetrics = globalThis as unknown as { cartwrightMetrics?: Metrics 
 export function metrics(): Metrics {
   globalForMetrics.cartwrightMetrics ??= create();
   return globalForMetrics.cartwrightMetrics;
+}
+
+/**
+ * The metrics of the whole server as Prometheus text: under `npm start`'s cluster, the sum over every worker
+ * (the worker that answers asks the primary, which gathers each worker's registry: scripts/cluster.ts); in a
+ * single process, its own registry.
+ */
+export async function metricsText(): Promise<string> {
+  const gather = (globalThis as unknown as { cartwrightClusterMetrics?: () => Promise<string> }).cartwrightClusterMetrics;
+  if (gather) return gather();
+  return metrics().registry.metrics();
 }
 
 /** A route label from a path: ids become placeholders so the label set stays small. */

@@ -38,6 +38,8 @@ export type Results = {
   add: { load: LoadResult } & Sampled;
   hit: { load: LoadResult; cacheHits: number; cacheReads: number } & Sampled;
   miss: { load: LoadResult } & Sampled;
+  /** app W's WEB_CONCURRENCY (the machine's cores): 2b and 6b */
+  workers: number;
   add2: { load: LoadResult } & Sampled;
   sus2: Sustained & Sampled;
   page: { load: LoadResult } & Sampled;
@@ -155,7 +157,7 @@ ratios hold even where absolute numbers drift. Re-run it to refresh this file (t
 - **Load generator:** autocannon 9 through its programmatic API (and a small keep-alive HTTP loop for the sustained run), in the
   bench process, **on the same ${m.cores} cores** as the app, PostgreSQL and Redis. Everything competes for the same CPUs; the
   CPU split per scenario is in the details below.
-- **App:** the production build (\`next build\`, served by scripts/serve.ts), one instance, DATABASE_POOL_SIZE=${r.poolSize}, LOG_LEVEL=warn,
+- **App:** the production build (\`next build\`, served by scripts/serve.ts), one instance of one worker (WEB_CONCURRENCY=1) and, for 2b and 6b, one of ${r.workers} workers (one per core, \`npm start\`'s default), DATABASE_POOL_SIZE=${r.poolSize}, LOG_LEVEL=warn,
   Stripe through its real SDK against the local fake (tests/fakes/stripe-fake.ts), Redis for guest carts and the cart cache.
 
 ## Results
@@ -163,8 +165,8 @@ ratios hold even where absolute numbers drift. Re-run it to refresh this file (t
 ${mdTable(HEAD, r.rows.map(cells))}
 
 Durations: ${r.config.duration} s per load run (after an unmeasured warm-up), ${r.config.sustained} s sustained (6b: ${r.sus2.seconds} s), each after a ${r.sus.rampS} s ramp-up,
-${r.config.ceiling} s per ceiling run. 2b and 6b spread the same load over two app processes (the second one is the CART_CACHE=off
-instance of 3b, which serves guest carts and checkouts exactly like the first).
+${r.config.ceiling} s per ceiling run. 2b and 6b run the same load against one instance of ${r.workers} workers (node:cluster; the
+workers share the port and the primary hands out connections in turn); every other row is one worker.
 Latency is the full response time measured by the client (so for the page it bounds time-to-first-byte from above).
 `);
 
@@ -193,8 +195,8 @@ ${r.invariants.map((i) => `- ${i.ok ? "✅" : "❌"} ${i.name}: ${i.detail}`).jo
 | 2. add-to-cart | ${cpuLine(r.add)} | ${cpuPer(r.add, r.add.load.completed, r.add.load.durationS)} |
 | 3a. get-cart hit | ${cpuLine(r.hit)} | ${cpuPer(r.hit, r.hit.load.completed, r.hit.load.durationS)} |
 | 3b. get-cart miss | ${cpuLine(r.miss)} | ${cpuPer(r.miss, r.miss.load.completed, r.miss.load.durationS)} |
-| 2b. add-to-cart, 2 processes | ${cpuLine(r.add2)} | ${cpuPer(r.add2, r.add2.load.completed, r.add2.load.durationS)} |
-| 6b. sustained, 2 processes | ${cpuLine(r.sus2)} | ${cpuPer(r.sus2, r.sus2.allLoops, r.sus2.elapsedS)} per buyer loop |
+| 2b. add-to-cart, ${r.workers} workers | ${cpuLine(r.add2)} | ${cpuPer(r.add2, r.add2.load.completed, r.add2.load.durationS)} |
+| 6b. sustained, ${r.workers} workers | ${cpuLine(r.sus2)} | ${cpuPer(r.sus2, r.sus2.allLoops, r.sus2.elapsedS)} per buyer loop |
 | 4. cart page | ${cpuLine(r.page)} | ${cpuPer(r.page, r.page.load.completed, r.page.load.durationS)} |
 | 5. sell-out | ${cpuLine(r.sell)} | ${cpuPer(r.sell, r.sell.load.completed, r.sell.load.durationS)} per checkout attempt |
 | 6. sustained | ${cpuLine(r.sus)} | ${cpuPer(r.sus, r.sus.allLoops, r.sus.elapsedS)} per buyer loop (3 requests) |
@@ -355,7 +357,7 @@ cores of the ${m.cores} (its JavaScript runs on one thread; garbage collection a
 machine went to PostgreSQL, Redis, the load generator and, when there were any, other users of the machine. Throughput is
 then simply the app's cores divided by its CPU per request: /api/health costs ${f1(healthCpu)} ms, add-to-cart ${f1(addCpu)} ms,
 a checkout attempt in the sell-out ${f1(sellCpu)} ms, a sustained buyer loop (new cart, add, checkout) ${f1(loopCpu)} ms.
-A second app process on the same machine (scenarios 2b and 6b) shows which limit comes next: add-to-cart went ×${f2(add2x)}
+${r.workers} workers on the same machine (scenarios 2b and 6b) show which limit comes next: add-to-cart went ×${f2(add2x)}
 (${add2x > 1.15 ? "so one process's CPU was its limit" : "so one process's CPU was not its only limit"}; the machine was then ${f2(r.add2.busyCores)} of ${m.cores} cores busy), sustained
 checkouts ×${f2(sus2x)} (machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy, PostgreSQL ${f2(r.sus2.cpu.find((c) => c.label === "postgres")?.cores ?? 0)} of them, and on average
 ${r.sus2.activity ? f1(r.sus2.activity.waitingOnLock) : "–"} connections waiting on the hot row's lock). One process per core is the cheap first step for the
@@ -420,7 +422,7 @@ checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(sing
   ${pct(shareOf(coProf, (n) => n.startsWith("Stripe")))} the Stripe SDK, ${pct(shareOf(coProf, (n) => n.startsWith("app code")))} our own code.
 - *The machine.* Half the ceiling is ${f0(targetRate)} checkouts/s: all ${m.cores} cores would have to do a whole checkout in ${f1(budgetMs)} ms of CPU
   with nothing else running. Here a placed checkout takes about ${ms(con.appCpuMs)} ms of app CPU, PostgreSQL spends ${f1(pgPerLoop)} ms per sustained buyer
-  loop, and the load generator and the Stripe fake share the same cores. A second app process (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
+  loop, and the load generator and the Stripe fake share the same cores. ${r.workers} workers (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
   there is no idle core left to give it. The ceiling itself is a bare SQL transaction driven from a client with nothing else to do;
   a checkout is an HTTP request through Next.js that also validates, re-prices, talks to Redis and to Stripe, and stores its answer.
   On this machine the target is blocked by CPU, not by the row lock; on a machine with the database on its own cores and one
@@ -453,7 +455,7 @@ ${r.appChanges.map((c) => `- ${c}`).join("\n")}`
 
 ### Method notes
 - One run, one machine, in this order: build, database, baseline, add-to-cart, signed-in reads, cart page, baseline again, sell-out, sustained,
-  the second instance (cache miss, 2b, 6b), the profiles, then the ceilings with the app stopped. Every load run follows an
+  the second instance (cache miss), the ${r.workers}-worker instance (2b, 6b), the profiles, then the ceilings with the app stopped. Every load run follows an
   unmeasured warm-up; carts are made before the clock starts.
 - Latency percentiles are exact over every response (autocannon's per-response timings, not its 1 ms histogram); rates are
   responses / wall time. Sell-out: every cart is checked out exactly once (the bench fails if a connection retry would have

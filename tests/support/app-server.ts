@@ -72,6 +72,9 @@ export async function startApp(opts: {
     // suites; the tests of the caps set their own
     UNPAID_ORDERS_PER_CLIENT: "1000000",
     UNPAID_ORDERS_PER_EMAIL: "1000000",
+    // one process, as every test was written for (per-process caches, metrics, fault timing); the cluster's own
+    // tests (tests/system/cluster.test.ts) and the bench's N-worker rows set WEB_CONCURRENCY themselves
+    WEB_CONCURRENCY: "1",
     ...opts.env,
   };
   // a server left on this port by an earlier run would answer the readiness probe, and the tests would quietly test it

@@ -11,13 +11,14 @@ import { call, checkout, guestCart, kvPrefixFor, makeProduct, METRICS_TOKEN, met
 const sys = systemTestSetup();
 
 describe("scheduled jobs in the production server", () => {
-  it("an unpaid order's stock comes back after its reservation, with no cron call, once, on two instances", async () => {
+  it("an unpaid order's stock comes back after its reservation, with no cron call, once, on two instances of two workers each", async () => {
     const { db, sql } = await sys.database(4);
     const common = {
       databaseUrl: db.url,
       redisUrl: testRedisUrl(),
       kvPrefix: kvPrefixFor("jobs"),
-      env: { JOBS: "on", ORDER_RESERVATION_MINUTES: "0.05", JOB_PERIOD_SECONDS: "1" },
+      // two instances of two HTTP workers each: jobs run in one process per instance (worker 1)
+      env: { JOBS: "on", ORDER_RESERVATION_MINUTES: "0.05", JOB_PERIOD_SECONDS: "1", WEB_CONCURRENCY: "2" },
     };
     const [a, b] = await sys.instances({ ...common, name: "jobs-a" }, { ...common, name: "jobs-b" });
     const { variantIds } = await makeProduct(sql, { price: 2100, stocks: [5] });
@@ -66,6 +67,11 @@ describe("scheduled jobs in the production server", () => {
     const runs = (await sql.query(`SELECT job, instance, status FROM job_runs WHERE job = 'expire-orders'`)).rows;
     expect(runs.length).toBeGreaterThan(1);
     expect(runs.every((r) => r.status !== "failed")).toBe(true);
+    // one scheduler per instance, not one per worker: of the four processes, at most two ever claimed a period
+    const claimers = (await sql.query(`SELECT DISTINCT instance FROM job_runs`)).rows.map((r) => r.instance as string);
+    expect(claimers.length).toBeGreaterThanOrEqual(1);
+    expect(claimers.length, claimers.join(", ")).toBeLessThanOrEqual(2);
+    // each instance's /api/metrics sums its workers (the one running the jobs included, whichever answers)
     const metrics = await Promise.all([a!, b!].map((i) => call(i.url, "GET", "/api/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })));
     const total = metrics.reduce((n, m) => n + metricSum(m.body as string, "cartwright_job_runs_total", ['job="expire-orders"']), 0);
     // every period ran once across the two instances: as many runs as claimed periods (allowing the last one in flight)

@@ -50,9 +50,13 @@ function checkoutOnClosingConnection(port: number, cartId: string): Promise<{ st
  * SIGTERM, and checks the drain: the listener closes at once (new connections refused) while the checkout is
  * still running, the checkout answers 201, and the process exits 0 by itself soon after.
  */
-async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId: string) => Promise<{ status: number; body: any }>) {
+async function sigtermDuringCheckout(
+  name: string,
+  send: (app: Instance, cartId: string) => Promise<{ status: number; body: any }>,
+  opts: { env?: Record<string, string>; sigterm?: (app: Instance) => void } = {},
+) {
   const { db, sql } = await sys.database();
-  const app = await sys.instance({ name, databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor(name), stripeUrl: sys.fake.url });
+  const app = await sys.instance({ name, databaseUrl: db.url, redisUrl: testRedisUrl(), kvPrefix: kvPrefixFor(name), stripeUrl: sys.fake.url, env: opts.env });
   // the process was already told to stop: if it is still there when the test ends, do not wait out its grace period
   let gone = false;
   void app.exited.then(() => (gone = true));
@@ -73,7 +77,7 @@ async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId:
   inFlight.catch(() => {}); // awaited below
   await waitFor("the checkout to reach the payment step", async () => (sys.fake.requests().length > 0 ? true : undefined), 10_000, 10);
 
-  app.signal("SIGTERM");
+  (opts.sigterm ?? ((a) => a.signal("SIGTERM")))(app);
   const signalledAt = Date.now();
   // the listener closes at once: new connections are refused while the checkout is still in flight
   await waitFor("new connections to be refused", async () => ((await connectionRefused(app.port)) ? true : undefined), 1_500, 20);
@@ -100,7 +104,7 @@ async function sigtermDuringCheckout(name: string, send: (app: Instance, cartId:
   expect(exit, `the process exits by itself after the last answer\n${app.tail(6)}`).not.toBeNull();
   expect(exit).toEqual({ code: 0, signal: null });
   expect(await connectionRefused(app.port)).toBe(true);
-  expect(app.tail(5)).toMatch(/"msg":"stopped"/);
+  expect(app.tail(8)).toMatch(/"msg":"stopped"/);
 }
 
 describe("graceful shutdown", () => {
@@ -110,5 +114,13 @@ describe("graceful shutdown", () => {
 
   it("SIGTERM during a checkout from a keep-alive client (browsers, load balancers, fetch): 201, new connections refused, exit 0", async () => {
     await sigtermDuringCheckout("shutdown-keepalive", (app, cartId) => checkout(app.url, cartId, randomUUID()));
+  });
+
+  it("two workers (WEB_CONCURRENCY=2), SIGTERM to the launcher alone (as a container runtime sends it): the primary drains both workers; 201, new connections refused, exit 0", async () => {
+    await sigtermDuringCheckout("shutdown-cluster", (app, cartId) => checkout(app.url, cartId, randomUUID()), {
+      env: { WEB_CONCURRENCY: "2" },
+      // not the process group: only the top process, which relays it to the primary, which forwards it to each worker
+      sigterm: (app) => process.kill(app.process.pid!, "SIGTERM"),
+    });
   });
 });

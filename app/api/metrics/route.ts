@@ -1,6 +1,6 @@
 import { DomainError } from "@/lib/errors";
 import { handle } from "@/lib/http/handler";
-import { metrics } from "@/lib/observability/metrics";
+import { metrics, metricsText } from "@/lib/observability/metrics";
 import { hasMetricsToken } from "@/lib/observability/metrics-token";
 
 export const dynamic = "force-dynamic";
@@ -8,6 +8,5 @@ export const dynamic = "force-dynamic";
 /** Prometheus metrics; needs `Authorization: Bearer $METRICS_TOKEN` (or ADMIN_API_TOKEN when that is unset). */
 export const GET = handle(async (req: Request) => {
   if (!hasMetricsToken(req)) throw new DomainError("unauthorized", "A valid metrics token is required.");
-  const registry = metrics().registry;
-  return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
+  return new Response(await metricsText(), { headers: { "content-type": metrics().registry.contentType, "cache-control": "no-store" } });
 });
