@@ -235,7 +235,7 @@ export function toAdminProductJson(p: ProductRow): AdminProductJson {
       .map(({ category }) => toCategoryJson(category))
       .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
     images: p.images.map((i) => ({ id: i.id, url: i.url, alt: i.alt, variantId: i.variantId, position: i.position })),
-    variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: { basePrice: p.basePrice, isActive: p.isActive } })),
+    variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: { basePrice: p.basePrice, isActive: p.isActive, currency: p.currency } })),
   };
 }
 
@@ -502,7 +502,7 @@ export async function createVariant(db: PrismaClient, productId: number, input: 
       if (found.length === 0) throw notFound("Product");
       const row = await tx.productVariant.create({
         data: { productId, sku: d.sku, attributes: d.attributes, priceOverride: d.priceOverride ?? null, stockQuantity: d.stock, isActive: d.isActive },
-        include: { product: { select: { basePrice: true, isActive: true } } },
+        include: { product: { select: { basePrice: true, isActive: true, currency: true } } },
       });
       const variant = toAdminVariantJson(row);
       await recordAudit(tx, { actor, action: "variant.create", target: `variant:${row.id}`, after: { ...variant, productId } });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db";
-import { effectivePrice, toAttributes } from "../catalog";
+import { effectivePrice, sellable, sellableUnits, toAttributes } from "../catalog";
 import { VariantInfoCache } from "../catalog/variant-cache";
 import { BULK_CODE_USED_MESSAGE, countCustomerRedemptions, customerKeyOf, findDiscountByCode } from "../discounts/repository";
 import { MAX_CODES_PER_CART, validateDiscount, type DiscountRule } from "../discounts/rules";
@@ -277,7 +277,7 @@ export class CartService {
       imageUrl: r.variant.product.imageUrl,
       price: effectivePrice(r.variant.product.basePrice, r.variant.priceOverride),
       currency: r.variant.product.currency.trim(),
-      available: r.variant.isActive && r.variant.product.isActive && r.variant.stockQuantity > 0,
+      available: sellable({ variantActive: r.variant.isActive, productActive: r.variant.product.isActive, stock: r.variant.stockQuantity, currency: r.variant.product.currency }, { quantity: 1 }),
     }));
   }
 
@@ -329,7 +329,7 @@ export class CartService {
       const stock = await this.variantInfo(guest.items.map((l) => l.variantId));
       let capped: m.CappedLine[] = [];
       const cart = await this.users.mutate(target.id, (c) => {
-        const merged = m.mergeLines(c, guest.items, (id) => stock.get(id)?.stock ?? 0, { now: this.now(), limits: this.limits, newLineId: randomUUID });
+        const merged = m.mergeLines(c, guest.items, (id) => sellableUnits(stock.get(id), { currency: guest.currency }), { now: this.now(), limits: this.limits, newLineId: randomUUID });
         capped = merged.capped;
         return {
           ...merged.cart,

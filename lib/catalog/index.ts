@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
+import { sellable, type SellableFacts } from "./sellable";
+
+export { sellable, sellableSql, sellableUnits, type SellableFacts, type SellableNeed } from "./sellable";
 
 // A product as the shop's API answers it. The zod schemas are the one statement of the shape (the types are
 // inferred from them; the OpenAPI document is generated from them); nothing parses a product at run time.
@@ -59,8 +62,8 @@ type ProductRow = Omit<ApiProduct, "variants" | "categories" | "images" | "creat
   images: { url: string; alt: string; variantId: number | null }[];
 };
 
-/** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold). */
-export type VariantInfo = {
+/** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold: `sellable`). */
+export type VariantInfo = SellableFacts & {
   id: number;
   productId: number;
   sku: string;
@@ -68,10 +71,6 @@ export type VariantInfo = {
   attributes: Record<string, string>;
   imageUrl: string | null;
   price: number;
-  currency: string;
-  stock: number;
-  /** the variant and its product are both active */
-  sellable: boolean;
 };
 
 /** Some variants with their product's fields, in ONE joined query (Prisma's include would send two), as stored now. */
@@ -97,7 +96,8 @@ export async function loadVariantInfo(db: Db, variantIds: readonly number[]): Pr
         price: effectivePrice(v.base_price, v.price_override),
         currency: v.currency.trim(),
         stock: v.stock_quantity,
-        sellable: v.v_active && v.p_active,
+        variantActive: v.v_active,
+        productActive: v.p_active,
       },
     ]),
   );
@@ -141,7 +141,7 @@ export function toApiProduct(p: ProductRow): ApiProduct {
         attributes: toAttributes(v.attributes),
         price: effectivePrice(p.basePrice, v.priceOverride),
         stock: v.stockQuantity,
-        available: p.isActive && v.isActive && v.stockQuantity > 0,
+        available: sellable({ variantActive: v.isActive, productActive: p.isActive, stock: v.stockQuantity, currency: p.currency }, { quantity: 1 }),
       })),
   };
 }
@@ -168,9 +168,4 @@ export async function findProduct(db: Db, idOrSlug: string): Promise<ApiProduct 
   const where = /^\d{1,9}$/.test(idOrSlug) ? { id: Number(idOrSlug) } : { slug: idOrSlug };
   const row = await db.product.findFirst({ where: { ...where, isActive: true }, include: productInclude });
   return row ? toApiProduct(row) : null;
-}
-
-/** A variant with its product, for pricing and stock checks. */
-export async function findVariant(db: Db, variantId: number) {
-  return db.productVariant.findUnique({ where: { id: variantId }, include: { product: true } });
 }

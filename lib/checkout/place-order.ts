@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { loadVariantInfo, type VariantInfo } from "../catalog";
+import { loadVariantInfo, sellableUnits } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import {
   afterCheckout,
@@ -193,8 +193,6 @@ async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: Idempot
   }
 }
 
-const sellable = (v: VariantInfo | undefined, currency: string): v is VariantInfo => !!v && v.sellable && v.currency === currency;
-
 function insufficientStock(items: ShortLine[]): DomainError {
   const message =
     items.length === 1
@@ -230,8 +228,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   stock.ids.forEach((variantId, i) => {
     const v = variants.get(variantId);
     const requested = stock.quantities[i]!;
-    const available = sellable(v, cart.currency) ? v.stock : 0;
-    if (requested > available) short.push({ variantId, requested, available: Math.max(0, available) });
+    const available = sellableUnits(v, { currency: cart.currency });
+    if (requested > available) short.push({ variantId, requested, available });
   });
   if (short.length) throw insufficientStock(short); // fails early without a lock; the reserve step checks again
 
