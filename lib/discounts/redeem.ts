@@ -5,29 +5,23 @@ import type { DiscountFailureReason } from "./rules";
 // cw_redeem_discount for each discount, in id order, under the discount's row lock: prisma/migrations, latest
 // body in 20261207000000_bulk_codes); this module names its failure reasons and gives uses back.
 
-export type RedeemFailureReason = Extract<
-  DiscountFailureReason,
-  "unknown" | "inactive" | "not_yet_valid" | "expired" | "usage_limit_reached" | "customer_limit_reached" | "budget_exhausted"
->;
-
-const MESSAGES: Record<RedeemFailureReason, string> = {
-  unknown: "This code is not valid.",
-  inactive: "This code is no longer active.",
-  not_yet_valid: "This code can't be used yet.",
-  expired: "This code has expired.",
-  usage_limit_reached: "This code has reached its usage limit.",
-  customer_limit_reached: "You have already used this code as many times as allowed.",
-  budget_exhausted: "This discount has run out: its budget is used up.",
-};
+/** The reasons cw_redeem_discount answers with (the rules' reasons and messages: DISCOUNT_FAILURE_REASONS). */
+const REDEEM_FAILURE_REASONS = [
+  "unknown",
+  "inactive",
+  "not_yet_valid",
+  "expired",
+  "usage_limit_reached",
+  "customer_limit_reached",
+  "budget_exhausted",
+] as const satisfies readonly DiscountFailureReason[];
+export type RedeemFailureReason = (typeof REDEEM_FAILURE_REASONS)[number];
 
 /** The reason cw_redeem_discount gave, as one of ours (an unexpected text is a bug: fail loudly). */
 export function asFailureReason(reason: unknown): RedeemFailureReason {
-  if (typeof reason === "string" && Object.hasOwn(MESSAGES, reason)) return reason as RedeemFailureReason;
+  if ((REDEEM_FAILURE_REASONS as readonly unknown[]).includes(reason)) return reason as RedeemFailureReason;
   throw new Error(`redeem: unexpected answer from cw_redeem_discount: ${String(reason)}`);
 }
-
-/** The shopper's message for a failure reason. */
-export const redeemFailureMessage = (reason: RedeemFailureReason): string => MESSAGES[reason];
 
 /**
  * Gives back the uses an order took, and the amounts they gave (the budget) (a cancelled order): every unreleased redemption of the order gets
