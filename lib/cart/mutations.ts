@@ -150,11 +150,6 @@ export function removeLine(cart: CartRecord, itemId: string, now: Date): CartRec
   return touch({ ...cart, items: cart.items.filter((l) => l.id !== itemId) }, now);
 }
 
-export function clearLines(cart: CartRecord, now: Date): CartRecord {
-  assertActive(cart);
-  return touch({ ...cart, items: [], discounts: [] }, now);
-}
-
 export function setShippingAddress(cart: CartRecord, address: ShippingAddress | null, now: Date): CartRecord {
   assertActive(cart);
   return touch({ ...cart, shippingAddress: address }, now);

@@ -159,10 +159,6 @@ export class CartService {
     return this.mutate(cartId, actor, (cart) => m.removeLine(cart, itemId, this.now()));
   }
 
-  async clear(cartId: string, actor: CartActor): Promise<CartRecord> {
-    return this.mutate(cartId, actor, (cart) => m.clearLines(cart, this.now()));
-  }
-
   async setShippingAddress(cartId: string, actor: CartActor, address: ShippingAddress | null): Promise<CartRecord> {
     const cart = await this.getCart(cartId, actor);
     if (address) {

@@ -15,7 +15,7 @@ export function perVariant(lines: readonly StockLine[]): { ids: number[]; quanti
 
 /**
  * The stock part of the reserve step, as CTE parts for one statement (the interactive reserve transaction's last
- * statement, and reserveStock below), in this order:
+ * statement), in this order:
  *  - stock_locked locks the variant rows in id order (so two checkouts never wait on each other in a cycle). The
  *    lock is FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not conflict with the FOR KEY
  *    SHARE lock that inserting a row referencing the variant takes (cart_items), so cart writes never wait on it;
@@ -55,20 +55,7 @@ export function stockCtes(ids: readonly number[], quantities: readonly number[])
     )`;
 }
 
-/**
- * Reserves stock for every line in ONE statement (stockCtes). Returns every short line (empty = reserved); the
- * caller rolls back when something is short.
- */
-export async function reserveStock(tx: Db, lines: readonly StockLine[]): Promise<ShortLine[]> {
-  const { ids, quantities } = perVariant(lines);
-  if (ids.length === 0) return [];
-  const rows = await tx.$queryRaw<{ variant_id: number; requested: number; available: number }[]>`
-    WITH ${stockCtes(ids, quantities)}
-    SELECT variant_id, requested, available FROM stock_checked ORDER BY variant_id`;
-  return rows.filter((r) => r.requested > r.available).map((r) => ({ variantId: r.variant_id, requested: r.requested, available: Math.max(0, r.available) }));
-}
-
-/** Puts the quantities back (a cancelled order), locking the variant rows in id order like reserveStock. */
+/** Puts the quantities back (a cancelled order), locking the variant rows in id order as the reserve step does. */
 export async function restock(tx: Db, lines: readonly StockLine[]): Promise<number> {
   const { ids, quantities } = perVariant(lines);
   if (ids.length === 0) return 0;

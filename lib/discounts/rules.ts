@@ -120,10 +120,6 @@ export const DISCOUNT_FAILURE_MESSAGES: Record<DiscountFailureReason, string> = 
 /** A single-use (bulk) code that an order already took: refused as usage_limit_reached, in these words. */
 export const BULK_CODE_USED_MESSAGE = "This code has already been used.";
 
-/** Whether a value is one of the reasons (e.g. one the database function answered). */
-export const isDiscountFailureReason = (r: unknown): r is DiscountFailureReason =>
-  typeof r === "string" && (DISCOUNT_FAILURE_REASONS as readonly string[]).includes(r);
-
 /** The 422 discount_invalid for a reason; the message defaults to the reason's own. */
 export function discountInvalid(reason: DiscountFailureReason, message = DISCOUNT_FAILURE_MESSAGES[reason], details: Record<string, unknown> = {}): DomainError {
   return new DomainError("discount_invalid", message, { reason, ...details });
