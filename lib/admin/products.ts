@@ -352,6 +352,14 @@ export async function productCurrencies(db: Db): Promise<string[]> {
   return [...new Set([env().DEFAULT_CURRENCY, ...used.map((p) => p.currency.trim()), "USD", "EUR", "GBP", "JPY", "CAD", "AUD"])];
 }
 
+export type ProductChoice = { id: number; name: string; isActive: boolean; currency: string };
+
+/** Every product (inactive ones too, a code may be prepared before a launch) by name: what the discount form picks from. */
+export async function listProductChoices(db: Db): Promise<ProductChoice[]> {
+  const rows = await db.product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: [{ name: "asc" }, { id: "asc" }] });
+  return rows.map((p) => ({ ...p, currency: p.currency.trim() }));
+}
+
 export async function listCategoriesForAdmin(db: Db): Promise<AdminCategoryJson[]> {
   const rows = await db.category.findMany({ orderBy: [{ position: "asc" }, { name: "asc" }] });
   return rows.map(toCategoryJson);

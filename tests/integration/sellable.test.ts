@@ -5,6 +5,7 @@ import { RedisKvStore } from "@/lib/kv";
 import { CartService } from "@/lib/cart/service";
 import { sellable, sellableSql, sellableUnits, type SellableNeed } from "@/lib/catalog/sellable";
 import { loadVariantInfo } from "@/lib/catalog";
+import { keepMergeNotice, takeMergeNotice } from "@/lib/cart/merge-notice";
 
 // The sellable rule is stated once in TypeScript (sellable) and once in SQL (sellableSql) for the statements that
 // decide inside PostgreSQL: here the two are held equal on every combination, against the real database.
@@ -85,5 +86,10 @@ describe("the sellable rule", () => {
     expect(result.merged).toBe(true);
     expect(result.cart.items.map((l) => [l.variantId, l.quantity])).toEqual([[live, 2]]);
     expect(result.capped).toEqual([expect.objectContaining({ variantId: gone, requested: 2, kept: 0 })]);
+    // the cart page's notice (lib/cart/merge-notice): left by the merge, shown once
+    await keepMergeNotice(kv, user.id, result.capped);
+    const name = (await db.product.findFirstOrThrow({ where: { variants: { some: { id: gone } } } })).name;
+    expect(await takeMergeNotice(kv, user.id)).toEqual([{ name, requested: 2, kept: 0 }]);
+    expect(await takeMergeNotice(kv, user.id)).toEqual([]);
   });
 });
