@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit";
+import { productViewFields } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { Db, PrismaClient } from "../db";
 import { env } from "../env";
@@ -178,15 +179,8 @@ export const adminImageSchema = z.object({
 export type AdminImageJson = z.output<typeof adminImageSchema>;
 export const adminProductSchema = z
   .object({
-    id: z.number().int(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
-    currency: currencyCodeSchema,
-    basePrice: moneyAmountSchema,
+    ...productViewFields,
     imageUrl: z.string().nullable().describe("The main image: the gallery's first, or (for a product made before galleries) an image of its own"),
-    isActive: z.boolean(),
-    createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
     categories: z.array(adminCategorySchema),
     images: z.array(adminImageSchema),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addressSchema } from "../address";
-import { attributesViewSchema } from "../catalog";
+import { attributesViewSchema, variantLineFields } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
 import { findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
@@ -29,11 +29,7 @@ export const CART_STATUSES = ["ACTIVE", "ABANDONED", "CHECKED_OUT"] as const;
 /** A cart line as the API shows it: the line without its internal options key and add time, with its total. */
 export const cartItemViewSchema = z
   .object({
-    id: z.uuid(),
-    productId: z.number().int(),
-    variantId: z.number().int(),
-    sku: z.string(),
-    name: z.string(),
+    ...variantLineFields,
     attributes: attributesViewSchema,
     imageUrl: z.string().nullable(),
     quantity: z.number().int().min(1),

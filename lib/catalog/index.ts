@@ -33,17 +33,31 @@ export const apiImageSchema = z.object({
 });
 export type ApiImage = z.output<typeof apiImageSchema>;
 
+/** A product's own fields, as the shop's API and the admin API both show them. */
+export const productViewFields = {
+  id: z.number().int(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  currency: currencyCodeSchema,
+  basePrice: moneyAmountSchema,
+  imageUrl: z.string().nullable().describe("The main image (the gallery's first)"),
+  isActive: z.boolean(),
+  createdAt: isoDateTimeSchema,
+};
+
+/** What a cart line and an order line say of the variant they hold, after the line's own id. */
+export const variantLineFields = {
+  id: z.uuid(),
+  productId: z.number().int(),
+  variantId: z.number().int(),
+  sku: z.string(),
+  name: z.string(),
+};
+
 export const apiProductSchema = z
   .object({
-    id: z.number().int(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
-    currency: currencyCodeSchema,
-    basePrice: moneyAmountSchema,
-    imageUrl: z.string().nullable().describe("The main image (the gallery's first)"),
-    isActive: z.boolean(),
-    createdAt: isoDateTimeSchema,
+    ...productViewFields,
     variants: z.array(apiVariantSchema),
     categories: z.array(apiCategoryRefSchema),
     images: z.array(apiImageSchema).describe("The gallery: the main image first"),
