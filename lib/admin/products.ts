@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit";
-import { productViewFields } from "../catalog";
+import { byMenuOrder, productViewFields, toProductViewFields } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { Db, PrismaClient } from "../db";
 import { env } from "../env";
@@ -215,19 +215,9 @@ const toCategoryJson = (c: AdminCategoryJson): AdminCategoryJson => ({ id: c.id,
 
 export function toAdminProductJson(p: ProductRow): AdminProductJson {
   return {
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    currency: p.currency.trim(),
-    basePrice: p.basePrice,
-    imageUrl: p.imageUrl,
-    isActive: p.isActive,
-    createdAt: p.createdAt.toISOString(),
+    ...toProductViewFields(p),
     updatedAt: p.updatedAt.toISOString(),
-    categories: p.categories
-      .map(({ category }) => toCategoryJson(category))
-      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
+    categories: p.categories.map(({ category }) => toCategoryJson(category)).sort(byMenuOrder),
     images: p.images.map((i) => ({ id: i.id, url: i.url, alt: i.alt, variantId: i.variantId, position: i.position })),
     variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: { basePrice: p.basePrice, isActive: p.isActive, currency: p.currency } })),
   };

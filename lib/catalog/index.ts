@@ -126,6 +126,27 @@ export function toAttributes(value: unknown): VariantAttributes {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === "string")) as VariantAttributes;
 }
 
+type ProductViewRow = { id: number; slug: string; name: string; description: string; currency: string; basePrice: number; imageUrl: string | null; isActive: boolean; createdAt: Date };
+
+/** productViewFields from a product row (the shop's API and the admin API alike). */
+export function toProductViewFields(p: ProductViewRow): z.output<z.ZodObject<typeof productViewFields>> {
+  return {
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    description: p.description,
+    currency: p.currency.trim(),
+    basePrice: p.basePrice,
+    imageUrl: p.imageUrl,
+    isActive: p.isActive,
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+/** The menu order of categories: by position, then name. */
+export const byMenuOrder = (a: { position: number; name: string }, b: { position: number; name: string }): number =>
+  a.position - b.position || a.name.localeCompare(b.name);
+
 export function toApiProduct(p: ProductRow): ApiProduct {
   const activeVariantIds = new Set(p.variants.filter((v) => v.isActive).map((v) => v.id));
   const images: ApiImage[] = p.images
@@ -134,18 +155,12 @@ export function toApiProduct(p: ProductRow): ApiProduct {
   // imageUrl stays the main image; a product created before galleries existed shows it as its only image
   if (p.imageUrl && !images.some((i) => i.url === p.imageUrl)) images.unshift({ url: p.imageUrl, alt: p.name, variantId: null });
   return {
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    currency: p.currency.trim(),
-    basePrice: p.basePrice,
+    ...toProductViewFields(p),
     imageUrl: p.imageUrl ?? images[0]?.url ?? null,
-    isActive: p.isActive,
-    createdAt: p.createdAt.toISOString(),
-    categories: [...p.categories]
-      .sort((a, b) => a.category.position - b.category.position || a.category.name.localeCompare(b.category.name))
-      .map(({ category }) => ({ slug: category.slug, name: category.name })),
+    categories: p.categories
+      .map(({ category }) => category)
+      .sort(byMenuOrder)
+      .map((category) => ({ slug: category.slug, name: category.name })),
     images,
     variants: p.variants
       .filter((v) => v.isActive)
