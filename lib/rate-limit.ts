@@ -1,4 +1,4 @@
-import type { KvStore } from "./kv/types";
+import { isKvUnavailable, type KvStore } from "./kv/types";
 
 export interface SlidingWindowOptions {
   /** Hits allowed inside any window of `windowSeconds`; the (limit+1)th is refused. */
@@ -9,7 +9,7 @@ export interface SlidingWindowOptions {
 }
 
 export interface SlidingWindowResult {
-  /** hitSlidingWindow: this hit was counted. countSlidingWindow: a hit now would be. */
+  /** this hit was counted */
   allowed: boolean;
   /** Hits counted inside the window (this one included when allowed). */
   count: number;
@@ -149,13 +149,32 @@ export async function takeSlots(kv: Pick<KvStore, "update">, windows: SlotWindow
   return { allowed: true, release };
 }
 
-/** The window's state for `key` without recording a hit: `allowed` says whether a hit now would be counted. */
-export async function countSlidingWindow(kv: KvStore, key: string, opts: SlidingWindowOptions): Promise<SlidingWindowResult> {
-  const { limit, windowMs, nowMs } = validate(opts);
-  const hits = liveHits(await kv.get(key), nowMs, windowMs);
-  if (hits.length < limit) return { allowed: true, count: hits.length, retryAfterSeconds: 0 };
-  return { allowed: false, count: hits.length, retryAfterSeconds: retryAfter(hits, limit, nowMs, windowMs) };
+
+export type HoldOptions = {
+  now?: Date | number;
+  /** told when the KV store was unavailable and the slots were taken in memory */
+  onKvError?: (e: unknown) => void;
+  /** where slots are taken while the KV store is unavailable (default: this process's memory) */
+  fallback?: Pick<KvStore, "update">;
+};
+
+/**
+ * takeSlots on the KV store; while it is unavailable (down, timing out, too contended) the slots are taken in this
+ * process's memory instead, so the limits hold per instance rather than not at all (making the store slow must never
+ * be the way around a limit). Any other error is thrown.
+ */
+export async function takeSlotsHeld(kv: Pick<KvStore, "update">, windows: SlotWindow[], opts: HoldOptions = {}): Promise<SlotResult> {
+  try {
+    return await takeSlots(kv, windows, opts.now);
+  } catch (e) {
+    if (!isKvUnavailable(e)) throw e;
+    opts.onKvError?.(e);
+    return takeSlots(opts.fallback ?? processSlots(), windows, opts.now);
+  }
 }
+
+let processSlotStore: Pick<KvStore, "update"> | undefined;
+const processSlots = () => (processSlotStore ??= memorySlotStore());
 
 const MEMORY_MAX_KEYS = 10_000;
 

@@ -10,7 +10,9 @@ export function assertEnvironmentOrExit(): void {
     env();
   } catch (e) {
     const message = e instanceof EnvError ? e.message : e instanceof Error ? e.message : String(e);
-    console.error(`[cartwright] cannot start: ${message}`);
+    // not the logger: its own settings (LOG_FORMAT, LOG_LEVEL) may be what is invalid, and this line must be seen
+    // even with LOG_LEVEL=silent; it is the process's last word
+    process.stderr.write(`[cartwright] cannot start: ${message}\n`);
     process.exit(1);
   }
 }

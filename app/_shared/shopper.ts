@@ -1,5 +1,15 @@
 import { headers } from "next/headers";
-import { cartService, loadLineStatuses, viewCart, type CartRecord, type CartView, type LineStatus } from "@/lib/cart";
+import {
+  cartService,
+  keepMergeNotice,
+  loadLineStatuses,
+  takeMergeNotice as takeNotice,
+  viewCart,
+  type CartRecord,
+  type CartView,
+  type LineStatus,
+  type MergeNotice,
+} from "@/lib/cart";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { clearGuestCartId, readGuestCartId, writeGuestCartId } from "@/lib/auth/cookies";
 import { prisma } from "@/lib/db";
@@ -8,8 +18,6 @@ import { clientKeyFrom } from "@/lib/http/client-key";
 import { kv } from "@/lib/kv";
 
 export type Shopper = { user: SessionUser | null };
-
-const mergeNoticeKey = (userId: string) => `merge-notice:${userId}`;
 
 /**
  * The cart of whoever is asking: the signed-in user's active cart (merging a guest cart left in the cookie, once),
@@ -25,10 +33,7 @@ export async function shopperCart(opts: { create: boolean }): Promise<{ user: Se
     if (guestId) {
       const merged = await service.mergeGuestCart(guestId, user.id);
       await clearGuestCartId().catch(() => {});
-      if (merged.capped.length)
-        await kv()
-          .set(mergeNoticeKey(user.id), JSON.stringify(merged.capped), { ttlSeconds: 600 })
-          .catch(() => {});
+      await keepMergeNotice(kv(), user.id, merged.capped);
       return { user, cart: merged.cart };
     }
     return { user, cart: await service.cartForUser(user.id) };
@@ -48,15 +53,8 @@ export async function shopperCart(opts: { create: boolean }): Promise<{ user: Se
 }
 
 /** The "some quantities were reduced" message left by a merge, shown once. */
-export async function takeMergeNotice(userId: string): Promise<{ name: string; requested: number; kept: number }[]> {
-  try {
-    const raw = await kv().get(mergeNoticeKey(userId));
-    if (!raw) return [];
-    await kv().delete(mergeNoticeKey(userId));
-    return JSON.parse(raw) as { name: string; requested: number; kept: number }[];
-  } catch {
-    return [];
-  }
+export async function takeMergeNotice(userId: string): Promise<MergeNotice> {
+  return takeNotice(kv(), userId);
 }
 
 export async function cartView(cart: CartRecord): Promise<CartView> {

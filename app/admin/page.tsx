@@ -21,12 +21,7 @@ const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19
 export default async function AdminDashboard() {
   if (!(await adminUserOrNull("/admin"))) return null;
   const db = prisma();
-  const [jobs, reminders, failedMail, d] = await Promise.all([
-    lastRuns(db, [...JOB_NAMES]),
-    reminderStats(db),
-    db.mailOutbox.count({ where: { status: "failed" } }),
-    dashboard(db, { now: new Date(), limit: 10 }),
-  ]);
+  const [jobs, reminders, d] = await Promise.all([lastRuns(db, [...JOB_NAMES]), reminderStats(db), dashboard(db, { now: new Date(), limit: 10 })]);
   const amounts = (list: { amount: number; currency: string }[]) => (list.length === 0 ? "—" : list.map((m) => formatMoney(m)).join(" · "));
   return (
     <div className="stack">
@@ -160,7 +155,7 @@ export default async function AdminDashboard() {
       </section>
       <p>
         <Link href="/admin/mail">Mail</Link>
-        {failedMail > 0 && <span className="field-error"> · {failedMail} message(s) failed to send</span>}
+        {d.failedMail > 0 && <span className="field-error"> · {d.failedMail} message(s) failed to send</span>}
       </p>
     </div>
   );

@@ -8,7 +8,8 @@ import { addItemSchema, applyDiscountSchema, itemIdSchema, shippingAddressSchema
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { addressFields, formText, runAction, parseInput, toFormState, wholeNumberField, type ActionResult, type FormState } from "@/app/_shared/action";
+import { addressFields, formText, runAction, toFormState, wholeNumberField, type ActionResult, type FormState } from "@/app/_shared/action";
+import { parseWith } from "@/lib/http/handler";
 import { clientKey, shopperCart } from "@/app/_shared/shopper";
 
 async function currentCart(create: boolean) {
@@ -23,7 +24,7 @@ function refresh() {
 
 export async function addToCartAction(input: unknown): Promise<ActionResult<{ itemCount: number }>> {
   return runAction(async () => {
-    const body = parseInput(addItemSchema(env().CART_MAX_LINE_QUANTITY), input);
+    const body = parseWith(addItemSchema(env().CART_MAX_LINE_QUANTITY), input);
     const { actor, cart } = await currentCart(true);
     const updated = await cartService().addItem(cart.id, actor, body);
     refresh();
@@ -33,8 +34,8 @@ export async function addToCartAction(input: unknown): Promise<ActionResult<{ it
 
 export async function updateQuantityAction(itemId: unknown, quantity: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const id = parseInput(itemIdSchema, itemId);
-    const { quantity: q } = parseInput(updateQuantitySchema(env().CART_MAX_LINE_QUANTITY), { quantity });
+    const id = parseWith(itemIdSchema, itemId);
+    const { quantity: q } = parseWith(updateQuantitySchema(env().CART_MAX_LINE_QUANTITY), { quantity });
     const { actor, cart } = await currentCart(false);
     await cartService().updateItemQuantity(cart.id, actor, id, q);
     refresh();
@@ -44,7 +45,7 @@ export async function updateQuantityAction(itemId: unknown, quantity: unknown): 
 
 export async function removeItemAction(itemId: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const id = parseInput(itemIdSchema, itemId);
+    const id = parseWith(itemIdSchema, itemId);
     const { actor, cart } = await currentCart(false);
     await cartService().removeItem(cart.id, actor, id);
     refresh();
@@ -54,7 +55,7 @@ export async function removeItemAction(itemId: unknown): Promise<ActionResult> {
 
 export async function saveForLaterAction(itemId: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const id = parseInput(itemIdSchema, itemId);
+    const id = parseWith(itemIdSchema, itemId);
     const { actor, cart } = await currentCart(false);
     await cartService().saveForLater(cart.id, actor, id);
     refresh();
@@ -64,7 +65,7 @@ export async function saveForLaterAction(itemId: unknown): Promise<ActionResult>
 
 export async function moveSavedToCartAction(savedId: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const id = parseInput(z.uuid(), savedId);
+    const id = parseWith(z.uuid(), savedId);
     const user = await requireUser();
     await shopperCart({ create: false }); // merges a guest cart first, if one is waiting
     await cartService().moveSavedToCart(user.id, id);
@@ -75,7 +76,7 @@ export async function moveSavedToCartAction(savedId: unknown): Promise<ActionRes
 
 export async function removeSavedAction(savedId: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const id = parseInput(z.uuid(), savedId);
+    const id = parseWith(z.uuid(), savedId);
     const user = await requireUser();
     await cartService().removeSaved(user.id, id);
     refresh();
@@ -85,7 +86,7 @@ export async function removeSavedAction(savedId: unknown): Promise<ActionResult>
 
 export async function applyDiscountAction(input: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const { code } = parseInput(applyDiscountSchema, input);
+    const { code } = parseWith(applyDiscountSchema, input);
     const { actor, cart } = await currentCart(true);
     await cartService().applyDiscount(cart.id, actor, code, await clientKey());
     refresh();
@@ -95,7 +96,7 @@ export async function applyDiscountAction(input: unknown): Promise<ActionResult>
 
 export async function removeDiscountAction(code: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const c = parseInput(z.string().trim().min(1).max(64), code);
+    const c = parseWith(z.string().trim().min(1).max(64), code);
     const { actor, cart } = await currentCart(false);
     await cartService().removeDiscount(cart.id, actor, c);
     refresh();
@@ -105,7 +106,7 @@ export async function removeDiscountAction(code: unknown): Promise<ActionResult>
 
 export async function setShippingAddressAction(input: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    const address = parseInput(shippingAddressSchema, input);
+    const address = parseWith(shippingAddressSchema, input);
     const { actor, cart } = await currentCart(true);
     await cartService().setShippingAddress(cart.id, actor, address);
     refresh();

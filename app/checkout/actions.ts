@@ -10,7 +10,8 @@ import { addressOf, getAddress, rememberAddress, sameAddress } from "@/lib/addre
 import { cartService } from "@/lib/cart";
 import { prisma } from "@/lib/db";
 import { logger } from "@/lib/observability/logger";
-import { addressFields, formText, hasAddressFields, parseInput, runAction, toFormState, type ActionResult, type FormState } from "@/app/_shared/action";
+import { addressFields, formText, hasAddressFields, runAction, toFormState, type ActionResult, type FormState } from "@/app/_shared/action";
+import { parseWith } from "@/lib/http/handler";
 import { setShippingAddressAction, setShippingAddressFormAction } from "@/app/cart/actions";
 import { clientKey, shopperCart } from "@/app/_shared/shopper";
 
@@ -43,7 +44,7 @@ async function applySavedAddress(addressId: string) {
 /** Checkout's "Ship to" picker (JavaScript): the picked saved address goes on the cart and is priced at once. */
 export async function pickSavedAddressAction(addressId: unknown): Promise<ActionResult> {
   return runAction(async () => {
-    await applySavedAddress(parseInput(z.uuid("Not an address id"), addressId));
+    await applySavedAddress(parseWith(z.uuid("Not an address id"), addressId));
     return undefined;
   });
 }
@@ -55,7 +56,7 @@ export async function pickSavedAddressAction(addressId: unknown): Promise<Action
 export async function chooseAddressFormAction(state: FormState, form: FormData): Promise<FormState> {
   const t = formText(form);
   if (t.addressChoice === undefined || t.addressChoice === "new") return setShippingAddressFormAction(state, form);
-  const r = await runAction(async () => applySavedAddress(parseInput(addressChoiceSchema, t.addressChoice)));
+  const r = await runAction(async () => applySavedAddress(parseWith(addressChoiceSchema, t.addressChoice)));
   if (r.ok) redirect(t.email ? `/checkout?${new URLSearchParams({ email: t.email.slice(0, 254) })}` : "/checkout");
   return toFormState(r, t);
 }
@@ -65,7 +66,7 @@ export type PlacedOrder = { orderId: string; status: string; provider: string; c
 /** Places the order for the shopper's cart. The page sends a fresh idempotency key per attempt, the same on retry. */
 export async function placeOrderAction(input: unknown): Promise<ActionResult<PlacedOrder>> {
   return runAction(async () => {
-    const { email, shippingAddress, idempotencyKey, addressChoice, saveAddress } = parseInput(placeOrderInput, input);
+    const { email, shippingAddress, idempotencyKey, addressChoice, saveAddress } = parseWith(placeOrderInput, input);
     // a saved address picked in the "Ship to" list goes on the cart first: the order is priced and placed with it
     if (addressChoice && addressChoice !== "new") await applySavedAddress(addressChoice);
     const { user, cart } = await shopperCart({ create: false });
@@ -112,7 +113,7 @@ export type PaymentOutcome = { orderId: string; status: string; paymentStatus: s
 /** The built-in test provider's card step. */
 export async function payWithTestCardAction(input: unknown): Promise<ActionResult<PaymentOutcome>> {
   return runAction(async () => {
-    const { orderId, cardNumber } = parseInput(confirmTestPaymentSchema, input);
+    const { orderId, cardNumber } = parseWith(confirmTestPaymentSchema, input);
     const { user } = await shopperCart({ create: false });
     const token = (await readOrderTokens())[orderId] ?? null;
     // no revalidation: the page navigates to the order (paid) or explains the decline in place
@@ -127,7 +128,7 @@ export async function payWithTestCardAction(input: unknown): Promise<ActionResul
  */
 export async function backToCartAction(input: unknown): Promise<ActionResult<{ orderId: string; status: string }>> {
   return runAction(async () => {
-    const { orderId } = parseInput(z.strictObject({ orderId: z.uuid() }), input);
+    const { orderId } = parseWith(z.strictObject({ orderId: z.uuid() }), input);
     const { user } = await shopperCart({ create: false });
     const token = (await readOrderTokens())[orderId] ?? null;
     const order = await cancelOrderByShopper(checkoutDeps(), orderId, { userId: user?.id ?? null, token });

@@ -5,7 +5,7 @@ import { clientKey } from "@/app/_shared/shopper";
 import type { FormActionState } from "@/components/action-form";
 import { confirmPasswordReset, passwordResetRequestSchema, requestPasswordReset } from "@/lib/accounts/password-reset";
 import { prisma } from "@/lib/db";
-import { assertCleanText } from "@/lib/http/handler";
+import { assertCleanText, parseWith } from "@/lib/http/handler";
 import { kv } from "@/lib/kv";
 import { allowMailRequest } from "@/lib/mail/request-limit";
 
@@ -23,8 +23,7 @@ function toState<T>(r: Awaited<ReturnType<typeof runAction<T>>>, message: string
 export async function requestPasswordResetAction(_: FormActionState, form: FormData): Promise<FormActionState> {
   const r = await runAction(async () => {
     const input = { email: field(form, "email") };
-    assertCleanText(input);
-    const parsed = passwordResetRequestSchema.parse(input); // a malformed address is answered before counting
+    const parsed = parseWith(passwordResetRequestSchema, input); // a malformed address is answered before counting
     if (await allowMailRequest(kv(), "password-reset", await clientKey())) await requestPasswordReset(prisma(), parsed);
   });
   // the same answer whether or not the address has an account

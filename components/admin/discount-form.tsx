@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, useTransition, type ReactNode } from "react";
 import { createDiscountAction, setDiscountActiveAction, updateDiscountAction } from "@/app/admin/actions";
 import type { DiscountJson } from "@/lib/admin/discounts";
+import { isPercentType } from "@/lib/discounts/rules";
 import { parseMajorUnits, toMajorUnitsString } from "@/lib/money";
 import { StatusPill } from "./discount-labels";
 
@@ -52,7 +53,6 @@ const TYPES: [DiscountType, string][] = [
   ["BUY_X_GET_Y", "Buy X get Y"],
 ];
 
-const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** An ISO instant as the value of a datetime-local input, in the browser's time zone. */

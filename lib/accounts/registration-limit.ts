@@ -1,18 +1,12 @@
 import type { Db } from "../db";
 import { DomainError } from "../errors";
-import { isKvUnavailable, type KvStore } from "../kv";
-import { memorySlotStore, takeSlots } from "../rate-limit";
+import type { KvStore } from "../kv";
+import { takeSlotsHeld, type HoldOptions } from "../rate-limit";
 import { registerUser, type AccountUser, type RegisterInput } from "./index";
 
-const fallbackSlots = memorySlotStore();
-
-type Options = {
+type Options = HoldOptions & {
   /** REGISTRATIONS_PER_CLIENT_PER_HOUR */
   perHour: number;
-  now?: Date | number;
-  onKvError?: (e: unknown) => void;
-  /** where slots are taken while the KV store is unavailable (default: this process's memory) */
-  fallback?: Pick<KvStore, "update">;
 };
 
 /**
@@ -25,14 +19,7 @@ type Options = {
  */
 export async function registerWithLimit(db: Db, kv: KvStore, input: RegisterInput, client: string, options: Options): Promise<AccountUser> {
   const windows = [{ key: `rl:register:client:${client}`, opts: { limit: options.perHour, windowSeconds: 60 * 60 } }];
-  let slots;
-  try {
-    slots = await takeSlots(kv, windows, options.now);
-  } catch (e) {
-    if (!isKvUnavailable(e)) throw e;
-    options.onKvError?.(e);
-    slots = await takeSlots(options.fallback ?? fallbackSlots, windows, options.now);
-  }
+  const slots = await takeSlotsHeld(kv, windows, options);
   if (!slots.allowed)
     throw new DomainError("rate_limited", "Too many new accounts from your network. Please try again later.", {
       retryAfterSeconds: slots.retryAfterSeconds,

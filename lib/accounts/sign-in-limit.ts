@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { isKvUnavailable, type KvStore } from "../kv";
-import { memorySlotStore, takeSlots, type SlidingWindowOptions, type SlotResult } from "../rate-limit";
+import { takeSlotsHeld, type HoldOptions, type SlidingWindowOptions } from "../rate-limit";
 import { authenticate, type AccountUser } from "./index";
 
 /**
@@ -30,19 +30,13 @@ export const SIGN_IN_RATE_LIMITED = "TooManySignInAttempts";
 export type SignInAttempt = { email: unknown; password: unknown; client: string };
 export type SignInResult = { kind: "ok"; user: AccountUser } | { kind: "wrong" } | { kind: "limited"; retryAfterSeconds: number };
 
-type Options = {
-  now?: Date | number;
+type Options = HoldOptions & {
   limits?: typeof SIGN_IN_LIMITS;
-  onKvError?: (e: unknown) => void;
   /** the password check; tests wrap it to count how many attempts were evaluated */
   evaluate?: (db: Db, email: unknown, password: unknown) => Promise<AccountUser | null>;
   /** how the progressive delay waits; tests pass a recorder */
   sleep?: (ms: number) => Promise<void>;
-  /** where slots are taken while the KV store is unavailable (default: this process's memory) */
-  fallback?: Pick<KvStore, "update">;
 };
-
-const fallbackSlots = memorySlotStore();
 
 const normalisedEmail = (email: unknown) => (typeof email === "string" ? email.trim().toLowerCase().slice(0, 320) : "");
 
@@ -75,15 +69,8 @@ export async function authenticateWithLimits(db: Db, kv: KvStore, attempt: SignI
     { key: `rl:signin:account-client:${email}|${attempt.client}`, opts: limits.perAccountClient },
     { key: `rl:signin:client:${attempt.client}`, opts: limits.perClient },
   ];
-  let slots: SlotResult;
-  try {
-    slots = await takeSlots(kv, windows, options.now);
-  } catch (e) {
-    if (!isKvUnavailable(e)) throw e;
-    // unreachable, timing out or too contended: the limits hold per instance (in memory) rather than not at all
-    options.onKvError?.(e);
-    slots = await takeSlots(options.fallback ?? fallbackSlots, windows, options.now);
-  }
+  // the KV store unreachable, timing out or too contended: the limits hold per instance (in memory)
+  const slots = await takeSlotsHeld(kv, windows, options);
   if (!slots.allowed) return { kind: "limited", retryAfterSeconds: slots.retryAfterSeconds };
 
   const failures = await kv.get(failuresKey).then(

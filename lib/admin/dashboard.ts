@@ -24,6 +24,8 @@ export type Dashboard = {
   toShip: { count: number; orders: { id: string; email: string; paidAt: string | null; total: number; currency: string; fulfillmentStatus: string }[] };
   lowStock: { count: number; variants: { id: number; sku: string; productName: string; stock: number }[] };
   recentRefunds: { id: string; orderId: string; amount: number; currency: string; status: string; createdAt: string }[];
+  /** messages that could not be sent (the admin can resend them at /admin/mail) */
+  failedMail: number;
 };
 
 /** The UTC day holding `now`, as [from, to). */
@@ -38,7 +40,7 @@ const money = (rows: { currency: string; amount: bigint | number }[]): Money[] =
 export async function dashboard(db: Db, options: DashboardOptions): Promise<Dashboard> {
   const { now, limit } = dashboardOptionsSchema.parse(options);
   const { from, to } = utcDayOf(now);
-  const [placed, paid, revenue, refunded, toShipCount, toShip, lowCount, low, refunds] = await Promise.all([
+  const [placed, paid, revenue, refunded, toShipCount, toShip, lowCount, low, refunds, failedMail] = await Promise.all([
     db.order.count({ where: { createdAt: { gte: from, lt: to } } }),
     db.order.count({ where: { paidAt: { gte: from, lt: to } } }),
     // revenue: what was paid today (orders paid today, whatever happened to them since), per currency
@@ -68,6 +70,7 @@ export async function dashboard(db: Db, options: DashboardOptions): Promise<Dash
       orderBy: [{ createdAt: "desc" }, { id: "asc" }],
       take: limit,
     }),
+    db.mailOutbox.count({ where: { status: "failed" } }),
   ]);
   return {
     day: { from: from.toISOString(), to: to.toISOString() },
@@ -78,5 +81,6 @@ export async function dashboard(db: Db, options: DashboardOptions): Promise<Dash
     },
     lowStock: { count: lowCount, variants: low.map((v) => ({ id: v.id, sku: v.sku, productName: v.product.name, stock: v.stockQuantity })) },
     recentRefunds: refunds.map((r) => ({ ...r, currency: r.currency.trim(), createdAt: r.createdAt.toISOString() })),
+    failedMail,
   };
 }

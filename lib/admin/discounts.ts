@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { Prisma, type Db } from "../db";
-import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
+import {
+  DISCOUNT_CLASSES,
+  DISCOUNT_STATUSES,
+  DISCOUNT_TYPES,
+  discountClass,
+  discountStatus,
+  isPercentType,
+  type CombinesWith,
+  type DiscountType,
+} from "../discounts/rules";
 import { combinesColumns, toDiscountRule } from "../discounts/repository";
 import { DomainError, fieldErrorsOf, notFound } from "../errors";
 import { basisPointsToPercent, isCurrencyCode, percentToBasisPoints } from "../money";
@@ -16,7 +25,6 @@ import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../mon
 // (refused as unknown keys). Every PATCH is validated as a whole: the merged result must pass the same rules as a
 // create. There is no DELETE: deactivating (`isActive: false`) keeps the history of redemptions intact.
 
-export const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const satisfies readonly DiscountType[];
 export const CODE_TAKEN_MESSAGE = "A discount with this code already exists.";
 
 /** PostgreSQL INTEGER columns. */
@@ -309,20 +317,16 @@ export const discountJsonSchema = z
       .nullable()
       .describe("PERCENTAGE / FIXED_AMOUNT: the highest reached tier's value applies (in the units of `value`); below the first, nothing"),
     isActive: z.boolean(),
-    class: z.enum(["product", "order", "shipping"]).describe("Derived: product when it lists products, shipping for FREE_SHIPPING, else order"),
+    class: z.enum(DISCOUNT_CLASSES).describe("Derived: product when it lists products, shipping for FREE_SHIPPING, else order"),
     combinesWith: z
       .object({ productDiscounts: z.boolean(), orderDiscounts: z.boolean(), shippingDiscounts: z.boolean() })
       .describe("The classes it may be applied together with; two discounts combine only if each allows the other's class"),
-    status: z.enum(["scheduled", "active", "expired", "exhausted", "inactive"]).describe("Derived from the dates, uses and isActive"),
+    status: z.enum(DISCOUNT_STATUSES).describe("Derived from the dates, uses and isActive"),
   })
   .meta({ id: "Discount", description: "Unset fields are null" });
 export type DiscountJson = z.output<typeof discountJsonSchema>;
-// the derived fields are the rules' own types
-const _derived: Pick<DiscountJson, "class" | "combinesWith" | "status"> = {} as { class: DiscountClass; combinesWith: CombinesWith; status: DiscountStatus };
 
 type DiscountRow = Parameters<typeof toDiscountRule>[0] & Pick<Prisma.DiscountModel, "maxDiscountAmount" | "discountGiven" | "getProductIds">;
-
-const isPercentType = (t: DiscountType) => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 
 export function toDiscountJson(row: DiscountRow, now: Date): DiscountJson {
   const rule = toDiscountRule(row);

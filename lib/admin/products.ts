@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../audit";
+import { byMenuOrder, productViewFields, toProductViewFields } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import type { Db, PrismaClient } from "../db";
 import { env } from "../env";
@@ -178,15 +179,8 @@ export const adminImageSchema = z.object({
 export type AdminImageJson = z.output<typeof adminImageSchema>;
 export const adminProductSchema = z
   .object({
-    id: z.number().int(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
-    currency: currencyCodeSchema,
-    basePrice: moneyAmountSchema,
+    ...productViewFields,
     imageUrl: z.string().nullable().describe("The main image: the gallery's first, or (for a product made before galleries) an image of its own"),
-    isActive: z.boolean(),
-    createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
     categories: z.array(adminCategorySchema),
     images: z.array(adminImageSchema),
@@ -221,21 +215,11 @@ const toCategoryJson = (c: AdminCategoryJson): AdminCategoryJson => ({ id: c.id,
 
 export function toAdminProductJson(p: ProductRow): AdminProductJson {
   return {
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    currency: p.currency.trim(),
-    basePrice: p.basePrice,
-    imageUrl: p.imageUrl,
-    isActive: p.isActive,
-    createdAt: p.createdAt.toISOString(),
+    ...toProductViewFields(p),
     updatedAt: p.updatedAt.toISOString(),
-    categories: p.categories
-      .map(({ category }) => toCategoryJson(category))
-      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
+    categories: p.categories.map(({ category }) => toCategoryJson(category)).sort(byMenuOrder),
     images: p.images.map((i) => ({ id: i.id, url: i.url, alt: i.alt, variantId: i.variantId, position: i.position })),
-    variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: { basePrice: p.basePrice, isActive: p.isActive } })),
+    variants: p.variants.map((v) => toAdminVariantJson({ ...v, product: { basePrice: p.basePrice, isActive: p.isActive, currency: p.currency } })),
   };
 }
 
@@ -350,6 +334,14 @@ export async function getProduct(db: Db, id: number): Promise<AdminProductJson> 
 export async function productCurrencies(db: Db): Promise<string[]> {
   const used = await db.product.findMany({ distinct: ["currency"], select: { currency: true } });
   return [...new Set([env().DEFAULT_CURRENCY, ...used.map((p) => p.currency.trim()), "USD", "EUR", "GBP", "JPY", "CAD", "AUD"])];
+}
+
+export type ProductChoice = { id: number; name: string; isActive: boolean; currency: string };
+
+/** Every product (inactive ones too, a code may be prepared before a launch) by name: what the discount form picks from. */
+export async function listProductChoices(db: Db): Promise<ProductChoice[]> {
+  const rows = await db.product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: [{ name: "asc" }, { id: "asc" }] });
+  return rows.map((p) => ({ ...p, currency: p.currency.trim() }));
 }
 
 export async function listCategoriesForAdmin(db: Db): Promise<AdminCategoryJson[]> {
@@ -502,7 +494,7 @@ export async function createVariant(db: PrismaClient, productId: number, input: 
       if (found.length === 0) throw notFound("Product");
       const row = await tx.productVariant.create({
         data: { productId, sku: d.sku, attributes: d.attributes, priceOverride: d.priceOverride ?? null, stockQuantity: d.stock, isActive: d.isActive },
-        include: { product: { select: { basePrice: true, isActive: true } } },
+        include: { product: { select: { basePrice: true, isActive: true, currency: true } } },
       });
       const variant = toAdminVariantJson(row);
       await recordAudit(tx, { actor, action: "variant.create", target: `variant:${row.id}`, after: { ...variant, productId } });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attributesViewSchema, effectivePrice, toAttributes } from "../catalog";
+import { attributesViewSchema, effectivePrice, sellable, toAttributes } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import { recordAudit } from "../audit";
 import type { Db, PrismaClient } from "../db";
@@ -99,7 +99,7 @@ export type AdminVariantRow = {
   priceOverride: number | null;
   stockQuantity: number;
   isActive: boolean;
-  product: { basePrice: number; isActive: boolean };
+  product: { basePrice: number; isActive: boolean; currency: string };
 };
 
 export function toAdminVariantJson(v: AdminVariantRow): AdminVariantJson {
@@ -111,7 +111,7 @@ export function toAdminVariantJson(v: AdminVariantRow): AdminVariantJson {
     price: effectivePrice(v.product.basePrice, v.priceOverride),
     priceOverride: v.priceOverride,
     stock: v.stockQuantity,
-    available: v.product.isActive && v.isActive && v.stockQuantity > 0,
+    available: sellable({ variantActive: v.isActive, productActive: v.product.isActive, stock: v.stockQuantity, currency: v.product.currency }, { quantity: 1 }),
     isActive: v.isActive,
   };
 }
@@ -144,7 +144,7 @@ export async function updateVariant(db: PrismaClient, id: number, input: unknown
         ...(patch.attributes !== undefined && { attributes: patch.attributes }),
         ...(patch.isActive !== undefined && { isActive: patch.isActive }),
       },
-      include: { product: { select: { basePrice: true, isActive: true } } },
+      include: { product: { select: { basePrice: true, isActive: true, currency: true } } },
     });
     await recordAudit(tx, {
       actor,

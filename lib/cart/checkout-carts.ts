@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db, PrismaClient } from "../db";
+import { sellableSql } from "../catalog/sellable";
 import { isKvUnavailable } from "../kv";
 import { GuestCartMoved } from "./guest-store";
 import { isStaleClose, settleGuestClose } from "./guest-close";
@@ -172,7 +173,7 @@ export async function restoreCartTx(
   const ids = [...new Set(source.items.map((l) => l.variantId))];
   const stockRows = ids.length
     ? await tx.$queryRaw<{ id: number; stock: number; sellable: boolean }[]>`
-        SELECT v.id, v.stock_quantity AS stock, (v.is_active AND p.is_active) AS sellable
+        SELECT v.id, v.stock_quantity AS stock, ${sellableSql("v", "p")} AS sellable
         FROM product_variants v JOIN products p ON p.id = v.product_id WHERE v.id = ANY(${ids}::int[])`
     : [];
   const stock = new Map(stockRows.map((r) => [r.id, r.sellable ? r.stock + (orderQuantities.get(r.id) ?? 0) : 0]));

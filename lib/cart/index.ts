@@ -9,6 +9,7 @@ export type { CartRecord, CartLine, CustomOptions } from "./model";
 export { customOptionsSchema, shippingAddressSchema } from "./model";
 export { viewCart, type CartView } from "./view";
 export { loadLineStatuses, type LineStatus } from "./line-status";
+export { keepMergeNotice, takeMergeNotice, type MergeNotice } from "./merge-notice";
 export { pricingLines } from "./view";
 export { cartIdSchema } from "./schemas";
 // checkout's use of carts: locate, change, close, settle, restore (lib/checkout uses only these)

@@ -1,4 +1,4 @@
-import { loadVariantInfo, type VariantInfo } from "../catalog";
+import { loadVariantInfo, sellableUnits, type VariantInfo } from "../catalog";
 import type { Db } from "../db";
 import type { CartLine, CartRecord } from "./model";
 
@@ -22,9 +22,9 @@ export function lineStatuses(items: readonly CartLine[], variants: ReadonlyMap<n
   const out = new Map<string, LineStatus>();
   for (const l of items) {
     const v = variants.get(l.variantId);
-    const sellable = v && v.sellable ? Math.max(0, v.stock) : 0;
+    const units = sellableUnits(v);
     const priceChange = v && v.price !== l.unitPrice ? { captured: l.unitPrice, current: v.price } : null;
-    const available = (unitsOf.get(l.variantId) ?? 0) > sellable ? sellable : null;
+    const available = (unitsOf.get(l.variantId) ?? 0) > units ? units : null;
     out.set(l.id, { itemId: l.id, priceChange, available });
   }
   return out;

@@ -1,5 +1,6 @@
 // Pure changes to a cart record. Both stores (KV for guests, PostgreSQL for signed-in shoppers) run these inside
 // their own atomic update, so the rules live in one place and concurrent writers never lose an update.
+import { sellable } from "../catalog/sellable";
 import { DomainError, notFound } from "../errors";
 import { assertLinesInRange, type ShippingAddress } from "../pricing";
 import { normalizeOptions, optionsKey, type CartDiscountRef, type CartLine, type CartRecord, type CustomOptions, type VariantInfo } from "./model";
@@ -61,9 +62,12 @@ function assertStock(items: CartLine[], variant: VariantInfo): void {
     );
 }
 
+const noLongerAvailable = () => new DomainError("not_found", "This product is no longer available.");
+
+/** The catalog's sellable rule, told apart: not for sale at all is 404, for sale in another currency 422. */
 export function assertSellable(cart: CartRecord, variant: VariantInfo): void {
-  if (!variant.sellable) throw new DomainError("not_found", "This product is no longer available.");
-  if (variant.currency !== cart.currency)
+  if (!sellable(variant)) throw noLongerAvailable();
+  if (!sellable(variant, { currency: cart.currency }))
     throw new DomainError("currency_mismatch", `This item is priced in ${variant.currency}, but your cart is in ${cart.currency}.`, {
       cartCurrency: cart.currency,
       itemCurrency: variant.currency,
@@ -133,8 +137,7 @@ export function setLineQuantity(
   const items = cart.items.map((l) => (l.id === line.id ? { ...l, quantity: input.quantity } : l));
   if (input.quantity > line.quantity) {
     assertUnits(items, line.variantId, input.limits);
-    if (!input.variant) throw new DomainError("not_found", "This product is no longer available.");
-    if (!input.variant.sellable) throw new DomainError("not_found", "This product is no longer available.");
+    if (!input.variant || !sellable(input.variant)) throw noLongerAvailable();
     assertStock(items, input.variant);
     assertInRange(cart.currency, items);
   }
@@ -145,11 +148,6 @@ export function removeLine(cart: CartRecord, itemId: string, now: Date): CartRec
   assertActive(cart);
   findLine(cart, itemId);
   return touch({ ...cart, items: cart.items.filter((l) => l.id !== itemId) }, now);
-}
-
-export function clearLines(cart: CartRecord, now: Date): CartRecord {
-  assertActive(cart);
-  return touch({ ...cart, items: [], discounts: [] }, now);
 }
 
 export function setShippingAddress(cart: CartRecord, address: ShippingAddress | null, now: Date): CartRecord {

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db";
-import { effectivePrice, toAttributes } from "../catalog";
+import { effectivePrice, sellable, sellableUnits, toAttributes } from "../catalog";
 import { VariantInfoCache } from "../catalog/variant-cache";
-import { BULK_CODE_USED_MESSAGE, countCustomerRedemptions, customerKeyOf, findDiscountByCode } from "../discounts/repository";
-import { MAX_CODES_PER_CART, validateDiscount, type DiscountRule } from "../discounts/rules";
+import { countCustomerRedemptions, customerKeyOf, findDiscountByCode } from "../discounts/repository";
+import { BULK_CODE_USED_MESSAGE, discountInvalid, MAX_CODES_PER_CART, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound } from "../errors";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { findShippingRate, type ShippingAddress } from "../pricing";
@@ -159,10 +159,6 @@ export class CartService {
     return this.mutate(cartId, actor, (cart) => m.removeLine(cart, itemId, this.now()));
   }
 
-  async clear(cartId: string, actor: CartActor): Promise<CartRecord> {
-    return this.mutate(cartId, actor, (cart) => m.clearLines(cart, this.now()));
-  }
-
   async setShippingAddress(cartId: string, actor: CartActor, address: ShippingAddress | null): Promise<CartRecord> {
     const cart = await this.getCart(cartId, actor);
     if (address) {
@@ -196,19 +192,15 @@ export class CartService {
     const slots = await takeSlots(this.kv, [{ key: cartWindow, opts: perCart }, { key: clientWindow, opts: perClient }]);
     if (!slots.allowed) throw rateLimited(slots.retryAfterSeconds);
 
-    const fail = async (reason: string, message: string): Promise<never> => {
-      throw new DomainError("discount_invalid", message, { reason });
-    };
-
     const found = await findDiscountByCode(this.db, code);
     const rule = found?.rule ?? null;
     const customerKey = customerKeyOf({ userId: actor.userId });
     const customerUses = rule && customerKey && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(this.db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines: pricingLines(cart), now: this.now(), customerUses });
-    if (!check.ok || !rule) return fail(check.ok ? "unknown" : check.reason, check.ok ? "This code is not valid." : check.message);
+    if (!check.ok || !rule) throw check.ok ? discountInvalid("unknown") : discountInvalid(check.reason, check.message);
     // a single-use code another order holds: refused like a code at its usage limit (and it keeps its failure slot,
     // so used codes cannot be probed faster than wrong ones)
-    if (found?.bulk?.orderId) return fail("usage_limit_reached", BULK_CODE_USED_MESSAGE);
+    if (found?.bulk?.orderId) throw discountInvalid("usage_limit_reached", BULK_CODE_USED_MESSAGE);
     await slots.release();
     if (cart.discounts.some((d) => d.discountId === rule.id)) return cart;
     const ref = found?.bulk ? { discountId: rule.id, code: found.bulk.code, codeId: found.bulk.id } : { discountId: rule.id, code: rule.code };
@@ -228,12 +220,9 @@ export class CartService {
       if (c.discounts.some((d) => d.discountId === rule.id)) return c;
       // the version being written may have other lines than the one validated before (min order, applicability)
       const check = validateDiscount(rule, { currency: c.currency, lines: pricingLines(c), now, customerUses });
-      if (!check.ok) throw new DomainError("discount_invalid", check.message, { reason: check.reason });
-      if (c.discounts.length >= MAX_CODES_PER_CART) {
-        throw new DomainError("discount_invalid", `A cart can hold at most ${MAX_CODES_PER_CART} discount codes. Remove one to use ${ref.code}.`, {
-          reason: "too_many_codes",
-        });
-      }
+      if (!check.ok) throw discountInvalid(check.reason, check.message);
+      if (c.discounts.length >= MAX_CODES_PER_CART)
+        throw discountInvalid("too_many_codes", `A cart can hold at most ${MAX_CODES_PER_CART} discount codes. Remove one to use ${ref.code}.`);
       return m.addDiscount(c, ref, now);
     });
   }
@@ -277,7 +266,7 @@ export class CartService {
       imageUrl: r.variant.product.imageUrl,
       price: effectivePrice(r.variant.product.basePrice, r.variant.priceOverride),
       currency: r.variant.product.currency.trim(),
-      available: r.variant.isActive && r.variant.product.isActive && r.variant.stockQuantity > 0,
+      available: sellable({ variantActive: r.variant.isActive, productActive: r.variant.product.isActive, stock: r.variant.stockQuantity, currency: r.variant.product.currency }, { quantity: 1 }),
     }));
   }
 
@@ -329,7 +318,7 @@ export class CartService {
       const stock = await this.variantInfo(guest.items.map((l) => l.variantId));
       let capped: m.CappedLine[] = [];
       const cart = await this.users.mutate(target.id, (c) => {
-        const merged = m.mergeLines(c, guest.items, (id) => stock.get(id)?.stock ?? 0, { now: this.now(), limits: this.limits, newLineId: randomUUID });
+        const merged = m.mergeLines(c, guest.items, (id) => sellableUnits(stock.get(id), { currency: guest.currency }), { now: this.now(), limits: this.limits, newLineId: randomUUID });
         capped = merged.capped;
         return {
           ...merged.cart,

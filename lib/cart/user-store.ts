@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Prisma, type Db, type PrismaClient } from "../db";
 import { toAttributes } from "../catalog";
 import { isKvUnavailable, type KvStore } from "../kv";
@@ -275,5 +274,3 @@ export class UserCartStore {
     }
   }
 }
-
-export const newLineId = () => randomUUID();

@@ -1,10 +1,17 @@
 import { z } from "zod";
 import { addressSchema } from "../address";
-import { attributesViewSchema } from "../catalog";
+import { attributesViewSchema, variantLineFields } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
-import { BULK_CODE_USED_MESSAGE, findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
-import type { DiscountFailureReason, DiscountRule, DiscountType, PricingLine } from "../discounts/rules";
+import { findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
+import {
+  BULK_CODE_USED_MESSAGE,
+  DISCOUNT_FAILURE_MESSAGES,
+  DISCOUNT_FAILURE_REASONS,
+  DISCOUNT_TYPES,
+  type DiscountRule,
+  type PricingLine,
+} from "../discounts/rules";
 import { isDomainError } from "../errors";
 import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
 import { cartSummarySchema, type ShippingAddress } from "../pricing";
@@ -14,36 +21,15 @@ import { customOptionsSchema, type CartRecord } from "./model";
 // The cart as the API answers it. The zod schemas below are the one statement of that shape: the types are inferred
 // from them and the OpenAPI document is generated from them (lib/http/openapi.ts). Nothing parses a cart at run time.
 
-export const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const satisfies readonly DiscountType[];
-
-/** Why a code does not apply (the discount rules' reasons, also `details.reason` of 422 discount_invalid). */
-export const DISCOUNT_FAILURE_REASONS = [
-  "unknown",
-  "inactive",
-  "not_yet_valid",
-  "expired",
-  "usage_limit_reached",
-  "customer_limit_reached",
-  "min_order_not_met",
-  "not_applicable",
-  "not_combinable",
-  "currency_mismatch",
-  "too_many_codes",
-  "budget_exhausted",
-] as const satisfies readonly DiscountFailureReason[];
-// every reason of the rules is listed (a new one fails the typecheck here)
-const _everyReason: readonly (typeof DISCOUNT_FAILURE_REASONS)[number][] = [] as DiscountFailureReason[];
+// the lists are the discount rules' own (lib/discounts/rules.ts); named here too, where the cart's schema uses them
+export { DISCOUNT_FAILURE_REASONS, DISCOUNT_TYPES };
 
 export const CART_STATUSES = ["ACTIVE", "ABANDONED", "CHECKED_OUT"] as const;
 
 /** A cart line as the API shows it: the line without its internal options key and add time, with its total. */
 export const cartItemViewSchema = z
   .object({
-    id: z.uuid(),
-    productId: z.number().int(),
-    variantId: z.number().int(),
-    sku: z.string(),
-    name: z.string(),
+    ...variantLineFields,
     attributes: attributesViewSchema,
     imageUrl: z.string().nullable(),
     quantity: z.number().int().min(1),
@@ -154,7 +140,7 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
       valid: false,
       reason: why?.reason ?? "unknown",
       conflictsWith: why?.conflictsWith ?? null,
-      message: why?.message ?? "This code is not valid.",
+      message: why?.message ?? DISCOUNT_FAILURE_MESSAGES.unknown,
     });
   }
   const priced = { summary: chosen.summary };

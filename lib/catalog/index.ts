@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
+import { sellable, type SellableFacts } from "./sellable";
+
+export { sellable, sellableSql, sellableUnits, type SellableFacts, type SellableNeed } from "./sellable";
 
 // A product as the shop's API answers it. The zod schemas are the one statement of the shape (the types are
 // inferred from them; the OpenAPI document is generated from them); nothing parses a product at run time.
@@ -30,17 +33,31 @@ export const apiImageSchema = z.object({
 });
 export type ApiImage = z.output<typeof apiImageSchema>;
 
+/** A product's own fields, as the shop's API and the admin API both show them. */
+export const productViewFields = {
+  id: z.number().int(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  currency: currencyCodeSchema,
+  basePrice: moneyAmountSchema,
+  imageUrl: z.string().nullable().describe("The main image (the gallery's first)"),
+  isActive: z.boolean(),
+  createdAt: isoDateTimeSchema,
+};
+
+/** What a cart line and an order line say of the variant they hold, after the line's own id. */
+export const variantLineFields = {
+  id: z.uuid(),
+  productId: z.number().int(),
+  variantId: z.number().int(),
+  sku: z.string(),
+  name: z.string(),
+};
+
 export const apiProductSchema = z
   .object({
-    id: z.number().int(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
-    currency: currencyCodeSchema,
-    basePrice: moneyAmountSchema,
-    imageUrl: z.string().nullable().describe("The main image (the gallery's first)"),
-    isActive: z.boolean(),
-    createdAt: isoDateTimeSchema,
+    ...productViewFields,
     variants: z.array(apiVariantSchema),
     categories: z.array(apiCategoryRefSchema),
     images: z.array(apiImageSchema).describe("The gallery: the main image first"),
@@ -59,8 +76,8 @@ type ProductRow = Omit<ApiProduct, "variants" | "categories" | "images" | "creat
   images: { url: string; alt: string; variantId: number | null }[];
 };
 
-/** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold). */
-export type VariantInfo = {
+/** What carts and checkout need to know about a variant (the effective price, stock, whether it can be sold: `sellable`). */
+export type VariantInfo = SellableFacts & {
   id: number;
   productId: number;
   sku: string;
@@ -68,10 +85,6 @@ export type VariantInfo = {
   attributes: Record<string, string>;
   imageUrl: string | null;
   price: number;
-  currency: string;
-  stock: number;
-  /** the variant and its product are both active */
-  sellable: boolean;
 };
 
 /** Some variants with their product's fields, in ONE joined query (Prisma's include would send two), as stored now. */
@@ -97,7 +110,8 @@ export async function loadVariantInfo(db: Db, variantIds: readonly number[]): Pr
         price: effectivePrice(v.base_price, v.price_override),
         currency: v.currency.trim(),
         stock: v.stock_quantity,
-        sellable: v.v_active && v.p_active,
+        variantActive: v.v_active,
+        productActive: v.p_active,
       },
     ]),
   );
@@ -112,6 +126,27 @@ export function toAttributes(value: unknown): VariantAttributes {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === "string")) as VariantAttributes;
 }
 
+type ProductViewRow = { id: number; slug: string; name: string; description: string; currency: string; basePrice: number; imageUrl: string | null; isActive: boolean; createdAt: Date };
+
+/** productViewFields from a product row (the shop's API and the admin API alike). */
+export function toProductViewFields(p: ProductViewRow): z.output<z.ZodObject<typeof productViewFields>> {
+  return {
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    description: p.description,
+    currency: p.currency.trim(),
+    basePrice: p.basePrice,
+    imageUrl: p.imageUrl,
+    isActive: p.isActive,
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+/** The menu order of categories: by position, then name. */
+export const byMenuOrder = (a: { position: number; name: string }, b: { position: number; name: string }): number =>
+  a.position - b.position || a.name.localeCompare(b.name);
+
 export function toApiProduct(p: ProductRow): ApiProduct {
   const activeVariantIds = new Set(p.variants.filter((v) => v.isActive).map((v) => v.id));
   const images: ApiImage[] = p.images
@@ -120,18 +155,12 @@ export function toApiProduct(p: ProductRow): ApiProduct {
   // imageUrl stays the main image; a product created before galleries existed shows it as its only image
   if (p.imageUrl && !images.some((i) => i.url === p.imageUrl)) images.unshift({ url: p.imageUrl, alt: p.name, variantId: null });
   return {
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    currency: p.currency.trim(),
-    basePrice: p.basePrice,
+    ...toProductViewFields(p),
     imageUrl: p.imageUrl ?? images[0]?.url ?? null,
-    isActive: p.isActive,
-    createdAt: p.createdAt.toISOString(),
-    categories: [...p.categories]
-      .sort((a, b) => a.category.position - b.category.position || a.category.name.localeCompare(b.category.name))
-      .map(({ category }) => ({ slug: category.slug, name: category.name })),
+    categories: p.categories
+      .map(({ category }) => category)
+      .sort(byMenuOrder)
+      .map((category) => ({ slug: category.slug, name: category.name })),
     images,
     variants: p.variants
       .filter((v) => v.isActive)
@@ -141,7 +170,7 @@ export function toApiProduct(p: ProductRow): ApiProduct {
         attributes: toAttributes(v.attributes),
         price: effectivePrice(p.basePrice, v.priceOverride),
         stock: v.stockQuantity,
-        available: p.isActive && v.isActive && v.stockQuantity > 0,
+        available: sellable({ variantActive: v.isActive, productActive: p.isActive, stock: v.stockQuantity, currency: p.currency }, { quantity: 1 }),
       })),
   };
 }
@@ -168,9 +197,4 @@ export async function findProduct(db: Db, idOrSlug: string): Promise<ApiProduct 
   const where = /^\d{1,9}$/.test(idOrSlug) ? { id: Number(idOrSlug) } : { slug: idOrSlug };
   const row = await db.product.findFirst({ where: { ...where, isActive: true }, include: productInclude });
   return row ? toApiProduct(row) : null;
-}
-
-/** A variant with its product, for pricing and stock checks. */
-export async function findVariant(db: Db, variantId: number) {
-  return db.productVariant.findUnique({ where: { id: variantId }, include: { product: true } });
 }

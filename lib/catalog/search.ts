@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Prisma, type Db } from "../db";
 import { decodeCursor, encodeCursor, type SortMode } from "./cursor";
 import { loadProducts, type ApiProduct } from "./index";
+import { sellableSql } from "./sellable";
 
 // The catalog listing and search (GET /api/products, the home, category and search pages): PostgreSQL full-text
 // search over the generated `products.search` tsvector (every word of the query as a prefix, so "hood" finds the
@@ -161,9 +162,9 @@ export async function searchProducts(db: Db, query: ProductQuery): Promise<Produ
       SELECT p.id,
              -- the price a shopper can pay: the lowest price among variants that can be sold (active, of an active product)
              (SELECT min(coalesce(v.price_override, p.base_price)) FROM product_variants v
-               WHERE v.product_id = p.id AND v.is_active) AS price,
+               WHERE v.product_id = p.id AND ${sellableSql("v", "p")}) AS price,
              EXISTS (SELECT 1 FROM product_variants v
-                      WHERE v.product_id = p.id AND v.is_active AND v.stock_quantity > 0) AS in_stock,
+                      WHERE v.product_id = p.id AND ${sellableSql("v", "p", { quantity: 1 })}) AS in_stock,
              floor(extract(epoch FROM p.created_at) * 1000)::bigint AS created_ms,
              ${score} AS score
       FROM products p

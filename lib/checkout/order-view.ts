@@ -3,6 +3,7 @@ import type { Db } from "../db";
 import { notFound } from "../errors";
 import { z } from "zod";
 import { addressSchema, type Address } from "../address";
+import { variantLineFields } from "../catalog";
 import { customOptionsSchema, type CustomOptions } from "../cart";
 import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
 import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from "../orders/schemas";
@@ -47,11 +48,7 @@ export type RefundView = z.output<typeof refundViewSchema>;
 
 export const orderItemViewSchema = z
   .object({
-    id: z.uuid(),
-    productId: z.number().int(),
-    variantId: z.number().int(),
-    sku: z.string(),
-    name: z.string(),
+    ...variantLineFields,
     quantity: z.number().int().min(1),
     unitPrice: moneyAmountSchema,
     discount: moneyAmountSchema.describe("This line's share of the order's discounts"),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { loadVariantInfo, type VariantInfo } from "../catalog";
+import { loadVariantInfo, sellableUnits } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import {
   afterCheckout,
@@ -15,10 +15,9 @@ import {
 } from "../cart";
 import { Prisma, type Db } from "../db";
 import { requireFullAddress } from "../address";
-import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
+import { asFailureReason } from "../discounts/redeem";
 import {
   accountCustomerKey,
-  BULK_CODE_USED_MESSAGE,
   countCustomerRedemptions,
   customerKeyOf,
   findAutomaticDiscounts,
@@ -26,7 +25,7 @@ import {
   usedBulkCodes,
 } from "../discounts/repository";
 import { chooseWithinBudgets } from "../discounts/choose";
-import { validateDiscount, type DiscountRule } from "../discounts/rules";
+import { BULK_CODE_USED_MESSAGE, discountInvalid, validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
@@ -193,8 +192,6 @@ async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: Idempot
   }
 }
 
-const sellable = (v: VariantInfo | undefined, currency: string): v is VariantInfo => !!v && v.sellable && v.currency === currency;
-
 function insufficientStock(items: ShortLine[]): DomainError {
   const message =
     items.length === 1
@@ -230,8 +227,8 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   stock.ids.forEach((variantId, i) => {
     const v = variants.get(variantId);
     const requested = stock.quantities[i]!;
-    const available = sellable(v, cart.currency) ? v.stock : 0;
-    if (requested > available) short.push({ variantId, requested, available: Math.max(0, available) });
+    const available = sellableUnits(v, { currency: cart.currency });
+    if (requested > available) short.push({ variantId, requested, available });
   });
   if (short.length) throw insufficientStock(short); // fails early without a lock; the reserve step checks again
 
@@ -265,14 +262,14 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   for (const ref of cart.discounts) {
     if (ref.codeId != null && used.has(ref.codeId)) {
       await dropDiscount(deps, located, ref.discountId, now);
-      throw new DomainError("discount_invalid", BULK_CODE_USED_MESSAGE, { reason: "usage_limit_reached", code: ref.code });
+      throw discountInvalid("usage_limit_reached", BULK_CODE_USED_MESSAGE, { code: ref.code });
     }
     const rule = rules.find((r) => r.id === ref.discountId) ?? null;
     const customerUses = rule && rule.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, rule.id, customerKey) : null;
     const check = validateDiscount(rule, { currency: cart.currency, lines, now, customerUses });
     if (!check.ok) {
       await dropDiscount(deps, located, ref.discountId, now);
-      throw new DomainError("discount_invalid", check.message, { reason: check.reason, code: ref.code });
+      throw discountInvalid(check.reason, check.message, { code: ref.code });
     }
     valid.push(rule!);
   }
@@ -422,8 +419,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       const code = ref?.code ?? redeemed.find((a) => a.discountId === discountId)?.code;
       await dropDiscount(deps, located, discountId, now);
       // a single-use code that another order took first
-      const message = ref?.codeId != null && reason === "usage_limit_reached" ? BULK_CODE_USED_MESSAGE : redeemFailureMessage(reason);
-      throw new DomainError("discount_invalid", message, { reason, code });
+      throw discountInvalid(reason, ref?.codeId != null && reason === "usage_limit_reached" ? BULK_CODE_USED_MESSAGE : undefined, { code });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { sellableSql } from "../catalog/sellable";
 import { forgetVariantInfo } from "../catalog/variant-cache";
 import { Prisma, type Db } from "../db";
 
@@ -14,13 +15,13 @@ export function perVariant(lines: readonly StockLine[]): { ids: number[]; quanti
 
 /**
  * The stock part of the reserve step, as CTE parts for one statement (the interactive reserve transaction's last
- * statement, and reserveStock below), in this order:
+ * statement), in this order:
  *  - stock_locked locks the variant rows in id order (so two checkouts never wait on each other in a cycle). The
  *    lock is FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not conflict with the FOR KEY
  *    SHARE lock that inserting a row referencing the variant takes (cart_items), so cart writes never wait on it;
  *  - stock_checked reads each locked row's current stock (a locked row is re-read at its latest committed version)
- *    and what is available: 0 for a missing variant, or one that is not sellable (the variant and its product
- *    active: the same rule as the catalog's `sellable`);
+ *    and what is available: 0 for a missing variant, or one that is not sellable (the catalog's rule,
+ *    sellableSql);
  *  - stock_ok is true when every line is covered; stock_taken decrements all of them only then.
  * Later parts of the statement must depend on stock_ok, so they run after the variants are locked.
  */
@@ -37,7 +38,7 @@ export function stockCtes(ids: readonly number[], quantities: readonly number[])
     ),
     stock_checked AS MATERIALIZED (
       SELECT r.variant_id, r.qty AS requested,
-             CASE WHEN l.id IS NULL OR NOT l.is_active OR NOT coalesce(p.is_active, false) THEN 0 ELSE l.stock_quantity END AS available
+             CASE WHEN coalesce(${sellableSql("l", "p")}, false) THEN l.stock_quantity ELSE 0 END AS available
       FROM stock_req r
       LEFT JOIN stock_locked l ON l.id = r.variant_id
       LEFT JOIN products p ON p.id = l.product_id
@@ -54,20 +55,7 @@ export function stockCtes(ids: readonly number[], quantities: readonly number[])
     )`;
 }
 
-/**
- * Reserves stock for every line in ONE statement (stockCtes). Returns every short line (empty = reserved); the
- * caller rolls back when something is short.
- */
-export async function reserveStock(tx: Db, lines: readonly StockLine[]): Promise<ShortLine[]> {
-  const { ids, quantities } = perVariant(lines);
-  if (ids.length === 0) return [];
-  const rows = await tx.$queryRaw<{ variant_id: number; requested: number; available: number }[]>`
-    WITH ${stockCtes(ids, quantities)}
-    SELECT variant_id, requested, available FROM stock_checked ORDER BY variant_id`;
-  return rows.filter((r) => r.requested > r.available).map((r) => ({ variantId: r.variant_id, requested: r.requested, available: Math.max(0, r.available) }));
-}
-
-/** Puts the quantities back (a cancelled order), locking the variant rows in id order like reserveStock. */
+/** Puts the quantities back (a cancelled order), locking the variant rows in id order as the reserve step does. */
 export async function restock(tx: Db, lines: readonly StockLine[]): Promise<number> {
   const { ids, quantities } = perVariant(lines);
   if (ids.length === 0) return 0;

@@ -1,33 +1,22 @@
 import type { Db } from "../db";
-import type { DiscountFailureReason } from "./rules";
+import { DISCOUNT_FAILURE_REASONS, type DiscountFailureReason } from "./rules";
+
+const isDiscountFailureReason = (r: unknown): r is DiscountFailureReason => (DISCOUNT_FAILURE_REASONS as readonly unknown[]).includes(r);
 
 // Redemptions of discount uses. A use is redeemed by checkout's reserve statement (cw_place_order calls
 // cw_redeem_discount for each discount, in id order, under the discount's row lock: prisma/migrations, latest
 // body in 20261207000000_bulk_codes); this module names its failure reasons and gives uses back.
 
-export type RedeemFailureReason = Extract<
-  DiscountFailureReason,
-  "unknown" | "inactive" | "not_yet_valid" | "expired" | "usage_limit_reached" | "customer_limit_reached" | "budget_exhausted"
->;
-
-const MESSAGES: Record<RedeemFailureReason, string> = {
-  unknown: "This code is not valid.",
-  inactive: "This code is no longer active.",
-  not_yet_valid: "This code can't be used yet.",
-  expired: "This code has expired.",
-  usage_limit_reached: "This code has reached its usage limit.",
-  customer_limit_reached: "You have already used this code as many times as allowed.",
-  budget_exhausted: "This discount has run out: its budget is used up.",
-};
+/** The reasons only the cart can give (cw_redeem_discount judges the discount and the customer, not the cart). */
+const CART_REASONS = ["min_order_not_met", "not_applicable", "not_combinable", "currency_mismatch", "too_many_codes"] as const;
+/** The reasons cw_redeem_discount answers with: the rules' others (their messages: DISCOUNT_FAILURE_MESSAGES). */
+export type RedeemFailureReason = Exclude<DiscountFailureReason, (typeof CART_REASONS)[number]>;
 
 /** The reason cw_redeem_discount gave, as one of ours (an unexpected text is a bug: fail loudly). */
 export function asFailureReason(reason: unknown): RedeemFailureReason {
-  if (typeof reason === "string" && Object.hasOwn(MESSAGES, reason)) return reason as RedeemFailureReason;
+  if (isDiscountFailureReason(reason) && !(CART_REASONS as readonly string[]).includes(reason)) return reason as RedeemFailureReason;
   throw new Error(`redeem: unexpected answer from cw_redeem_discount: ${String(reason)}`);
 }
-
-/** The shopper's message for a failure reason. */
-export const redeemFailureMessage = (reason: RedeemFailureReason): string => MESSAGES[reason];
 
 /**
  * Gives back the uses an order took, and the amounts they gave (the budget) (a cancelled order): every unreleased redemption of the order gets

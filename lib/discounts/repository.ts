@@ -77,8 +77,6 @@ export async function findAutomaticDiscounts(db: Db, now: Date): Promise<Discoun
 /** A single-use code of a discount (discount_codes) as a cart holds it. */
 export type BulkCode = { id: number; code: string; /** the order holding it; null = free */ orderId: string | null };
 
-export const BULK_CODE_USED_MESSAGE = "This code has already been used.";
-
 /** Of these single-use code ids, the ones an order holds now. */
 export async function usedBulkCodes(db: Db, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();

@@ -1,10 +1,15 @@
+import { DomainError } from "@/lib/errors";
 import { allocate, divideRoundHalfUp, formatMoney, toSafeNumber } from "@/lib/money";
 
 // The discount RULES: whether a code may be used on a cart (validateDiscount, combines) and how much it
 // takes off each line (computeDiscount). Pure: no database, no clock (the caller passes `now`), no mutation of
 // the inputs. Redeeming a use is lib/discounts/redeem.ts.
 
-export type DiscountType = "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING" | "BUY_X_GET_Y";
+export const DISCOUNT_TYPES = ["PERCENTAGE", "FIXED_AMOUNT", "FREE_SHIPPING", "BUY_X_GET_Y"] as const;
+export type DiscountType = (typeof DISCOUNT_TYPES)[number];
+
+/** The types whose value is a percent (stored as basis points): PERCENTAGE and BUY_X_GET_Y. */
+export const isPercentType = (t: DiscountType): boolean => t === "PERCENTAGE" || t === "BUY_X_GET_Y";
 
 export type DiscountRule = {
   id: number;
@@ -69,34 +74,66 @@ export function tierValue(tiers: readonly DiscountTier[], subtotal: bigint, quan
   return best?.value ?? null;
 }
 
-export type DiscountClass = "product" | "order" | "shipping";
+export const DISCOUNT_CLASSES = ["product", "order", "shipping"] as const;
+export type DiscountClass = (typeof DISCOUNT_CLASSES)[number];
 
 export type CombinesWith = { productDiscounts: boolean; orderDiscounts: boolean; shippingDiscounts: boolean };
 
 export type PricingLine = { itemId: string; productId: number; variantId: number; unitPrice: number; quantity: number };
 
-export type DiscountFailureReason =
-  | "unknown"
-  | "inactive"
-  | "not_yet_valid"
-  | "expired"
-  | "usage_limit_reached"
-  | "customer_limit_reached"
-  | "min_order_not_met"
-  | "not_applicable"
-  | "not_combinable"
-  | "currency_mismatch"
-  | "too_many_codes"
-  | "budget_exhausted";
+/**
+ * Why a discount does not apply: the one list (the cart's `reason`, `details.reason` of 422 discount_invalid, the
+ * OpenAPI enum), and the shopper's message for each. Where the message can say more (how much is missing, which
+ * currency, which code clashes), the rule that finds the failure words it; these are the words otherwise.
+ */
+export const DISCOUNT_FAILURE_REASONS = [
+  "unknown",
+  "inactive",
+  "not_yet_valid",
+  "expired",
+  "usage_limit_reached",
+  "customer_limit_reached",
+  "min_order_not_met",
+  "not_applicable",
+  "not_combinable",
+  "currency_mismatch",
+  "too_many_codes",
+  "budget_exhausted",
+] as const;
+export type DiscountFailureReason = (typeof DISCOUNT_FAILURE_REASONS)[number];
+
+export const DISCOUNT_FAILURE_MESSAGES: Record<DiscountFailureReason, string> = {
+  unknown: "This code is not valid.",
+  inactive: "This code is no longer active.",
+  not_yet_valid: "This code can't be used yet.",
+  expired: "This code has expired.",
+  usage_limit_reached: "This code has reached its usage limit.",
+  customer_limit_reached: "You have already used this code as many times as allowed.",
+  min_order_not_met: "Your order is below this code's minimum.",
+  not_applicable: "This code doesn't apply to anything in your cart.",
+  not_combinable: "This code can't be combined with your other discounts.",
+  currency_mismatch: "This code can't be used in this currency.",
+  too_many_codes: `A cart can hold at most ${MAX_CODES_PER_CART} discount codes.`,
+  budget_exhausted: "This discount has run out: its budget is used up.",
+};
+
+/** A single-use (bulk) code that an order already took: refused as usage_limit_reached, in these words. */
+export const BULK_CODE_USED_MESSAGE = "This code has already been used.";
+
+/** The 422 discount_invalid for a reason; the message defaults to the reason's own. */
+export function discountInvalid(reason: DiscountFailureReason, message = DISCOUNT_FAILURE_MESSAGES[reason], details: Record<string, unknown> = {}): DomainError {
+  return new DomainError("discount_invalid", message, { reason, ...details });
+}
 
 export type Validation = { ok: true } | { ok: false; reason: DiscountFailureReason; message: string };
 
 export type DiscountComputation = { amount: number; perLine: Map<string, number> };
 
-export type DiscountStatus = "scheduled" | "active" | "expired" | "exhausted" | "inactive";
+export const DISCOUNT_STATUSES = ["scheduled", "active", "expired", "exhausted", "inactive"] as const;
+export type DiscountStatus = (typeof DISCOUNT_STATUSES)[number];
 
 const OK: Validation = { ok: true };
-const fail = (reason: DiscountFailureReason, message: string): Validation => ({ ok: false, reason, message });
+const fail = (reason: DiscountFailureReason, message = DISCOUNT_FAILURE_MESSAGES[reason]): Validation => ({ ok: false, reason, message });
 
 /** unitPrice * quantity, checked: both non-negative safe integers, the product a safe integer. */
 export function lineAmount(line: PricingLine): number {
@@ -137,14 +174,14 @@ export function validateDiscount(
   d: DiscountRule | null,
   ctx: { currency: string; lines: readonly PricingLine[]; now: Date; customerUses?: number | null },
 ): Validation {
-  if (!d) return fail("unknown", "This code is not valid.");
-  if (!d.isActive) return fail("inactive", "This code is no longer active.");
+  if (!d) return fail("unknown");
+  if (!d.isActive) return fail("inactive");
   if (d.validFrom && ctx.now.getTime() < d.validFrom.getTime()) {
-    return fail("not_yet_valid", "This code can't be used yet.");
+    return fail("not_yet_valid");
   }
-  if (d.validUntil && ctx.now.getTime() >= d.validUntil.getTime()) return fail("expired", "This code has expired.");
+  if (d.validUntil && ctx.now.getTime() >= d.validUntil.getTime()) return fail("expired");
   if (d.maxUses != null && d.usesCount >= d.maxUses) {
-    return fail("usage_limit_reached", "This code has reached its usage limit.");
+    return fail("usage_limit_reached");
   }
   if (ctx.customerUses != null && d.maxUsesPerCustomer != null && ctx.customerUses >= d.maxUsesPerCustomer) {
     return fail(
@@ -157,12 +194,12 @@ export function validateDiscount(
   if (needsCurrency(d) && d.currency !== ctx.currency) {
     return fail(
       "currency_mismatch",
-      d.currency ? `This code only works for orders in ${d.currency}.` : "This code can't be used in this currency.",
+      d.currency ? `This code only works for orders in ${d.currency}.` : DISCOUNT_FAILURE_MESSAGES.currency_mismatch,
     );
   }
   if (ctx.lines.length === 0) return fail("not_applicable", "Add something to your cart to use this code.");
   if (!ctx.lines.some((l) => l.quantity > 0 && isApplicable(d, l.productId))) {
-    return fail("not_applicable", "This code doesn't apply to anything in your cart.");
+    return fail("not_applicable");
   }
   if (d.minOrderAmount != null) {
     const subtotal = applicableSubtotal(d, ctx.lines);

@@ -4,7 +4,7 @@ import { DomainError } from "../errors";
 
 // Durable idempotency keys in PostgreSQL (docs/ARCHITECTURE.md, Checkout step 1). One row per (scope, key):
 //   IN_PROGRESS  an attempt holds the key; `locked_at` (database clock) identifies that attempt, and every later
-//                write of the attempt (recordOrderOnKey, completeIdempotent, releaseIdempotent) is conditional on
+//                write of the attempt (the recovery point, completeIdempotent, releaseIdempotent) is conditional on
 //                it, so an attempt whose key was taken over can no longer change anything.
 //   COMPLETED    the final answer (201, or a 4xx that follows from the request) is stored and replayed.
 // `order_id` is the recovery point: set inside the reserve transaction, so a retry after a failure in step 4
@@ -108,18 +108,8 @@ export async function beginIdempotent(db: Db, opts: BeginOptions): Promise<Begin
   throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
 }
 
-/**
- * The recovery point, inside the reserve transaction: the key records the order. Fails (so the transaction rolls
- * back) when this attempt no longer holds the key or the key already has an order.
- */
-export async function recordOrderOnKey(tx: Db, lock: IdempotencyLock, orderId: string): Promise<void> {
-  const n = await tx.$executeRaw(recordOrderOnKeySql(lock, orderId));
-  if (n !== 1)
-    throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
-}
-
-/** The recovery point's UPDATE (one row when this attempt still holds the key and it has no order yet), to run
- *  alone (recordOrderOnKey) or as a part of a larger statement (the reserve transaction; add RETURNING there). */
+/** The recovery point's UPDATE (one row when this attempt still holds the key and it has no order yet), as a part
+ *  of the reserve transaction's statement (add RETURNING there); cw_place_order writes the same inside PostgreSQL. */
 export function recordOrderOnKeySql(lock: IdempotencyLock, orderId: string): Prisma.Sql {
   return Prisma.sql`
     UPDATE idempotency_keys SET order_id = ${orderId}::uuid

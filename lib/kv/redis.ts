@@ -1,5 +1,6 @@
 import { createClient, ErrorReply, type RedisClientType } from "redis";
 import { env } from "../env";
+import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { KvTimeoutError, storeDeadline } from "./deadline";
 import {
@@ -99,13 +100,13 @@ export class RedisKvStore implements KvStore {
       this.lastError = err;
       if (!this.outageLogged) {
         this.outageLogged = true;
-        console.warn(`[kv] Redis unavailable, reconnecting in the background: ${describe(err)}`);
+        logger().warn({ err: describe(err) }, "kv: Redis unavailable, reconnecting in the background");
       }
     });
     client.on("ready", () => {
       this.connectionEpoch += 1;
       this.unresponsive = false;
-      if (this.outageLogged) console.warn("[kv] Redis connection restored");
+      if (this.outageLogged) logger().info("kv: Redis connection restored");
       this.outageLogged = false;
       for (const wake of [...this.readyWaiters]) wake();
     });

@@ -32,7 +32,7 @@ describe("VariantInfoCache", () => {
     let now = 1_000_000;
     const cache = new VariantInfoCache(1000, 100, () => now);
     const id = await makeVariant(5);
-    expect((await cache.get(db, [id])).get(id)).toMatchObject({ id, stock: 5, price: 1500, currency: "USD", sellable: true });
+    expect((await cache.get(db, [id])).get(id)).toMatchObject({ id, stock: 5, price: 1500, currency: "USD", variantActive: true, productActive: true });
     await setStock(id, 2);
     now += 999;
     expect((await cache.get(db, [id])).get(id)?.stock).toBe(5); // the copy, still young enough

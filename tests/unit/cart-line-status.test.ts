@@ -5,7 +5,7 @@ import { lineStatuses } from "@/lib/cart/line-status";
 // The cart page's per-line warnings: a price that moved since add-to-cart, and more units than are in stock now.
 
 const variant = (id: number, price: number, stock: number, sellable = true): VariantInfo =>
-  ({ id, productId: 1, sku: `SKU-${id}`, name: `Tee ${id}`, attributes: {}, imageUrl: null, price, currency: "USD", stock, sellable }) as VariantInfo;
+  ({ id, productId: 1, sku: `SKU-${id}`, name: `Tee ${id}`, attributes: {}, imageUrl: null, price, currency: "USD", stock, variantActive: sellable, productActive: true }) as VariantInfo;
 
 const line = (id: string, variantId: number, quantity: number, unitPrice: number): CartLine => ({
   id,

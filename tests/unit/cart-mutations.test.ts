@@ -10,7 +10,7 @@ const NOW = new Date("2026-12-06T10:00:00Z");
 const limits = { maxLineQuantity: 99 };
 
 const variant = (id: number, stock = 10_000): VariantInfo =>
-  ({ id, productId: 1, sku: `SKU-${id}`, name: `Tee ${id}`, attributes: {}, imageUrl: null, price: 1000, currency: "USD", stock, sellable: true }) as VariantInfo;
+  ({ id, productId: 1, sku: `SKU-${id}`, name: `Tee ${id}`, attributes: {}, imageUrl: null, price: 1000, currency: "USD", stock, variantActive: true, productActive: true }) as VariantInfo;
 
 const cart = (): CartRecord => newCartRecord({ id: "c1", userId: null, sessionId: "c1", currency: "USD", now: NOW, expiresAt: null });
 

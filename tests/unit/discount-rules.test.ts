@@ -360,3 +360,31 @@ describe("discountStatus", () => {
     expect(discountStatus(d, NOW)).toBe(status);
   });
 });
+
+describe("the failure reasons, in one place", () => {
+  it("every reason has its message; validateDiscount and redemptions use those words; the cart and OpenAPI list the rules' own reasons", async () => {
+    const { DISCOUNT_FAILURE_MESSAGES, DISCOUNT_FAILURE_REASONS, discountInvalid } = await import("@/lib/discounts/rules");
+    const view = await import("@/lib/cart/view");
+    const { asFailureReason } = await import("@/lib/discounts/redeem");
+    expect(Object.keys(DISCOUNT_FAILURE_MESSAGES).sort()).toEqual([...DISCOUNT_FAILURE_REASONS].sort());
+    expect(view.DISCOUNT_FAILURE_REASONS).toBe(DISCOUNT_FAILURE_REASONS);
+    const failed = (d: DiscountRule | null) => {
+      const v = validateDiscount(d, ctx());
+      return v.ok ? null : [v.reason, v.message];
+    };
+    expect(failed(null)).toEqual(["unknown", DISCOUNT_FAILURE_MESSAGES.unknown]);
+    expect(failed(rule({ isActive: false }))).toEqual(["inactive", DISCOUNT_FAILURE_MESSAGES.inactive]);
+    expect(failed(rule({ validUntil: NOW }))).toEqual(["expired", DISCOUNT_FAILURE_MESSAGES.expired]);
+    expect(failed(rule({ maxUses: 1, usesCount: 1 }))).toEqual(["usage_limit_reached", DISCOUNT_FAILURE_MESSAGES.usage_limit_reached]);
+    // what the reserve statement answers is one of the reasons, and its 422 carries the reason's words
+    expect(asFailureReason("budget_exhausted")).toBe("budget_exhausted");
+    expect(() => asFailureReason("min_order_not_met")).toThrow();
+    const e = discountInvalid(asFailureReason("customer_limit_reached"), undefined, { code: "SAVE5" });
+    expect([e.code, e.httpStatus, e.message, e.details]).toEqual([
+      "discount_invalid",
+      422,
+      DISCOUNT_FAILURE_MESSAGES.customer_limit_reached,
+      { reason: "customer_limit_reached", code: "SAVE5" },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { listDiscounts } from "@/lib/admin/discounts";
+import { listProductChoices } from "@/lib/admin/products";
 import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { describeUsage, describeValue, describeWindow, StatusPill, TYPE_LABELS } from "@/components/admin/discount-labels";
@@ -19,7 +20,7 @@ export default async function DiscountsPage({ searchParams }: Props) {
   const created = typeof params.created === "string" && /^[A-Z0-9_-]{1,32}$/.test(params.created) ? params.created : null;
   const [discounts, products] = await Promise.all([
     listDiscounts(prisma(), new Date()),
-    prisma().product.findMany({ select: { id: true, name: true } }),
+    listProductChoices(prisma()),
   ]);
   const productName = new Map(products.map((p) => [p.id, p.name]));
 

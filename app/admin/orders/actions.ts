@@ -7,7 +7,7 @@ import { adminActor } from "@/app/_shared/admin";
 import { checkoutDeps } from "@/lib/checkout";
 import { prisma } from "@/lib/db";
 import { toErrorResponse } from "@/lib/errors";
-import { assertCleanText } from "@/lib/http/handler";
+import { parseWith } from "@/lib/http/handler";
 import {
   cancelBodySchema,
   cancelOrderByAdmin,
@@ -35,7 +35,7 @@ function itemsOf(f: FormData): { itemId: string; quantity: number }[] | undefine
 }
 
 async function run(orderId: unknown, done: string, fn: (id: string, actor: string) => Promise<unknown>): Promise<never> {
-  const id = orderIdSchema.parse(orderId);
+  const id = parseWith(orderIdSchema, orderId);
   let to: string;
   try {
     const actor = await adminActor();
@@ -54,8 +54,7 @@ async function run(orderId: unknown, done: string, fn: (id: string, actor: strin
 export async function shipAction(form: FormData): Promise<void> {
   await run(form.get("orderId"), "shipped", (id, actor) => {
     const body = { carrier: text(form, "carrier"), trackingNumber: text(form, "trackingNumber"), items: itemsOf(form) };
-    assertCleanText(body);
-    return fulfillOrder({ db: prisma() }, id, fulfillmentBodySchema.parse(body), actor);
+    return fulfillOrder({ db: prisma() }, id, parseWith(fulfillmentBodySchema, body), actor);
   });
 }
 
@@ -67,14 +66,13 @@ export async function refundAction(form: FormData): Promise<void> {
       restock: form.get("restock") === "on",
       reason: text(form, "reason"),
     };
-    assertCleanText(body);
     const key = text(form, "idempotencyKey") ?? randomUUID();
-    return refundOrder(checkoutDeps(), { orderId: id, idempotencyKey: key, body: refundBodySchema.parse(body), actor });
+    return refundOrder(checkoutDeps(), { orderId: id, idempotencyKey: key, body: parseWith(refundBodySchema, body), actor });
   });
 }
 
 export async function cancelAction(form: FormData): Promise<void> {
   await run(form.get("orderId"), "cancelled", (id, actor) =>
-    cancelOrderByAdmin(checkoutDeps(), id, cancelBodySchema.parse({ restock: form.get("restock") !== "off" }), actor),
+    cancelOrderByAdmin(checkoutDeps(), id, parseWith(cancelBodySchema, { restock: form.get("restock") !== "off" }), actor),
   );
 }

@@ -4,7 +4,7 @@ import { runAction } from "@/app/_shared/action";
 import { clientKey } from "@/app/_shared/shopper";
 import type { FormActionState } from "@/components/action-form";
 import { prisma } from "@/lib/db";
-import { assertCleanText } from "@/lib/http/handler";
+import { parseWith } from "@/lib/http/handler";
 import { kv } from "@/lib/kv";
 import { orderLookupSchema, requestOrderLookup } from "@/lib/mail/order-lookup";
 import { allowMailRequest } from "@/lib/mail/request-limit";
@@ -13,8 +13,7 @@ export async function orderLookupAction(_: FormActionState, form: FormData): Pro
   const email = form.get("email");
   const r = await runAction(async () => {
     const input = { email: typeof email === "string" ? email : "" };
-    assertCleanText(input);
-    const parsed = orderLookupSchema.parse(input); // a malformed address is answered before counting
+    const parsed = parseWith(orderLookupSchema, input); // a malformed address is answered before counting
     if (await allowMailRequest(kv(), "order-lookup", await clientKey())) await requestOrderLookup(prisma(), parsed);
   });
   // the same answer whether or not the address placed orders

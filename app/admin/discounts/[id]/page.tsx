@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { discountIdSchema, getDiscount, type DiscountJson } from "@/lib/admin/discounts";
+import { listProductChoices } from "@/lib/admin/products";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { isDomainError } from "@/lib/errors";
@@ -39,7 +40,7 @@ export default async function EditDiscountPage({ params }: Props) {
   if (!id.success) notFound();
   const discount = await load(id.data);
   if (!discount) notFound();
-  const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
+  const products = await listProductChoices(prisma());
   const stats = await discountStats(prisma(), discount.id, new Date());
   const codes = discount.automatic ? null : await discountCodeCounts(prisma(), discount.id);
   const statsCurrency = discount.currency ?? env().DEFAULT_CURRENCY;

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { listProductChoices } from "@/lib/admin/products";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DiscountForm } from "@/components/admin/discount-form";
@@ -11,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export default async function NewDiscountPage() {
   if (!(await adminUserOrNull("/admin/discounts/new"))) return null;
-  const products = await prisma().product.findMany({ select: { id: true, name: true, isActive: true, currency: true }, orderBy: { name: "asc" } });
+  const products = await listProductChoices(prisma());
   const currencies = [...new Set([env().DEFAULT_CURRENCY, ...products.map((p) => p.currency)])];
   return (
     <div className="stack">
