@@ -254,7 +254,7 @@ ${
 }
 | ⇒ most checkouts/s one hot row allows (1 / hold) | ${f0(1000 / holdSeq)} | ${f0(1000 / holdCon)} |
 | the reserve step as the app's metric sees it (cartwright_reservation_lock_wait_seconds: from asking for a pooled connection to the answer), mean / p99 | | ${sMs(con.reserveTx.mean)} / ${sMs(con.reserveTx.p99)} ms |
-| app CPU per checkout | ${ms(seq.appCpuMs)} ms | ${ms(con.appCpuMs)} ms |
+| app CPU per placed checkout | ${ms(seq.appCpuMs)} ms | ${ms(con.appCpuMs)} ms |
 | checkouts/s through the proxy | | ${f0(con.rps)} |
 
 What the other requests cost, one at a time on the same instance (Redis commands are counted server-wide, so
