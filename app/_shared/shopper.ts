@@ -1,5 +1,5 @@
 import { headers } from "next/headers";
-import { cartService, loadLineStatuses, viewCart, type CartRecord, type CartView, type LineStatus } from "@/lib/cart";
+import { cartService, loadLineStatuses, showCart, type CartRecord, type CartView, type LineStatus } from "@/lib/cart";
 import { currentUser, type SessionUser } from "@/lib/auth/session";
 import { clearGuestCartId, readGuestCartId, writeGuestCartId } from "@/lib/auth/cookies";
 import { prisma } from "@/lib/db";
@@ -60,7 +60,7 @@ export async function takeMergeNotice(userId: string): Promise<{ name: string; r
 }
 
 export async function cartView(cart: CartRecord): Promise<CartView> {
-  return viewCart(prisma(), cart);
+  return showCart(cart);
 }
 
 /** Per line: a price that moved since it was added, more units than are in stock now (the cart page warns). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { forgetAutomaticDiscounts } from "../discounts/automatic-cache";
 import { Prisma, type Db } from "../db";
 import { discountClass, discountStatus, type CombinesWith, type DiscountClass, type DiscountStatus, type DiscountType } from "../discounts/rules";
 import { combinesColumns, toDiscountRule } from "../discounts/repository";
@@ -476,6 +477,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         ...combinesColumns(d.combinesWith),
       },
     });
+    forgetAutomaticDiscounts(); // cart views in this process see it at once
     return toDiscountJson(row, now);
   } catch (e) {
     if (isUniqueViolation(e)) throw codeTaken();
@@ -541,6 +543,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
       data,
     });
     const result = updated[0];
+    forgetAutomaticDiscounts(); // cart views in this process see the change at once
     if (result) return toDiscountJson(result, now);
   } catch (e) {
     if (isUniqueViolation(e)) throw codeTaken();

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { loadVariantInfo, type VariantInfo } from "../catalog";
+import { toVariantInfo, variantInfoSql, type VariantInfo } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
+import { forgetAutomaticDiscounts } from "../discounts/automatic-cache";
 import {
   afterCheckout,
   CartChangedDuringCheckout,
@@ -18,6 +19,8 @@ import { requireFullAddress } from "../address";
 import { asFailureReason, redeemFailureMessage } from "../discounts/redeem";
 import {
   accountCustomerKey,
+  automaticDiscountsFromJson,
+  automaticDiscountsSql,
   BULK_CODE_USED_MESSAGE,
   countCustomerRedemptions,
   customerKeyOf,
@@ -223,8 +226,9 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
-  // Step 2: re-price against the catalog as it is now (one joined query, never a cache).
-  const variants = await loadVariantInfo(db, cart.items.map((l) => l.variantId));
+  // Step 2: re-price against the catalog as it is now (never a cache), in the same statement as the automatic
+  // discounts that may apply.
+  const { variants, automatic } = await loadCatalogForCheckout(db, cart.items.map((l) => l.variantId), now);
   const stock = perVariant(cart.items);
   const short: ShortLine[] = [];
   stock.ids.forEach((variantId, i) => {
@@ -278,7 +282,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
   // Automatic discounts the cart qualifies for now (for this customer) are candidates too; one that does not
   // qualify is simply not a candidate (it was never asked for, so it is no error).
-  for (const auto of await findAutomaticDiscounts(db, now)) {
+  for (const auto of automatic) {
     if (valid.some((v) => v.id === auto.id)) continue;
     const customerUses = auto.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, auto.id, customerKey) : null;
     if (validateDiscount(auto, { currency: cart.currency, lines, now, customerUses }).ok) valid.push(auto);
@@ -394,6 +398,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   switch (answer.failure) {
     case undefined:
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
+      if (redeemed.some((a) => valid.find((d) => d.id === a.discountId)?.automatic)) forgetAutomaticDiscounts(); // a budget went down
       order.createdAt = new Date(answer.createdAt);
       order.updatedAt = order.createdAt;
       await settledCheckout(deps, cart.id, located.source);
@@ -426,6 +431,18 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw new DomainError("discount_invalid", message, { reason, code });
     }
   }
+}
+
+/** The cart's variants (price, stock, sellable) and the automatic discounts in force, in ONE statement. */
+async function loadCatalogForCheckout(db: Db, variantIds: number[], now: Date): Promise<{ variants: Map<number, VariantInfo>; automatic: DiscountRule[] }> {
+  type Json = { variants: Parameters<typeof toVariantInfo>[0][]; automatic: Parameters<typeof automaticDiscountsFromJson>[0] };
+  const [row] = await db.$queryRaw<Json[]>`
+    SELECT COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(variantIds)}) v), '[]'::json) AS variants,
+           COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
+  return {
+    variants: new Map((row?.variants ?? []).map((v) => [v.id, toVariantInfo(v)])),
+    automatic: automaticDiscountsFromJson(row?.automatic ?? []),
+  };
 }
 
 /** After the reserve step committed: the cart's KV copy says CHECKED_OUT too. Never throws (PostgreSQL already
