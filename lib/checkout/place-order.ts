@@ -33,6 +33,9 @@ import { validateDiscount, type DiscountRule } from "../discounts/rules";
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
+  claimKeySql,
+  type BeginOptions,
+  type BeginResult,
   completeIdempotent,
   completeIdempotentSql,
   fingerprintOf,
@@ -113,11 +116,13 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
     shippingAddress: input.shippingAddress ?? null,
     userId: input.actor.userId,
   });
-  const begun = await beginIdempotent(deps.db, { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint });
+  const keyOpts = { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint };
+  const early = await claimWithCatalog(deps, keyOpts, input.cartId);
+  const begun = early?.begun ?? (await beginIdempotent(deps.db, keyOpts));
   if (begun.kind === "replay") return replay(deps, begun.status, begun.body);
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   try {
-    const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock);
+    const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock, early?.read);
     return { status: 201, body: await pay(deps, lock, placed), replayed: false };
   } catch (e) {
     await settleFailure(deps, lock, e);
@@ -184,10 +189,29 @@ async function settleFailure(deps: CheckoutDeps, lock: IdempotencyLock, e: unkno
 
 // ---- steps 2-3: re-price and reserve ---------------------------------------------------------------------------
 
-async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
+/** What the first statement of a checkout read besides claiming its key: the cart, and its catalog. */
+type EarlyRead = { located: LocatedCart; catalog: CheckoutCatalog };
+
+/**
+ * The common case with one statement fewer: the cart is read from its store first (reading changes nothing that
+ * matters), so claiming the key and reading the cart's catalog are ONE statement. Null when anything is unusual (no
+ * such cart, not ACTIVE, empty, unreadable, or the key exists): the ordinary path then claims the key first and meets
+ * the same case again, answering it (and storing the answer) exactly as before.
+ */
+async function claimWithCatalog(deps: CheckoutDeps, opts: BeginOptions, cartId: string): Promise<{ begun: BeginResult; read: EarlyRead } | null> {
+  const located = await locateCart(deps, cartId).catch(() => null);
+  if (!located || located.cart.status !== "ACTIVE" || located.cart.items.length === 0) return null;
+  const [row] = await deps.db.$queryRaw<(CatalogJson & { locked_at: Date | null })[]>`
+    WITH claimed AS (${claimKeySql(opts)})
+    SELECT (SELECT locked_at FROM claimed) AS locked_at, ${catalogColumns(located.cart.items.map((l) => l.variantId), clock(deps))}`;
+  if (!row?.locked_at) return null;
+  return { begun: { kind: "new", scope: opts.scope, key: opts.key, lockedAt: row.locked_at }, read: { located, catalog: toCatalog(row) } };
+}
+
+async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock, early?: EarlyRead): Promise<PlacedOrder> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await reserveOnce(deps, input, lock);
+      return await reserveOnce(deps, input, lock, attempt === 1 ? early : undefined);
     } catch (e) {
       if ((e instanceof CartChangedDuringCheckout || isRetryableTxError(e)) && attempt < CART_RETRIES) continue;
       if (e instanceof CartChangedDuringCheckout) throw new RetryableConflict("Your cart changed while you were checking out. Please try again.");
@@ -211,10 +235,10 @@ function insufficientStock(items: ShortLine[]): DomainError {
 /** A placed order: the row as it was written (so the payment step need not read it back) and the guest's token. */
 export type PlacedOrder = { order: OrderRow; token: string };
 
-async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
+async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock, early?: EarlyRead): Promise<PlacedOrder> {
   const { db } = deps;
   const now = clock(deps);
-  const located = await locateCart(deps, input.cartId);
+  const located = early?.located ?? (await locateCart(deps, input.cartId));
   if (!located) throw notFound("Cart");
   const cart = located.cart;
   if (cart.userId !== null && cart.userId !== input.actor.userId) throw new DomainError("forbidden", "This cart belongs to another account.");
@@ -228,7 +252,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
 
   // Step 2: re-price against the catalog as it is now (never a cache), in the same statement as the automatic
   // discounts that may apply.
-  const { variants, automatic } = await loadCatalogForCheckout(db, cart.items.map((l) => l.variantId), now);
+  const { variants, automatic } = early?.catalog ?? (await loadCatalogForCheckout(db, cart.items.map((l) => l.variantId), now));
   const stock = perVariant(cart.items);
   const short: ShortLine[] = [];
   stock.ids.forEach((variantId, i) => {
@@ -433,16 +457,26 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
 }
 
-/** The cart's variants (price, stock, sellable) and the automatic discounts in force, in ONE statement. */
-async function loadCatalogForCheckout(db: Db, variantIds: number[], now: Date): Promise<{ variants: Map<number, VariantInfo>; automatic: DiscountRule[] }> {
-  type Json = { variants: Parameters<typeof toVariantInfo>[0][]; automatic: Parameters<typeof automaticDiscountsFromJson>[0] };
-  const [row] = await db.$queryRaw<Json[]>`
-    SELECT COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(variantIds)}) v), '[]'::json) AS variants,
-           COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
+type CheckoutCatalog = { variants: Map<number, VariantInfo>; automatic: DiscountRule[] };
+type CatalogJson = { variants: Parameters<typeof toVariantInfo>[0][]; automatic: Parameters<typeof automaticDiscountsFromJson>[0] };
+
+/** The cart's variants (price, stock, sellable) and the automatic discounts in force, as two JSON columns. */
+function catalogColumns(variantIds: number[], now: Date): Prisma.Sql {
+  return Prisma.sql`COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(variantIds)}) v), '[]'::json) AS variants,
+    COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
+}
+
+function toCatalog(row: CatalogJson | undefined): CheckoutCatalog {
   return {
     variants: new Map((row?.variants ?? []).map((v) => [v.id, toVariantInfo(v)])),
     automatic: automaticDiscountsFromJson(row?.automatic ?? []),
   };
+}
+
+/** The catalog of a checkout whose first statement did not read it (a retry, or the ordinary path). */
+async function loadCatalogForCheckout(db: Db, variantIds: number[], now: Date): Promise<CheckoutCatalog> {
+  const [row] = await db.$queryRaw<CatalogJson[]>`SELECT ${catalogColumns(variantIds, now)}`;
+  return toCatalog(row);
 }
 
 /** After the reserve step committed: the cart's KV copy says CHECKED_OUT too. Never throws (PostgreSQL already

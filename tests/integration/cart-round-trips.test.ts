@@ -8,6 +8,9 @@ import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { RedisKvStore, type KvStore } from "@/lib/kv";
 import { CartService } from "@/lib/cart/service";
 import { VariantInfoCache } from "@/lib/catalog/variant-cache";
+import { placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { createTestProvider } from "@/lib/payments";
+import { forgetRateTables, loadRateTables } from "@/lib/rates";
 import { startTraceProxy, type TraceProxy } from "../bench/pg-trace-proxy";
 
 /** The real store, counting what reaches Redis: an update is one read per run of its function, and one write when
@@ -115,6 +118,14 @@ beforeAll(async () => {
   variantA = p.variants[0]!.id;
   variantB = p.variants[1]!.id;
   await service.variantInfo([variantA, variantB]); // the cache is warm, as in a running shop
+  // a country of this file's own for checkout (Monaco), so no other file's rates matter
+  await direct.shippingZoneCountry.upsert({ where: { country: "MC" }, create: { country: "MC", zone: "ROUND_TRIPS" }, update: { zone: "ROUND_TRIPS" } });
+  await direct.shippingRate.upsert({
+    where: { zone_currency: { zone: "ROUND_TRIPS", currency: "USD" } },
+    create: { zone: "ROUND_TRIPS", currency: "USD", amount: 700, freeOver: null },
+    update: { amount: 700, freeOver: null },
+  });
+  forgetRateTables();
 });
 
 afterAll(async () => {
@@ -203,5 +214,27 @@ describe("add-to-cart round trips", () => {
     expect(row.items).toHaveLength(12);
     const fresh = await service.users.loadFromDb(cart.id);
     expect(fresh!.items.reduce((n, l) => n + l.quantity, 0)).toBe(20);
+  });
+});
+
+describe("checkout round trips", () => {
+  it("a placed guest checkout: three PostgreSQL statements (the key claimed with the catalog read, the reserve step, the payment stored with the answer) and the cart's three KV steps", async () => {
+    const deps: CheckoutDeps = { db, carts: service, provider: createTestProvider(), log: () => {} };
+    await loadRateTables(db); // kept in memory for a minute, as in a running shop
+    const cart = await service.createGuestCart();
+    await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
+    await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
+    resetCounts();
+    const placed = await placeOrder(deps, { cartId: cart.id, email: "rita@example.test", idempotencyKey: randomUUID(), actor: { userId: null } });
+    expect(placed.status).toBe(201);
+    expect(placed.body.order.summary.total).toBe(2 * 1500 + 700);
+    const sql = statements();
+    expect(sql).toHaveLength(3);
+    expect(sql[0]).toMatch(/^WITH claimed AS/);
+    expect(sql[1]).toMatch(/^SELECT cw_place_order/);
+    expect(sql[2]).toMatch(/^WITH paid AS/);
+    // the cart read, its close at the priced version, and the close cleared once the order is written
+    expect({ reads: kv.reads, writes: kv.writes }).toEqual({ reads: 3, writes: 2 });
+    expect((await service.guests.load(cart.id))?.status).toBe("CHECKED_OUT");
   });
 });
