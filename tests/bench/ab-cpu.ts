@@ -1,10 +1,10 @@
 // App CPU per request of two builds of the app in ONE run, interleaved, so a busy shared machine weighs on both alike:
 //
 //   AB_BEFORE=<another checkout of the repo, built with its own `next build` into .next-test-bench> \
-//     npx tsx tests/bench/ab-cpu.ts        (ROUNDS=3, SECONDS=4, CHECKOUTS=200)
+//     npx tsx tests/bench/ab-cpu.ts        (ROUNDS=3, AB_SECONDS=4, CHECKOUTS=200)
 //
 // Both instances use one database, Redis prefix and Stripe fake. Each round runs, on "before" then "after" (the order
-// alternates every round), GET /api/health and POST /api/carts/{id}/items (guest carts, 50 connections) for SECONDS
+// alternates every round), GET /api/health and POST /api/carts/{id}/items (guest carts, 50 connections) for AB_SECONDS
 // each, then CHECKOUTS placed checkouts of a big-stock SKU from 200 clients (carts made on the other instance,
 // not counted). The app's CPU is its process's user + system seconds (its own metrics), divided by the requests
 // answered; the medians over the rounds are printed with the ratios the targets are stated in.
@@ -18,7 +18,7 @@ import { addBenchCatalog, BENCH_DIST_DIR, buildWithoutTsconfigEdit, createBenchD
 
 const BEFORE = process.env.AB_BEFORE;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const SECONDS = Number(process.env.SECONDS ?? 4);
+const SECONDS = Number(process.env.AB_SECONDS ?? 4);
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 200);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
