@@ -3,6 +3,7 @@ import {
   cartService,
   keepMergeNotice,
   loadLineStatuses,
+  showCart,
   takeMergeNotice as takeNotice,
   viewCart,
   type CartRecord,
@@ -58,7 +59,7 @@ export async function takeMergeNotice(userId: string): Promise<MergeNotice> {
 }
 
 export async function cartView(cart: CartRecord): Promise<CartView> {
-  return viewCart(prisma(), cart);
+  return showCart(cart);
 }
 
 /** Per line: a price that moved since it was added, more units than are in stock now (the cart page warns). */

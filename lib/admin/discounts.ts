@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { forgetAutomaticDiscounts } from "../discounts/automatic-cache";
 import { Prisma, type Db } from "../db";
 import {
   DISCOUNT_CLASSES,
@@ -480,6 +481,7 @@ export async function createDiscount(db: Db, input: unknown, now: Date): Promise
         ...combinesColumns(d.combinesWith),
       },
     });
+    forgetAutomaticDiscounts(); // cart views in this process see it at once
     return toDiscountJson(row, now);
   } catch (e) {
     if (isUniqueViolation(e)) throw codeTaken();
@@ -545,6 +547,7 @@ export async function updateDiscount(db: Db, id: number, input: unknown, now: Da
       data,
     });
     const result = updated[0];
+    forgetAutomaticDiscounts(); // cart views in this process see the change at once
     if (result) return toDiscountJson(result, now);
   } catch (e) {
     if (isUniqueViolation(e)) throw codeTaken();

@@ -14,10 +14,19 @@ export const ORDER_TOKENS_COOKIE = "cw_orders";
 export const MAX_REMEMBERED_ORDERS = 10;
 const MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
+const macKeys = new Map<string, Buffer>();
+
 function macKey(secret: string, purpose: string): Buffer {
   // A key of its own per purpose, derived from the app secret: a signature made for one cookie is worthless for
-  // another, and nothing here can be used to attack the session JWT that the same secret protects.
-  return Buffer.from(hkdfSync("sha256", secret, "cartwright-cookie-signing", `v1:${purpose}`, 32));
+  // another, and nothing here can be used to attack the session JWT that the same secret protects. Derived once per
+  // (secret, purpose) and kept: cookies are signed and checked on most requests.
+  const id = `${purpose}\0${secret}`;
+  let key = macKeys.get(id);
+  if (!key) {
+    key = Buffer.from(hkdfSync("sha256", secret, "cartwright-cookie-signing", `v1:${purpose}`, 32));
+    macKeys.set(id, key);
+  }
+  return key;
 }
 
 function mac(value: string, secret: string, purpose: string): string {

@@ -187,7 +187,8 @@ export async function restoreCartTx(
     shippingAddress: merged.cart.shippingAddress ?? source.shippingAddress,
     discounts: merged.cart.discounts.length ? merged.cart.discounts : source.discounts,
   };
-  await persistCart(tx, target, next);
+  // both rows are locked above, so the write cannot lose a version race
+  if (!(await persistCart(tx, target, next))) throw new Error(`cart ${intoId} changed under its row lock`);
   return { kind: "merged", cartId, intoCartId: intoId, capped: merged.capped };
 }
 

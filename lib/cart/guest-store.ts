@@ -11,6 +11,13 @@ export class GuestCartMoved extends Error {
   }
 }
 
+/** Thrown inside an update to leave the key as it is (a throwing update function writes nothing). */
+class NotAGuestCart extends Error {
+  constructor(readonly stale: CartRecord | null) {
+    super("not a guest cart");
+  }
+}
+
 export const cartKey = (cartId: string) => `cart:${cartId}`;
 
 export function parseCart(json: string | null): CartRecord | null {
@@ -59,6 +66,40 @@ export class GuestCartStore {
       { ttlSeconds: GUEST_CART_TTL_SECONDS },
     );
     return result;
+  }
+
+  /**
+   * One compare-and-set when the key holds a guest cart: `change` runs inside the store's update (one read, one
+   * write; the change may run more than once). Nothing is written when the key holds something else: "absent" (no
+   * such key), "not_guest" (a signed-in cart's cache copy, which the caller must change through PostgreSQL) or
+   * "stale_close" (a checkout closed it and never settled: the caller settles it, then tries again).
+   */
+  async tryMutate(
+    cartId: string,
+    change: (cart: CartRecord) => CartRecord,
+    isStale: (cart: CartRecord) => boolean,
+  ): Promise<{ kind: "written"; cart: CartRecord } | { kind: "absent" } | { kind: "not_guest" } | { kind: "stale_close"; cart: CartRecord }> {
+    let result: CartRecord | null = null;
+    const now = new Date();
+    try {
+      await this.kv.update(
+        cartKey(cartId),
+        (current) => {
+          result = null;
+          if (current === null) return null; // nothing there, nothing written
+          const cart = parseCart(current);
+          if (!cart || cart.userId !== null) throw new NotAGuestCart(null);
+          if (isStale(cart)) throw new NotAGuestCart(cart);
+          result = { ...change(cart), expiresAt: new Date(now.getTime() + GUEST_CART_TTL_SECONDS * 1000).toISOString() };
+          return JSON.stringify(result);
+        },
+        { ttlSeconds: GUEST_CART_TTL_SECONDS },
+      );
+    } catch (e) {
+      if (!(e instanceof NotAGuestCart)) throw e;
+      return e.stale ? { kind: "stale_close", cart: e.stale } : { kind: "not_guest" };
+    }
+    return result ? { kind: "written", cart: result } : { kind: "absent" };
   }
 
   /**

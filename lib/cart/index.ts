@@ -1,8 +1,11 @@
 import { variantInfoCache } from "../catalog/variant-cache";
+import { automaticDiscountCache } from "../discounts/automatic-cache";
 import { prisma } from "../db";
 import { env } from "../env";
 import { kv } from "../kv";
 import { CartService } from "./service";
+import { viewCart, type CartView } from "./view";
+import type { CartRecord } from "./model";
 
 export { CartService, newCartId, type CartActor, type SavedForLaterView } from "./service";
 export type { CartRecord, CartLine, CustomOptions } from "./model";
@@ -39,4 +42,10 @@ export function cartService(): CartService {
     variants: variantInfoCache(env().CATALOG_CACHE_MS),
   });
   return globalForCart.cartwrightCartService;
+}
+
+/** The cart as the API and the pages show it, the automatic discounts from the process's short copy (CATALOG_CACHE_MS). */
+export function showCart(cart: CartRecord): Promise<CartView> {
+  const automatic = automaticDiscountCache(env().CATALOG_CACHE_MS);
+  return viewCart(prisma(), cart, new Date(), undefined, (db, now) => automatic.get(db, now));
 }

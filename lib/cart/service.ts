@@ -117,14 +117,42 @@ export class CartService {
     return found.cart;
   }
 
-  /** Applies a change through the right store; the change may run more than once (it must be pure). */
+  /**
+   * Applies a change through the right store; the change may run more than once (it must be pure). A guest cart
+   * takes ONE compare-and-set of its KV document (one read, one write, the change inside it; a guest cart has no
+   * owner to check). Anything else (a signed-in cart, or a guest cart whose document is gone but whose row a
+   * checkout wrote) is changed in PostgreSQL, the owner checked on the very version being changed.
+   */
   private async mutate(cartId: string, actor: CartActor, change: (cart: CartRecord) => CartRecord): Promise<CartRecord> {
-    const found = await this.locate(cartId);
-    if (!found) throw notFound("Cart");
-    this.authorize(found.cart, actor);
-    const updated = found.kind === "guest" ? await this.guests.mutate(cartId, change) : await this.users.mutate(cartId, change);
-    if (!updated) throw notFound("Cart");
-    return updated;
+    let kvError: unknown;
+    let settled = false;
+    for (;;) {
+      try {
+        const r = await this.guests.tryMutate(cartId, change, (doc) => !settled && isStaleClose(doc, new Date()));
+        if (r.kind === "written") return r.cart;
+        if (r.kind === "stale_close") {
+          // a checkout closed this guest cart and never settled (its process died): PostgreSQL decides whether its
+          // order exists; if not, the cart is reopened and this change goes ahead (if PostgreSQL cannot answer now,
+          // the cart stays closed and the change gets 409; the next reader tries again)
+          await settleGuestClose(this.db, this.guests, r.cart, this.now()).catch((e: unknown) => {
+            if (isKvUnavailable(e)) throw e;
+          });
+          settled = true;
+          continue;
+        }
+      } catch (e) {
+        if (!isKvUnavailable(e)) throw e;
+        kvError = e;
+      }
+      break;
+    }
+    const updated = await this.users.mutate(cartId, (cart) => {
+      this.authorize(cart, actor);
+      return change(cart);
+    });
+    if (updated) return updated;
+    if (kvError) throw kvError;
+    throw notFound("Cart");
   }
 
   // ---- items --------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-import { Prisma, type Db, type PrismaClient } from "../db";
+import { randomUUID } from "node:crypto";
+import { isUniqueViolation, Prisma, type Db, type PrismaClient } from "../db";
 import { toAttributes } from "../catalog";
 import { isKvUnavailable, type KvStore } from "../kv";
 import { metrics } from "../observability/metrics";
@@ -8,15 +9,57 @@ import { optionsKey, shippingAddressSchema, type CartRecord, type CartStatus, ty
 
 export const USER_CART_CACHE_TTL_SECONDS = 24 * 60 * 60;
 
-const cartInclude = {
-  items: { orderBy: { createdAt: "asc" as const }, include: { variant: { include: { product: true } } } },
-  discounts: { orderBy: { createdAt: "asc" as const }, include: { discount: true, discountCode: true } },
+type CartRow = {
+  id: string;
+  user_id: string | null;
+  session_id: string | null;
+  status: CartStatus;
+  currency: string;
+  shipping_address: unknown;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+  items: {
+    id: string;
+    productId: number;
+    variantId: number;
+    sku: string;
+    name: string;
+    attributes: unknown;
+    imageUrl: string | null;
+    quantity: number;
+    unitPrice: number;
+    customOptions: unknown;
+    optionsKey: string;
+    addedAt: string;
+  }[];
+  discounts: { discountId: number; code: string; codeId: number | null }[];
 };
 
-type LoadedCart = NonNullable<Awaited<ReturnType<typeof loadRow>>>;
+const UTC_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 
-function loadRow(db: Db, cartId: string) {
-  return db.cart.findUnique({ where: { id: cartId }, include: cartInclude });
+/** The cart with its lines (and their variants' names) and its codes in ONE statement (Prisma's include took seven). */
+function loadRow(db: Db, cartId: string): Promise<CartRow[]> {
+  return db.$queryRaw<CartRow[]>`
+    SELECT c.id, c.user_id::text AS user_id, c.session_id, c.status::text AS status, c.currency, c.shipping_address,
+           c.version, c.created_at, c.updated_at, c.expires_at,
+           COALESCE((
+             SELECT json_agg(json_build_object(
+                      'id', i.id, 'productId', i.product_id, 'variantId', i.variant_id, 'sku', v.sku, 'name', p.name,
+                      'attributes', v.attributes, 'imageUrl', p.image_url, 'quantity', i.quantity, 'unitPrice', i.unit_price,
+                      'customOptions', i.custom_options, 'optionsKey', i.options_key,
+                      'addedAt', to_char(i.created_at AT TIME ZONE 'UTC', ${UTC_ISO}))
+                    ORDER BY i.created_at, i.id)
+             FROM cart_items i JOIN product_variants v ON v.id = i.variant_id JOIN products p ON p.id = v.product_id
+             WHERE i.cart_id = c.id), '[]'::json) AS items,
+           COALESCE((
+             SELECT json_agg(json_build_object(
+                      'discountId', d.discount_id, 'code', COALESCE(dc.code, ds.code, ds.title, ''), 'codeId', d.discount_code_id)
+                    ORDER BY d.created_at, d.discount_id)
+             FROM cart_discounts d JOIN discounts ds ON ds.id = d.discount_id LEFT JOIN discount_codes dc ON dc.id = d.discount_code_id
+             WHERE d.cart_id = c.id), '[]'::json) AS discounts
+    FROM carts c WHERE c.id = ${cartId}`;
 }
 
 /** The stored address if it is one (anything else, e.g. a JSON null, reads as no address). */
@@ -25,92 +68,106 @@ function storedAddress(value: unknown): ShippingAddress | null {
   return parsed.success ? parsed.data : null;
 }
 
-function toRecord(row: LoadedCart): CartRecord {
+function toRecord(row: CartRow): CartRecord {
   return {
     id: row.id,
-    userId: row.userId,
-    sessionId: row.sessionId,
-    status: row.status as CartStatus,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    status: row.status,
     currency: row.currency,
-    shippingAddress: storedAddress(row.shippingAddress),
+    shippingAddress: storedAddress(row.shipping_address),
     items: row.items.map((i) => ({
       id: i.id,
       productId: i.productId,
       variantId: i.variantId,
-      sku: i.variant.sku,
-      name: i.variant.product.name,
-      attributes: toAttributes(i.variant.attributes),
-      imageUrl: i.variant.product.imageUrl,
+      sku: i.sku,
+      name: i.name,
+      attributes: toAttributes(i.attributes),
+      imageUrl: i.imageUrl,
       quantity: i.quantity,
       unitPrice: i.unitPrice,
       customOptions: (i.customOptions ?? {}) as CustomOptions,
       optionsKey: i.optionsKey,
-      addedAt: i.createdAt.toISOString(),
+      addedAt: i.addedAt,
     })),
-    discounts: row.discounts.map((d) => ({
-      discountId: d.discountId,
-      code: d.discountCode?.code ?? d.discount.code ?? d.discount.title ?? "",
-      ...(d.discountCodeId != null && { codeId: d.discountCodeId }),
-    })),
+    discounts: row.discounts.map((d) => ({ discountId: d.discountId, code: d.code, ...(d.codeId != null && { codeId: d.codeId }) })),
     version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    expiresAt: row.expiresAt?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    expiresAt: row.expires_at?.toISOString() ?? null,
   };
 }
 
-/** Writes `next` over `prev` (same cart id) with as few statements as the change needs. */
-export async function persistCart(tx: Db, prev: CartRecord | null, next: CartRecord): Promise<void> {
-  const cartData = {
-    userId: next.userId,
-    sessionId: next.sessionId,
-    status: next.status,
-    currency: next.currency,
-    shippingAddress: next.shippingAddress ?? undefined,
-    version: next.version,
-    expiresAt: next.expiresAt ? new Date(next.expiresAt) : null,
-  };
-  if (!prev) await tx.cart.create({ data: { id: next.id, ...cartData, shippingAddress: next.shippingAddress ?? undefined } });
-  else
-    await tx.cart.update({
-      where: { id: next.id },
-      data: { ...cartData, shippingAddress: next.shippingAddress === null ? Prisma.DbNull : next.shippingAddress },
-    });
+/**
+ * Writes `next` over `prev` (same cart id) in ONE statement: the cart row, the lines removed, changed and added, and
+ * the codes dropped and added. Over an existing cart it writes only while the row still has `prev`'s version, and
+ * answers whether it did (false: another writer got there first, nothing was written); every writer of a cart's
+ * lines and codes bumps that version in the same statement or transaction, so a write based on a stale read can
+ * never land. Without `prev` the cart is inserted.
+ */
+export async function persistCart(tx: Db, prev: CartRecord | null, next: CartRecord): Promise<boolean> {
+  const address = next.shippingAddress === null ? null : JSON.stringify(next.shippingAddress);
+  const expiresAt = next.expiresAt ? new Date(next.expiresAt) : null;
+  const cart = prev
+    ? Prisma.sql`
+        UPDATE carts SET user_id = ${next.userId}::uuid, session_id = ${next.sessionId}, status = ${next.status}::"CartStatus",
+          currency = ${next.currency}, shipping_address = ${address}::jsonb, version = ${next.version},
+          expires_at = ${expiresAt}::timestamptz, updated_at = now()
+        WHERE id = ${next.id} AND version = ${prev.version}
+        RETURNING id`
+    : Prisma.sql`
+        INSERT INTO carts (id, user_id, session_id, status, currency, shipping_address, version, expires_at, updated_at)
+        VALUES (${next.id}, ${next.userId}::uuid, ${next.sessionId}, ${next.status}::"CartStatus", ${next.currency},
+                ${address}::jsonb, ${next.version}, ${expiresAt}::timestamptz, now())
+        RETURNING id`;
 
   const prevItems = new Map((prev?.items ?? []).map((i) => [i.id, i]));
   const nextIds = new Set(next.items.map((i) => i.id));
   const removed = [...prevItems.keys()].filter((id) => !nextIds.has(id));
-  if (removed.length) await tx.cartItem.deleteMany({ where: { cartId: next.id, id: { in: removed } } });
-  const added = next.items.filter((i) => !prevItems.has(i.id));
-  for (const item of next.items) {
-    const before = prevItems.get(item.id);
-    if (before && (before.quantity !== item.quantity || before.unitPrice !== item.unitPrice))
-      await tx.cartItem.update({ where: { id: item.id }, data: { quantity: item.quantity, unitPrice: item.unitPrice } });
-  }
-  if (added.length)
-    await tx.cartItem.createMany({
-      data: added.map((i) => ({
-        id: i.id,
-        cartId: next.id,
-        productId: i.productId,
-        variantId: i.variantId,
-        quantity: i.quantity,
-        unitPrice: i.unitPrice,
-        customOptions: i.customOptions,
-        optionsKey: optionsKey(i.customOptions),
-      })),
-    });
-
+  const changed = next.items.flatMap((i) => {
+    const before = prevItems.get(i.id);
+    return before && (before.quantity !== i.quantity || before.unitPrice !== i.unitPrice) ? [{ id: i.id, quantity: i.quantity, unit_price: i.unitPrice }] : [];
+  });
+  // the lines keep their order: created_at (what they are read back by) one millisecond apart in the order given
+  const added = next.items
+    .filter((i) => !prevItems.has(i.id))
+    .map((i, ord) => ({
+      id: i.id,
+      product_id: i.productId,
+      variant_id: i.variantId,
+      quantity: i.quantity,
+      unit_price: i.unitPrice,
+      custom_options: i.customOptions,
+      options_key: optionsKey(i.customOptions),
+      ord,
+    }));
   const prevDiscounts = new Set((prev?.discounts ?? []).map((d) => d.discountId));
   const nextDiscounts = new Set(next.discounts.map((d) => d.discountId));
-  const droppedDiscounts = [...prevDiscounts].filter((id) => !nextDiscounts.has(id));
-  if (droppedDiscounts.length) await tx.cartDiscount.deleteMany({ where: { cartId: next.id, discountId: { in: droppedDiscounts } } });
-  const newDiscounts = next.discounts.filter((d) => !prevDiscounts.has(d.discountId));
-  if (newDiscounts.length)
-    await tx.cartDiscount.createMany({
-      data: newDiscounts.map((d) => ({ cartId: next.id, discountId: d.discountId, discountCodeId: d.codeId ?? null })),
-      skipDuplicates: true,
-    });
+  const dropped = [...prevDiscounts].filter((id) => !nextDiscounts.has(id));
+  const attached = next.discounts.filter((d) => !prevDiscounts.has(d.discountId)).map((d) => ({ discount_id: d.discountId, code_id: d.codeId ?? null }));
+
+  const rows = await tx.$queryRaw<{ written: number }[]>`
+    WITH c AS (${cart}),
+    removed AS (
+      DELETE FROM cart_items WHERE cart_id = (SELECT id FROM c) AND id = ANY(${removed}::uuid[])),
+    changed AS (
+      UPDATE cart_items i SET quantity = x.quantity, unit_price = x.unit_price, updated_at = now()
+      FROM jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) AS x(id uuid, quantity int, unit_price int)
+      WHERE i.id = x.id AND i.cart_id = (SELECT id FROM c)),
+    added AS (
+      INSERT INTO cart_items (id, cart_id, product_id, variant_id, quantity, unit_price, custom_options, options_key, created_at, updated_at)
+      SELECT x.id, c.id, x.product_id, x.variant_id, x.quantity, x.unit_price, x.custom_options, x.options_key,
+             now() + x.ord * interval '1 millisecond', now()
+      FROM c, jsonb_to_recordset(${JSON.stringify(added)}::jsonb)
+        AS x(id uuid, product_id int, variant_id int, quantity int, unit_price int, custom_options jsonb, options_key text, ord int)),
+    dropped AS (
+      DELETE FROM cart_discounts WHERE cart_id = (SELECT id FROM c) AND discount_id = ANY(${dropped}::int[])),
+    attached AS (
+      INSERT INTO cart_discounts (cart_id, discount_id, discount_code_id)
+      SELECT c.id, x.discount_id, x.code_id FROM c, jsonb_to_recordset(${JSON.stringify(attached)}::jsonb) AS x(discount_id int, code_id int)
+      ON CONFLICT DO NOTHING)
+    SELECT count(*)::int AS written FROM c`;
+  return rows[0]?.written === 1;
 }
 
 /**
@@ -133,7 +190,7 @@ export class UserCartStore {
   ) {}
 
   async loadFromDb(cartId: string, db: Db = this.db): Promise<CartRecord | null> {
-    const row = await loadRow(db, cartId);
+    const [row] = await loadRow(db, cartId);
     return row ? toRecord(row) : null;
   }
 
@@ -185,12 +242,12 @@ export class UserCartStore {
         }
       }
       const fresh = create();
-      await this.db.$transaction(async (tx) => persistCart(tx, null, fresh));
+      await persistCart(this.db, null, fresh);
       await this.writeCache(fresh);
       return fresh;
     } catch (e) {
       // the partial unique index allows one ACTIVE cart per user: a concurrent call made it first
-      if ((e as { code?: string }).code === "P2002") {
+      if (isUniqueViolation(e)) {
         const id = await this.activeCartIdOf(userId);
         const cart = id ? await this.loadFromDb(id) : null;
         if (cart) return cart;
@@ -199,19 +256,32 @@ export class UserCartStore {
     }
   }
 
-  /** Locks the cart row, applies `change`, writes the difference, commits, then refreshes the cache. */
+  /**
+   * Applies `change` and writes the difference, then refreshes the cache. The common case is two statements and no
+   * interactive transaction: the cart is read, and the change written on condition that the row still has the
+   * version read (persistCart). Only when another writer got there first (or the caller has writes of its own to
+   * make in the same transaction) is the row locked: read again under the lock, changed, written, committed.
+   * `change` may run twice (it must be pure).
+   */
   async mutate(
     cartId: string,
     change: (cart: CartRecord) => CartRecord,
     alsoInTransaction?: (tx: Db, prev: CartRecord, next: CartRecord) => Promise<void>,
   ): Promise<CartRecord | null> {
-    const next = await this.db.$transaction(async (tx) => {
+    let next: CartRecord | null | undefined;
+    if (!alsoInTransaction) {
+      const current = await this.loadFromDb(cartId);
+      if (!current) return null;
+      const updated = change(current);
+      if (updated === current || (await persistCart(this.db, current, updated))) next = updated;
+    }
+    next ??= await this.db.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM carts WHERE id = ${cartId} FOR UPDATE`;
       if (locked.length === 0) return null;
       const current = await this.loadFromDb(cartId, tx);
       if (!current) return null;
       const updated = change(current);
-      if (updated !== current) await persistCart(tx, current, updated);
+      if (updated !== current && !(await persistCart(tx, current, updated))) throw new Error(`cart ${cartId} changed under its row lock`);
       if (alsoInTransaction) await alsoInTransaction(tx, current, updated);
       return updated;
     });

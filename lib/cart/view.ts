@@ -87,7 +87,14 @@ export function pricingLines(cart: CartRecord): PricingLine[] {
  * The cart as the API and the pages show it: lines, its discounts (the applied set chosen by chooseDiscounts, and
  * every other kept code with the reason it does not apply) and the summary priced with exactly the applied set.
  */
-export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules?: DiscountRule[]): Promise<CartView> {
+export async function viewCart(
+  db: Db,
+  cart: CartRecord,
+  now = new Date(),
+  rules?: DiscountRule[],
+  /** where the automatic discounts come from (the app: a short per-process copy); default: PostgreSQL */
+  automaticDiscounts: (db: Db, now: Date) => Promise<DiscountRule[]> = findAutomaticDiscounts,
+): Promise<CartView> {
   const lines = pricingLines(cart);
   const discountRules = rules ?? (await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)));
   // a single-use code another order holds is no candidate: it shows as used up
@@ -95,7 +102,7 @@ export async function viewCart(db: Db, cart: CartRecord, now = new Date(), rules
   const isUsed = (ref: CartRecord["discounts"][number]) => ref.codeId != null && used.has(ref.codeId);
   const codes = cart.discounts.flatMap((ref) => (isUsed(ref) ? [] : (discountRules.find((r) => r.id === ref.discountId) ?? [])));
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
-  const automatic = (await findAutomaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
+  const automatic = (await automaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
   const candidates = [...codes, ...automatic];
   const rates = await loadRateTables(db);
   let shippingError: string | undefined;

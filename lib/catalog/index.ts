@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "../db";
+import { Prisma, type Db } from "../db";
 import { currencyCodeSchema, isoDateTimeSchema, moneyAmountSchema } from "../money/schema";
 import { sellable, type SellableFacts } from "./sellable";
 
@@ -88,33 +88,36 @@ export type VariantInfo = SellableFacts & {
 };
 
 /** Some variants with their product's fields, in ONE joined query (Prisma's include would send two), as stored now. */
-export async function loadVariantInfo(db: Db, variantIds: readonly number[]): Promise<Map<number, VariantInfo>> {
-  if (variantIds.length === 0) return new Map();
-  const ids = [...new Set(variantIds)];
-  const rows = await db.$queryRaw<
-    { id: number; product_id: number; sku: string; attributes: unknown; price_override: number | null; stock_quantity: number; v_active: boolean; name: string; image_url: string | null; base_price: number; currency: string; p_active: boolean }[]
-  >`SELECT v.id, v.product_id, v.sku, v.attributes, v.price_override, v.stock_quantity, v.is_active AS v_active,
+type VariantInfoRow = { id: number; product_id: number; sku: string; attributes: unknown; price_override: number | null; stock_quantity: number; v_active: boolean; name: string; image_url: string | null; base_price: number; currency: string; p_active: boolean };
+
+/** The statement behind loadVariantInfo, for a caller that reads it as a part of a larger one (rows: toVariantInfo). */
+export function variantInfoSql(variantIds: readonly number[]): Prisma.Sql {
+  return Prisma.sql`SELECT v.id, v.product_id, v.sku, v.attributes, v.price_override, v.stock_quantity, v.is_active AS v_active,
            p.name, p.image_url, p.base_price, p.currency, p.is_active AS p_active
     FROM product_variants v JOIN products p ON p.id = v.product_id
-    WHERE v.id = ANY(${ids}::int[])`;
-  return new Map(
-    rows.map((v) => [
-      v.id,
-      {
-        id: v.id,
-        productId: v.product_id,
-        sku: v.sku,
-        name: v.name,
-        attributes: toAttributes(v.attributes),
-        imageUrl: v.image_url,
-        price: effectivePrice(v.base_price, v.price_override),
-        currency: v.currency.trim(),
-        stock: v.stock_quantity,
-        variantActive: v.v_active,
-        productActive: v.p_active,
-      },
-    ]),
-  );
+    WHERE v.id = ANY(${[...new Set(variantIds)]}::int[])`;
+}
+
+export function toVariantInfo(v: VariantInfoRow): VariantInfo {
+  return {
+    id: v.id,
+    productId: v.product_id,
+    sku: v.sku,
+    name: v.name,
+    attributes: toAttributes(v.attributes),
+    imageUrl: v.image_url,
+    price: effectivePrice(v.base_price, v.price_override),
+    currency: v.currency.trim(),
+    stock: v.stock_quantity,
+    variantActive: v.v_active,
+    productActive: v.p_active,
+  };
+}
+
+export async function loadVariantInfo(db: Db, variantIds: readonly number[]): Promise<Map<number, VariantInfo>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<VariantInfoRow[]>(variantInfoSql(variantIds));
+  return new Map(rows.map((v) => [v.id, toVariantInfo(v)]));
 }
 
 export function effectivePrice(basePrice: number, priceOverride: number | null): number {

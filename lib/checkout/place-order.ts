@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { loadVariantInfo, sellableUnits } from "../catalog";
+import { sellableUnits, toVariantInfo, variantInfoSql, type VariantInfo } from "../catalog";
 import { forgetVariantInfo } from "../catalog/variant-cache";
+import { forgetAutomaticDiscounts } from "../discounts/automatic-cache";
 import {
   afterCheckout,
   CartChangedDuringCheckout,
@@ -18,6 +19,8 @@ import { requireFullAddress } from "../address";
 import { asFailureReason } from "../discounts/redeem";
 import {
   accountCustomerKey,
+  automaticDiscountsFromJson,
+  automaticDiscountsSql,
   countCustomerRedemptions,
   customerKeyOf,
   findAutomaticDiscounts,
@@ -29,6 +32,9 @@ import { BULK_CODE_USED_MESSAGE, discountInvalid, validateDiscount, type Discoun
 import { DomainError, isDomainError, notFound, toErrorResponse, type ErrorBody, type ErrorCode } from "../errors";
 import {
   beginIdempotent,
+  claimKeySql,
+  type BeginOptions,
+  type BeginResult,
   completeIdempotent,
   completeIdempotentSql,
   fingerprintOf,
@@ -109,11 +115,13 @@ async function placeOrderCounted(deps: CheckoutDeps, input: PlaceOrderInput): Pr
     shippingAddress: input.shippingAddress ?? null,
     userId: input.actor.userId,
   });
-  const begun = await beginIdempotent(deps.db, { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint });
+  const keyOpts = { scope: CHECKOUT_SCOPE, key: input.idempotencyKey, fingerprint };
+  const early = await claimWithCatalog(deps, keyOpts, input.cartId);
+  const begun = early?.begun ?? (await beginIdempotent(deps.db, keyOpts));
   if (begun.kind === "replay") return replay(deps, begun.status, begun.body);
   const lock: IdempotencyLock = { scope: begun.scope, key: begun.key, lockedAt: begun.lockedAt };
   try {
-    const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock);
+    const placed = begun.kind === "resume" ? await resumeOrder(deps, begun.orderId) : await reserve(deps, { ...input, email }, lock, early?.read);
     return { status: 201, body: await pay(deps, lock, placed), replayed: false };
   } catch (e) {
     await settleFailure(deps, lock, e);
@@ -180,10 +188,29 @@ async function settleFailure(deps: CheckoutDeps, lock: IdempotencyLock, e: unkno
 
 // ---- steps 2-3: re-price and reserve ---------------------------------------------------------------------------
 
-async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
+/** What the first statement of a checkout read besides claiming its key: the cart, and its catalog. */
+type EarlyRead = { located: LocatedCart; catalog: CheckoutCatalog };
+
+/**
+ * The common case with one statement fewer: the cart is read from its store first (reading changes nothing that
+ * matters), so claiming the key and reading the cart's catalog are ONE statement. Null when anything is unusual (no
+ * such cart, not ACTIVE, empty, unreadable, or the key exists): the ordinary path then claims the key first and meets
+ * the same case again, answering it (and storing the answer) exactly as before.
+ */
+async function claimWithCatalog(deps: CheckoutDeps, opts: BeginOptions, cartId: string): Promise<{ begun: BeginResult; read: EarlyRead } | null> {
+  const located = await locateCart(deps, cartId).catch(() => null);
+  if (!located || located.cart.status !== "ACTIVE" || located.cart.items.length === 0) return null;
+  const [row] = await deps.db.$queryRaw<(CatalogJson & { locked_at: Date | null })[]>`
+    WITH claimed AS (${claimKeySql(opts)})
+    SELECT (SELECT locked_at FROM claimed) AS locked_at, ${catalogColumns(located.cart.items.map((l) => l.variantId), clock(deps))}`;
+  if (!row?.locked_at) return null;
+  return { begun: { kind: "new", scope: opts.scope, key: opts.key, lockedAt: row.locked_at }, read: { located, catalog: toCatalog(row) } };
+}
+
+async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock, early?: EarlyRead): Promise<PlacedOrder> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await reserveOnce(deps, input, lock);
+      return await reserveOnce(deps, input, lock, attempt === 1 ? early : undefined);
     } catch (e) {
       if ((e instanceof CartChangedDuringCheckout || isRetryableTxError(e)) && attempt < CART_RETRIES) continue;
       if (e instanceof CartChangedDuringCheckout) throw new RetryableConflict("Your cart changed while you were checking out. Please try again.");
@@ -205,10 +232,10 @@ function insufficientStock(items: ShortLine[]): DomainError {
 /** A placed order: the row as it was written (so the payment step need not read it back) and the guest's token. */
 export type PlacedOrder = { order: OrderRow; token: string };
 
-async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock): Promise<PlacedOrder> {
+async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock, early?: EarlyRead): Promise<PlacedOrder> {
   const { db } = deps;
   const now = clock(deps);
-  const located = await locateCart(deps, input.cartId);
+  const located = early?.located ?? (await locateCart(deps, input.cartId));
   if (!located) throw notFound("Cart");
   const cart = located.cart;
   if (cart.userId !== null && cart.userId !== input.actor.userId) throw new DomainError("forbidden", "This cart belongs to another account.");
@@ -220,8 +247,9 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
-  // Step 2: re-price against the catalog as it is now (one joined query, never a cache).
-  const variants = await loadVariantInfo(db, cart.items.map((l) => l.variantId));
+  // Step 2: re-price against the catalog as it is now (never a cache), in the same statement as the automatic
+  // discounts that may apply.
+  const { variants, automatic } = early?.catalog ?? (await loadCatalogForCheckout(db, cart.items.map((l) => l.variantId), now));
   const stock = perVariant(cart.items);
   const short: ShortLine[] = [];
   stock.ids.forEach((variantId, i) => {
@@ -275,7 +303,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
   // Automatic discounts the cart qualifies for now (for this customer) are candidates too; one that does not
   // qualify is simply not a candidate (it was never asked for, so it is no error).
-  for (const auto of await findAutomaticDiscounts(db, now)) {
+  for (const auto of automatic) {
     if (valid.some((v) => v.id === auto.id)) continue;
     const customerUses = auto.maxUsesPerCustomer != null ? await countCustomerRedemptions(db, auto.id, customerKey) : null;
     if (validateDiscount(auto, { currency: cart.currency, lines, now, customerUses }).ok) valid.push(auto);
@@ -391,6 +419,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   switch (answer.failure) {
     case undefined:
       forgetVariantInfo(stock.ids); // the carts' catalog copy in this process: stock went down
+      if (redeemed.some((a) => valid.find((d) => d.id === a.discountId)?.automatic)) forgetAutomaticDiscounts(); // a budget went down
       order.createdAt = new Date(answer.createdAt);
       order.updatedAt = order.createdAt;
       await settledCheckout(deps, cart.id, located.source);
@@ -422,6 +451,28 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       throw discountInvalid(reason, ref?.codeId != null && reason === "usage_limit_reached" ? BULK_CODE_USED_MESSAGE : undefined, { code });
     }
   }
+}
+
+type CheckoutCatalog = { variants: Map<number, VariantInfo>; automatic: DiscountRule[] };
+type CatalogJson = { variants: Parameters<typeof toVariantInfo>[0][]; automatic: Parameters<typeof automaticDiscountsFromJson>[0] };
+
+/** The cart's variants (price, stock, sellable) and the automatic discounts in force, as two JSON columns. */
+function catalogColumns(variantIds: number[], now: Date): Prisma.Sql {
+  return Prisma.sql`COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(variantIds)}) v), '[]'::json) AS variants,
+    COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
+}
+
+function toCatalog(row: CatalogJson | undefined): CheckoutCatalog {
+  return {
+    variants: new Map((row?.variants ?? []).map((v) => [v.id, toVariantInfo(v)])),
+    automatic: automaticDiscountsFromJson(row?.automatic ?? []),
+  };
+}
+
+/** The catalog of a checkout whose first statement did not read it (a retry, or the ordinary path). */
+async function loadCatalogForCheckout(db: Db, variantIds: number[], now: Date): Promise<CheckoutCatalog> {
+  const [row] = await db.$queryRaw<CatalogJson[]>`SELECT ${catalogColumns(variantIds, now)}`;
+  return toCatalog(row);
 }
 
 /** After the reserve step committed: the cart's KV copy says CHECKED_OUT too. Never throws (PostgreSQL already

@@ -12,9 +12,10 @@ const uuid = z.string().uuid();
 const json = z.record(z.string(), z.unknown());
 
 /**
- * The one definition of cw_place_order's argument. The caller's request is parsed with it (unknown keys are
- * dropped, so only what the function reads is sent), and tests/unit/place-order-request.test.ts holds the SQL to
- * it: every field the function reads is here, and every field here is read.
+ * The one definition of cw_place_order's argument. The request is built as its type (object literals, field by
+ * field: TypeScript refuses a missing or an unknown key, so only what the function reads is sent) and not parsed at
+ * run time: everything in it was computed by checkout itself. tests/unit/place-order-request.test.ts holds the SQL
+ * to it: every field the function reads is here, and every field here is read.
  */
 export const placeOrderRequestSchema = z.object({
   cart: z.object({
@@ -84,10 +85,19 @@ export const placeOrderRequestSchema = z.object({
   now: z.string(),
 });
 
+export type PlaceOrderRequest = z.output<typeof placeOrderRequestSchema>;
+type Request = PlaceOrderRequest;
+
+/** A column checkout always sets on a new order (a bug otherwise, as the parse that was here would have said). */
+function required<T>(value: T | null, name: string): T {
+  if (value === null) throw new Error(`cw_place_order: the order has no ${name}`);
+  return value;
+}
+
 export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<PlaceOrderAnswer> {
   const { located, order, lock } = s;
   const cart = located.cart;
-  const request = placeOrderRequestSchema.parse({
+  const request: PlaceOrderRequest = {
     cart: {
       id: cart.id,
       source: located.source,
@@ -112,7 +122,8 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
       discountCodes:
         located.source === "kv" ? cart.discounts.flatMap((d) => (d.codeId != null ? [{ discountId: d.discountId, codeId: d.codeId }] : [])) : [],
     },
-    address: order.shippingAddress,
+    // the order as checkout built it (reserveOnce): its JSON columns hold exactly these shapes
+    address: order.shippingAddress as Request["address"],
     order: {
       id: order.id,
       userId: order.userId,
@@ -124,14 +135,26 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
       shippingTax: order.shippingTax,
       taxTotal: order.taxTotal,
       total: order.total,
-      discounts: order.discounts,
-      orderTokenHash: order.orderTokenHash,
+      discounts: order.discounts as Request["order"]["discounts"],
+      orderTokenHash: required(order.orderTokenHash, "orderTokenHash"),
       reservedUntil: order.reservedUntil.toISOString(),
       paymentProvider: order.paymentProvider,
-      emailKey: order.emailKey,
+      emailKey: required(order.emailKey, "emailKey"),
       clientKey: order.clientKey,
     },
-    items: order.items,
+    items: order.items.map((i) => ({
+      id: i.id,
+      productId: i.productId,
+      variantId: i.variantId,
+      sku: i.sku,
+      name: i.name,
+      quantity: i.quantity,
+      unitPrice: i.unitPrice,
+      discount: i.discount,
+      tax: i.tax,
+      total: i.total,
+      customOptions: i.customOptions as Request["address"],
+    })),
     key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
     stock: s.stock,
     redeem: s.redeem.map((d) => d.discountId),
@@ -139,7 +162,7 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
     customerKey: s.customerKey,
     unpaid: s.unpaid,
     now: s.now.toISOString(),
-  });
+  };
   const rows = await db.$queryRaw<{ answer: PlaceOrderAnswer }[]>`SELECT cw_place_order(${JSON.stringify(request)}::jsonb) AS answer`;
   return rows[0]!.answer;
 }

@@ -1,5 +1,6 @@
 import { sellableSql } from "../catalog/sellable";
 import { forgetVariantInfo } from "../catalog/variant-cache";
+import { forgetAutomaticDiscounts } from "../discounts/automatic-cache";
 import { Prisma, type Db } from "../db";
 
 export type StockLine = { variantId: number; quantity: number };
@@ -60,6 +61,7 @@ export async function restock(tx: Db, lines: readonly StockLine[]): Promise<numb
   const { ids, quantities } = perVariant(lines);
   if (ids.length === 0) return 0;
   forgetVariantInfo(ids); // the carts' catalog copy in this process (a rollback only costs a cache miss)
+  forgetAutomaticDiscounts(); // a cancelled order gives its discounts' budgets back
   return tx.$executeRaw`
     WITH req AS (
       SELECT t.variant_id, t.qty FROM unnest(${ids}::int[], ${quantities}::int[]) AS t(variant_id, qty)

@@ -1,7 +1,7 @@
 import type { CartService } from "../cart";
 import { logger as appLogger } from "../observability/logger";
 import { metrics, type Metrics } from "../observability/metrics";
-import type { PrismaClient } from "../db";
+import { pgCode, type PrismaClient } from "../db";
 import type { PaymentProvider } from "../payments/types";
 import type { ReserveDesign } from "./reserve";
 
@@ -46,19 +46,8 @@ export function observe(fn: (m: Metrics) => void): void {
 export const clock = (deps: Pick<CheckoutDeps, "now">): Date => (deps.now ? deps.now() : new Date());
 export const logger = (deps: Pick<CheckoutDeps, "log">): Logger => deps.log ?? defaultLog;
 
-/** The PostgreSQL error code (SQLSTATE) inside a Prisma / driver-adapter error, if any. */
-export function pgCode(e: unknown): string | null {
-  const err = e as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } };
-  const cause = err?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? cause?.code ?? err?.meta?.code;
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  if (err?.code === "P2002") return "23505";
-  if (err?.code === "P2034") return "40001";
-  return null;
-}
+export { isUniqueViolation, pgCode } from "../db";
 
-/** A unique violation (e.g. the one-ACTIVE-cart-per-user index when a cart comes back). */
-export const isUniqueViolation = (e: unknown) => pgCode(e) === "23505";
 /** A deadlock or serialization failure: the transaction may simply be run again. */
 export const isRetryableTxError = (e: unknown) => {
   const c = pgCode(e);

@@ -37,3 +37,17 @@ export async function disconnectPrisma(): Promise<void> {
   globalForPrisma.cartwrightPrisma = undefined;
   await client?.$disconnect();
 }
+
+/** The PostgreSQL error code (SQLSTATE) inside a Prisma / driver-adapter error, if any. */
+export function pgCode(e: unknown): string | null {
+  const err = e as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } };
+  const cause = err?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? cause?.code ?? err?.meta?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  if (err?.code === "P2002") return "23505";
+  if (err?.code === "P2034") return "40001";
+  return null;
+}
+
+/** A unique violation (e.g. the one-ACTIVE-cart-per-user index when a cart comes back). */
+export const isUniqueViolation = (e: unknown) => pgCode(e) === "23505";

@@ -1,4 +1,4 @@
-import type { Db, Prisma } from "../db";
+import { Prisma, type Db } from "../db";
 import type { CombinesWith, DiscountRule, DiscountTier } from "./rules";
 
 /** The columns of a `discounts` row that a rule is made of, as Prisma's generated model types them. */
@@ -62,16 +62,34 @@ export function combinesColumns(c: CombinesWith): { combinesWithProduct: boolean
  * per cart; this only keeps the list short.
  */
 export async function findAutomaticDiscounts(db: Db, now: Date): Promise<DiscountRule[]> {
-  const rows = await db.discount.findMany({
-    where: {
-      automatic: true,
-      isActive: true,
-      AND: [{ OR: [{ validFrom: null }, { validFrom: { lte: now } }] }, { OR: [{ validUntil: null }, { validUntil: { gt: now } }] }],
-    },
-    orderBy: { id: "asc" },
-    take: 50,
-  });
+  // raw SQL: every cart view (without its short copy) and every checkout reads them, and Prisma compiles a findMany
+  // per call
+  const rows = await db.$queryRaw<DiscountRow[]>(automaticDiscountsSql(now));
   return rows.map(toDiscountRule);
+}
+
+/** The statement behind findAutomaticDiscounts, for a caller that reads it as a part of a larger one (its rows as
+ *  JSON: automaticDiscountsFromJson). */
+export function automaticDiscountsSql(now: Date): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id, code, automatic, title, type::text AS type, value, currency, min_order_amount AS "minOrderAmount",
+           max_uses AS "maxUses", max_uses_per_customer AS "maxUsesPerCustomer", uses_count AS "usesCount",
+           valid_from AS "validFrom", valid_until AS "validUntil", applicable_product_ids AS "applicableProductIds",
+           buy_quantity AS "buyQuantity", get_quantity AS "getQuantity", max_applications AS "maxApplications",
+           is_active AS "isActive", combines_with_product_discounts AS "combinesWithProduct",
+           combines_with_order_discounts AS "combinesWithOrder", combines_with_shipping_discounts AS "combinesWithShipping",
+           max_discount_amount AS "maxDiscountAmount", tiers, discount_given AS "discountGiven", get_product_ids AS "getProductIds"
+    FROM discounts
+    WHERE automatic AND is_active AND (valid_from IS NULL OR valid_from <= ${now}::timestamptz)
+      AND (valid_until IS NULL OR valid_until > ${now}::timestamptz)
+    ORDER BY id LIMIT 50`;
+}
+
+/** automaticDiscountsSql's rows read back from JSON (json_agg): the times are strings there. */
+export function automaticDiscountsFromJson(rows: (Omit<DiscountRow, "validFrom" | "validUntil"> & { validFrom: string | null; validUntil: string | null })[]): DiscountRule[] {
+  return rows.map((r) =>
+    toDiscountRule({ ...r, validFrom: r.validFrom === null ? null : new Date(r.validFrom), validUntil: r.validUntil === null ? null : new Date(r.validUntil) }),
+  );
 }
 
 /** A single-use code of a discount (discount_codes) as a cart holds it. */

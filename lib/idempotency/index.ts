@@ -65,14 +65,8 @@ type KeyRow = {
 export async function beginIdempotent(db: Db, opts: BeginOptions): Promise<BeginResult> {
   const { scope, key, fingerprint } = opts;
   const staleSeconds = (opts.staleAfterMs ?? 60_000) / 1000;
-  const keepSeconds = (opts.keepHours ?? 24) * 3600;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const inserted = await db.$queryRaw<{ locked_at: Date }[]>`
-      INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_at, created_at, expires_at)
-      VALUES (${scope}, ${key}, ${fingerprint}, 'IN_PROGRESS', clock_timestamp(), clock_timestamp(),
-              clock_timestamp() + make_interval(secs => ${keepSeconds}::double precision))
-      ON CONFLICT (scope, key) DO NOTHING
-      RETURNING locked_at`;
+    const inserted = await db.$queryRaw<{ locked_at: Date }[]>(claimKeySql(opts));
     const mine = inserted[0];
     if (mine) return { kind: "new", scope, key, lockedAt: mine.locked_at };
 
@@ -106,6 +100,21 @@ export async function beginIdempotent(db: Db, opts: BeginOptions): Promise<Begin
       : { kind: "new", scope, key, lockedAt: took.locked_at };
   }
   throw new DomainError("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed. Try again in a moment.");
+}
+
+/**
+ * beginIdempotent's first statement: claims a key nobody holds (`RETURNING locked_at`: one row when claimed, none
+ * when the key exists), to run alone or as a part of a larger statement (checkout claims the key and reads the
+ * cart's catalog in one). A caller that got no row goes on with beginIdempotent, which says what to do.
+ */
+export function claimKeySql(opts: BeginOptions): Prisma.Sql {
+  const keepSeconds = (opts.keepHours ?? 24) * 3600;
+  return Prisma.sql`
+    INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_at, created_at, expires_at)
+    VALUES (${opts.scope}, ${opts.key}, ${opts.fingerprint}, 'IN_PROGRESS', clock_timestamp(), clock_timestamp(),
+            clock_timestamp() + make_interval(secs => ${keepSeconds}::double precision))
+    ON CONFLICT (scope, key) DO NOTHING
+    RETURNING locked_at`;
 }
 
 /** The recovery point's UPDATE (one row when this attempt still holds the key and it has no order yet), as a part

@@ -1,23 +1,48 @@
 // Where a placed checkout's app CPU goes, function by function, for each reserve design:
 //
 //   npx tsx tests/bench/checkout-cpu.ts            (CHECKOUTS=400 by default)
+//   CART=0 npx tsx tests/bench/checkout-cpu.ts     without the GET /api/health and add-to-cart profiles
 //
 // An app instance with V8's sampling profiler (cpu-profile.ts) per design places CHECKOUTS checkouts on a big-stock
 // SKU from 200 clients (carts made beforehand on another instance, not profiled); every sample is mapped through the
 // build's source maps. Prints the app CPU per placed checkout, the top functions by self time, and the app's own
 // functions (lib/, app/) by inclusive time: the list the CPU cuts of POST /api/checkout were chosen from.
+// First, in the same profiled instance, GET /api/health and POST /api/carts/{id}/items (guest carts, 50
+// connections, CART_SECONDS each): their main-thread ms per request and add-to-cart's ratio to health.
 import { SourceMap } from "node:module";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
 import { profileCpu, type CpuProfile } from "./cpu-profile";
 import { closeAgent } from "./http";
 import * as s from "./scenarios";
-import { addBenchCatalog, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
+import { addBenchCatalog, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, METRICS_TOKEN, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
 
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 400);
 const DESIGNS = (process.env.DESIGNS ?? "function,transaction").split(",");
 const TOP = Number(process.env.TOP ?? 30);
+const CART = process.env.CART !== "0";
+const CART_SECONDS = Number(process.env.CART_SECONDS ?? 5);
+const busyMs = new Map<string, number>();
+/** the app process's CPU (user + system, from its own metrics) per request: unlike the profile's wall-clock
+ *  samples, this does not grow when other processes take the cores */
+const cpuMs = new Map<string, number>();
+
+/** Runs a workload and, when it is measured, records the app's CPU seconds per request it reports. */
+function withCpu(name: string, run: (base: string, warm: boolean) => Promise<number>): { name: string; run: (base: string, warm: boolean) => Promise<number> } {
+  return {
+    name,
+    run: async (base, warm) => {
+      if (warm) return run(base, warm);
+      const before = await scrape(base, METRICS_TOKEN);
+      const n = await run(base, warm);
+      const after = await scrape(base, METRICS_TOKEN);
+      cpuMs.set(name, (counterDelta(before, after, APP_CPU_METRIC) * 1000) / Math.max(1, n));
+      return n;
+    },
+  };
+}
 
 const maps = new Map<string, SourceMap | null>();
 function frameOf(url: string, line: number, col: number, fn: string): string {
@@ -62,6 +87,7 @@ function analyse(name: string, requests: number, p: CpuProfile): void {
     }
   });
   const per = (us: number) => (us / 1000 / Math.max(1, requests)).toFixed(3);
+  busyMs.set(name, busyUs / 1000 / Math.max(1, requests));
   console.log(`\n=== ${name}: ${requests} placed, main-thread busy ${per(busyUs)} ms per placed checkout ===`);
   console.log(`-- top ${TOP} by self time (ms per checkout) --`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${per(v).padStart(7)}  ${k}`);
@@ -80,14 +106,27 @@ async function main(): Promise<void> {
     const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
     const maker = await startBenchApp(appEnv);
     try {
-      for (const design of DESIGNS) {
+      const addCarts = CART ? await s.makeCartsEmpty(maker.url, 500) : [];
+      for (const [i, design] of DESIGNS.entries()) {
+        const cartWorkloads =
+          CART && i === 0
+            ? [
+                withCpu("GET /api/health", async (b, warm) => (await s.baseline(b, warm ? 1 : CART_SECONDS)).completed),
+                withCpu("POST /api/carts/{id}/items", async (b, warm) => (await s.addToCartLoad(b, addCarts, variants.big, warm ? 1 : CART_SECONDS)).completed),
+              ]
+            : [];
         await profileCpu(
           appEnv,
           [
-            {
-              name: `POST /api/checkout (${design})`,
-              run: async (b, warm) => (await s.sellOut(b, await s.makeCarts(maker.url, warm ? 100 : CHECKOUTS, variants.big), 200)).placed,
-            },
+            ...cartWorkloads,
+            withCpu(`POST /api/checkout (${design})`, async (b, warm) => {
+              // the carts are made on the other instance before the clock starts
+              const carts = await s.makeCarts(maker.url, warm ? 100 : CHECKOUTS, variants.big);
+              const before = warm ? null : await scrape(b, METRICS_TOKEN);
+              const placed = (await s.sellOut(b, carts, 200)).placed;
+              if (before) cpuMs.set(`POST /api/checkout (${design})`, (counterDelta(before, await scrape(b, METRICS_TOKEN), APP_CPU_METRIC) * 1000) / Math.max(1, placed));
+              return placed;
+            }),
           ],
           { extraEnv: { CHECKOUT_RESERVE: design }, onProfile: analyse },
         );
@@ -95,6 +134,13 @@ async function main(): Promise<void> {
     } finally {
       await maker.stop();
     }
+    const health = busyMs.get("GET /api/health");
+    const add = busyMs.get("POST /api/carts/{id}/items");
+    console.log("\n=== summary: main-thread ms per request (profile) | app process CPU ms per request (metrics) ===");
+    for (const [k, v] of busyMs) console.log(`${v.toFixed(3).padStart(7)} | ${(cpuMs.get(k) ?? NaN).toFixed(3).padStart(7)}  ${k}`);
+    const cpuHealth = cpuMs.get("GET /api/health");
+    const cpuAdd = cpuMs.get("POST /api/carts/{id}/items");
+    if (health && add) console.log(`add-to-cart / health: ${(add / health).toFixed(2)} (profile), ${((cpuAdd ?? NaN) / (cpuHealth ?? NaN)).toFixed(2)} (process CPU)`);
   } finally {
     await fake.close();
     closeAgent();

@@ -1,0 +1,100 @@
+// App CPU per request of two builds of the app in ONE run, interleaved, so a busy shared machine weighs on both alike:
+//
+//   AB_BEFORE=<another checkout of the repo, built with its own `next build` into .next-test-bench> \
+//     npx tsx tests/bench/ab-cpu.ts        (ROUNDS=3, AB_SECONDS=4, CHECKOUTS=200)
+//
+// Both instances use one database, Redis prefix and Stripe fake. Each round runs, on "before" then "after" (the order
+// alternates every round), GET /api/health and POST /api/carts/{id}/items (guest carts, 50 connections) for AB_SECONDS
+// each, then CHECKOUTS placed checkouts of a big-stock SKU from 200 clients (carts made on the other instance,
+// not counted). The app's CPU is its process's user + system seconds (its own metrics), divided by the requests
+// answered; the medians over the rounds are printed with the ratios the targets are stated in.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
+import { closeAgent } from "./http";
+import * as s from "./scenarios";
+import { addBenchCatalog, BENCH_DIST_DIR, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, METRICS_TOKEN, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
+
+const BEFORE = process.env.AB_BEFORE;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SECONDS = Number(process.env.AB_SECONDS ?? 4);
+const CHECKOUTS = Number(process.env.CHECKOUTS ?? 200);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function cpuPerRequest(base: string, run: () => Promise<number>): Promise<number> {
+  const before = await scrape(base, METRICS_TOKEN);
+  const n = await run();
+  const after = await scrape(base, METRICS_TOKEN);
+  return (counterDelta(before, after, APP_CPU_METRIC) * 1000) / Math.max(1, n);
+}
+
+async function main(): Promise<void> {
+  if (!BEFORE || !existsSync(path.join(BEFORE, BENCH_DIST_DIR))) throw new Error(`AB_BEFORE must name a checkout with a ${BENCH_DIST_DIR} build`);
+  const here = process.cwd();
+  if (process.env.AB_BUILD !== "0") buildWithoutTsconfigEdit();
+  const database = await createBenchDatabase();
+  const fake = await startStripeFake();
+  const redisUrl = testRedisUrl();
+  const kvPrefix = newKvPrefix();
+  const env = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+  try {
+    const variants = await addBenchCatalog(database.db, 100);
+    // the server runs scripts/serve.ts and its build from the working directory it is started in
+    process.chdir(BEFORE);
+    const before = await startBenchApp(env);
+    process.chdir(here);
+    const after = await startBenchApp(env);
+    const apps = { before, after };
+    const results: Record<string, Record<string, number[]>> = { before: {}, after: {} };
+    const note = (which: string, what: string, ms: number) => ((results[which]![what] ??= []).push(ms), console.log(`  ${which.padEnd(6)} ${what.padEnd(28)} ${ms.toFixed(3)} ms`));
+    try {
+      const carts = await s.makeCartsEmpty(after.url, 500);
+      for (const which of ["before", "after"] as const) {
+        // warm-up, not counted
+        await s.baseline(apps[which].url, 1);
+        await s.addToCartLoad(apps[which].url, carts, variants.big, 1);
+        await s.sellOut(apps[which].url, await s.makeCarts(after.url, 50, variants.big), 50);
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        console.log(`round ${round + 1}`);
+        const order = round % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const);
+        for (const which of order) {
+          const base = apps[which].url;
+          note(which, "GET /api/health", await cpuPerRequest(base, async () => (await s.baseline(base, SECONDS)).completed));
+          note(which, "POST /api/carts/{id}/items", await cpuPerRequest(base, async () => (await s.addToCartLoad(base, carts, variants.big, SECONDS)).completed));
+          const checkoutCarts = await s.makeCarts(which === "before" ? after.url : before.url, CHECKOUTS, variants.big);
+          note(which, "POST /api/checkout (placed)", await cpuPerRequest(base, async () => (await s.sellOut(base, checkoutCarts, 200)).placed));
+        }
+      }
+    } finally {
+      await before.stop();
+      await after.stop();
+    }
+    console.log("\n=== medians: app process CPU ms per request ===");
+    for (const which of ["before", "after"]) {
+      const r = results[which]!;
+      const health = median(r["GET /api/health"] ?? []);
+      const add = median(r["POST /api/carts/{id}/items"] ?? []);
+      const checkout = median(r["POST /api/checkout (placed)"] ?? []);
+      console.log(
+        `${which.padEnd(6)} health ${health.toFixed(3)}  add-to-cart ${add.toFixed(3)}  checkout ${checkout.toFixed(3)}  ` +
+          `add/health ${(add / health).toFixed(2)}  checkout/health ${(checkout / health).toFixed(2)}`,
+      );
+    }
+  } finally {
+    await fake.close();
+    closeAgent();
+    await database.drop();
+    await deleteRedisKeys(redisUrl, kvPrefix).catch(() => 0);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
