@@ -155,7 +155,7 @@ function request(design: ReserveDesign, productId: number, variantId: number, lo
   const order = {
     id: orderId,
     userId: null,
-    email: "alone@bench.test",
+    email: RESERVE_ALONE_EMAIL,
     currency: "USD",
     subtotal: 2500,
     discountTotal: 0,
@@ -168,12 +168,15 @@ function request(design: ReserveDesign, productId: number, variantId: number, lo
     orderTokenHash: randomBytes(16).toString("hex"),
     reservedUntil: new Date(now.getTime() + 15 * 60_000),
     paymentProvider: "stripe",
-    emailKey: "email:alone@bench.test",
+    emailKey: `email:${RESERVE_ALONE_EMAIL}`,
     clientKey: null,
     items: [{ id: randomUUID(), productId, variantId, sku: line.sku, name: line.name, quantity: 1, unitPrice: 2500, discount: 0, tax: 0, total: 2500, customOptions: {} }],
   } as unknown as OrderRow;
-  return { located, order, lock, stock: { ids: [variantId], quantities: [1] }, redeem: [], bulkCodes: [], customerKey: "email:alone@bench.test", unpaid: null, now };
+  return { located, order, lock, stock: { ids: [variantId], quantities: [1] }, redeem: [], bulkCodes: [], customerKey: `email:${RESERVE_ALONE_EMAIL}`, unpaid: null, now };
 }
+
+/** The e-mail of the orders the "reserve step alone" runs write (they never get a PaymentIntent). */
+export const RESERVE_ALONE_EMAIL = "alone@bench.test";
 
 export async function compareReserveDesigns(o: Options): Promise<ReserveDesignsResult> {
   const { db, log } = o;
