@@ -66,9 +66,6 @@ export const envSchema = z
     CART_ABANDON_AFTER_DAYS: positiveInt(14),
     /** "off" makes signed-in cart reads skip the KV cache (benchmarks, or a cache known to be bad) */
     CART_CACHE: z.enum(["on", "off"]).default("on"),
-    /** checkout's reserve step: "transaction" (a Prisma interactive transaction) or "function" (cw_place_order).
-     *  Only the benchmark sets it, to measure both designs in one run; the other is deleted once measured. */
-    CHECKOUT_RESERVE: z.enum(["transaction", "function"]).default("function"),
     /** how long (ms) a process may reuse what carts read of a variant (price, stock cap); 0 = always read it.
      *  Checkout always reads the catalog fresh. */
     CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),

@@ -43,6 +43,5 @@ export function checkoutDeps(): CheckoutDeps {
     maxLineQuantity: e.CART_MAX_LINE_QUANTITY,
     unpaidOrdersPerEmail: e.UNPAID_ORDERS_PER_EMAIL,
     unpaidOrdersPerClient: e.UNPAID_ORDERS_PER_CLIENT,
-    reserve: e.CHECKOUT_RESERVE,
   };
 }

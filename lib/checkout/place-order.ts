@@ -398,7 +398,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const redeem = redeemed.map((a) => ({ discountId: a.discountId, amount: a.amount }));
   let answer: PlaceOrderAnswer;
   try {
-    answer = await reserveOrder(db, deps.reserve ?? "function", { located: placing, order, lock, stock, redeem, bulkCodes, customerKey, unpaid, now });
+    answer = await reserveOrder(db, { located: placing, order, lock, stock, redeem, bulkCodes, customerKey, unpaid, now });
   } catch (e) {
     // no answer: the order may or may not be written (or be about to be); PostgreSQL settles a closed guest cart
     await settleUnansweredClose(deps, placing).catch((err: unknown) =>

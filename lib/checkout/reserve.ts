@@ -3,19 +3,15 @@ import type { IdempotencyLock } from "../idempotency";
 import type { LocatedCart } from "../cart";
 import type { OrderRow } from "./order-view";
 import { reserveByFunction } from "./reserve-function";
-import { reserveByTransaction } from "./reserve-transaction";
 import type { ShortLine } from "./stock";
 import { observe } from "./types";
 
 // Checkout step 3, the reserve step (docs/ARCHITECTURE.md section 5). Everything it is given was decided by the
-// caller (place-order.ts); it closes the cart, writes the order and its items and the idempotency recovery point,
-// then locks the hot rows (variants in id order, then discounts) LAST, checks and decrements stock and redeems the
-// discounts; any failure writes nothing. Two designs exist until the benchmark has chosen one (BENCHMARKS.md):
-//  - "transaction": a Prisma interactive transaction, the writes first, the hot-row locks in its last statement;
-//  - "function": the database function cw_place_order, the same steps in one statement.
-// Both answer the same PlaceOrderAnswer, which place-order.ts alone turns into errors.
-
-export type ReserveDesign = "transaction" | "function";
+// caller (place-order.ts); the database function cw_place_order closes the cart, writes the order and its items and
+// the idempotency recovery point, then locks the hot rows (variants in id order, then discounts) LAST, checks and
+// decrements stock and redeems the discounts, all in one statement; any failure writes nothing. (A Prisma
+// interactive transaction doing the same was measured against it and removed: BENCHMARKS.md section 8 of the run
+// that chose.) place-order.ts alone turns its answer into errors.
 
 /** What the reserve step answers: the order's created_at, or why nothing was written. */
 export type PlaceOrderAnswer =
@@ -46,11 +42,11 @@ export type ReserveRequest = {
 /** How many PENDING_PAYMENT orders this e-mail key and this client key (null: not counted) may already hold. */
 export type UnpaidCaps = { emailKey: string; clientKey: string | null; perEmail: number; perClient: number };
 
-/** Runs the reserve step in the chosen design; records its duration (cartwright_reservation_lock_wait_seconds). */
-export async function reserveOrder(db: PrismaClient, design: ReserveDesign, r: ReserveRequest): Promise<PlaceOrderAnswer> {
+/** Runs the reserve step; records its duration (cartwright_reservation_lock_wait_seconds). */
+export async function reserveOrder(db: PrismaClient, r: ReserveRequest): Promise<PlaceOrderAnswer> {
   const started = performance.now();
   try {
-    return design === "function" ? await reserveByFunction(db, r) : await reserveByTransaction(db, r);
+    return await reserveByFunction(db, r);
   } finally {
     observe((m) => m.reservationLockWait.observe((performance.now() - started) / 1000));
   }

@@ -3,7 +3,6 @@ import { logger as appLogger } from "../observability/logger";
 import { metrics, type Metrics } from "../observability/metrics";
 import { pgCode, type PrismaClient } from "../db";
 import type { PaymentProvider } from "../payments/types";
-import type { ReserveDesign } from "./reserve";
 
 export type LogLevel = "info" | "warn" | "error";
 export type Logger = (level: LogLevel, msg: string, data?: Record<string, unknown>) => void;
@@ -27,8 +26,6 @@ export type CheckoutDeps = {
   unpaidOrdersPerEmail?: number;
   unpaidOrdersPerClient?: number;
   log?: Logger;
-  /** the reserve step's design (CHECKOUT_RESERVE; default "function", the measured winner); only the benchmark and tests choose */
-  reserve?: ReserveDesign;
 };
 
 /** The app's structured logger (lib/observability). */

@@ -1,9 +1,9 @@
-// Where a placed checkout's app CPU goes, function by function, for each reserve design:
+// Where a placed checkout's app CPU goes, function by function:
 //
 //   npx tsx tests/bench/checkout-cpu.ts            (CHECKOUTS=400 by default)
 //   CART=0 npx tsx tests/bench/checkout-cpu.ts     without the GET /api/health and add-to-cart profiles
 //
-// An app instance with V8's sampling profiler (cpu-profile.ts) per design places CHECKOUTS checkouts on a big-stock
+// An app instance with V8's sampling profiler (cpu-profile.ts) places CHECKOUTS checkouts on a big-stock
 // SKU from 200 clients (carts made beforehand on another instance, not profiled); every sample is mapped through the
 // build's source maps. Prints the app CPU per placed checkout, the top functions by self time, and the app's own
 // functions (lib/, app/) by inclusive time: the list the CPU cuts of POST /api/checkout were chosen from.
@@ -20,7 +20,6 @@ import * as s from "./scenarios";
 import { addBenchCatalog, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, METRICS_TOKEN, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
 
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 400);
-const DESIGNS = (process.env.DESIGNS ?? "function,transaction").split(",");
 const TOP = Number(process.env.TOP ?? 30);
 const CART = process.env.CART !== "0";
 const CART_SECONDS = Number(process.env.CART_SECONDS ?? 5);
@@ -107,30 +106,26 @@ async function main(): Promise<void> {
     const maker = await startBenchApp(appEnv);
     try {
       const addCarts = CART ? await s.makeCartsEmpty(maker.url, 500) : [];
-      for (const [i, design] of DESIGNS.entries()) {
-        const cartWorkloads =
-          CART && i === 0
+      await profileCpu(
+        appEnv,
+        [
+          ...(CART
             ? [
                 withCpu("GET /api/health", async (b, warm) => (await s.baseline(b, warm ? 1 : CART_SECONDS)).completed),
                 withCpu("POST /api/carts/{id}/items", async (b, warm) => (await s.addToCartLoad(b, addCarts, variants.big, warm ? 1 : CART_SECONDS)).completed),
               ]
-            : [];
-        await profileCpu(
-          appEnv,
-          [
-            ...cartWorkloads,
-            withCpu(`POST /api/checkout (${design})`, async (b, warm) => {
-              // the carts are made on the other instance before the clock starts
-              const carts = await s.makeCarts(maker.url, warm ? 100 : CHECKOUTS, variants.big);
-              const before = warm ? null : await scrape(b, METRICS_TOKEN);
-              const placed = (await s.sellOut(b, carts, 200)).placed;
-              if (before) cpuMs.set(`POST /api/checkout (${design})`, (counterDelta(before, await scrape(b, METRICS_TOKEN), APP_CPU_METRIC) * 1000) / Math.max(1, placed));
-              return placed;
-            }),
-          ],
-          { extraEnv: { CHECKOUT_RESERVE: design }, onProfile: analyse },
-        );
-      }
+            : []),
+          withCpu("POST /api/checkout", async (b, warm) => {
+            // the carts are made on the other instance before the clock starts
+            const carts = await s.makeCarts(maker.url, warm ? 100 : CHECKOUTS, variants.big);
+            const before = warm ? null : await scrape(b, METRICS_TOKEN);
+            const placed = (await s.sellOut(b, carts, 200)).placed;
+            if (before) cpuMs.set("POST /api/checkout", (counterDelta(before, await scrape(b, METRICS_TOKEN), APP_CPU_METRIC) * 1000) / Math.max(1, placed));
+            return placed;
+          }),
+        ],
+        { onProfile: analyse },
+      );
     } finally {
       await maker.stop();
     }

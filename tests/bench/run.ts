@@ -3,7 +3,6 @@
 //
 //   npx tsx tests/bench/run.ts                 full scale (~5 minutes); writes BENCHMARKS.md
 //   BENCH_SCALE=0.2 npx tsx tests/bench/run.ts  shorter runs and smaller counts; writes .test-results/ instead
-//   BENCH_ONLY=reserve-designs npx tsx tests/bench/run.ts  only section 8 (the reserve step's two designs)
 //
 // Exits non-zero when an invariant fails (oversell, negative stock, a 5xx, a double PaymentIntent, a count that
 // does not add up) or the run itself fails. Performance targets are reported PASS/FAIL but do not fail the run
@@ -17,7 +16,6 @@ import { closeAgent, request } from "./http";
 import type { LoadResult } from "./load";
 import { profileCpu } from "./cpu-profile";
 import { zodSchemaCost } from "./zod-schema-cost";
-import { compareReserveDesigns, renderReserveDesigns, RESERVE_ALONE_EMAIL, type ReserveDesignsResult } from "./reserve-designs";
 import { profileCheckout, type Profile } from "./profile";
 import { pgSingle, pgTransaction, prismaInteractive, prismaSingle, SCRATCH_TABLE_SQL, type CeilingResult } from "./reserve-ceiling";
 import { parsePreviousRun, renderMarkdown, renderTable, type PreviousRun, type Results, type Row } from "./report";
@@ -97,29 +95,6 @@ async function main(): Promise<number> {
     const fake = await startStripeFake();
     cleanups.push(() => fake.close());
     const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
-    const reserveDesigns = () =>
-      compareReserveDesigns({
-        db,
-        databaseUrl: database!.url,
-        appEnv,
-        log,
-        clients: CLIENTS,
-        aloneClients: CEILING_CLIENTS,
-        aloneS: CEILING_S,
-        sustainedS: SUSTAINED_S,
-        rampS: RAMP_S,
-        hotStock: HOT_STOCK,
-        burst: count(400, CLIENTS),
-      });
-    if (process.env.BENCH_ONLY === "reserve-designs") {
-      const designs = await reserveDesigns();
-      const text = renderReserveDesigns(designs);
-      console.log(text);
-      mkdirSync(".test-results", { recursive: true });
-      writeFileSync(`.test-results/reserve-designs.scale-${SCALE}.md`, text);
-      invariantsFailed = designs.invariants.some((i) => !i.ok);
-      return invariantsFailed ? 1 : 0;
-    }
     // app A: one worker (WEB_CONCURRENCY=1), today's single process; app W below: one worker per core
     const app = await startBenchApp(appEnv, { WEB_CONCURRENCY: "1" });
     apps.push(app);
@@ -316,9 +291,6 @@ async function main(): Promise<number> {
       ceilings.push(r);
     }
 
-    // ---- 8. the reserve step's two designs, side by side ----
-    const designs: ReserveDesignsResult = await reserveDesigns();
-
     // ---- global invariants ----
     const finalChecks: s.Invariant[] = [];
     const stockCheck = async (variantId: number, initial: number, label: string) => {
@@ -365,15 +337,14 @@ async function main(): Promise<number> {
       detail: `${JSON.stringify(sus2.statuses)}; errors ${sus2.errors}${sus2.lastError ? `; last: ${sus2.lastError}` : ""}`,
     });
     finalChecks.push({ name: "sustained: PaymentIntents = orders placed", ok: susPIs >= sus.placed, detail: `${susPIs} PaymentIntents, ${sus.placed} 201s counted in the window` });
-    // section 8's "reserve step alone" writes orders through the reserve step only (no HTTP, no payment step)
-    const ordersTotal = await db.order.count({ where: { email: { not: RESERVE_ALONE_EMAIL } } });
+    const ordersTotal = await db.order.count();
     finalChecks.push({
       name: "whole run: one PaymentIntent per order",
       ok: fake.createdCount === ordersTotal,
-      detail: `${fake.createdCount} PaymentIntents created, ${ordersTotal} orders placed over HTTP`,
+      detail: `${fake.createdCount} PaymentIntents created, ${ordersTotal} orders`,
     });
     finalChecks.push(...(await s.paymentChecks(db, fake, variants.big, null, "big-stock SKU")));
-    const invariants = [...sellChecks, ...finalChecks, ...designs.invariants];
+    const invariants = [...sellChecks, ...finalChecks];
     invariantsFailed = invariants.some((i) => !i.ok);
 
     // ---- report ----
@@ -407,12 +378,12 @@ async function main(): Promise<number> {
       rows: [] as Row[],
     };
     results.rows = rowsOf(results);
-    console.log(`\n${renderTable(results)}\n${renderReserveDesigns(designs)}`);
+    console.log(`\n${renderTable(results)}\n`);
     for (const i of invariants) console.log(`${i.ok ? "ok  " : "FAIL"} ${i.name}: ${i.detail}`);
 
     const out = process.env.BENCH_OUT ?? (SCALE === 1 ? "BENCHMARKS.md" : `.test-results/BENCHMARKS.scale-${SCALE}.md`);
     if (out.includes("/")) mkdirSync(out.slice(0, out.lastIndexOf("/")), { recursive: true });
-    writeFileSync(out, renderMarkdown(results) + renderReserveDesigns(designs));
+    writeFileSync(out, renderMarkdown(results));
     mkdirSync(".test-results", { recursive: true });
     writeFileSync(".test-results/bench-results.json", JSON.stringify(results, null, 1)); // raw numbers, for a closer look
     log(`wrote ${out} (${results.seconds.toFixed(0)} s in all)`);

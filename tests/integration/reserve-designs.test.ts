@@ -7,14 +7,12 @@ import { DomainError } from "@/lib/errors";
 import { forgetRateTables } from "@/lib/rates";
 import { createTestProvider } from "@/lib/payments";
 import { placeOrder, type CheckoutDeps, type PlaceOrderResult } from "@/lib/checkout";
-import type { ReserveDesign } from "@/lib/checkout/reserve";
 
-// The reserve step's races, run against BOTH designs while both exist (CHECKOUT_RESERVE: the Prisma interactive
-// transaction and the database function cw_place_order): each race ends with its invariant asserted on the rows.
+// The reserve step's races (cw_place_order; the interactive-transaction design these once also ran against was
+// measured and removed): each race ends with its invariant asserted on the rows.
 // Real PostgreSQL and Redis; the country GL and its zone are this file's own.
 
 const ADDRESS = { name: "Aka Lynge", line1: "Aqqusinersuaq 1", city: "Nuuk", country: "GL", postalCode: "3900" };
-const DESIGNS: ReserveDesign[] = ["transaction", "function"];
 
 let db: PrismaClient;
 let kv: RedisKvStore;
@@ -83,8 +81,8 @@ const stockOf = async (id: number) => (await db.productVariant.findUniqueOrThrow
 const unitsOrdered = async (variantId: number) =>
   (await db.orderItem.aggregate({ where: { variantId, order: { status: { not: "CANCELLED" } } }, _sum: { quantity: true } }))._sum.quantity ?? 0;
 
-describe.each(DESIGNS)("the reserve step as %s", (design) => {
-  const deps = (extra: Partial<CheckoutDeps> = {}): CheckoutDeps => ({ db, carts, provider: createTestProvider(), log: () => {}, reserve: design, ...extra });
+describe("the reserve step", () => {
+  const deps = (extra: Partial<CheckoutDeps> = {}): CheckoutDeps => ({ db, carts, provider: createTestProvider(), log: () => {}, ...extra });
   const checkout = (d: CheckoutDeps, cartId: string, opts: { email?: string; userId?: string | null } = {}) =>
     placeOrder(d, {
       cartId,
