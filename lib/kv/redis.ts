@@ -7,7 +7,7 @@ import {
   casLoop,
   isKvUnavailable,
   KvUnavailableError,
-  LUA_CAS_UPDATE,
+  LUA_CAS_UPDATE_OR_CURRENT,
   LUA_INCR_TTL,
   secondsFromPttl,
   ttlMs,
@@ -33,6 +33,10 @@ export interface RedisKvOptions {
 }
 
 type Client = RedisClientType;
+
+/** The bound of RedisKvStore's last-seen values: at most this many keys, each at most this long. */
+const SEEN_MAX_KEYS = 4096;
+const SEEN_MAX_CHARS = 8 * 1024;
 
 /** Server replies that mean "not available right now" rather than "your command is wrong". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
@@ -65,6 +69,13 @@ export class RedisKvStore implements KvStore {
   private readonly probeIntervalMs = 250;
   /** Counts (re)connections: a cache user that sees it change knows it may have missed invalidations. */
   connectionEpoch = 0;
+  /**
+   * The last value this process read or wrote per key (least recently used first out): update() sends its
+   * compare-and-set against it without reading first, so changing a key this process just read or wrote is one
+   * round trip. Only a guess: Redis compares, so a stale one costs a retry (answered with the current value,
+   * still no extra read), never a lost or a wrong write.
+   */
+  private readonly seen = new Map<string, string>();
 
   constructor(opts: RedisKvOptions = {}) {
     const url = opts.url ?? env().REDIS_URL;
@@ -80,6 +91,13 @@ export class RedisKvStore implements KvStore {
 
   private k(key: string): string {
     return this.prefix + key;
+  }
+
+  private remember(k: string, value: string | null): void {
+    this.seen.delete(k);
+    if (value === null || value.length > SEEN_MAX_CHARS) return;
+    this.seen.set(k, value);
+    if (this.seen.size > SEEN_MAX_KEYS) this.seen.delete(this.seen.keys().next().value as string);
   }
 
   private createAndConnect(): Client {
@@ -192,18 +210,24 @@ export class RedisKvStore implements KvStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return (await this.run("get", (c) => c.get(this.k(key)), true)) as string | null;
+    const k = this.k(key);
+    const value = (await this.run("get", (c) => c.get(k), true)) as string | null;
+    this.remember(k, value);
+    return value;
   }
 
   async set(key: string, value: string, opts?: { ttlSeconds?: number }): Promise<void> {
+    const k = this.k(key);
     const px = opts?.ttlSeconds === undefined ? undefined : ttlMs(opts.ttlSeconds);
-    await this.run("set", (c) =>
-      px === undefined ? c.set(this.k(key), value) : c.set(this.k(key), value, { expiration: { type: "PX", value: px } }),
-    );
+    this.seen.delete(k);
+    await this.run("set", (c) => (px === undefined ? c.set(k, value) : c.set(k, value, { expiration: { type: "PX", value: px } })));
+    this.remember(k, value);
   }
 
   async delete(key: string): Promise<void> {
-    await this.run("delete", (c) => c.del(this.k(key)));
+    const k = this.k(key);
+    this.seen.delete(k);
+    await this.run("delete", (c) => c.del(k));
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
@@ -216,8 +240,10 @@ export class RedisKvStore implements KvStore {
   }
 
   async incr(key: string, ttlSeconds: number): Promise<number> {
+    const k = this.k(key);
     const ms = ttlMs(ttlSeconds);
-    const n = await this.run("incr", (c) => c.eval(LUA_INCR_TTL, { keys: [this.k(key)], arguments: [String(ms)] }));
+    this.seen.delete(k);
+    const n = await this.run("incr", (c) => c.eval(LUA_INCR_TTL, { keys: [k], arguments: [String(ms)] }));
     return Number(n);
   }
 
@@ -228,20 +254,46 @@ export class RedisKvStore implements KvStore {
   ): Promise<string | null> {
     const k = this.k(key);
     const px = opts?.ttlSeconds === undefined ? "0" : String(ttlMs(opts.ttlSeconds));
+    // what the key holds: this process's last-seen value (a guess), else read; after a refused compare-and-set,
+    // what Redis answered it held then
+    let current: string | null | undefined = this.seen.get(k);
+    let guess = current !== undefined;
     return casLoop(async () => {
-      // the read half is an idempotent GET (retried once after a timeout); the compare-and-set is not re-sent after
-      // a timeout: it may have applied, and the loop would then apply fn on top of our own write. Only its
-      // definite "0" (someone else wrote first, nothing applied) is retried, by casLoop.
-      const current = (await this.run("get", (c) => c.get(k), true)) as string | null;
-      const next = fn(current);
+      if (current === undefined) {
+        // an idempotent GET (retried once after a timeout)
+        current = (await this.run("get", (c) => c.get(k), true)) as string | null;
+        guess = false;
+        this.remember(k, current);
+      }
+      let next: string | null;
+      try {
+        next = fn(current);
+      } catch (e) {
+        if (!guess) throw e;
+        // fn refused a guessed value: it decides only on what the key really holds
+        this.seen.delete(k);
+        current = undefined;
+        return { done: false, now: true };
+      }
       if (current === null && next === null) return { done: true, value: null };
-      const written = await this.run("cas", (c) =>
-        c.eval(LUA_CAS_UPDATE, {
+      // not re-sent after a timeout: it may have applied, and fn would then apply on top of our own write
+      this.seen.delete(k);
+      const answer = await this.run("cas", (c) =>
+        c.eval(LUA_CAS_UPDATE_OR_CURRENT, {
           keys: [k],
           arguments: [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px],
         }),
       );
-      return Number(written) === 1 ? { done: true, value: next } : { done: false };
+      if (!Array.isArray(answer)) {
+        this.remember(k, next);
+        return { done: true, value: next };
+      }
+      // refused: the key held something else, which Redis answered; a refused guess is no sign of contention
+      const stale = guess;
+      current = answer.length > 1 ? String(answer[1]) : null;
+      guess = false;
+      this.remember(k, current);
+      return { done: false, now: stale };
     });
   }
 

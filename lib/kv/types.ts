@@ -67,15 +67,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * The optimistic compare-and-set loop behind every adapter's `update`: `attempt` reads, applies fn and tries to
  * write conditionally, answering `{ done: true, value }` or `{ done: false }` when another writer got there first.
- * Retries with a small, growing, random pause (so 30 writers of one cart spread out instead of colliding again).
+ * Retries with a small, growing, random pause (so 30 writers of one cart spread out instead of colliding again);
+ * `{ done: false, now: true }` retries at once (the attempt wrote against a guess that turned out stale, which says
+ * nothing about contention).
  */
 export async function casLoop(
-  attempt: () => Promise<{ done: true; value: string | null } | { done: false }>,
+  attempt: () => Promise<{ done: true; value: string | null } | { done: false; now?: boolean }>,
   maxAttempts = UPDATE_MAX_ATTEMPTS,
 ): Promise<string | null> {
   for (let i = 0; i < maxAttempts; i++) {
     const r = await attempt();
     if (r.done) return r.value;
+    if (r.now) continue;
     // full jitter, growing to at most ~25 ms
     await sleep(Math.random() * Math.min(25, 1 + 2 ** Math.min(i, 5)));
   }
@@ -94,6 +97,33 @@ if ARGV[1] == '1' then
   if (not cur) or cur ~= ARGV[2] then return 0 end
 else
   if cur then return 0 end
+end
+if ARGV[3] == 'del' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[5] ~= '0' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+elseif cur then
+  redis.call('SET', KEYS[1], ARGV[4], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], ARGV[4])
+end
+return 1
+`;
+
+/**
+ * CAS_UPDATE_OR_CURRENT: CAS_UPDATE that, instead of a bare 0 on a concurrent change, answers what the key holds
+ * now: 1 when written, {0} when the key is missing, {0, value} otherwise. A writer whose expected value was a
+ * guess (the last value this process saw) then retries from the answer without another read.
+ */
+export const LUA_CAS_UPDATE_OR_CURRENT = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if (not cur) or cur ~= ARGV[2] then
+    if cur then return {0, cur} end
+    return {0}
+  end
+else
+  if cur then return {0, cur} end
 end
 if ARGV[3] == 'del' then
   redis.call('DEL', KEYS[1])

@@ -1,11 +1,12 @@
-// How many round trips a cart change costs, counted (never timed): the KV store's operations through a counting
-// wrapper around the real Redis store, and PostgreSQL's through the wire-protocol proxy of the bench
+// How many round trips a cart change costs, counted (never timed): the commands the real Redis store sent (its own
+// per-operation metric), and PostgreSQL's statements through the wire-protocol proxy of the bench
 // (tests/bench/pg-trace-proxy.ts), which records every statement the server answered. A change that adds a read or a
 // statement fails here.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
-import { RedisKvStore, type KvStore } from "@/lib/kv";
+import { RedisKvStore } from "@/lib/kv";
+import { metrics } from "@/lib/observability/metrics";
 import { CartService } from "@/lib/cart/service";
 import { VariantInfoCache } from "@/lib/catalog/variant-cache";
 import { placeOrder, type CheckoutDeps } from "@/lib/checkout";
@@ -13,61 +14,24 @@ import { createTestProvider } from "@/lib/payments";
 import { forgetRateTables, loadRateTables } from "@/lib/rates";
 import { startTraceProxy, type TraceProxy } from "../bench/pg-trace-proxy";
 
-/** The real store, counting what reaches Redis: an update is one read per run of its function, and one write when
- *  that run returns a value to write (a function that throws writes nothing). */
-class CountingKv implements KvStore {
-  readonly kind = "redis" as const;
-  reads = 0;
-  writes = 0;
-  constructor(private readonly inner: KvStore) {}
-  reset() {
-    this.reads = 0;
-    this.writes = 0;
+/** What reached Redis since the last reset, counted by the store itself: every command it sends is observed once in
+ *  cartwright_kv_latency_seconds under its operation (a compare-and-set is one "cas"). */
+class RedisCommands {
+  private base = new Map<string, number>();
+  private static async now(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const v of (await metrics().kvLatency.get()).values)
+      if (v.metricName?.endsWith("_count")) counts.set(String(v.labels.op), (counts.get(String(v.labels.op)) ?? 0) + v.value);
+    return counts;
   }
-  async get(key: string) {
-    this.reads++;
-    return this.inner.get(key);
+  async reset() {
+    this.base = await RedisCommands.now();
   }
-  async set(key: string, value: string, opts?: { ttlSeconds?: number }) {
-    this.writes++;
-    return this.inner.set(key, value, opts);
-  }
-  async delete(key: string) {
-    this.writes++;
-    return this.inner.delete(key);
-  }
-  async expire(key: string, ttlSeconds: number) {
-    this.writes++;
-    return this.inner.expire(key, ttlSeconds);
-  }
-  async ttl(key: string) {
-    this.reads++;
-    return this.inner.ttl(key);
-  }
-  async incr(key: string, ttlSeconds: number) {
-    this.writes++;
-    return this.inner.incr(key, ttlSeconds);
-  }
-  async update(key: string, fn: (current: string | null) => string | null, opts?: { ttlSeconds?: number }) {
-    return this.inner.update(
-      key,
-      (current) => {
-        this.reads++;
-        const next = fn(current);
-        if (!(current === null && next === null)) this.writes++;
-        return next;
-      },
-      opts,
-    );
-  }
-  ping() {
-    return this.inner.ping();
-  }
-  close() {
-    return this.inner.close();
-  }
-  get connectionEpoch() {
-    return this.inner.connectionEpoch;
+  /** reads: GET (and PTTL); writes: every command that may change a key (a compare-and-set is one) */
+  async counts(): Promise<{ reads: number; writes: number }> {
+    const now = await RedisCommands.now();
+    const sum = (ops: string[]) => ops.reduce((n, op) => n + (now.get(op) ?? 0) - (this.base.get(op) ?? 0), 0);
+    return { reads: sum(["get", "ttl"]), writes: sum(["cas", "set", "delete", "expire", "incr"]) };
   }
 }
 
@@ -75,7 +39,7 @@ let proxy: TraceProxy;
 let db: PrismaClient;
 let direct: PrismaClient;
 let redis: RedisKvStore;
-let kv: CountingKv;
+let kv: RedisCommands;
 let service: CartService;
 let variantA: number;
 let variantB: number;
@@ -83,9 +47,9 @@ let variantB: number;
 /** Statements PostgreSQL answered since the last reset, over every pooled connection. */
 const statements = () => proxy.connections().flat().map((r) => r.sql.trim().split(/\s+/).slice(0, 3).join(" "));
 
-function resetCounts() {
+async function resetCounts() {
   proxy.reset();
-  kv.reset();
+  await kv.reset();
 }
 
 beforeAll(async () => {
@@ -97,9 +61,9 @@ beforeAll(async () => {
   db = createPrismaClient(viaProxy.toString(), 10);
   direct = createPrismaClient(process.env.DATABASE_URL!, 4);
   redis = new RedisKvStore({ url: process.env.REDIS_URL!, prefix: `${process.env.KV_PREFIX}rt:` });
-  kv = new CountingKv(redis);
+  kv = new RedisCommands();
   // the catalog read of add-to-cart goes through the per-process cache, as in the app (CATALOG_CACHE_MS)
-  service = new CartService(db, kv, { maxLineQuantity: 99, defaultCurrency: "USD", variants: new VariantInfoCache(600_000) });
+  service = new CartService(db, redis, { maxLineQuantity: 99, defaultCurrency: "USD", variants: new VariantInfoCache(600_000) });
   const p = await direct.product.create({
     data: {
       slug: `round-trips-${randomUUID()}`,
@@ -135,23 +99,44 @@ afterAll(async () => {
   await proxy.close();
 });
 
-beforeEach(() => resetCounts());
+beforeEach(async () => resetCounts());
 
 describe("add-to-cart round trips", () => {
-  it("a guest cart: exactly one KV read and one KV write (the compare-and-set), no PostgreSQL", async () => {
+  it("a guest cart: one KV command (the compare-and-set against the copy this process last saw), no PostgreSQL; from another process, one read and that write", async () => {
     const cart = await service.createGuestCart();
-    resetCounts();
+    await resetCounts();
     const first = await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 1 });
-    expect({ reads: kv.reads, writes: kv.writes, pg: statements() }).toEqual({ reads: 1, writes: 1, pg: [] });
+    expect({ ...(await kv.counts()), pg: statements() }).toEqual({ reads: 0, writes: 1, pg: [] });
 
-    resetCounts();
+    await resetCounts();
     // the line merge happens inside the same compare-and-set
     const second = await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
-    expect({ reads: kv.reads, writes: kv.writes, pg: statements() }).toEqual({ reads: 1, writes: 1, pg: [] });
+    expect({ ...(await kv.counts()), pg: statements() }).toEqual({ reads: 0, writes: 1, pg: [] });
     expect(second.items).toHaveLength(1);
     expect(second.items[0]!.quantity).toBe(3);
     expect(second.version).toBe(first.version + 1);
     expect(JSON.parse((await redis.get(`cart:${cart.id}`))!).items[0].quantity).toBe(3);
+
+    // another process (its own store) has never seen this cart: it reads it once, then writes
+    const other = new RedisKvStore({ url: process.env.REDIS_URL!, prefix: `${process.env.KV_PREFIX}rt:` });
+    try {
+      const elsewhere = new CartService(db, other, { maxLineQuantity: 99, defaultCurrency: "USD", variants: new VariantInfoCache(600_000) });
+      await elsewhere.variantInfo([variantA, variantB]);
+      await resetCounts();
+      const third = await elsewhere.addItem(cart.id, { userId: null }, { variantId: variantB, quantity: 1 });
+      expect({ ...(await kv.counts()), pg: statements() }).toEqual({ reads: 1, writes: 1, pg: [] });
+      expect(third.version).toBe(second.version + 1);
+      // and this process's copy is now stale: its compare-and-set is refused with the current value, then written
+      await resetCounts();
+      const fourth = await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 1 });
+      expect({ ...(await kv.counts()), pg: statements() }).toEqual({ reads: 0, writes: 2, pg: [] });
+      expect(fourth.items.map((l) => [l.variantId, l.quantity])).toEqual([
+        [variantA, 4],
+        [variantB, 1],
+      ]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("a refused guest add (another currency) writes nothing", async () => {
@@ -162,9 +147,9 @@ describe("add-to-cart round trips", () => {
       include: { variants: true },
     });
     const before = await redis.get(`cart:${cart.id}`);
-    resetCounts();
+    await resetCounts();
     await expect(service.addItem(cart.id, { userId: null }, { variantId: eur.variants[0]!.id, quantity: 1 })).rejects.toMatchObject({ code: "currency_mismatch" });
-    expect(kv.writes).toBe(0);
+    expect((await kv.counts()).writes).toBe(0);
     expect(await redis.get(`cart:${cart.id}`)).toBe(before);
   });
 
@@ -172,15 +157,16 @@ describe("add-to-cart round trips", () => {
     const user = await direct.user.create({ data: { email: `rt-${randomUUID()}@example.test`, passwordHash: "x" } });
     const cart = await service.cartForUser(user.id);
     await service.addItem(cart.id, { userId: user.id }, { variantId: variantA, quantity: 1 });
-    resetCounts();
+    await resetCounts();
     const after = await service.addItem(cart.id, { userId: user.id }, { variantId: variantB, quantity: 2 });
     const sql = statements();
     expect(sql).toHaveLength(2);
     expect(sql[0]).toMatch(/^SELECT c\.id,/);
     expect(sql[1]).toMatch(/^WITH c AS/);
     expect(sql.some((s) => /^(BEGIN|COMMIT)/i.test(s))).toBe(false);
-    // the probe of the key (a signed-in copy there: left alone) and the cache refresh (read, then the one write)
-    expect({ reads: kv.reads, writes: kv.writes }).toEqual({ reads: 2, writes: 1 });
+    // the probe of the key (a signed-in copy there: left alone; a guess is never enough to refuse, so it is read)
+    // and the cache refresh (one compare-and-set against what the probe read)
+    expect(await kv.counts()).toEqual({ reads: 1, writes: 1 });
     expect(after.items.map((l) => [l.variantId, l.quantity])).toEqual([
       [variantA, 1],
       [variantB, 2],
@@ -224,7 +210,7 @@ describe("checkout round trips", () => {
     const cart = await service.createGuestCart();
     await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
     await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
-    resetCounts();
+    await resetCounts();
     const placed = await placeOrder(deps, { cartId: cart.id, email: "rita@example.test", idempotencyKey: randomUUID(), actor: { userId: null } });
     expect(placed.status).toBe(201);
     expect(placed.body.order.summary.total).toBe(2 * 1500 + 700);
@@ -233,8 +219,9 @@ describe("checkout round trips", () => {
     expect(sql[0]).toMatch(/^WITH claimed AS/);
     expect(sql[1]).toMatch(/^SELECT cw_place_order/);
     expect(sql[2]).toMatch(/^WITH paid AS/);
-    // the cart read, its close at the priced version, and the close cleared once the order is written
-    expect({ reads: kv.reads, writes: kv.writes }).toEqual({ reads: 3, writes: 2 });
+    // the cart read, its close at the priced version, and the close cleared once the order is written (both
+    // compare-and-sets against the copy this process read or wrote: no read before either)
+    expect(await kv.counts()).toEqual({ reads: 1, writes: 2 });
     expect((await service.guests.load(cart.id))?.status).toBe("CHECKED_OUT");
   });
 });

@@ -288,6 +288,78 @@ describe.each(harnesses)("KvStore contract: $kind", (h) => {
   });
 });
 
+describe("Redis TCP: the last-seen value as the compare-and-set's guess", () => {
+  const prefix = `${runPrefix()}guess:${process.pid}:`;
+  let a: RedisKvStore;
+  let b: RedisKvStore;
+  beforeAll(() => {
+    a = track(new RedisKvStore({ url: redisUrl(), prefix }));
+    b = track(new RedisKvStore({ url: redisUrl(), prefix }));
+  });
+  afterAll(async () => deleteRedisPrefix(prefix));
+
+  /** The commands that reach Redis for `key` (MONITOR; commands run inside a script are left out). */
+  async function commandsFor(key: string, run: () => Promise<unknown>): Promise<string[]> {
+    const monitor = createClient({ url: redisUrl() });
+    monitor.on("error", () => {});
+    await monitor.connect();
+    const seen: string[] = [];
+    await monitor.monitor((line: string) => {
+      if (!line.includes("lua]") && line.includes(`"${prefix}${key}"`)) seen.push(/\] "(\w+)"/.exec(line)?.[1]?.toLowerCase() ?? line);
+    });
+    try {
+      await run();
+      await sleep(100); // MONITOR lines arrive after the answers
+    } finally {
+      await monitor.close().catch(() => monitor.destroy());
+    }
+    return seen;
+  }
+
+  it("changing a key this process just read or wrote is ONE command; a key it has not seen is a read and a write", async () => {
+    await a.set("one-trip", "v1");
+    expect(await commandsFor("one-trip", () => a.update("one-trip", (cur) => `${cur}+a`))).toEqual(["eval"]);
+    expect(await b.get("one-trip")).toBe("v1+a");
+    const unseen = track(new RedisKvStore({ url: redisUrl(), prefix }));
+    expect(await commandsFor("one-trip", () => unseen.update("one-trip", (cur) => `${cur}+u`))).toEqual(["get", "eval"]);
+    expect(await b.get("one-trip")).toBe("v1+a+u");
+  });
+
+  it("a stale guess costs one refused write, answered with the current value, and nothing is lost", async () => {
+    await a.set("stale", "a0");
+    await b.update("stale", (cur) => `${cur}|b1`); // a's guess is now stale
+    const calls: (string | null)[] = [];
+    const cmds = await commandsFor("stale", async () => {
+      expect(await a.update("stale", (cur) => (calls.push(cur), `${cur}|a1`))).toBe("a0|b1|a1");
+    });
+    expect(calls).toEqual(["a0", "a0|b1"]); // fn ran on the guess, then on what Redis answered: no read in between
+    expect(cmds).toEqual(["eval", "eval"]);
+    expect(await b.get("stale")).toBe("a0|b1|a1");
+  });
+
+  it("fn that refuses a stale guess is asked again with the real value; a deleted key is seen as missing", async () => {
+    await a.set("refuse", "closed");
+    await b.set("refuse", "open");
+    const value = await a.update("refuse", (cur) => {
+      if (cur === "closed") throw new Error("refused on a stale guess");
+      return `${cur}!`;
+    });
+    expect(value).toBe("open!");
+    await b.delete("refuse");
+    expect(await a.update("refuse", (cur) => (cur === null ? "fresh" : `${cur}?`))).toBe("fresh");
+    expect(await b.get("refuse")).toBe("fresh");
+  });
+
+  it("two processes' stores appending to one document at once (each with its own guesses) lose nothing", async () => {
+    await a.set("race", "[]", { ttlSeconds: 60 });
+    await b.get("race");
+    const append = (s: RedisKvStore, n: number) =>
+      s.update("race", (cur) => JSON.stringify([...(JSON.parse(cur ?? "[]") as number[]), n]), { ttlSeconds: 60 });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => append(i % 2 ? a : b, i)));
+    expect((JSON.parse((await a.get("race"))!) as number[]).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
+
 describe("PostgreSQL adapter: expired rows", () => {
   const prefix = `${runPrefix()}pg-expiry:`;
   const kv = new PostgresKvStore({ prefix });
