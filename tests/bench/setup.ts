@@ -48,6 +48,8 @@ export type BenchVariants = {
   /** the hot SKU of the sell-out */
   hot: number;
   hotStock: number;
+  /** a second hot SKU with the same stock, for the sell-out on N workers (5b) */
+  hotW: number;
   /** stock larger than any run can sell: add-to-cart, sustained checkouts, warm-ups */
   big: number;
   bigStock: number;
@@ -88,6 +90,7 @@ export async function addBenchCatalog(db: PrismaClient, hotStock: number): Promi
       variants: {
         create: [
           { sku: "BENCH-HOT", attributes: { size: "M" }, stockQuantity: hotStock },
+          { sku: "BENCH-HOT-W", attributes: { size: "S" }, stockQuantity: hotStock },
           { sku: "BENCH-BIG", attributes: { size: "L" }, stockQuantity: big },
           { sku: "BENCH-CEILING", attributes: { size: "XL" }, stockQuantity: big },
         ],
@@ -107,6 +110,7 @@ export async function addBenchCatalog(db: PrismaClient, hotStock: number): Promi
     productId: product.id,
     hot: id("BENCH-HOT"),
     hotStock,
+    hotW: id("BENCH-HOT-W"),
     big: id("BENCH-BIG"),
     bigStock: big,
     ceiling: id("BENCH-CEILING"),
