@@ -422,7 +422,7 @@ cart routes; for the hot SKU, more processes run into the machine's cores (point
 - One add-to-cart costs ${f1(addCpu / healthCpu)}× the CPU of /api/health (${f1(addCpu)} ms against ${f1(healthCpu)} ms); the 0.40 target means at most ${f1(healthCpu / 0.4)} ms.
   The profile puts ${pct(shareOf(addProf, (n) => n.startsWith("Next.js") || n.startsWith("Node.js")))} of its CPU in Next.js and Node's HTTP handling that every route pays, ${pct(shareOf(addProf, isPrisma))} in Prisma and the pg driver
   (${f1(addCatalogTrips)} PostgreSQL round trips per add when measured one at a time${addStatements.length ? `: ${addStatements.map((x) => `\`${x}\``).join(", ")}` : ""}), ${pct(shareOf(addProf, (n) => n.startsWith("zod")))} in zod,
-  ${pct(shareOf(addProf, (n) => n.startsWith("next-auth")))} in next-auth and ${pct(shareOf(addProf, (n) => n.startsWith("Redis")))} in the Redis client (${f1(addReq?.redisCommands ?? NaN)} commands: the cart's read and its atomic update).
+  ${pct(shareOf(addProf, (n) => n.startsWith("next-auth")))} in next-auth and ${pct(shareOf(addProf, (n) => n.startsWith("Redis")))} in the Redis client (${f1(addReq?.redisCommands ?? NaN)} commands counted server-wide, a script's own commands included: the cart's compare-and-set, and a read first when this process had not seen the cart yet).
 - What was done for it: the body schema is built once per maximum (zod compiles a new object schema on its first parse:
   ${f0(r.schemaCost.freshUs)} µs per request measured in isolation against ${f1(r.schemaCost.reusedUs)} µs with one reused schema); the variant and its product
   are read in one joined query; that read goes through a per-process cache of at most CATALOG_CACHE_MS (1 s by default; checkout
