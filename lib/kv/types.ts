@@ -88,32 +88,10 @@ export async function casLoop(
 /**
  * Lua used by the two Redis adapters (TCP and Upstash REST), so both behave the same.
  *
- * CAS_UPDATE: KEYS[1]; ARGV = expectExists ("1"/"0"), expected value, op ("set"/"del"), new value,
- * ttl in ms ("0" = keep the key's TTL, or none for a new key). Returns 1 when written, 0 on a concurrent change.
- */
-export const LUA_CAS_UPDATE = `
-local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == '1' then
-  if (not cur) or cur ~= ARGV[2] then return 0 end
-else
-  if cur then return 0 end
-end
-if ARGV[3] == 'del' then
-  redis.call('DEL', KEYS[1])
-elseif ARGV[5] ~= '0' then
-  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
-elseif cur then
-  redis.call('SET', KEYS[1], ARGV[4], 'KEEPTTL')
-else
-  redis.call('SET', KEYS[1], ARGV[4])
-end
-return 1
-`;
-
-/**
- * CAS_UPDATE_OR_CURRENT: CAS_UPDATE that, instead of a bare 0 on a concurrent change, answers what the key holds
- * now: 1 when written, {0} when the key is missing, {0, value} otherwise. A writer whose expected value was a
- * guess (the last value this process saw) then retries from the answer without another read.
+ * CAS_UPDATE_OR_CURRENT: KEYS[1]; ARGV = expectExists ("1"/"0"), expected value, op ("set"/"del"), new value,
+ * ttl in ms ("0" = keep the key's TTL, or none for a new key). Answers 1 when written; on a concurrent change,
+ * what the key holds now: {0} when it is missing, {0, value} otherwise, so the writer retries from that answer
+ * without another read (and a writer whose expected value was a guess loses nothing but that round trip).
  */
 export const LUA_CAS_UPDATE_OR_CURRENT = `
 local cur = redis.call('GET', KEYS[1])

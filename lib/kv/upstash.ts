@@ -5,7 +5,7 @@ import {
   casLoop,
   isKvUnavailable,
   KvUnavailableError,
-  LUA_CAS_UPDATE,
+  LUA_CAS_UPDATE_OR_CURRENT,
   LUA_INCR_TTL,
   secondsFromPttl,
   ttlMs,
@@ -102,15 +102,21 @@ export class UpstashKvStore implements KvStore {
   ): Promise<string | null> {
     const k = this.k(key);
     const px = opts?.ttlSeconds === undefined ? "0" : String(ttlMs(opts.ttlSeconds));
+    // what the key holds: read first; after a refused compare-and-set, what Redis answered it held then
+    let current: string | null | undefined;
     return casLoop(async () => {
-      const raw = await this.run((r) => r.get<string>(k));
-      const current = raw === null || raw === undefined ? null : String(raw);
+      if (current === undefined) {
+        const raw = await this.run((r) => r.get<string>(k));
+        current = raw === null || raw === undefined ? null : String(raw);
+      }
       const next = fn(current);
       if (current === null && next === null) return { done: true, value: null };
-      const written = await this.run((r) =>
-        r.eval(LUA_CAS_UPDATE, [k], [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px]),
+      const answer = await this.run((r) =>
+        r.eval(LUA_CAS_UPDATE_OR_CURRENT, [k], [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px]),
       );
-      return Number(written) === 1 ? { done: true, value: next } : { done: false };
+      if (!Array.isArray(answer)) return { done: true, value: next };
+      current = answer.length > 1 ? String(answer[1]) : null;
+      return { done: false };
     });
   }
 
