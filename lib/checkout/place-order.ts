@@ -422,7 +422,10 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
       if (redeemed.some((a) => valid.find((d) => d.id === a.discountId)?.automatic)) forgetAutomaticDiscounts(); // a budget went down
       order.createdAt = new Date(answer.createdAt);
       order.updatedAt = order.createdAt;
-      await settledCheckout(deps, cart.id, located.source);
+      // A guest cart's KV document already says CHECKED_OUT (closed above): its close marker is left to the first
+      // reader after GUEST_CLOSE_STALE_MS, which asks PostgreSQL (CHECKED_OUT) and clears it, so a placed checkout
+      // spends no round trip on it. A signed-in cart's cache gets the committed row.
+      if (located.source === "db") await settledCheckout(deps, cart.id, "db");
       return { order, token };
     case "cart_changed":
       throw new CartChangedDuringCheckout(); // the cart changed since it was read (another tab): start over

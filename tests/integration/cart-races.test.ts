@@ -371,7 +371,7 @@ describe("changes racing a guest checkout", () => {
     const cart = await carts.createGuestCart();
     await carts.addItem(cart.id, { userId: null }, { variantId: v, quantity: 1 });
     await checkout(cart.id);
-    // as if the process had died after the order was written, before it cleared the close
+    // the close a placed checkout leaves on the document, once stale (the first reader after GUEST_CLOSE_STALE_MS settles it)
     const doc = parseCart(await kv.get(cartKey(cart.id)))!;
     await kv.set(cartKey(cart.id), JSON.stringify({ ...doc, closing: { orderId: randomUUID(), at: new Date(Date.now() - GUEST_CLOSE_STALE_MS - 1000).toISOString() } }));
     await expectCode(carts.addItem(cart.id, { userId: null }, { variantId: v, quantity: 1 }), "cart_not_active");
