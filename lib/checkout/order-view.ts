@@ -103,9 +103,9 @@ export function loadOrderRow(db: Db, orderId: string) {
   return db.order.findUnique({ where: { id: orderId }, include: orderInclude });
 }
 
-export function orderJson(o: OrderRow): OrderView {
-  const currency = o.currency.trim();
-  const items = o.items.map((i) => ({
+/** An order line as the API shows it, which is also what the reserve step writes (cw_place_order's items). */
+export function orderItemFields(i: OrderRow["items"][number]) {
+  return {
     id: i.id,
     productId: i.productId,
     variantId: i.variantId,
@@ -117,7 +117,12 @@ export function orderJson(o: OrderRow): OrderView {
     tax: i.tax,
     total: i.total,
     customOptions: (i.customOptions ?? {}) as CustomOptions,
-  }));
+  };
+}
+
+export function orderJson(o: OrderRow): OrderView {
+  const currency = o.currency.trim();
+  const items = o.items.map(orderItemFields);
   // the columns are text written only by this app: their values are the schema's
   const payment: OrderView["payment"] = {
     provider: o.paymentProvider as OrderView["payment"]["provider"],

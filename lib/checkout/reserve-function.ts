@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db";
+import { orderItemFields } from "./order-view";
 import type { PlaceOrderAnswer, ReserveRequest } from "./reserve";
 
 // The reserve step as ONE statement: the call of the database function cw_place_order (its latest body is in
@@ -142,19 +143,7 @@ export async function reserveByFunction(db: Db, s: ReserveRequest): Promise<Plac
       emailKey: required(order.emailKey, "emailKey"),
       clientKey: order.clientKey,
     },
-    items: order.items.map((i) => ({
-      id: i.id,
-      productId: i.productId,
-      variantId: i.variantId,
-      sku: i.sku,
-      name: i.name,
-      quantity: i.quantity,
-      unitPrice: i.unitPrice,
-      discount: i.discount,
-      tax: i.tax,
-      total: i.total,
-      customOptions: i.customOptions as Request["address"],
-    })),
+    items: order.items.map(orderItemFields),
     key: { scope: lock.scope, key: lock.key, lockedAt: lock.lockedAt.toISOString() },
     stock: s.stock,
     redeem: s.redeem.map((d) => d.discountId),
