@@ -6,7 +6,7 @@ import { readOrderTokens, writeOrderToken } from "@/lib/auth/cookies";
 import { checkoutBodySchema, checkoutDeps, confirmTestPayment, confirmTestPaymentSchema, placeOrder } from "@/lib/checkout";
 import { DomainError, isDomainError } from "@/lib/errors";
 import { cancelOrderByShopper } from "@/lib/orders";
-import { addressOf, getAddress, rememberAddress, sameAddress } from "@/lib/address-book";
+import { rememberAddress, shipToSavedAddress } from "@/lib/address-book";
 import { cartService } from "@/lib/cart";
 import { prisma } from "@/lib/db";
 import { logger } from "@/lib/observability/logger";
@@ -28,17 +28,12 @@ const placeOrderInput = checkoutBodySchema.omit({ cartId: true }).extend({
   saveAddress: z.boolean().optional(),
 });
 
-/**
- * Puts a saved address of the signed-in shopper on their cart (so the cart is priced with it), unless the cart
- * already holds the same address. Another account's id is 404 not_found.
- */
+/** The signed-in shopper's cart gets one of their saved addresses (401 for a guest, 409 cart_empty without a cart). */
 async function applySavedAddress(addressId: string) {
   const { user, cart } = await shopperCart({ create: false });
   if (!user) throw new DomainError("unauthorized", "Please sign in to use your address book.");
   if (!cart) throw new DomainError("cart_empty", "Your cart is empty.");
-  const saved = addressOf(await getAddress(prisma(), user.id, addressId));
-  if (cart.shippingAddress && sameAddress(cart.shippingAddress, saved)) return;
-  await cartService().setShippingAddress(cart.id, { userId: user.id }, saved);
+  await shipToSavedAddress(prisma(), cartService(), user.id, cart, addressId);
 }
 
 /** Checkout's "Ship to" picker (JavaScript): the picked saved address goes on the cart and is priced at once. */

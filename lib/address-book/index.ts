@@ -248,3 +248,24 @@ export function findSame(addresses: SavedAddressView[], address: Address | null 
   if (!address) return null;
   return addresses.find((a) => sameAddress(a, address)) ?? null;
 }
+
+/** What shipToSavedAddress needs of the cart service: the one way a cart's address changes. */
+type CartAddressSetter = {
+  setShippingAddress(cartId: string, actor: { userId: string | null }, address: Address): Promise<unknown>;
+};
+
+/**
+ * Puts one of the user's saved addresses on their cart (so the cart is priced with it), unless the cart already
+ * holds the same address. Another account's address is 404 not_found, like one that does not exist.
+ */
+export async function shipToSavedAddress(
+  db: Db,
+  carts: CartAddressSetter,
+  userId: string,
+  cart: { id: string; shippingAddress: Address | null },
+  addressId: string,
+): Promise<void> {
+  const saved = addressOf(await getAddress(db, userId, addressId));
+  if (cart.shippingAddress && sameAddress(cart.shippingAddress, saved)) return;
+  await carts.setShippingAddress(cart.id, { userId }, saved);
+}
