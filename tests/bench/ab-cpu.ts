@@ -8,13 +8,11 @@
 // each, then CHECKOUTS placed checkouts of a big-stock SKU from 200 clients (carts made on the other instance,
 // not counted). The app's CPU is its process's user + system seconds (its own metrics), divided by the requests
 // answered; the medians over the rounds are printed with the ratios the targets are stated in.
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
-import { closeAgent } from "./http";
 import * as s from "./scenarios";
-import { addBenchCatalog, BENCH_DIST_DIR, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, METRICS_TOKEN, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
+import { BENCH_DIST_DIR, benchWorld, buildWithoutTsconfigEdit, METRICS_TOKEN, runScript, startBenchApp } from "./setup";
 
 const BEFORE = process.env.AB_BEFORE;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -34,13 +32,9 @@ async function main(): Promise<void> {
   if (!BEFORE || !existsSync(path.join(BEFORE, BENCH_DIST_DIR))) throw new Error(`AB_BEFORE must name a checkout with a ${BENCH_DIST_DIR} build`);
   const here = process.cwd();
   if (process.env.AB_BUILD !== "0") buildWithoutTsconfigEdit();
-  const database = await createBenchDatabase();
-  const fake = await startStripeFake();
-  const redisUrl = testRedisUrl();
-  const kvPrefix = newKvPrefix();
-  const env = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+  const world = await benchWorld();
+  const { variants, appEnv: env } = world;
   try {
-    const variants = await addBenchCatalog(database.db, 100);
     // the server runs scripts/serve.ts and its build from the working directory it is started in
     process.chdir(BEFORE);
     const before = await startBenchApp(env);
@@ -84,17 +78,8 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await fake.close();
-    closeAgent();
-    await database.drop();
-    await deleteRedisKeys(redisUrl, kvPrefix).catch(() => 0);
+    await world.close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -11,13 +11,11 @@
 // connections, CART_SECONDS each): their main-thread ms per request and add-to-cart's ratio to health.
 import { SourceMap } from "node:module";
 import { readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
 import { profileCpu, type CpuProfile } from "./cpu-profile";
-import { closeAgent } from "./http";
 import * as s from "./scenarios";
-import { addBenchCatalog, buildWithoutTsconfigEdit, createBenchDatabase, deleteRedisKeys, METRICS_TOKEN, newKvPrefix, startBenchApp, startStripeFake, testRedisUrl } from "./setup";
+import { benchWorld, buildWithoutTsconfigEdit, METRICS_TOKEN, runScript, startBenchApp } from "./setup";
 
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 400);
 const TOP = Number(process.env.TOP ?? 30);
@@ -96,13 +94,9 @@ function analyse(name: string, requests: number, p: CpuProfile): void {
 
 async function main(): Promise<void> {
   buildWithoutTsconfigEdit();
-  const database = await createBenchDatabase();
-  const fake = await startStripeFake();
-  const redisUrl = testRedisUrl();
-  const kvPrefix = newKvPrefix();
+  const world = await benchWorld();
+  const { variants, appEnv } = world;
   try {
-    const variants = await addBenchCatalog(database.db, 100);
-    const appEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
     const maker = await startBenchApp(appEnv);
     try {
       const addCarts = CART ? await s.makeCartsEmpty(maker.url, 500) : [];
@@ -137,17 +131,8 @@ async function main(): Promise<void> {
     const cpuAdd = cpuMs.get("POST /api/carts/{id}/items");
     if (health && add) console.log(`add-to-cart / health: ${(add / health).toFixed(2)} (profile), ${((cpuAdd ?? NaN) / (cpuHealth ?? NaN)).toFixed(2)} (process CPU)`);
   } finally {
-    await fake.close();
-    closeAgent();
-    await database.drop();
-    await deleteRedisKeys(redisUrl, kvPrefix).catch(() => 0);
+    await world.close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -9,6 +9,7 @@ import { seed } from "../../scripts/seed";
 import { startStripeFake, type StripeFake } from "../fakes/stripe-fake";
 import { buildApp, startApp, type AppServer } from "../support/app-server";
 import { freePort } from "../support/net";
+import { closeAgent } from "./http";
 import { baseDatabaseUrl, createMigratedDatabase, testRedisUrl } from "../support/test-database";
 
 /** Its own build folder; `.next-test*` is ignored by git and by tsc already. */
@@ -243,4 +244,38 @@ export function machine(): { cores: number; cpuModel: string; memoryGiB: number;
     os: `${os.type()} ${os.release()}`,
     loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** A standalone bench script's world: a bench database with the catalog, the Stripe fake, a Redis prefix of its own
+ *  and the app environment over them; close() takes it all down again. */
+export async function benchWorld(hotStock = 100) {
+  const database = await createBenchDatabase();
+  const fake = await startStripeFake();
+  const redisUrl = testRedisUrl();
+  const kvPrefix = newKvPrefix();
+  const close = async () => {
+    await fake.close();
+    closeAgent();
+    await database.drop();
+    await deleteRedisKeys(redisUrl, kvPrefix).catch(() => 0);
+  };
+  try {
+    const variants = await addBenchCatalog(database.db, hotStock);
+    const appEnv: AppEnv = { databaseUrl: database.url, redisUrl, kvPrefix, fake, nextAuthSecret: randomBytes(24).toString("base64url") };
+    return { database, variants, appEnv, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Runs a standalone bench script and exits with its outcome. */
+export function runScript(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }
