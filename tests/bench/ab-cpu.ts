@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     process.chdir(BEFORE);
     const before = await startBenchApp(env);
     process.chdir(here);
-    const after = await startBenchApp(env);
+    // AB_AFTER_NODE_OPTIONS: the same comparison for a runtime flag (AB_BEFORE may then be this checkout itself)
+    const after = await startBenchApp(env, process.env.AB_AFTER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AB_AFTER_NODE_OPTIONS } : {});
     const apps = { before, after };
     const results: Record<string, Record<string, number[]>> = { before: {}, after: {} };
     const note = (which: string, what: string, ms: number) => ((results[which]![what] ??= []).push(ms), console.log(`  ${which.padEnd(6)} ${what.padEnd(28)} ${ms.toFixed(3)} ms`));

@@ -427,7 +427,9 @@ cart routes; for the hot SKU, more processes run into the machine's cores (point
   ${f0(r.schemaCost.freshUs)} µs per request measured in isolation against ${f1(r.schemaCost.reusedUs)} µs with one reused schema); the variant and its product
   are read in one joined query; that read goes through a per-process cache of at most CATALOG_CACHE_MS (1 s by default; checkout
   always reads fresh and answers prices_changed / insufficient_stock, so a copy that old is harmless); a request without a session
-  cookie no longer asks next-auth to decode one.
+  cookie no longer asks next-auth to decode one; the cart's compare-and-set is sent against the copy this process last read or
+  wrote, without reading first (Redis compares: a stale copy costs one refused write, answered with the current value), so an add
+  to a cart this process has seen is one Redis round trip instead of two.
 - The p99 target is the stricter one. In a closed loop, mean latency = connections / throughput (Little's law), so p99 ≤ 50 ms
   at 50 connections needs well over ${f0(littleRps)} requests/s from one process: ${
     r.base.load.latency.p99 > 50
