@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgre
 import { DATA_DIR, checkDatabaseReachable, ensureSecrets, migrateDeploy } from "./runtime-setup";
 import { demoInfo } from "./demo-info";
 import { seed } from "./seed";
+import { serverNodeOptions } from "./node-options";
 
 const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   // our own server (scripts/serve.ts) around Next's handler, run directly so a signal reaches it
   const next = spawn(process.execPath, [tsxCli, "scripts/serve.ts", ...(dev ? ["--dev"] : []), "--port", String(port)], {
     stdio: "inherit",
-    env: { ...process.env, NODE_ENV: dev ? "development" : "production" },
+    env: { ...process.env, NODE_ENV: dev ? "development" : "production", NODE_OPTIONS: serverNodeOptions(process.env.NODE_OPTIONS) },
   });
 
   let stopping = false;

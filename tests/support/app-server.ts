@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
+import { serverNodeOptions } from "../../scripts/node-options";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
@@ -77,6 +78,8 @@ export async function startApp(opts: {
     WEB_CONCURRENCY: "1",
     ...opts.env,
   };
+  // the Node.js flags `npm start` runs the server with (a caller's NODE_OPTIONS keeps its own young-generation size)
+  env.NODE_OPTIONS = serverNodeOptions(env.NODE_OPTIONS);
   // a server left on this port by an earlier run would answer the readiness probe, and the tests would quietly test it
   await assertPortFree(opts.port);
   const logFd = opts.logFile ? openSync(opts.logFile, "a") : undefined;
