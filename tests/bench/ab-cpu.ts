@@ -37,10 +37,14 @@ async function main(): Promise<void> {
   try {
     // the server runs scripts/serve.ts and its build from the working directory it is started in
     process.chdir(BEFORE);
-    const before = await startBenchApp(env);
+    // AB_WORKERS: both instances with that many workers (WEB_CONCURRENCY; their metrics sum every worker's CPU)
+    const workers: Record<string, string> = process.env.AB_WORKERS ? { WEB_CONCURRENCY: process.env.AB_WORKERS } : {};
+    // AB_BEFORE_NODE_OPTIONS / AB_AFTER_NODE_OPTIONS: the same comparison for a runtime flag (AB_BEFORE may then be this
+    // checkout itself); the bench servers otherwise run with npm start's NODE_OPTIONS (scripts/node-options.ts)
+    const nodeOptions = (v: string | undefined): Record<string, string> => (v ? { NODE_OPTIONS: v } : {});
+    const before = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_BEFORE_NODE_OPTIONS) });
     process.chdir(here);
-    // AB_AFTER_NODE_OPTIONS: the same comparison for a runtime flag (AB_BEFORE may then be this checkout itself)
-    const after = await startBenchApp(env, process.env.AB_AFTER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AB_AFTER_NODE_OPTIONS } : {});
+    const after = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_AFTER_NODE_OPTIONS) });
     const apps = { before, after };
     const results: Record<string, Record<string, number[]>> = { before: {}, after: {} };
     const note = (which: string, what: string, ms: number) => ((results[which]![what] ??= []).push(ms), console.log(`  ${which.padEnd(6)} ${what.padEnd(28)} ${ms.toFixed(3)} ms`));

@@ -390,7 +390,7 @@ function analysis(r: Results): string {
   const holdAlone = seq.tx.lockStatementMs.mean + seq.tx.afterLockMs.mean;
   const holdLoaded = con.tx.afterLockMs.mean + seq.tx.lockStatementMs.mean; // lock wait excluded: the statement's own run time is taken from the lone checkout
   const interVsSingle = single.tps / inter.tps;
-  const cpuBound = 1000 / Math.max(1e-9, con.appCpuMs);
+  const cpuBound = 1000 / Math.max(1e-9, r.appCpu.checkoutMs);
   const lockBound = 1000 / holdLoaded;
   const out: string[] = [];
 
@@ -404,8 +404,13 @@ a checkout attempt in the sell-out ${f1(sellCpu)} ms, a sustained buyer loop (ne
 ${r.workers} workers on the same machine (scenarios 2b and 6b) show which limit comes next: add-to-cart went ×${f2(add2x)}
 (${add2x > 1.15 ? "so one process's CPU was its limit" : "so one process's CPU was not its only limit"}; the machine was then ${f2(r.add2.busyCores)} of ${m.cores} cores busy), sustained
 checkouts ×${f2(sus2x)} (machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy, PostgreSQL ${f2(r.sus2.cpu.find((c) => c.label === "postgres")?.cores ?? 0)} of them, and on average
-${r.sus2.activity ? f1(r.sus2.activity.waitingOnLock) : "–"} connections waiting on the hot row's lock). One process per core is the cheap first step for the
-cart routes; for the hot SKU, more processes run into the machine's cores (point 3).
+${r.sus2.activity ? f1(r.sus2.activity.waitingOnLock) : "–"} connections waiting on the hot row's lock). ${
+    add2x >= 1.15
+      ? "One process per core is the cheap first step for the cart routes; for the hot SKU, more processes run into the machine's cores (point 3)."
+      : `Here a second worker did not add a core's worth of work: with both workers busy an add-to-cart cost ${ms(cpuMs(r.add2, r.add2.load.completed, r.add2.load.durationS))} ms of app CPU
+against ${ms(cpuMs(r.add, r.add.load.completed, r.add.load.durationS))} ms on one worker, so this machine's two vCPUs do not run two busy processes at full speed. N workers are for
+machines whose cores are really free; on this one, one worker per instance is as fast.`
+  }
 `);
 
   // What the traces show about the code as it is now (the text must stay true when the code changes).
@@ -459,7 +464,7 @@ the raw reserve SQL reaches on the same row (targets 0.45 and 0.3${r.sell.load.r
       : `The row lock is no longer what limits it: the reserve step is one statement, the lock is held ≤ ${ms(holdAlone)} ms, which allows ~${f0(lockBound)}
 checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(single.tps)} tx/s through Prisma (${f2(single.tps / pgTx.tps)} of the ceiling).`
   } What limits it is CPU:
-- *The app's CPU per checkout.* A placed checkout costs about ${ms(con.appCpuMs)} ms of app CPU (the profile burst, where every checkout is placed;
+- *The app's CPU per checkout.* A placed checkout costs about ${ms(r.appCpu.checkoutMs)} ms of app CPU (the burst of the "app CPU per placed checkout" row, where every checkout is placed;
   a sustained buyer loop — new cart, add, checkout — costs ${f1(loopCpu)} ms), so one process places at most roughly ${f0(cpuBound)} orders/s
   whatever the database does (sustained: ${f0(r.sus.checkoutsPerS)}/s). A checkout refused for stock stops before the payment step and costs far
   less, so the sell-out, half of whose answers are refusals, averages ${f1(sellCpu)} ms per attempt. A checkout makes ${f0(total)} PostgreSQL
@@ -467,7 +472,7 @@ checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(sing
   and ${f1(seq.stripeCalls)} Stripe call; the CPU profile splits it: ${pct(shareOf(coProf, (n) => n.startsWith("Next.js") || n.startsWith("Node.js")))} Next.js and Node's HTTP, ${pct(coPrisma)} Prisma and the pg driver,
   ${pct(shareOf(coProf, (n) => n.startsWith("Stripe")))} the Stripe SDK, ${pct(shareOf(coProf, (n) => n.startsWith("app code")))} our own code.
 - *The machine.* 0.45 of the ceiling is ${f0(targetRate)} checkouts/s: all ${m.cores} cores would have to do a whole checkout in ${f1(budgetMs)} ms of CPU
-  with nothing else running. Here a placed checkout takes about ${ms(con.appCpuMs)} ms of app CPU, PostgreSQL spends ${f1(pgPerLoop)} ms per sustained buyer
+  with nothing else running. Here a placed checkout takes about ${ms(r.appCpu.checkoutMs)} ms of app CPU, PostgreSQL spends ${f1(pgPerLoop)} ms per sustained buyer
   loop, and the load generator and the Stripe fake share the same cores. ${r.workers} workers (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
   there is no idle core left to give it. The ceiling itself is a bare SQL transaction driven from a client with nothing else to do;
   a checkout is an HTTP request through Next.js that also validates, re-prices, talks to Redis and to Stripe, and stores its answer.
