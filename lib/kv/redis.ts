@@ -5,6 +5,7 @@ import { metrics } from "../observability/metrics";
 import { KvTimeoutError, storeDeadline } from "./deadline";
 import {
   casLoop,
+  casRefusal,
   isKvUnavailable,
   KvUnavailableError,
   LUA_CAS_UPDATE_OR_CURRENT,
@@ -284,13 +285,14 @@ export class RedisKvStore implements KvStore {
           arguments: [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px],
         }),
       );
-      if (!Array.isArray(answer)) {
+      const refused = casRefusal(answer);
+      if (!refused) {
         this.remember(k, next);
         return { done: true, value: next };
       }
       // refused: the key held something else, which Redis answered; a refused guess is no sign of contention
       const stale = guess;
-      current = answer.length > 1 ? String(answer[1]) : null;
+      current = refused.current;
       guess = false;
       this.remember(k, current);
       return { done: false, now: stale };

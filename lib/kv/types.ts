@@ -115,6 +115,12 @@ end
 return 1
 `;
 
+/** CAS_UPDATE_OR_CURRENT's answer read: null when written, else what the key held (null: missing). */
+export function casRefusal(answer: unknown): { current: string | null } | null {
+  if (!Array.isArray(answer)) return null;
+  return { current: answer.length > 1 ? String(answer[1]) : null };
+}
+
 /** INCR_TTL: KEYS[1]; ARGV[1] = ttl in ms. Increments, and gives the key the TTL when it has none. */
 export const LUA_INCR_TTL = `
 local n = redis.call('INCR', KEYS[1])

@@ -3,6 +3,7 @@ import { env } from "../env";
 import { storeTimeoutSignal } from "./deadline";
 import {
   casLoop,
+  casRefusal,
   isKvUnavailable,
   KvUnavailableError,
   LUA_CAS_UPDATE_OR_CURRENT,
@@ -114,8 +115,9 @@ export class UpstashKvStore implements KvStore {
       const answer = await this.run((r) =>
         r.eval(LUA_CAS_UPDATE_OR_CURRENT, [k], [current === null ? "0" : "1", current ?? "", next === null ? "del" : "set", next ?? "", px]),
       );
-      if (!Array.isArray(answer)) return { done: true, value: next };
-      current = answer.length > 1 ? String(answer[1]) : null;
+      const refused = casRefusal(answer);
+      if (!refused) return { done: true, value: next };
+      current = refused.current;
       return { done: false };
     });
   }
