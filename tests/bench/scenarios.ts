@@ -39,6 +39,16 @@ export function makeCarts(base: string, n: number, variantId: number, concurrenc
   });
 }
 
+/** Guest carts each holding 1 unit of one variant, with a discount code applied (setup: not timed). */
+export function makeCartsWithCode(base: string, n: number, variantId: number, code: string, concurrency = 24): Promise<string[]> {
+  return mapLimit(Array.from({ length: n }), concurrency, async () => {
+    const id = await createGuestCart(base);
+    await addItem(base, id, variantId, 1);
+    expectStatus(await request("POST", `${base}/api/carts/${id}/discounts`, { body: { code } }), 200, "POST /api/carts/{id}/discounts");
+    return id;
+  });
+}
+
 /** Empty guest carts (setup: not timed). */
 export function makeCartsEmpty(base: string, n: number, concurrency = 24): Promise<string[]> {
   return mapLimit(Array.from({ length: n }), concurrency, () => createGuestCart(base));
@@ -311,4 +321,84 @@ export async function paymentChecks(db: PrismaClient, fake: StripeFake, variantI
   if (expectOrders !== null)
     out.unshift({ name: `${label}: orders in the database`, ok: orders.length === expectOrders, detail: `${orders.length} (expected ${expectOrders})` });
   return out;
+}
+
+// ---- discounts at checkout: a seeded code and automatic discounts ------------------------------------------------
+
+/** The seeded code every discounted bench cart applies (lib/catalog/seed-data.ts: 10% off, no limits). */
+export const BENCH_CODE = "WELCOME10";
+
+export type BenchAutomaticDiscounts = { freeShippingId: number; productPercentId: number; budget: number };
+
+/**
+ * Two automatic discounts, made through the admin API as a merchant would (so the app forgets its cached list):
+ * free shipping over $20 with a budget (it stacks with the code: each order redeems it under the budget's row
+ * lock), and 5% off the bench product (a product discount the code does not combine with: evaluated by every
+ * checkout, chosen by none, since the code's 10% is worth more).
+ */
+export async function addBenchAutomaticDiscounts(base: string, adminToken: string, productId: number): Promise<BenchAutomaticDiscounts> {
+  const budget = 100_000_000;
+  const create = async (body: Record<string, unknown>) =>
+    json<{ discount: { id: number } }>(
+      expectStatus(await request("POST", `${base}/api/admin/discounts`, { body, headers: { authorization: `Bearer ${adminToken}` } }), 201, "POST /api/admin/discounts"),
+    ).discount.id;
+  const freeShippingId = await create({
+    automatic: true,
+    title: "Bench: free shipping over $20",
+    type: "FREE_SHIPPING",
+    currency: "USD",
+    minOrderAmount: 2000,
+    maxDiscountAmount: budget,
+    combinesWith: { productDiscounts: true, orderDiscounts: true, shippingDiscounts: false },
+  });
+  const productPercentId = await create({
+    automatic: true,
+    title: "Bench: 5% off the drop tee",
+    type: "PERCENTAGE",
+    value: 5,
+    applicableProductIds: [productId],
+    combinesWith: { productDiscounts: false, orderDiscounts: false, shippingDiscounts: true },
+  });
+  return { freeShippingId, productPercentId, budget };
+}
+
+/** Switches the bench's automatic discounts off again, so the phases after this one price carts as before. */
+export async function deactivateDiscounts(base: string, adminToken: string, ids: number[]): Promise<void> {
+  for (const id of ids)
+    expectStatus(
+      await request("PATCH", `${base}/api/admin/discounts/${id}`, { body: { isActive: false }, headers: { authorization: `Bearer ${adminToken}` } }),
+      200,
+      "PATCH /api/admin/discounts/{id}",
+    );
+}
+
+type OrderDiscountEntry = { discountId?: number; code?: string | null; amount: number };
+
+/**
+ * What the discounted burst must leave behind: every order carries the code and the automatic free shipping; the
+ * code was redeemed once per order; the budgeted discount's running total equals what its redemptions and the
+ * orders say it gave, and stays within its budget.
+ */
+export async function discountChecks(db: PrismaClient, orderIds: string[], auto: BenchAutomaticDiscounts, label: string): Promise<Invariant[]> {
+  const orders = await db.order.findMany({ where: { id: { in: orderIds } }, select: { id: true, discounts: true, discountTotal: true } });
+  const entries = (o: { discounts: unknown }) => (Array.isArray(o.discounts) ? (o.discounts as OrderDiscountEntry[]) : []);
+  const code = await db.discount.findFirstOrThrow({ where: { code: BENCH_CODE }, select: { id: true } });
+  const withBoth = orders.filter((o) => {
+    const ids = entries(o).map((e) => e.discountId);
+    return ids.includes(code.id) && ids.includes(auto.freeShippingId) && !ids.includes(auto.productPercentId) && o.discountTotal > 0;
+  });
+  const onOrders = orders.flatMap(entries).filter((e) => e.discountId === auto.freeShippingId).reduce((sum, e) => sum + e.amount, 0);
+  const shipping = await db.discount.findUniqueOrThrow({ where: { id: auto.freeShippingId }, select: { discountGiven: true } });
+  const redeemed = await db.discountRedemption.aggregate({ where: { discountId: auto.freeShippingId, releasedAt: null }, _sum: { amount: true } });
+  const codeUses = await db.discountRedemption.count({ where: { discountId: code.id, orderId: { in: orderIds }, releasedAt: null } });
+  const given = Number(shipping.discountGiven);
+  return [
+    { name: `${label}: every order has the code and the automatic free shipping`, ok: withBoth.length === orderIds.length && orders.length === orderIds.length, detail: `${withBoth.length} of ${orderIds.length} orders` },
+    { name: `${label}: the code redeemed once per order`, ok: codeUses === orderIds.length, detail: `${codeUses} redemptions for ${orderIds.length} orders` },
+    {
+      name: `${label}: the budget's running total = its redemptions = the orders' amounts, within the budget`,
+      ok: given === (redeemed._sum.amount ?? 0) && given === onOrders && given > 0 && given <= auto.budget,
+      detail: `given ${given}; redemptions ${redeemed._sum.amount ?? 0}; on orders ${onOrders}; budget ${auto.budget}`,
+    },
+  ];
 }

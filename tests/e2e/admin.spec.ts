@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 const ADMIN = { email: "admin@cartwright.test", password: "admin-password-123" };
 const SHOPPER = { email: "shopper@cartwright.test", password: "shopper-password-123" };
-const ADMIN_TOKEN = "test-admin-token-0123456789"; // what tests/support/app-server.ts starts the server with
 const bearer = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
 async function signIn(page: Page, who: { email: string; password: string }) {

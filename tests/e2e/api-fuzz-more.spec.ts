@@ -21,6 +21,7 @@ import {
   type OpenApi,
   type Reply,
 } from "../support/api-fuzz";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 // Property-based fuzzing of the routes tests/e2e/api-fuzz.spec.ts does not cover, against the built app
 // (tests/e2e/global-setup.ts): checkout, reading an order, the test provider's payment confirmation, the Stripe
@@ -43,7 +44,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const RUNS = Number(process.env.FUZZ_MORE_RUNS ?? 40);
 const ADMIN = { email: "admin@cartwright.test", password: "admin-password-123" };
 // what tests/support/app-server.ts starts the server with
-const ADMIN_TOKEN = "test-admin-token-0123456789";
 const CRON_SECRET = "test-cron-secret-0123456789";
 const SUCCESS_CARD = "4242424242424242";
 const DECLINE_CARD = "4000000000000002";

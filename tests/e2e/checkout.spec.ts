@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
-const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 type Variant = { id: number; sku: string; price: number; stock: number; available: boolean; attributes: Record<string, string> };
 type Product = { id: number; slug: string; name: string; currency: string; variants: Variant[] };

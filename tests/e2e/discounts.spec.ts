@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { expect, test, type Page } from "@playwright/test";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 // Issue 15's "done when": an admin makes, in the admin UI, an automatic "10% over $100" and a free-shipping code that
 // combines with it; a shopper over $100 with an address gets both, and a third code that does not combine is shown
@@ -8,7 +9,6 @@ import { expect, test, type Page } from "@playwright/test";
 // The automatic discount is kept to the ribbed beanie (no other spec buys it) and deactivated at the end.
 
 const ADMIN = { email: "admin@cartwright.test", password: "admin-password-123" };
-const ADMIN_TOKEN = "test-admin-token-0123456789"; // what tests/support/app-server.ts starts the server with
 const bearer = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const tag = randomBytes(3).toString("hex").toUpperCase();
 const TITLE = `10% over $100 ${tag}`;

@@ -3,6 +3,7 @@ import { expect, request as playwrightRequest, test, type APIRequestContext, typ
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import pg from "pg";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 // ajv and ajv-formats are CommonJS: their default export arrives wrapped when this ES module imports them
 const Ajv2020 = (Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module;
@@ -15,7 +16,6 @@ const addFormats = (addFormatsModule as unknown as { default?: typeof addFormats
 // answers a field the document does not have, or lacks a required one, fails here. The last test checks that every
 // documented operation got a validated 2xx.
 
-const ADMIN_TOKEN = "test-admin-token-0123456789";
 const CRON_SECRET = "test-cron-secret-0123456789";
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 

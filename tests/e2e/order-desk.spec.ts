@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 // The order desk over HTTP against the production build: a guest buys with the full address, the admin (by the
 // admin API token) finds the order, ships part of it, refunds a unit, reads its history; the shopper's "Back to
 // cart" cancels an unpaid order once.
 
-const ADMIN_TOKEN = "test-admin-token-0123456789"; // what tests/support/app-server.ts starts the server with
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const ADDRESS = { name: "Desk Guest", line1: "350 5th Ave", city: "New York", region: "NY", postalCode: "10001", country: "US" };
 

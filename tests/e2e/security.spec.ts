@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { expect, test, type APIRequestContext, type APIResponse, type Page, type PlaywrightWorkerArgs } from "@playwright/test";
+import { TEST_ADMIN_TOKEN as ADMIN_TOKEN } from "../support/app-server";
 
 // The security pass, end to end against the built app (tests/e2e/global-setup.ts): response headers, cookie flags,
 // who may read and change which cart and order, the admin / cron / metrics guards, and the webhook signature check.
@@ -8,7 +9,6 @@ import { expect, test, type APIRequestContext, type APIResponse, type Page, type
 const ADMIN = { email: "admin@cartwright.test", password: "admin-password-123" };
 const SHOPPER = { email: "shopper@cartwright.test", password: "shopper-password-123" };
 // what tests/support/app-server.ts starts the server with
-const ADMIN_TOKEN = "test-admin-token-0123456789";
 const CRON_SECRET = "test-cron-secret-0123456789";
 const SUCCESS_CARD = "4242424242424242";
 

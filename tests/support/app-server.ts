@@ -11,6 +11,9 @@ const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 export type AppServer = { url: string; port: number; process: ChildProcess; stop: () => Promise<void> };
 
 /** The test build folder; runs on another E2E_PORT build into their own folder so parallel runs never collide. */
+/** The ADMIN_API_TOKEN every test server starts with (Authorization: Bearer, for headless admin calls). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+
 export const TEST_DIST_DIR = process.env.E2E_PORT ? `.next-test-${process.env.E2E_PORT}` : ".next-test";
 
 /** `next build` into the test build folder (production build, the same the store serves), or into `distDir`. */
@@ -68,7 +71,7 @@ export async function startApp(opts: {
     NEXTAUTH_URL: `http://127.0.0.1:${opts.port}`,
     NEXTAUTH_SECRET: randomBytes(24).toString("base64url"),
     CRON_SECRET: "test-cron-secret-0123456789",
-    ADMIN_API_TOKEN: "test-admin-token-0123456789",
+    ADMIN_API_TOKEN: TEST_ADMIN_TOKEN,
     // every test client is 127.0.0.1 and many share an e-mail: the unpaid-order caps (429) would stop whole
     // suites; the tests of the caps set their own
     UNPAID_ORDERS_PER_CLIENT: "1000000",
