@@ -42,9 +42,13 @@ async function main(): Promise<void> {
     // AB_BEFORE_NODE_OPTIONS / AB_AFTER_NODE_OPTIONS: the same comparison for a runtime flag (AB_BEFORE may then be this
     // checkout itself); the bench servers otherwise run with npm start's NODE_OPTIONS (scripts/node-options.ts)
     const nodeOptions = (v: string | undefined): Record<string, string> => (v ? { NODE_OPTIONS: v } : {});
-    const before = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_BEFORE_NODE_OPTIONS) });
+    // AB_BEFORE_ENV / AB_AFTER_ENV: more of either side's environment, as K=V,K=V (e.g. PAYMENT_PROVIDER=test: what
+    // the Stripe call costs)
+    const envList = (v: string | undefined): Record<string, string> =>
+      Object.fromEntries((v ?? "").split(",").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    const before = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_BEFORE_NODE_OPTIONS), ...envList(process.env.AB_BEFORE_ENV) });
     process.chdir(here);
-    const after = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_AFTER_NODE_OPTIONS) });
+    const after = await startBenchApp(env, { ...workers, ...nodeOptions(process.env.AB_AFTER_NODE_OPTIONS), ...envList(process.env.AB_AFTER_ENV) });
     const apps = { before, after };
     const results: Record<string, Record<string, number[]>> = { before: {}, after: {} };
     const note = (which: string, what: string, ms: number) => ((results[which]![what] ??= []).push(ms), console.log(`  ${which.padEnd(6)} ${what.padEnd(28)} ${ms.toFixed(3)} ms`));
