@@ -6,7 +6,7 @@ import { JOB_NAMES, lastRuns } from "@/lib/jobs";
 import { reminderStats } from "@/lib/mail/cart-reminders";
 import { formatMoney } from "@/lib/money";
 import { adminUserOrNull } from "./guard";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Dashboard", "/admin", "Today's orders and revenue, orders to ship, low stock and recent refunds.");
@@ -128,30 +128,17 @@ export default async function AdminDashboard() {
       </section>
       <section className="panel" data-testid="job-status">
         <h2>Scheduled jobs</h2>
-        <TableScroll label="Scheduled jobs">
-          <table className="admin">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Result</th>
-                <th scope="col">Processed</th>
-                <th scope="col">Instance</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((j) => (
-                <tr key={j.job} data-testid="job-row" data-job={j.job}>
-                  <td>{j.job}</td>
-                  <td>{when(j.lastRunAt)}</td>
-                  <td title={j.lastError ?? undefined}>{j.lastStatus ?? "—"}</td>
-                  <td>{j.lastProcessed ?? "—"}</td>
-                  <td className="muted">{j.instance ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Scheduled jobs" columns={["Job", "Last run", "Result", "Processed", "Instance"]}>
+          {jobs.map((j) => (
+            <tr key={j.job} data-testid="job-row" data-job={j.job}>
+              <td>{j.job}</td>
+              <td>{when(j.lastRunAt)}</td>
+              <td title={j.lastError ?? undefined}>{j.lastStatus ?? "—"}</td>
+              <td>{j.lastProcessed ?? "—"}</td>
+              <td className="muted">{j.instance ?? "—"}</td>
+            </tr>
+          ))}
+        </DataTable>
       </section>
       <p>
         <Link href="/admin/mail">Mail</Link>

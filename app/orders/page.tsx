@@ -5,7 +5,7 @@ import { currentUser } from "@/lib/auth/session";
 import { listOrdersOfUser } from "@/lib/checkout/history";
 import { prisma } from "@/lib/db";
 import { formatMinor } from "@/components/money";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Your orders", "/orders", "Your orders at Cartwright Supply.");
@@ -23,32 +23,19 @@ export default async function OrdersPage() {
           No orders yet. <Link href="/">Start shopping</Link>.
         </p>
       ) : (
-        <TableScroll label="Your orders">
-          <table className="admin" data-testid="order-history">
-            <thead>
-              <tr>
-                <th>Order</th>
-                <th>Placed</th>
-                <th>Items</th>
-                <th>Status</th>
-                <th>Total</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    <Link href={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
-                  </td>
-                  <td>{o.createdAt.toISOString().slice(0, 10)}</td>
-                  <td>{o.itemCount}</td>
-                  <td>{o.status === "PENDING_PAYMENT" ? "Awaiting payment" : o.status === "PAID" ? "Paid" : "Cancelled"}</td>
-                  <td>{formatMinor(o.total, o.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Your orders" testId="order-history" columns={["Order", "Placed", "Items", "Status", "Total"]}>
+          {orders.map((o) => (
+            <tr key={o.id}>
+              <td>
+                <Link href={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link>
+              </td>
+              <td>{o.createdAt.toISOString().slice(0, 10)}</td>
+              <td>{o.itemCount}</td>
+              <td>{o.status === "PENDING_PAYMENT" ? "Awaiting payment" : o.status === "PAID" ? "Paid" : "Cancelled"}</td>
+              <td>{formatMinor(o.total, o.currency)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

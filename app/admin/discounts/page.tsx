@@ -6,7 +6,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { describeUsage, describeValue, describeWindow, StatusPill, TYPE_LABELS } from "@/components/admin/discount-labels";
 import { adminUserOrNull } from "../guard";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Discounts", "/admin/discounts", "The shop's discount codes and automatic discounts.");
@@ -40,56 +40,38 @@ export default async function DiscountsPage({ searchParams }: Props) {
       {discounts.length === 0 ? (
         <p className="panel">No discounts yet.</p>
       ) : (
-        <TableScroll label="Discounts">
-          <table className="admin" data-testid="discounts-table">
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col">Type</th>
-                <th scope="col">Value</th>
-                <th scope="col">Status</th>
-                <th scope="col">Uses</th>
-                <th scope="col">Valid</th>
-                <th scope="col">Products</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {discounts.map((d) => (
-                <tr key={d.id} data-testid="discount-row" data-code={d.code ?? undefined}>
-                  <td>
-                    {d.code ? <code>{d.code}</code> : <span>{d.title} (automatic)</span>}
-                  </td>
-                  <td>{TYPE_LABELS[d.type]}</td>
-                  <td data-testid="discount-value">
-                    {describeValue(d)}
-                    {d.minOrderAmount != null && d.currency && (
-                      <div className="muted">on orders of {formatMoney({ amount: d.minOrderAmount, currency: d.currency })} or more</div>
-                    )}
-                  </td>
-                  <td>
-                    <StatusPill status={d.status} />
-                  </td>
-                  <td data-testid="discount-usage">
-                    {describeUsage(d)}
-                    {d.maxUsesPerCustomer != null && <div className="muted">{d.maxUsesPerCustomer} per customer</div>}
-                  </td>
-                  <td>{describeWindow(d)}</td>
-                  <td data-testid="discount-products">
-                    {d.applicableProductIds ? d.applicableProductIds.map((id) => productName.get(id) ?? `#${id}`).join(", ") : "All products"}
-                  </td>
-                  <td>
-                    <Link href={`/admin/discounts/${d.id}`} aria-label={`Edit ${d.code ?? d.title}`}>
-                      Edit
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Discounts" testId="discounts-table" columns={["Code", "Type", "Value", "Status", "Uses", "Valid", "Products", { srOnly: "Actions" }]}>
+          {discounts.map((d) => (
+            <tr key={d.id} data-testid="discount-row" data-code={d.code ?? undefined}>
+              <td>
+                {d.code ? <code>{d.code}</code> : <span>{d.title} (automatic)</span>}
+              </td>
+              <td>{TYPE_LABELS[d.type]}</td>
+              <td data-testid="discount-value">
+                {describeValue(d)}
+                {d.minOrderAmount != null && d.currency && (
+                  <div className="muted">on orders of {formatMoney({ amount: d.minOrderAmount, currency: d.currency })} or more</div>
+                )}
+              </td>
+              <td>
+                <StatusPill status={d.status} />
+              </td>
+              <td data-testid="discount-usage">
+                {describeUsage(d)}
+                {d.maxUsesPerCustomer != null && <div className="muted">{d.maxUsesPerCustomer} per customer</div>}
+              </td>
+              <td>{describeWindow(d)}</td>
+              <td data-testid="discount-products">
+                {d.applicableProductIds ? d.applicableProductIds.map((id) => productName.get(id) ?? `#${id}`).join(", ") : "All products"}
+              </td>
+              <td>
+                <Link href={`/admin/discounts/${d.id}`} aria-label={`Edit ${d.code ?? d.title}`}>
+                  Edit
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

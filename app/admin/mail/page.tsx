@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 import { listMail } from "@/lib/mail";
 import { adminUserOrNull } from "../guard";
 import { resendMailAction } from "./actions";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Mail", "/admin/mail", "Every message the shop has sent or will send.");
@@ -25,38 +25,21 @@ export default async function AdminMailPage() {
           ? "No SMTP server is configured (SMTP_URL), so mail lands in this local mailbox: open a message to read it."
           : "Mail goes out through SMTP_URL. Failed messages were retried with backoff and can be resent."}
       </p>
-      <TableScroll label="Mail">
-        <table className="admin" data-testid="mail-list">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">To</th>
-              <th scope="col">Event</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {messages.map((m) => (
-              <tr key={m.id} data-testid="mail-row" data-event={m.event} data-to={m.to} data-status={m.status}>
-                <td>{m.createdAt.replace("T", " ").slice(0, 19)}</td>
-                <td>{m.to}</td>
-                <td>{m.event}</td>
-                <td>
-                  <Link href={`/admin/mail/${m.id}`}>{m.subject ?? "(not rendered yet)"}</Link>
-                </td>
-                <td title={m.lastError ?? undefined}>{m.status}</td>
-                <td>{m.attempts}</td>
-                <td>{(m.status === "failed" || m.status === "skipped") && <ResendMailButton id={m.id} resend={resendMailAction} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <DataTable label="Mail" testId="mail-list" columns={["Created", "To", "Event", "Subject", "Status", "Attempts", { srOnly: "Actions" }]}>
+        {messages.map((m) => (
+          <tr key={m.id} data-testid="mail-row" data-event={m.event} data-to={m.to} data-status={m.status}>
+            <td>{m.createdAt.replace("T", " ").slice(0, 19)}</td>
+            <td>{m.to}</td>
+            <td>{m.event}</td>
+            <td>
+              <Link href={`/admin/mail/${m.id}`}>{m.subject ?? "(not rendered yet)"}</Link>
+            </td>
+            <td title={m.lastError ?? undefined}>{m.status}</td>
+            <td>{m.attempts}</td>
+            <td>{(m.status === "failed" || m.status === "skipped") && <ResendMailButton id={m.id} resend={resendMailAction} />}</td>
+          </tr>
+        ))}
+      </DataTable>
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { FULFILLMENT_STATUSES, listOrders, listOrdersQuerySchema, ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders";
 import { adminUserOrNull } from "../guard";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Orders", "/admin/orders", "The order desk: find, ship, refund and cancel orders.");
@@ -71,41 +71,26 @@ export default async function OrdersPage({ searchParams }: Props) {
       )}
       {result && result.orders.length === 0 && <p className="panel">No orders match.</p>}
       {result && result.orders.length > 0 && (
-        <TableScroll label="Orders">
-          <table className="admin" data-testid="orders-table">
-            <thead>
-              <tr>
-                <th scope="col">Order</th>
-                <th scope="col">Placed</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">Status</th>
-                <th scope="col">Fulfilment</th>
-                <th scope="col">Payment</th>
-                <th scope="col">Total</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.orders.map((o) => (
-                <tr key={o.id} data-testid="order-row" data-order-id={o.id}>
-                  <td>
-                    <Link href={`/admin/orders/${o.id}`}>
-                      <code>{o.id.slice(0, 8)}</code>
-                    </Link>
-                  </td>
-                  <td>{new Date(o.createdAt).toISOString().replace("T", " ").slice(0, 16)}</td>
-                  <td>{o.email}</td>
-                  <td>{o.status}</td>
-                  <td>{o.fulfillmentStatus}</td>
-                  <td>
-                    {o.payment.status}
-                    {o.payment.refundedAmount > 0 && ` (${formatMoney({ amount: o.payment.refundedAmount, currency: o.currency })} back)`}
-                  </td>
-                  <td>{formatMoney({ amount: o.summary.total, currency: o.currency })}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Orders" testId="orders-table" columns={["Order", "Placed", "E-mail", "Status", "Fulfilment", "Payment", "Total"]}>
+          {result.orders.map((o) => (
+            <tr key={o.id} data-testid="order-row" data-order-id={o.id}>
+              <td>
+                <Link href={`/admin/orders/${o.id}`}>
+                  <code>{o.id.slice(0, 8)}</code>
+                </Link>
+              </td>
+              <td>{new Date(o.createdAt).toISOString().replace("T", " ").slice(0, 16)}</td>
+              <td>{o.email}</td>
+              <td>{o.status}</td>
+              <td>{o.fulfillmentStatus}</td>
+              <td>
+                {o.payment.status}
+                {o.payment.refundedAmount > 0 && ` (${formatMoney({ amount: o.payment.refundedAmount, currency: o.currency })} back)`}
+              </td>
+              <td>{formatMoney({ amount: o.summary.total, currency: o.currency })}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {nextHref && (
         <p>

@@ -5,7 +5,7 @@ import { prisma } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
 import { VariantEditor } from "@/components/admin/variant-editor";
 import { adminUserOrNull } from "../guard";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Products & stock", "/admin/products", "The catalog: products, variants, prices and stock.");
@@ -49,26 +49,11 @@ export default async function AdminProductsPage({ searchParams }: Props) {
               Edit
             </Link>
           </h2>
-          <TableScroll label={`Variants of ${p.name}`}>
-            <table className="admin">
-              <thead>
-                <tr>
-                  <th scope="col">Variant</th>
-                  <th scope="col">Price</th>
-                  <th scope="col">Price override</th>
-                  <th scope="col">Stock</th>
-                  <th scope="col">
-                    <span className="sr-only">Save</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.variants.map((v) => (
-                  <VariantEditor key={v.id} variant={v} currency={p.currency} basePrice={p.basePrice} />
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <DataTable label={`Variants of ${p.name}`} columns={["Variant", "Price", "Price override", "Stock", { srOnly: "Save" }]}>
+            {p.variants.map((v) => (
+              <VariantEditor key={v.id} variant={v} currency={p.currency} basePrice={p.basePrice} />
+            ))}
+          </DataTable>
         </section>
       ))}
     </div>

@@ -3,7 +3,7 @@ import { UserRoleButton } from "@/components/admin/user-role-button";
 import { listUsers } from "@/lib/admin/users";
 import { prisma } from "@/lib/db";
 import { adminUserOrNull } from "../guard";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../_shared/metadata";
 
 export const metadata: Metadata = privatePageMetadata("Users", "/admin/users", "The shop's accounts and their roles.");
@@ -20,37 +20,23 @@ export default async function AdminUsersPage() {
         Administrators can change discounts, stock, prices and roles. A change of role applies at the user&apos;s next request.
         The last administrator cannot be removed.
       </p>
-      <TableScroll label="Users">
-        <table className="admin" data-testid="admin-users">
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Change role</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id} data-testid="admin-user" data-email={u.email}>
-                <td>
-                  {u.email}
-                  {u.id === me.id && <span className="muted"> (you)</span>}
-                </td>
-                <td>{u.role === "ADMIN" ? "Admin" : "Customer"}</td>
-                <td>
-                  <time dateTime={u.createdAt}>{u.createdAt.slice(0, 10)}</time>
-                </td>
-                <td>
-                  <UserRoleButton user={u} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <DataTable label="Users" testId="admin-users" columns={["E-mail", "Role", "Created", { srOnly: "Change role" }]}>
+        {users.map((u) => (
+          <tr key={u.id} data-testid="admin-user" data-email={u.email}>
+            <td>
+              {u.email}
+              {u.id === me.id && <span className="muted"> (you)</span>}
+            </td>
+            <td>{u.role === "ADMIN" ? "Admin" : "Customer"}</td>
+            <td>
+              <time dateTime={u.createdAt}>{u.createdAt.slice(0, 10)}</time>
+            </td>
+            <td>
+              <UserRoleButton user={u} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </div>
   );
 }

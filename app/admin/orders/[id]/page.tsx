@@ -7,7 +7,7 @@ import { formatMoney } from "@/lib/money";
 import { getOrderForAdmin, type AdminOrderView } from "@/lib/orders";
 import { adminUserOrNull } from "../../guard";
 import { cancelAction, refundAction, shipAction } from "../actions";
-import { TableScroll } from "@/components/table-scroll";
+import { DataTable } from "@/components/table-scroll";
 import { privatePageMetadata } from "../../../_shared/metadata";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
@@ -79,40 +79,26 @@ export default async function OrderPage({ params, searchParams }: Props) {
 
       <form action={paid ? shipAction : undefined} className="panel stack">
         <input type="hidden" name="orderId" value={order.id} />
-        <TableScroll label="Order items">
-          <table className="admin" data-testid="order-items">
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Qty</th>
-                <th scope="col">Shipped</th>
-                <th scope="col">Refunded</th>
-                <th scope="col">Total</th>
-                <th scope="col">Ship now</th>
-              </tr>
-            </thead>
-            <tbody>
-              {order.items.map((i) => (
-                <tr key={i.id}>
-                  <td>
-                    {i.name} <code>{i.sku}</code>
-                    {/* what the shopper asked for with this line: the packer must see it */}
-                    {i.customOptions.giftWrap && <div className="muted">Gift wrap</div>}
-                    {i.customOptions.giftMessage && <div data-testid="gift-message">Gift message: “{i.customOptions.giftMessage}”</div>}
-                    {i.customOptions.personalization && <div>Personalization: “{i.customOptions.personalization}”</div>}
-                  </td>
-                  <td>{i.quantity}</td>
-                  <td>{shipped.get(i.id) ?? 0}</td>
-                  <td>{refunded.get(i.id) ?? 0}</td>
-                  <td>{money(i.total)}</td>
-                  <td>
-                    <input name={`qty:${i.id}`} type="number" min={0} max={i.quantity} placeholder="all" aria-label={`Ship units of ${i.name}`} style={{ width: "5rem" }} disabled={!paid} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Order items" testId="order-items" columns={["Item", "Qty", "Shipped", "Refunded", "Total", "Ship now"]}>
+          {order.items.map((i) => (
+            <tr key={i.id}>
+              <td>
+                {i.name} <code>{i.sku}</code>
+                {/* what the shopper asked for with this line: the packer must see it */}
+                {i.customOptions.giftWrap && <div className="muted">Gift wrap</div>}
+                {i.customOptions.giftMessage && <div data-testid="gift-message">Gift message: “{i.customOptions.giftMessage}”</div>}
+                {i.customOptions.personalization && <div>Personalization: “{i.customOptions.personalization}”</div>}
+              </td>
+              <td>{i.quantity}</td>
+              <td>{shipped.get(i.id) ?? 0}</td>
+              <td>{refunded.get(i.id) ?? 0}</td>
+              <td>{money(i.total)}</td>
+              <td>
+                <input name={`qty:${i.id}`} type="number" min={0} max={i.quantity} placeholder="all" aria-label={`Ship units of ${i.name}`} style={{ width: "5rem" }} disabled={!paid} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         {paid && (
           <div className="address-grid">
             <div className="field">
