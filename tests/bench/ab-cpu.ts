@@ -11,6 +11,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
+import { median } from "./load";
 import * as s from "./scenarios";
 import { BENCH_DIST_DIR, benchWorld, buildWithoutTsconfigEdit, METRICS_TOKEN, runScript, startBenchApp } from "./setup";
 
@@ -18,8 +19,6 @@ const BEFORE = process.env.AB_BEFORE;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.AB_SECONDS ?? 4);
 const CHECKOUTS = Number(process.env.CHECKOUTS ?? 200);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function cpuPerRequest(base: string, run: () => Promise<number>): Promise<number> {
   const before = await scrape(base, METRICS_TOKEN);

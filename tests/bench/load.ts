@@ -14,6 +14,9 @@ export function percentiles(ms: readonly number[]): Latencies {
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s[s.length - 1] as number, mean: sum / s.length, count: s.length };
 }
 
+/** The middle value (of an even count, the upper of the two middle ones), NaN for none. */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
 export type LoadResult = {
   /** completed responses per second over the run */
   rps: number;

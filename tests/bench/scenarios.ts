@@ -362,11 +362,11 @@ export async function addBenchAutomaticDiscounts(base: string, adminToken: strin
   return { freeShippingId, productPercentId, budget };
 }
 
-/** Switches the bench's automatic discounts off again, so the phases after this one price carts as before. */
-export async function deactivateDiscounts(base: string, adminToken: string, ids: number[]): Promise<void> {
+/** Switches the bench's automatic discounts on or off (through the admin API, so the app forgets its cached list). */
+export async function setDiscountsActive(base: string, adminToken: string, ids: number[], isActive: boolean): Promise<void> {
   for (const id of ids)
     expectStatus(
-      await request("PATCH", `${base}/api/admin/discounts/${id}`, { body: { isActive: false }, headers: { authorization: `Bearer ${adminToken}` } }),
+      await request("PATCH", `${base}/api/admin/discounts/${id}`, { body: { isActive }, headers: { authorization: `Bearer ${adminToken}` } }),
       200,
       "PATCH /api/admin/discounts/{id}",
     );
