@@ -1,4 +1,5 @@
 import { isKvUnavailable, type KvStore } from "./kv/types";
+import { windowHitByUpdate, windowUnhitByUpdate } from "./kv/window";
 
 export interface SlidingWindowOptions {
   /** Hits allowed inside any window of `windowSeconds`; the (limit+1)th is refused. */
@@ -26,88 +27,32 @@ function validate(opts: SlidingWindowOptions): { limit: number; windowMs: number
   return { limit, windowMs: Math.round(windowSeconds * 1000), nowMs };
 }
 
-/** The stored list of hit times (epoch ms), oldest first, without those that left the window. Garbage reads as []. */
-function liveHits(stored: string | null, nowMs: number, windowMs: number): number[] {
-  if (stored === null) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stored);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed
-    .filter((t): t is number => typeof t === "number" && Number.isFinite(t) && t > nowMs - windowMs && t <= nowMs + windowMs)
-    .sort((a, b) => a - b);
+/** The Retry-After of a refused hit: seconds until the hit that blocks it leaves the window (at least 1). */
+function retryAfter(blockingAt: number | null, nowMs: number, windowMs: number): number {
+  if (blockingAt === null) return 0;
+  return Math.max(1, Math.ceil((blockingAt + windowMs - nowMs) / 1000));
 }
 
-function retryAfter(hits: number[], limit: number, nowMs: number, windowMs: number): number {
-  // the hit that must leave the window before there is room again
-  const blocking = hits[hits.length - limit];
-  if (blocking === undefined) return 0;
-  return Math.max(1, Math.ceil((blocking + windowMs - nowMs) / 1000));
-}
-
-/** Thrown out of a KV update to abandon it without writing: the window was already full. */
-class WindowFull {
-  constructor(readonly result: SlidingWindowResult) {}
-}
+/** The slice of the store the limits use: its atomic window operations (lib/kv/window.ts). */
+export type WindowStore = Pick<KvStore, "windowHit" | "windowUnhit">;
 
 /** Adds a hit at `now` unless the window is full; `at` is the recorded time (null when refused). */
-async function addHit(kv: Pick<KvStore, "update">, key: string, opts: SlidingWindowOptions): Promise<{ result: SlidingWindowResult; at: number | null }> {
+async function addHit(kv: WindowStore, key: string, opts: SlidingWindowOptions): Promise<{ result: SlidingWindowResult; at: number | null }> {
   const { limit, windowMs, nowMs } = validate(opts);
-  let result: SlidingWindowResult = { allowed: false, count: 0, retryAfterSeconds: 0 };
-  try {
-    // fn may run more than once (a concurrent hit): the last run is the one written, and sets `result`
-    await kv.update(
-      key,
-      (current) => {
-        const hits = liveHits(current, nowMs, windowMs);
-        // A full window is refused without a write: under a burst the refused majority then never competes with
-        // the writers that took a slot (a compare-and-set store would otherwise retry them against each other).
-        if (hits.length >= limit)
-          throw new WindowFull({ allowed: false, count: hits.length, retryAfterSeconds: retryAfter(hits, limit, nowMs, windowMs) });
-        hits.push(nowMs);
-        hits.sort((a, b) => a - b);
-        result = { allowed: true, count: hits.length, retryAfterSeconds: 0 };
-        return JSON.stringify(hits);
-      },
-      // every hit kept is at most `now`, so the whole list has left the window a window from now: the key can go
-      { ttlSeconds: Math.ceil(windowMs / 1000) + 1 },
-    );
-  } catch (e) {
-    if (e instanceof WindowFull) return { result: e.result, at: null };
-    throw e;
-  }
-  return { result, at: nowMs };
+  // every hit kept is at most `now`, so the whole list has left the window a window from now: the key can go then
+  const hit = await kv.windowHit(key, { at: nowMs, windowMs, limit, ttlMs: (Math.ceil(windowMs / 1000) + 1) * 1000 });
+  const result = { allowed: hit.allowed, count: hit.count, retryAfterSeconds: hit.allowed ? 0 : retryAfter(hit.blockingAt, nowMs, windowMs) };
+  return { result, at: hit.allowed ? nowMs : null };
 }
 
 /**
  * Records one hit for `key` in a true sliding window: the key holds the times of the hits counted in the last
- * `windowSeconds` (a JSON list, written with the store's atomic update, so concurrent hits are all counted). A hit
+ * `windowSeconds` (a JSON list, changed in one atomic step of the store, so concurrent hits are all counted). A hit
  * is refused when `limit` hits are already inside the window; a refused hit is not recorded (the list never grows
  * past `limit`). Use one key per subject, e.g. `rl:discount:cart:<cartId>`.
  */
-export async function hitSlidingWindow(kv: KvStore, key: string, opts: SlidingWindowOptions): Promise<SlidingWindowResult> {
+export async function hitSlidingWindow(kv: WindowStore, key: string, opts: SlidingWindowOptions): Promise<SlidingWindowResult> {
   return (await addHit(kv, key, opts)).result;
-}
-
-/** Removes one hit recorded at `at` (a slot given back); a hit that already left the window is simply gone. */
-async function removeHit(kv: Pick<KvStore, "update">, key: string, at: number): Promise<void> {
-  await kv.update(key, (current) => {
-    if (current === null) return null;
-    let hits: unknown;
-    try {
-      hits = JSON.parse(current);
-    } catch {
-      return current;
-    }
-    if (!Array.isArray(hits)) return current;
-    const i = hits.indexOf(at);
-    if (i === -1) return current;
-    hits.splice(i, 1);
-    return hits.length ? JSON.stringify(hits) : null;
-  });
 }
 
 export interface SlotWindow {
@@ -127,14 +72,14 @@ export type SlotResult =
  * are given back (the attempt was never evaluated) and the answer is refused. A right answer gives its slots back
  * (release), so only wrong attempts use up the window.
  */
-export async function takeSlots(kv: Pick<KvStore, "update">, windows: SlotWindow[], now?: Date | number): Promise<SlotResult> {
+export async function takeSlots(kv: WindowStore, windows: SlotWindow[], now?: Date | number): Promise<SlotResult> {
   const taken = await Promise.allSettled(windows.map((w) => addHit(kv, w.key, { ...w.opts, now: now ?? w.opts.now })));
   const held = taken.flatMap((t, i) => (t.status === "fulfilled" && t.value.at !== null ? [{ key: windows[i]!.key, at: t.value.at }] : []));
   let released = false;
   const release = async () => {
     if (released) return;
     released = true;
-    await Promise.all(held.map((h) => removeHit(kv, h.key, h.at)));
+    await Promise.all(held.map((h) => kv.windowUnhit(h.key, h.at)));
   };
   const failed = taken.find((t): t is PromiseRejectedResult => t.status === "rejected");
   if (failed) {
@@ -155,7 +100,7 @@ export type HoldOptions = {
   /** told when the KV store was unavailable and the slots were taken in memory */
   onKvError?: (e: unknown) => void;
   /** where slots are taken while the KV store is unavailable (default: this process's memory) */
-  fallback?: Pick<KvStore, "update">;
+  fallback?: WindowStore;
 };
 
 /**
@@ -163,7 +108,7 @@ export type HoldOptions = {
  * process's memory instead, so the limits hold per instance rather than not at all (making the store slow must never
  * be the way around a limit). Any other error is thrown.
  */
-export async function takeSlotsHeld(kv: Pick<KvStore, "update">, windows: SlotWindow[], opts: HoldOptions = {}): Promise<SlotResult> {
+export async function takeSlotsHeld(kv: WindowStore, windows: SlotWindow[], opts: HoldOptions = {}): Promise<SlotResult> {
   try {
     return await takeSlots(kv, windows, opts.now);
   } catch (e) {
@@ -173,7 +118,7 @@ export async function takeSlotsHeld(kv: Pick<KvStore, "update">, windows: SlotWi
   }
 }
 
-let processSlotStore: Pick<KvStore, "update"> | undefined;
+let processSlotStore: WindowStore | undefined;
 const processSlots = () => (processSlotStore ??= memorySlotStore());
 
 const MEMORY_MAX_KEYS = 10_000;
@@ -184,15 +129,17 @@ const MEMORY_MAX_KEYS = 10_000;
  * not thereby switch the limits off). JavaScript runs one update at a time, so it is atomic by construction. Keys
  * are dropped oldest first past MEMORY_MAX_KEYS (the hit lists age out of their windows anyway).
  */
-export function memorySlotStore(): Pick<KvStore, "update"> {
+export function memorySlotStore(): WindowStore {
   const entries = new Map<string, string>();
+  const update = async (key: string, fn: (current: string | null) => string | null) => {
+    const next = fn(entries.get(key) ?? null);
+    entries.delete(key); // re-inserted last: Map order is then least recently written first
+    if (next !== null) entries.set(key, next);
+    while (entries.size > MEMORY_MAX_KEYS) entries.delete(entries.keys().next().value as string);
+    return next;
+  };
   return {
-    async update(key, fn) {
-      const next = fn(entries.get(key) ?? null);
-      entries.delete(key); // re-inserted last: Map order is then least recently written first
-      if (next !== null) entries.set(key, next);
-      while (entries.size > MEMORY_MAX_KEYS) entries.delete(entries.keys().next().value as string);
-      return next;
-    },
+    windowHit: (key, hit) => windowHitByUpdate(update, key, hit),
+    windowUnhit: (key, at) => windowUnhitByUpdate(update, key, at),
   };
 }

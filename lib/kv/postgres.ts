@@ -1,6 +1,7 @@
 import { prisma, type PrismaClient } from "../db";
 import { env } from "../env";
 import { casLoop, KvUnavailableError, isKvUnavailable, ttlMs, type KvStore } from "./types";
+import { windowHitByUpdate, windowUnhitByUpdate, type WindowHitInput, type WindowHitResult } from "./window";
 
 export interface PostgresKvOptions {
   /** Prepended to every key; default KV_PREFIX. */
@@ -153,6 +154,15 @@ export class PostgresKvStore implements KvStore {
           AND (expires_at IS NULL OR expires_at > now()) = ${row.live}::boolean`);
       return n === 1 ? { done: true, value: next } : { done: false };
     });
+  }
+
+  /** The window rule through this store's compare-and-set update (PostgreSQL runs no Lua). */
+  windowHit(key: string, hit: WindowHitInput): Promise<WindowHitResult> {
+    return windowHitByUpdate((k, fn, opts) => this.update(k, fn, opts), key, hit);
+  }
+
+  windowUnhit(key: string, at: number): Promise<void> {
+    return windowUnhitByUpdate((k, fn) => this.update(k, fn), key, at);
   }
 
   /** Deletes every expired row (all prefixes); returns how many. For a periodic sweep. */

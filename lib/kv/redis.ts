@@ -3,6 +3,7 @@ import { env } from "../env";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { KvTimeoutError, storeDeadline } from "./deadline";
+import { LUA_WINDOW_HIT, LUA_WINDOW_UNHIT, windowHitAnswer, type WindowHitInput, type WindowHitResult } from "./window";
 import {
   casLoop,
   casRefusal,
@@ -297,6 +298,22 @@ export class RedisKvStore implements KvStore {
       this.remember(k, current);
       return { done: false, now: stale };
     });
+  }
+
+  async windowHit(key: string, hit: WindowHitInput): Promise<WindowHitResult> {
+    const k = this.k(key);
+    this.seen.delete(k);
+    // not re-sent after a timeout: it may have counted
+    const answer = await this.run("window_hit", (c) =>
+      c.eval(LUA_WINDOW_HIT, { keys: [k], arguments: [String(hit.at), String(hit.windowMs), String(hit.limit), String(hit.ttlMs)] }),
+    );
+    return windowHitAnswer(answer);
+  }
+
+  async windowUnhit(key: string, at: number): Promise<void> {
+    const k = this.k(key);
+    this.seen.delete(k);
+    await this.run("window_unhit", (c) => c.eval(LUA_WINDOW_UNHIT, { keys: [k], arguments: [String(at)] }));
   }
 
   async ping(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { WindowHitInput, WindowHitResult } from "./window";
 import { DomainError, isDomainError } from "../errors";
 
 /**
@@ -27,6 +28,12 @@ export interface KvStore {
     fn: (current: string | null) => string | null,
     opts?: { ttlSeconds?: number },
   ): Promise<string | null>;
+  /** Sliding-window rate limiting (lib/kv/window.ts): adds a hit at `hit.at` unless `hit.limit` hits are already
+   *  inside the window, in one atomic step (the Redis stores run it as one script, so a burst on one key costs each
+   *  hit one round trip and never a compare-and-set retry). */
+  windowHit(key: string, hit: WindowHitInput): Promise<WindowHitResult>;
+  /** Gives back one hit recorded at `at` (a slot released); the key keeps its TTL, an emptied list is deleted. */
+  windowUnhit(key: string, at: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** For connection-based stores: changes on every (re)connection, so a cache user knows it may have missed

@@ -1,6 +1,7 @@
 import { Redis } from "@upstash/redis";
 import { env } from "../env";
 import { storeTimeoutSignal } from "./deadline";
+import { LUA_WINDOW_HIT, LUA_WINDOW_UNHIT, windowHitAnswer, type WindowHitInput, type WindowHitResult } from "./window";
 import {
   casLoop,
   casRefusal,
@@ -94,6 +95,15 @@ export class UpstashKvStore implements KvStore {
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const ms = ttlMs(ttlSeconds);
     return Number(await this.run((r) => r.eval(LUA_INCR_TTL, [this.k(key)], [String(ms)])));
+  }
+
+  async windowHit(key: string, hit: WindowHitInput): Promise<WindowHitResult> {
+    const args = [String(hit.at), String(hit.windowMs), String(hit.limit), String(hit.ttlMs)];
+    return windowHitAnswer(await this.run((r) => r.eval(LUA_WINDOW_HIT, [this.k(key)], args)));
+  }
+
+  async windowUnhit(key: string, at: number): Promise<void> {
+    await this.run((r) => r.eval(LUA_WINDOW_UNHIT, [this.k(key)], [String(at)]));
   }
 
   async update(

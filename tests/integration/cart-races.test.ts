@@ -518,3 +518,27 @@ describe("cart limits", () => {
     expect(cart.items.map((l) => [l.customOptions.giftWrap ?? false, l.quantity]).sort()).toEqual([[false, 29], [true, 70]].sort());
   });
 });
+
+describe("one address, many shoppers", () => {
+  it("30 shoppers behind one address apply a valid code at the same moment: every one lands (no 503, no 429), and the address's failure window is empty after", async () => {
+    const [v] = (await makeProduct([{ stock: 10_000 }])) as [number];
+    const code = `CROWD-${randomUUID().slice(0, 8)}`;
+    await db.discount.create({ data: { code, type: "PERCENTAGE", value: 1000 } });
+    const shoppers = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const cart = await carts.createGuestCart();
+        await carts.addItem(cart.id, { userId: null }, { variantId: v, quantity: 1 });
+        return cart.id;
+      }),
+    );
+    const client = `crowd-${randomUUID()}`;
+    for (let trial = 0; trial < 3; trial++) {
+      const applied = await Promise.all(shoppers.map((id) => attempt(carts.applyDiscount(id, { userId: null }, code, client))));
+      expect(applied.filter((r) => !r.ok).map((r) => !r.ok && `${r.error.code}: ${r.error.message}`)).toEqual([]);
+      for (const id of shoppers) expect((await carts.getCart(id, { userId: null })).discounts.map((d) => d.code)).toEqual([code]);
+      // a right code gives its slot back: nothing counts against the address
+      expect(await kv.get(`rl:discount:client:${client}`)).toBeNull();
+      await Promise.all(shoppers.map((id) => carts.removeDiscount(id, { userId: null }, code)));
+    }
+  });
+});

@@ -4,7 +4,8 @@ import { PostgresKvStore } from "@/lib/kv/postgres";
 import { RedisKvStore } from "@/lib/kv/redis";
 import type { KvStore } from "@/lib/kv/types";
 import { UpstashKvStore } from "@/lib/kv/upstash";
-import { hitSlidingWindow } from "@/lib/rate-limit";
+import { hitSlidingWindow, takeSlots, type SlotResult } from "@/lib/rate-limit";
+import { metrics } from "@/lib/observability/metrics";
 import { startUpstashBridge } from "@/tests/fakes/upstash-rest-bridge";
 
 const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -94,6 +95,32 @@ describe.each(adapters)("sliding window rate limit on $kind", ({ kind, make }) =
     expect(await hitSlidingWindow(kv, k, { ...DISCOUNT, now })).toEqual({ allowed: false, count: 10, retryAfterSeconds: 15 * 60 });
   });
 
+  it("40 slot-takers racing on one client's window (limit 30): exactly 30 hold a slot, none fails, and all given back empty it", async () => {
+    // the discount-code limit's shape: many shoppers behind one address apply codes at the same moment
+    const k = key("discount:client:burst");
+    const windows = [{ key: k, opts: { limit: 30, windowSeconds: 15 * 60 } }];
+    const taken = await Promise.all(Array.from({ length: 40 }, () => takeSlots(kv, windows)));
+    const held = taken.filter((t): t is Extract<SlotResult, { allowed: true }> => t.allowed);
+    expect(held).toHaveLength(30);
+    expect(taken.filter((t) => !t.allowed).every((t) => !t.allowed && t.retryAfterSeconds > 0)).toBe(true);
+    expect(JSON.parse((await kv.get(k))!)).toHaveLength(30);
+    await Promise.all(held.map((t) => t.release()));
+    expect(await kv.get(k)).toBeNull();
+  });
+
+  it("a slot given back keeps the window's TTL", async () => {
+    const k = key("discount:client:ttl");
+    const windows = [{ key: k, opts: { limit: 5, windowSeconds: 120 } }];
+    const first = await takeSlots(kv, windows);
+    const second = await takeSlots(kv, windows);
+    expect(first.allowed && second.allowed).toBe(true);
+    if (first.allowed) await first.release();
+    expect(JSON.parse((await kv.get(k))!)).toHaveLength(1);
+    const t = await kv.ttl(k);
+    expect(t).toBeGreaterThan(115);
+    expect(t).toBeLessThanOrEqual(121);
+  });
+
   it("keeps subjects apart (one cart's failures do not limit another cart)", async () => {
     const now = Date.now();
     for (let i = 0; i < 10; i++) await hitSlidingWindow(kv, key("discount:cart:a"), { ...DISCOUNT, now });
@@ -125,6 +152,31 @@ describe.each(adapters)("sliding window rate limit on $kind", ({ kind, make }) =
     expect(refused.retryAfterSeconds).toBe(1);
     await new Promise((r) => setTimeout(r, 1100));
     expect((await hitSlidingWindow(kv, k, opts)).allowed).toBe(true);
+  });
+});
+
+describe("sliding window rate limit on redis: round trips", () => {
+  /** the store's own count of what it sent, by operation (cartwright_kv_latency_seconds observes every command once) */
+  const sent = async () => {
+    const counts = new Map<string, number>();
+    for (const v of (await metrics().kvLatency.get()).values)
+      if (v.metricName?.endsWith("_count")) counts.set(String(v.labels.op), (counts.get(String(v.labels.op)) ?? 0) + v.value);
+    return counts;
+  };
+
+  it("a burst of 40 on one key costs each taker one command to take its slot and one to give it back: no read, no retry", async () => {
+    const kv = new RedisKvStore({ url: redisUrl(), prefix: `${process.env.KV_PREFIX ?? "cwtest:"}rl:trips:` });
+    stores.push(kv);
+    const k = key("discount:client:trips");
+    const windows = [{ key: k, opts: { limit: 100, windowSeconds: 60 } }];
+    const before = await sent();
+    const taken = await Promise.all(Array.from({ length: 40 }, () => takeSlots(kv, windows)));
+    await Promise.all(taken.map((t) => (t.allowed ? t.release() : undefined)));
+    const after = await sent();
+    const delta = new Map([...after].map(([op, n]) => [op, n - (before.get(op) ?? 0)]));
+    expect(taken.every((t) => t.allowed)).toBe(true);
+    expect(Object.fromEntries([...delta].filter(([, n]) => n > 0))).toEqual({ window_hit: 40, window_unhit: 40 });
+    expect(await kv.get(k)).toBeNull();
   });
 });
 
