@@ -19,13 +19,15 @@ import { requireFullAddress } from "../address";
 import { asFailureReason } from "../discounts/redeem";
 import {
   accountCustomerKey,
-  automaticDiscountsFromJson,
   automaticDiscountsSql,
+  discountsByIdsSql,
+  discountsFromJson,
   countCustomerRedemptions,
   customerKeyOf,
   findAutomaticDiscounts,
   findDiscountsByIds,
-  usedBulkCodes,
+  inIdOrder,
+  usedBulkCodesSql,
 } from "../discounts/repository";
 import { chooseWithinBudgets } from "../discounts/choose";
 import { BULK_CODE_USED_MESSAGE, discountInvalid, validateDiscount, type DiscountRule } from "../discounts/rules";
@@ -202,9 +204,9 @@ async function claimWithCatalog(deps: CheckoutDeps, opts: BeginOptions, cartId: 
   if (!located || located.cart.status !== "ACTIVE" || located.cart.items.length === 0) return null;
   const [row] = await deps.db.$queryRaw<(CatalogJson & { locked_at: Date | null })[]>`
     WITH claimed AS (${claimKeySql(opts)})
-    SELECT (SELECT locked_at FROM claimed) AS locked_at, ${catalogColumns(located.cart.items.map((l) => l.variantId), clock(deps))}`;
+    SELECT (SELECT locked_at FROM claimed) AS locked_at, ${catalogColumns(located.cart, clock(deps))}`;
   if (!row?.locked_at) return null;
-  return { begun: { kind: "new", scope: opts.scope, key: opts.key, lockedAt: row.locked_at }, read: { located, catalog: toCatalog(row) } };
+  return { begun: { kind: "new", scope: opts.scope, key: opts.key, lockedAt: row.locked_at }, read: { located, catalog: toCatalog(row, located.cart) } };
 }
 
 async function reserve(deps: CheckoutDeps, input: PlaceOrderInput, lock: IdempotencyLock, early?: EarlyRead): Promise<PlacedOrder> {
@@ -247,9 +249,9 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const rates = await loadRateTables(db);
   findShippingRate(address, cart.currency, rates); // 400 on shippingAddress.country when we do not ship there
 
-  // Step 2: re-price against the catalog as it is now (never a cache), in the same statement as the automatic
-  // discounts that may apply.
-  const { variants, automatic } = early?.catalog ?? (await loadCatalogForCheckout(db, cart.items.map((l) => l.variantId), now));
+  // Step 2: re-price against the catalog as it is now (never a cache), in the same statement as the cart's codes
+  // and the automatic discounts that may apply.
+  const { variants, automatic, codes: rules, usedCodes: used } = early?.catalog ?? (await loadCatalogForCheckout(db, cart, now));
   const stock = perVariant(cart.items);
   const short: ShortLine[] = [];
   stock.ids.forEach((variantId, i) => {
@@ -283,9 +285,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   const customerKey =
     orderUserId ? await accountCustomerKey(db, orderUserId) : customerKeyOf({ userId: null, email: input.email })!;
   const lines = pricingLines(cart);
-  const rules = cart.discounts.length ? await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)) : [];
-  // a single-use code another order took meanwhile (the reserve statement checks again, atomically)
-  const used = await usedBulkCodes(db, cart.discounts.flatMap((d) => (d.codeId != null ? [d.codeId] : [])));
+  // `used`: a single-use code another order took meanwhile (the reserve statement checks again, atomically)
   const valid: DiscountRule[] = [];
   for (const ref of cart.discounts) {
     if (ref.codeId != null && used.has(ref.codeId)) {
@@ -456,26 +456,39 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
 }
 
-type CheckoutCatalog = { variants: Map<number, VariantInfo>; automatic: DiscountRule[] };
-type CatalogJson = { variants: Parameters<typeof toVariantInfo>[0][]; automatic: Parameters<typeof automaticDiscountsFromJson>[0] };
+/** What a checkout prices with, read in one statement: the cart's variants, its codes' rules (in the cart's order),
+ *  which of its single-use codes an order already holds, and the automatic discounts in force. */
+type CheckoutCatalog = { variants: Map<number, VariantInfo>; codes: DiscountRule[]; usedCodes: Set<number>; automatic: DiscountRule[] };
+type DiscountJson = Parameters<typeof discountsFromJson>[0];
+type CatalogJson = { variants: Parameters<typeof toVariantInfo>[0][]; codes: DiscountJson; used_codes: number[]; automatic: DiscountJson };
 
-/** The cart's variants (price, stock, sellable) and the automatic discounts in force, as two JSON columns. */
-function catalogColumns(variantIds: number[], now: Date): Prisma.Sql {
-  return Prisma.sql`COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(variantIds)}) v), '[]'::json) AS variants,
+const discountIdsOf = (cart: CartRecord) => cart.discounts.map((d) => d.discountId);
+const bulkCodeIdsOf = (cart: CartRecord) => cart.discounts.flatMap((d) => (d.codeId != null ? [d.codeId] : []));
+
+/** The cart's catalog (see CheckoutCatalog) as four JSON columns. */
+function catalogColumns(cart: CartRecord, now: Date): Prisma.Sql {
+  const discountIds = discountIdsOf(cart);
+  const codeIds = bulkCodeIdsOf(cart);
+  const none = Prisma.sql`'[]'::json`;
+  return Prisma.sql`COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(cart.items.map((l) => l.variantId))}) v), '[]'::json) AS variants,
+    ${discountIds.length ? Prisma.sql`COALESCE((SELECT json_agg(d) FROM (${discountsByIdsSql(discountIds)}) d), '[]'::json)` : none} AS codes,
+    ${codeIds.length ? Prisma.sql`COALESCE((SELECT json_agg(c.id) FROM (${usedBulkCodesSql(codeIds)}) c), '[]'::json)` : none} AS used_codes,
     COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
 }
 
-function toCatalog(row: CatalogJson | undefined): CheckoutCatalog {
+function toCatalog(row: CatalogJson | undefined, cart: CartRecord): CheckoutCatalog {
   return {
     variants: new Map((row?.variants ?? []).map((v) => [v.id, toVariantInfo(v)])),
-    automatic: automaticDiscountsFromJson(row?.automatic ?? []),
+    codes: inIdOrder(discountIdsOf(cart), discountsFromJson(row?.codes ?? [])),
+    usedCodes: new Set(row?.used_codes ?? []),
+    automatic: discountsFromJson(row?.automatic ?? []),
   };
 }
 
 /** The catalog of a checkout whose first statement did not read it (a retry, or the ordinary path). */
-async function loadCatalogForCheckout(db: Db, variantIds: number[], now: Date): Promise<CheckoutCatalog> {
-  const [row] = await db.$queryRaw<CatalogJson[]>`SELECT ${catalogColumns(variantIds, now)}`;
-  return toCatalog(row);
+async function loadCatalogForCheckout(db: Db, cart: CartRecord, now: Date): Promise<CheckoutCatalog> {
+  const [row] = await db.$queryRaw<CatalogJson[]>`SELECT ${catalogColumns(cart, now)}`;
+  return toCatalog(row, cart);
 }
 
 /** After the reserve step committed: the cart's KV copy says CHECKED_OUT too. Never throws (PostgreSQL already

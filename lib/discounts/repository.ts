@@ -68,28 +68,48 @@ export async function findAutomaticDiscounts(db: Db, now: Date): Promise<Discoun
   return rows.map(toDiscountRule);
 }
 
-/** The statement behind findAutomaticDiscounts, for a caller that reads it as a part of a larger one (its rows as
- *  JSON: automaticDiscountsFromJson). */
-export function automaticDiscountsSql(now: Date): Prisma.Sql {
-  return Prisma.sql`
-    SELECT id, code, automatic, title, type::text AS type, value, currency, min_order_amount AS "minOrderAmount",
+/** A discount's columns as toDiscountRule reads them, for raw SQL (Prisma compiles a findMany per call). */
+const DISCOUNT_COLUMNS = Prisma.sql`id, code, automatic, title, type::text AS type, value, currency, min_order_amount AS "minOrderAmount",
            max_uses AS "maxUses", max_uses_per_customer AS "maxUsesPerCustomer", uses_count AS "usesCount",
            valid_from AS "validFrom", valid_until AS "validUntil", applicable_product_ids AS "applicableProductIds",
            buy_quantity AS "buyQuantity", get_quantity AS "getQuantity", max_applications AS "maxApplications",
            is_active AS "isActive", combines_with_product_discounts AS "combinesWithProduct",
            combines_with_order_discounts AS "combinesWithOrder", combines_with_shipping_discounts AS "combinesWithShipping",
-           max_discount_amount AS "maxDiscountAmount", tiers, discount_given AS "discountGiven", get_product_ids AS "getProductIds"
+           max_discount_amount AS "maxDiscountAmount", tiers, discount_given AS "discountGiven", get_product_ids AS "getProductIds"`;
+
+/** The statement behind findAutomaticDiscounts, for a caller that reads it as a part of a larger one (its rows as
+ *  JSON: discountsFromJson). */
+export function automaticDiscountsSql(now: Date): Prisma.Sql {
+  return Prisma.sql`
+    SELECT ${DISCOUNT_COLUMNS}
     FROM discounts
     WHERE automatic AND is_active AND (valid_from IS NULL OR valid_from <= ${now}::timestamptz)
       AND (valid_until IS NULL OR valid_until > ${now}::timestamptz)
     ORDER BY id LIMIT 50`;
 }
 
-/** automaticDiscountsSql's rows read back from JSON (json_agg): the times are strings there. */
-export function automaticDiscountsFromJson(rows: (Omit<DiscountRow, "validFrom" | "validUntil"> & { validFrom: string | null; validUntil: string | null })[]): DiscountRule[] {
+/** findDiscountsByIds's rows (unordered; whatever their state: the rules judge it), as a part of a larger statement
+ *  (read back with discountsFromJson). */
+export function discountsByIdsSql(ids: readonly number[]): Prisma.Sql {
+  return Prisma.sql`SELECT ${DISCOUNT_COLUMNS} FROM discounts WHERE id = ANY(${[...new Set(ids)]}::int[])`;
+}
+
+/** usedBulkCodes as a part of a larger statement: the ids among these that an order holds. */
+export function usedBulkCodesSql(ids: readonly number[]): Prisma.Sql {
+  return Prisma.sql`SELECT id FROM discount_codes WHERE id = ANY(${[...new Set(ids)]}::int[]) AND order_id IS NOT NULL`;
+}
+
+/** Discount rows read back from JSON (json_agg of automaticDiscountsSql or discountsByIdsSql): the times are strings there. */
+export function discountsFromJson(rows: (Omit<DiscountRow, "validFrom" | "validUntil"> & { validFrom: string | null; validUntil: string | null })[]): DiscountRule[] {
   return rows.map((r) =>
     toDiscountRule({ ...r, validFrom: r.validFrom === null ? null : new Date(r.validFrom), validUntil: r.validUntil === null ? null : new Date(r.validUntil) }),
   );
+}
+
+/** `ids`' rules in the order of `ids`, leaving out any that does not exist (findDiscountsByIds's answer). */
+export function inIdOrder(ids: readonly number[], rules: readonly DiscountRule[]): DiscountRule[] {
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** A single-use code of a discount (discount_codes) as a cart holds it. */
@@ -123,8 +143,7 @@ export async function findDiscountByCode(db: Db, code: string): Promise<{ rule: 
 export async function findDiscountsByIds(db: Db, ids: number[]): Promise<DiscountRule[]> {
   if (ids.length === 0) return [];
   const rows = await db.discount.findMany({ where: { id: { in: ids } } });
-  const byId = new Map(rows.map((r) => [r.id, toDiscountRule(r)]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return inIdOrder(ids, rows.map(toDiscountRule));
 }
 
 /**

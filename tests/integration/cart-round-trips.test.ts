@@ -226,4 +226,31 @@ describe("checkout round trips", () => {
     expect(doc?.status).toBe("CHECKED_OUT");
     expect(doc?.closing?.orderId).toBe(placed.body.order.id);
   });
+
+  it("with a code and a single-use code on the cart: still three statements (their rules and whether an order holds the single-use one come with the catalog read), and both redeemed", async () => {
+    const deps: CheckoutDeps = { db, carts: service, provider: createTestProvider(), log: () => {} };
+    await loadRateTables(db);
+    const tag = randomUUID().slice(0, 8).toUpperCase();
+    const order10 = await direct.discount.create({ data: { code: `RT10-${tag}`, type: "PERCENTAGE", value: 1000, combinesWithShipping: true } });
+    const ship = await direct.discount.create({
+      data: { code: `RTSHIP-${tag}`, type: "FREE_SHIPPING", value: 0, combinesWithOrder: true, combinesWithProduct: true },
+    });
+    const single = await direct.discountCode.create({ data: { discountId: ship.id, code: `RTSHIP-ONE-${tag}` } });
+    const cart = await service.createGuestCart();
+    await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
+    await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
+    await service.applyDiscount(cart.id, { userId: null }, order10.code!, "round-trips");
+    await service.applyDiscount(cart.id, { userId: null }, single.code, "round-trips");
+    await resetCounts();
+    const placed = await placeOrder(deps, { cartId: cart.id, email: "rita@example.test", idempotencyKey: randomUUID(), actor: { userId: null } });
+    expect(placed.status).toBe(201);
+    // 10% off 30.00, and the 7.00 shipping free
+    expect(placed.body.order.summary).toMatchObject({ subtotal: 3000, total: 3000 - 300 });
+    const sql = statements();
+    expect(sql).toHaveLength(3);
+    expect(sql[0]).toMatch(/^WITH claimed AS/);
+    expect(sql[1]).toMatch(/^SELECT cw_place_order/);
+    expect(await direct.discountCode.findUniqueOrThrow({ where: { id: single.id } })).toMatchObject({ orderId: placed.body.order.id });
+    expect(await direct.discountRedemption.count({ where: { orderId: placed.body.order.id } })).toBe(2);
+  });
 });
