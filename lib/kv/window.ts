@@ -17,7 +17,7 @@ export type WindowHitResult = {
 };
 
 /** The stored hit times still inside the window, oldest first. Garbage (not JSON, not a list) reads as none. */
-export function liveHits(stored: string | null, at: number, windowMs: number): number[] {
+function liveHits(stored: string | null, at: number, windowMs: number): number[] {
   if (stored === null) return [];
   let parsed: unknown;
   try {
@@ -106,7 +106,7 @@ return 0
 /** The answer of LUA_WINDOW_HIT as a WindowHitResult. */
 export function windowHitAnswer(answer: unknown): WindowHitResult {
   const [allowed, count, blockingAt] = (Array.isArray(answer) ? answer : []).map(Number);
-  if (allowed !== 0 && allowed !== 1 || !Number.isFinite(count)) throw new Error(`unexpected answer from the window script: ${JSON.stringify(answer)}`);
+  if ((allowed !== 0 && allowed !== 1) || !Number.isFinite(count)) throw new Error(`unexpected answer from the window script: ${JSON.stringify(answer)}`);
   return { allowed: allowed === 1, count: count!, blockingAt: allowed === 1 ? null : blockingAt! };
 }
 
