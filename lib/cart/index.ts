@@ -47,5 +47,5 @@ export function cartService(): CartService {
 /** The cart as the API and the pages show it, the automatic discounts from the process's short copy (CATALOG_CACHE_MS). */
 export function showCart(cart: CartRecord): Promise<CartView> {
   const automatic = automaticDiscountCache(env().CATALOG_CACHE_MS);
-  return viewCart(prisma(), cart, new Date(), undefined, (db, now) => automatic.get(db, now));
+  return viewCart(prisma(), cart, new Date(), (db, now) => automatic.get(db, now));
 }

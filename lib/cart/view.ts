@@ -3,7 +3,7 @@ import { addressSchema } from "../address";
 import { attributesViewSchema, variantLineFields } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
-import { findAutomaticDiscounts, findDiscountsByIds, usedBulkCodes } from "../discounts/repository";
+import { findAutomaticDiscounts, findCartCodes } from "../discounts/repository";
 import {
   BULK_CODE_USED_MESSAGE,
   DISCOUNT_FAILURE_MESSAGES,
@@ -91,14 +91,12 @@ export async function viewCart(
   db: Db,
   cart: CartRecord,
   now = new Date(),
-  rules?: DiscountRule[],
   /** where the automatic discounts come from (the app: a short per-process copy); default: PostgreSQL */
   automaticDiscounts: (db: Db, now: Date) => Promise<DiscountRule[]> = findAutomaticDiscounts,
 ): Promise<CartView> {
   const lines = pricingLines(cart);
-  const discountRules = rules ?? (await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId)));
   // a single-use code another order holds is no candidate: it shows as used up
-  const used = await usedBulkCodes(db, cart.discounts.flatMap((ref) => (ref.codeId != null ? [ref.codeId] : [])));
+  const { codes: discountRules, usedCodes: used } = await findCartCodes(db, cart.discounts);
   const isUsed = (ref: CartRecord["discounts"][number]) => ref.codeId != null && used.has(ref.codeId);
   const codes = cart.discounts.flatMap((ref) => (isUsed(ref) ? [] : (discountRules.find((r) => r.id === ref.discountId) ?? [])));
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed

@@ -20,14 +20,16 @@ import { asFailureReason } from "../discounts/redeem";
 import {
   accountCustomerKey,
   automaticDiscountsSql,
-  discountsByIdsSql,
+  cartCodesColumns,
+  cartCodesFromJson,
   discountsFromJson,
   countCustomerRedemptions,
   customerKeyOf,
   findAutomaticDiscounts,
-  findDiscountsByIds,
-  inIdOrder,
-  usedBulkCodesSql,
+  findCartCodes,
+  type CartCodes,
+  type CartCodesJson,
+  type DiscountJson,
 } from "../discounts/repository";
 import { chooseWithinBudgets } from "../discounts/choose";
 import { BULK_CODE_USED_MESSAGE, discountInvalid, validateDiscount, type DiscountRule } from "../discounts/rules";
@@ -456,31 +458,22 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   }
 }
 
-/** What a checkout prices with, read in one statement: the cart's variants, its codes' rules (in the cart's order),
- *  which of its single-use codes an order already holds, and the automatic discounts in force. */
-type CheckoutCatalog = { variants: Map<number, VariantInfo>; codes: DiscountRule[]; usedCodes: Set<number>; automatic: DiscountRule[] };
-type DiscountJson = Parameters<typeof discountsFromJson>[0];
-type CatalogJson = { variants: Parameters<typeof toVariantInfo>[0][]; codes: DiscountJson; used_codes: number[]; automatic: DiscountJson };
-
-const discountIdsOf = (cart: CartRecord) => cart.discounts.map((d) => d.discountId);
-const bulkCodeIdsOf = (cart: CartRecord) => cart.discounts.flatMap((d) => (d.codeId != null ? [d.codeId] : []));
+/** What a checkout prices with, read in one statement: the cart's variants, its codes (their rules in the cart's
+ *  order, and which of its single-use codes an order already holds), and the automatic discounts in force. */
+type CheckoutCatalog = CartCodes & { variants: Map<number, VariantInfo>; automatic: DiscountRule[] };
+type CatalogJson = CartCodesJson & { variants: Parameters<typeof toVariantInfo>[0][]; automatic: DiscountJson };
 
 /** The cart's catalog (see CheckoutCatalog) as four JSON columns. */
 function catalogColumns(cart: CartRecord, now: Date): Prisma.Sql {
-  const discountIds = discountIdsOf(cart);
-  const codeIds = bulkCodeIdsOf(cart);
-  const none = Prisma.sql`'[]'::json`;
   return Prisma.sql`COALESCE((SELECT json_agg(v) FROM (${variantInfoSql(cart.items.map((l) => l.variantId))}) v), '[]'::json) AS variants,
-    ${discountIds.length ? Prisma.sql`COALESCE((SELECT json_agg(d) FROM (${discountsByIdsSql(discountIds)}) d), '[]'::json)` : none} AS codes,
-    ${codeIds.length ? Prisma.sql`COALESCE((SELECT json_agg(c.id) FROM (${usedBulkCodesSql(codeIds)}) c), '[]'::json)` : none} AS used_codes,
+    ${cartCodesColumns(cart.discounts)},
     COALESCE((SELECT json_agg(d ORDER BY d.id) FROM (${automaticDiscountsSql(now)}) d), '[]'::json) AS automatic`;
 }
 
 function toCatalog(row: CatalogJson | undefined, cart: CartRecord): CheckoutCatalog {
   return {
+    ...cartCodesFromJson(cart.discounts, row),
     variants: new Map((row?.variants ?? []).map((v) => [v.id, toVariantInfo(v)])),
-    codes: inIdOrder(discountIdsOf(cart), discountsFromJson(row?.codes ?? [])),
-    usedCodes: new Set(row?.used_codes ?? []),
     automatic: discountsFromJson(row?.automatic ?? []),
   };
 }
@@ -535,7 +528,9 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 /** The summary the shopper will confirm: the cart's (new) prices, its valid codes, the checkout address. */
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
-  const rules = [...(await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId))), ...(await findAutomaticDiscounts(db, now))];
+  const { codes, usedCodes } = await findCartCodes(db, cart.discounts);
+  const kept = codes.filter((r) => !cart.discounts.some((d) => d.discountId === r.id && d.codeId != null && usedCodes.has(d.codeId)));
+  const rules = [...kept, ...(await findAutomaticDiscounts(db, now))];
   return chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, rules, (d) => d.automatic).summary;
 }
 

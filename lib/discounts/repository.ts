@@ -88,39 +88,62 @@ export function automaticDiscountsSql(now: Date): Prisma.Sql {
     ORDER BY id LIMIT 50`;
 }
 
-/** findDiscountsByIds's rows (unordered; whatever their state: the rules judge it), as a part of a larger statement
- *  (read back with discountsFromJson). */
-export function discountsByIdsSql(ids: readonly number[]): Prisma.Sql {
+/** The rows of these discounts (unordered; whatever their state: the rules judge it), as a part of a larger statement. */
+function discountsByIdsSql(ids: readonly number[]): Prisma.Sql {
   return Prisma.sql`SELECT ${DISCOUNT_COLUMNS} FROM discounts WHERE id = ANY(${[...new Set(ids)]}::int[])`;
 }
 
-/** usedBulkCodes as a part of a larger statement: the ids among these that an order holds. */
-export function usedBulkCodesSql(ids: readonly number[]): Prisma.Sql {
+/** Of these single-use code ids, the ones an order holds, as a part of a larger statement. */
+function usedBulkCodesSql(ids: readonly number[]): Prisma.Sql {
   return Prisma.sql`SELECT id FROM discount_codes WHERE id = ANY(${[...new Set(ids)]}::int[]) AND order_id IS NOT NULL`;
 }
 
 /** Discount rows read back from JSON (json_agg of automaticDiscountsSql or discountsByIdsSql): the times are strings there. */
-export function discountsFromJson(rows: (Omit<DiscountRow, "validFrom" | "validUntil"> & { validFrom: string | null; validUntil: string | null })[]): DiscountRule[] {
+export function discountsFromJson(rows: DiscountJson): DiscountRule[] {
   return rows.map((r) =>
     toDiscountRule({ ...r, validFrom: r.validFrom === null ? null : new Date(r.validFrom), validUntil: r.validUntil === null ? null : new Date(r.validUntil) }),
   );
 }
 
-/** `ids`' rules in the order of `ids`, leaving out any that does not exist (findDiscountsByIds's answer). */
-export function inIdOrder(ids: readonly number[], rules: readonly DiscountRule[]): DiscountRule[] {
-  const byId = new Map(rules.map((r) => [r.id, r]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+/** Discount rows as json_agg answers them. */
+export type DiscountJson = (Omit<DiscountRow, "validFrom" | "validUntil"> & { validFrom: string | null; validUntil: string | null })[];
+
+/** A code as a cart keeps it: its discount, and the single-use code it was typed as (if it was one). */
+type CodeRef = { discountId: number; codeId?: number | null };
+
+/** What a cart's codes are now: their rules, in the cart's order (one whose discount is gone is left out), and which
+ *  of its single-use codes an order holds (another order took it). */
+export type CartCodes = { codes: DiscountRule[]; usedCodes: Set<number> };
+
+/** A cart's codes (CartCodes) as two JSON columns, `codes` and `used_codes`, of a larger statement. */
+export type CartCodesJson = { codes: DiscountJson; used_codes: number[] };
+
+const bulkCodeIdsOf = (refs: readonly CodeRef[]) => refs.flatMap((r) => (r.codeId != null ? [r.codeId] : []));
+
+/** The columns of CartCodesJson, for a statement that reads a cart's codes with something else (checkout's catalog). */
+export function cartCodesColumns(refs: readonly CodeRef[]): Prisma.Sql {
+  const discountIds = refs.map((r) => r.discountId);
+  const codeIds = bulkCodeIdsOf(refs);
+  const none = Prisma.sql`'[]'::json`;
+  return Prisma.sql`${discountIds.length ? Prisma.sql`COALESCE((SELECT json_agg(d) FROM (${discountsByIdsSql(discountIds)}) d), '[]'::json)` : none} AS codes,
+    ${codeIds.length ? Prisma.sql`COALESCE((SELECT json_agg(c.id) FROM (${usedBulkCodesSql(codeIds)}) c), '[]'::json)` : none} AS used_codes`;
+}
+
+/** CartCodesJson read back. */
+export function cartCodesFromJson(refs: readonly CodeRef[], row: CartCodesJson | undefined): CartCodes {
+  const byId = new Map(discountsFromJson(row?.codes ?? []).map((r) => [r.id, r]));
+  return { codes: refs.flatMap((r) => byId.get(r.discountId) ?? []), usedCodes: new Set(row?.used_codes ?? []) };
+}
+
+/** A cart's codes (CartCodes) in one statement; none when it holds no code. */
+export async function findCartCodes(db: Db, refs: readonly CodeRef[]): Promise<CartCodes> {
+  if (refs.length === 0) return { codes: [], usedCodes: new Set() };
+  const [row] = await db.$queryRaw<CartCodesJson[]>`SELECT ${cartCodesColumns(refs)}`;
+  return cartCodesFromJson(refs, row);
 }
 
 /** A single-use code of a discount (discount_codes) as a cart holds it. */
 export type BulkCode = { id: number; code: string; /** the order holding it; null = free */ orderId: string | null };
-
-/** Of these single-use code ids, the ones an order holds now. */
-export async function usedBulkCodes(db: Db, ids: readonly number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.discountCode.findMany({ where: { id: { in: [...ids] }, orderId: { not: null } }, select: { id: true } });
-  return new Set(rows.map((r) => r.id));
-}
 
 /**
  * The discount a typed code names: a discount's own code, else one of its single-use (bulk) codes. Both are unique
@@ -138,12 +161,6 @@ export async function findDiscountByCode(db: Db, code: string): Promise<{ rule: 
   const parent = await db.discount.findUnique({ where: { id: bulk.discount_id } });
   if (!parent || parent.automatic) return null;
   return { rule: toDiscountRule(parent), bulk: { id: bulk.id, code: bulk.code, orderId: bulk.order_id } };
-}
-
-export async function findDiscountsByIds(db: Db, ids: number[]): Promise<DiscountRule[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.discount.findMany({ where: { id: { in: ids } } });
-  return inIdOrder(ids, rows.map(toDiscountRule));
 }
 
 /**

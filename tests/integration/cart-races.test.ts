@@ -13,7 +13,7 @@ import { createTestProvider } from "@/lib/payments";
 import { cancelOrder, placeOrder, type CheckoutDeps, type PlaceOrderInput } from "@/lib/checkout";
 import { combines, MAX_CODES_PER_CART } from "@/lib/discounts/rules";
 import { viewCart } from "@/lib/cart/view";
-import { findDiscountsByIds } from "@/lib/discounts/repository";
+import { findCartCodes } from "@/lib/discounts/repository";
 
 // Issue 11: one cart, one writer. Every test here races requests against one cart and asserts the invariant after
 // the race: no interleaving leaves more than five codes on a cart or a non-combinable set applied (or redeems one),
@@ -98,7 +98,7 @@ const stockOf = async (variantId: number) => (await db.productVariant.findUnique
 /** At most five codes are kept, and the set the cart shows as applied combines pairwise (lib/discounts/rules.ts). */
 async function expectCombinable(cart: CartRecord): Promise<void> {
   expect(cart.discounts.length).toBeLessThanOrEqual(MAX_CODES_PER_CART);
-  const rules = await findDiscountsByIds(db, cart.discounts.map((d) => d.discountId));
+  const { codes: rules } = await findCartCodes(db, cart.discounts);
   expect(rules).toHaveLength(cart.discounts.length);
   if (cart.status !== "ACTIVE") return;
   const view = await viewCart(db, cart);

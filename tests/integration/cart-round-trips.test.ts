@@ -10,6 +10,7 @@ import { metrics } from "@/lib/observability/metrics";
 import { CartService } from "@/lib/cart/service";
 import { VariantInfoCache } from "@/lib/catalog/variant-cache";
 import { placeOrder, type CheckoutDeps } from "@/lib/checkout";
+import { viewCart } from "@/lib/cart/view";
 import { createTestProvider } from "@/lib/payments";
 import { forgetRateTables, loadRateTables } from "@/lib/rates";
 import { startTraceProxy, type TraceProxy } from "../bench/pg-trace-proxy";
@@ -252,5 +253,28 @@ describe("checkout round trips", () => {
     expect(sql[1]).toMatch(/^SELECT cw_place_order/);
     expect(await direct.discountCode.findUniqueOrThrow({ where: { id: single.id } })).toMatchObject({ orderId: placed.body.order.id });
     expect(await direct.discountRedemption.count({ where: { orderId: placed.body.order.id } })).toBe(2);
+  });
+});
+
+describe("cart view round trips", () => {
+  it("a cart with a code and a single-use code: their rules and whether an order holds the single-use one are one statement", async () => {
+    const tag = randomUUID().slice(0, 8).toUpperCase();
+    const order10 = await direct.discount.create({ data: { code: `RTV10-${tag}`, type: "PERCENTAGE", value: 1000, combinesWithShipping: true } });
+    const ship = await direct.discount.create({
+      data: { code: `RTVSHIP-${tag}`, type: "FREE_SHIPPING", value: 0, combinesWithOrder: true, combinesWithProduct: true },
+    });
+    const single = await direct.discountCode.create({ data: { discountId: ship.id, code: `RTVSHIP-ONE-${tag}` } });
+    const cart = await service.createGuestCart();
+    await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
+    await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
+    await service.applyDiscount(cart.id, { userId: null }, order10.code!, "round-trips");
+    const withCodes = await service.applyDiscount(cart.id, { userId: null }, single.code, "round-trips");
+    await loadRateTables(db);
+    await resetCounts();
+    // the automatic discounts come from the app's per-process copy (none here), so only the codes reach PostgreSQL
+    const view = await viewCart(db, withCodes, new Date(), async () => []);
+    expect(statements()).toEqual([expect.stringMatching(/^SELECT COALESCE\(\(SELECT/)]);
+    expect(view.discounts.filter((d) => d.applied).map((d) => d.code).sort()).toEqual([order10.code, single.code].sort());
+    expect(view.summary).toMatchObject({ subtotal: 3000, discount: 300, shipping: 0 });
   });
 });
