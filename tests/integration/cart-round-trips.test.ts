@@ -100,6 +100,21 @@ afterAll(async () => {
   await proxy.close();
 });
 
+/** A guest cart in Monaco with 2 x variant A (30.00), a 10% code and a single-use free-shipping code applied. */
+async function guestCartWithCodes(prefix: string) {
+  const tag = randomUUID().slice(0, 8).toUpperCase();
+  const order10 = await direct.discount.create({ data: { code: `${prefix}10-${tag}`, type: "PERCENTAGE", value: 1000, combinesWithShipping: true } });
+  const ship = await direct.discount.create({
+    data: { code: `${prefix}SHIP-${tag}`, type: "FREE_SHIPPING", value: 0, combinesWithOrder: true, combinesWithProduct: true },
+  });
+  const single = await direct.discountCode.create({ data: { discountId: ship.id, code: `${prefix}SHIP-ONE-${tag}` } });
+  const cart = await service.createGuestCart();
+  await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
+  await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
+  await service.applyDiscount(cart.id, { userId: null }, order10.code!, "round-trips");
+  return { cart: await service.applyDiscount(cart.id, { userId: null }, single.code, "round-trips"), order10, single };
+}
+
 beforeEach(async () => resetCounts());
 
 describe("add-to-cart round trips", () => {
@@ -231,17 +246,7 @@ describe("checkout round trips", () => {
   it("with a code and a single-use code on the cart: still three statements (their rules and whether an order holds the single-use one come with the catalog read), and both redeemed", async () => {
     const deps: CheckoutDeps = { db, carts: service, provider: createTestProvider(), log: () => {} };
     await loadRateTables(db);
-    const tag = randomUUID().slice(0, 8).toUpperCase();
-    const order10 = await direct.discount.create({ data: { code: `RT10-${tag}`, type: "PERCENTAGE", value: 1000, combinesWithShipping: true } });
-    const ship = await direct.discount.create({
-      data: { code: `RTSHIP-${tag}`, type: "FREE_SHIPPING", value: 0, combinesWithOrder: true, combinesWithProduct: true },
-    });
-    const single = await direct.discountCode.create({ data: { discountId: ship.id, code: `RTSHIP-ONE-${tag}` } });
-    const cart = await service.createGuestCart();
-    await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
-    await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
-    await service.applyDiscount(cart.id, { userId: null }, order10.code!, "round-trips");
-    await service.applyDiscount(cart.id, { userId: null }, single.code, "round-trips");
+    const { cart, single } = await guestCartWithCodes("RT");
     await resetCounts();
     const placed = await placeOrder(deps, { cartId: cart.id, email: "rita@example.test", idempotencyKey: randomUUID(), actor: { userId: null } });
     expect(placed.status).toBe(201);
@@ -258,17 +263,7 @@ describe("checkout round trips", () => {
 
 describe("cart view round trips", () => {
   it("a cart with a code and a single-use code: their rules and whether an order holds the single-use one are one statement", async () => {
-    const tag = randomUUID().slice(0, 8).toUpperCase();
-    const order10 = await direct.discount.create({ data: { code: `RTV10-${tag}`, type: "PERCENTAGE", value: 1000, combinesWithShipping: true } });
-    const ship = await direct.discount.create({
-      data: { code: `RTVSHIP-${tag}`, type: "FREE_SHIPPING", value: 0, combinesWithOrder: true, combinesWithProduct: true },
-    });
-    const single = await direct.discountCode.create({ data: { discountId: ship.id, code: `RTVSHIP-ONE-${tag}` } });
-    const cart = await service.createGuestCart();
-    await service.addItem(cart.id, { userId: null }, { variantId: variantA, quantity: 2 });
-    await service.setShippingAddress(cart.id, { userId: null }, { name: "Rita Trip", line1: "1 Quai Antoine", city: "Monaco", country: "MC", postalCode: "98000" });
-    await service.applyDiscount(cart.id, { userId: null }, order10.code!, "round-trips");
-    const withCodes = await service.applyDiscount(cart.id, { userId: null }, single.code, "round-trips");
+    const { cart: withCodes, order10, single } = await guestCartWithCodes("RTV");
     await loadRateTables(db);
     await resetCounts();
     // the automatic discounts come from the app's per-process copy (none here), so only the codes reach PostgreSQL
