@@ -51,6 +51,9 @@ const RAMP_S = Math.max(3, secs(5));
 const HOT_STOCK = count(500, 20);
 const SELLOUT_CARTS = HOT_STOCK * 2;
 const ADD_CARTS = count(500, 50);
+/** pairs of (health, add-to-cart) CPU measurements; the add-to-cart target is judged on the median pair */
+const CPU_PAIRS = 3;
+const PAIR_S = secs(5);
 const CLIENTS = 200;
 const CEILING_CLIENTS = 32;
 
@@ -141,8 +144,14 @@ async function main(): Promise<number> {
     const c3 = await scrape(A, METRICS_TOKEN);
     // the app process's own CPU (user + system, its metrics) per answered request: the issue's CPU targets
     const appCpu = {
-      healthMs: (counterDelta(c0, c1, APP_CPU_METRIC) * 1000) / Math.max(1, base.load.completed),
-      addMs: (counterDelta(c2, c3, APP_CPU_METRIC) * 1000) / Math.max(1, add.load.completed),
+      healthMs: NaN,
+      addMs: NaN,
+      ratioPairs: [
+        {
+          healthMs: (counterDelta(c0, c1, APP_CPU_METRIC) * 1000) / Math.max(1, base.load.completed),
+          addMs: (counterDelta(c2, c3, APP_CPU_METRIC) * 1000) / Math.max(1, add.load.completed),
+        },
+      ],
       checkoutMs: NaN,
       checkouts: 0,
       checkoutMsBursts: [] as number[],
@@ -150,6 +159,30 @@ async function main(): Promise<number> {
       discountedCheckouts: 0,
       discountedCheckoutMsBursts: [] as number[],
     };
+
+    // add-to-cart's CPU against health's in CPU_PAIRS pairs, the first being scenarios 1 and 2 and the others short runs
+    // with the order alternating, so that one noisy window does not decide the target: the row reports the median
+    // pair's ratio (each run is a few seconds; a cart gets ~2 units per second of them, far from the 99 per line)
+    const cpuPerRequest = async (load: () => Promise<LoadResult>) => {
+      const before = await scrape(A, METRICS_TOKEN);
+      const l = await load();
+      return (counterDelta(before, await scrape(A, METRICS_TOKEN), APP_CPU_METRIC) * 1000) / Math.max(1, l.completed);
+    };
+    for (let pair = 1; pair < CPU_PAIRS; pair++) {
+      log(`add-to-cart / health app CPU, pair ${pair + 1}/${CPU_PAIRS}: ${PAIR_S} s each`);
+      const health = () => cpuPerRequest(() => s.baseline(A, PAIR_S));
+      const adds = () => cpuPerRequest(() => s.addToCartLoad(A, addCarts, variants.big, PAIR_S));
+      if (pair % 2 === 1) {
+        const addMs = await adds();
+        appCpu.ratioPairs.push({ healthMs: await health(), addMs });
+      } else {
+        const healthMs = await health();
+        appCpu.ratioPairs.push({ healthMs, addMs: await adds() });
+      }
+    }
+    const medianPair = [...appCpu.ratioPairs].sort((a, b) => a.addMs / a.healthMs - b.addMs / b.healthMs)[Math.floor(appCpu.ratioPairs.length / 2)]!;
+    appCpu.healthMs = medianPair.healthMs;
+    appCpu.addMs = medianPair.addMs;
 
     // ---- 3. signed-in cart reads ----
     log("3. get-cart: register, sign in, fill the cart");
@@ -176,11 +209,17 @@ async function main(): Promise<number> {
     const heap2 = heapUsedMb(await scrape(A, METRICS_TOKEN));
 
     // ---- 5. hot SKU sell-out ----
+    // The carts the checkout scenarios place (5 and the CPU bursts) are made beforehand on an instance of their own,
+    // not measured: the measured app's CPU, its garbage collector's work included, is then the checkouts' alone and
+    // not partly the cart setup's that ran just before them. (The sustained buyers of 6 make their carts in the loop.)
+    const maker = await startBenchApp(appEnv, { WEB_CONCURRENCY: "1" });
+    apps.push(maker);
+    log(`carts for the checkout scenarios are made on app M (${maker.url}), not measured`);
     log("5. sell-out: warming the checkout route on the big-stock variant");
-    const warmCarts = await s.makeCarts(A, 60, variants.big);
+    const warmCarts = await s.makeCarts(maker.url, 60, variants.big);
     await Promise.all(warmCarts.map((c, i) => s.checkout(A, c, `warm-${i}@bench.test`)));
     log(`5. sell-out: ${SELLOUT_CARTS} carts holding 1 unit of the stock-${HOT_STOCK} variant (setup)`);
-    const sellCarts = await s.makeCarts(A, SELLOUT_CARTS, variants.hot);
+    const sellCarts = await s.makeCarts(maker.url, SELLOUT_CARTS, variants.hot);
     const piBefore = fake.createdCount;
     const m2 = await scrape(A, METRICS_TOKEN);
     log(`5. sell-out: ${Math.min(CLIENTS, SELLOUT_CARTS)} concurrent clients, one checkout per cart`);
@@ -235,7 +274,8 @@ async function main(): Promise<number> {
             (kind === "plain" ? "" : `, code ${s.BENCH_CODE} + 2 automatic discounts`) + " (carts made first)",
         );
         if (kind === "discounted") await s.setDiscountsActive(A, TEST_ADMIN_TOKEN, autoIds, true);
-        const carts = kind === "plain" ? await s.makeCarts(A, CPU_CHECKOUTS, variants.big) : await s.makeCartsWithCode(A, CPU_CHECKOUTS, variants.big, s.BENCH_CODE);
+        const carts =
+          kind === "plain" ? await s.makeCarts(maker.url, CPU_CHECKOUTS, variants.big) : await s.makeCartsWithCode(maker.url, CPU_CHECKOUTS, variants.big, s.BENCH_CODE);
         const before = await scrape(A, METRICS_TOKEN);
         const burst = await s.sellOut(A, carts, CLIENTS);
         const after = await scrape(A, METRICS_TOKEN);
@@ -244,6 +284,8 @@ async function main(): Promise<number> {
         burstMs[kind].push((counterDelta(before, after, APP_CPU_METRIC) * 1000) / Math.max(1, burst.placed));
       }
     }
+    await maker.stop();
+    apps.splice(apps.indexOf(maker), 1);
     const placedIn = (list: s.SellOut[]) => list.reduce((n, b) => n + b.placed, 0);
     appCpu.checkouts = placedIn(bursts.plain);
     appCpu.checkoutMs = median(burstMs.plain);
