@@ -3,7 +3,7 @@ import { addressSchema } from "../address";
 import { attributesViewSchema, variantLineFields } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
-import { findAutomaticDiscounts, findCartCodes } from "../discounts/repository";
+import { findAutomaticDiscounts, findCartCodes, usableCodes } from "../discounts/repository";
 import {
   BULK_CODE_USED_MESSAGE,
   DISCOUNT_FAILURE_MESSAGES,
@@ -96,9 +96,10 @@ export async function viewCart(
 ): Promise<CartView> {
   const lines = pricingLines(cart);
   // a single-use code another order holds is no candidate: it shows as used up
-  const { codes: discountRules, usedCodes: used } = await findCartCodes(db, cart.discounts);
+  const cartCodes = await findCartCodes(db, cart.discounts);
+  const { codes: discountRules, usedCodes: used } = cartCodes;
   const isUsed = (ref: CartRecord["discounts"][number]) => ref.codeId != null && used.has(ref.codeId);
-  const codes = cart.discounts.flatMap((ref) => (isUsed(ref) ? [] : (discountRules.find((r) => r.id === ref.discountId) ?? [])));
+  const codes = usableCodes(cart.discounts, cartCodes);
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
   const automatic = (await automaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
   const candidates = [...codes, ...automatic];

@@ -27,6 +27,7 @@ import {
   customerKeyOf,
   findAutomaticDiscounts,
   findCartCodes,
+  usableCodes,
   type CartCodes,
   type CartCodesJson,
   type DiscountJson,
@@ -528,9 +529,7 @@ async function dropDiscount(deps: CheckoutDeps, located: LocatedCart, discountId
 /** The summary the shopper will confirm: the cart's (new) prices, its valid codes, the checkout address. */
 async function summaryOf(db: Db, cart: CartRecord, address: ShippingAddress, rates: RateTables, now: Date): Promise<CartSummary> {
   const lines = pricingLines(cart);
-  const { codes, usedCodes } = await findCartCodes(db, cart.discounts);
-  const kept = codes.filter((r) => !cart.discounts.some((d) => d.discountId === r.id && d.codeId != null && usedCodes.has(d.codeId)));
-  const rules = [...kept, ...(await findAutomaticDiscounts(db, now))];
+  const rules = [...usableCodes(cart.discounts, await findCartCodes(db, cart.discounts)), ...(await findAutomaticDiscounts(db, now))];
   return chooseWithinBudgets({ currency: cart.currency, lines, address, rates, now }, rules, (d) => d.automatic).summary;
 }
 

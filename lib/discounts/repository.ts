@@ -135,6 +135,13 @@ export function cartCodesFromJson(refs: readonly CodeRef[], row: CartCodesJson |
   return { codes: refs.flatMap((r) => byId.get(r.discountId) ?? []), usedCodes: new Set(row?.used_codes ?? []) };
 }
 
+/** Which of a cart's codes can still apply, in the cart's order: a single-use code another order holds cannot (the
+ *  cart shows it as used up; checkout drops it). */
+export function usableCodes(refs: readonly CodeRef[], { codes, usedCodes }: CartCodes): DiscountRule[] {
+  const used = (discountId: number) => refs.some((r) => r.discountId === discountId && r.codeId != null && usedCodes.has(r.codeId));
+  return codes.filter((rule) => !used(rule.id));
+}
+
 /** A cart's codes (CartCodes) in one statement; none when it holds no code. */
 export async function findCartCodes(db: Db, refs: readonly CodeRef[]): Promise<CartCodes> {
   if (refs.length === 0) return { codes: [], usedCodes: new Set() };

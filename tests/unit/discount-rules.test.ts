@@ -13,6 +13,7 @@ import {
   type PricingLine,
 } from "@/lib/discounts/rules";
 import { line, rule } from "@/tests/support/pricing-fixtures";
+import { usableCodes } from "@/lib/discounts/repository";
 
 // Expected amounts are worked out by hand in the comments next to them.
 
