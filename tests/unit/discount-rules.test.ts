@@ -389,3 +389,15 @@ describe("the failure reasons, in one place", () => {
     ]);
   });
 });
+
+describe("usableCodes", () => {
+  it("keeps a cart's codes in its order and leaves out a single-use code another order holds", () => {
+    const a = rule({ id: 1, code: "A" });
+    const b = rule({ id: 2, code: "B" });
+    const c = rule({ id: 3, code: "C" });
+    const refs = [{ discountId: 3 }, { discountId: 2, codeId: 20 }, { discountId: 1, codeId: 10 }];
+    expect(usableCodes(refs, { codes: [c, b, a], usedCodes: new Set() }).map((r) => r.id)).toEqual([3, 2, 1]);
+    // code 20 (of discount 2) is held by another order; code 99 is not one of this cart's
+    expect(usableCodes(refs, { codes: [c, b, a], usedCodes: new Set([20, 99]) }).map((r) => r.id)).toEqual([3, 1]);
+  });
+});
