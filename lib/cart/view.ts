@@ -3,7 +3,7 @@ import { addressSchema } from "../address";
 import { attributesViewSchema, variantLineFields } from "../catalog";
 import type { Db } from "../db";
 import { chooseWithinBudgets, type ChooseResult } from "../discounts/choose";
-import { findAutomaticDiscounts, findCartCodes, usableCodes } from "../discounts/repository";
+import { findAutomaticDiscounts, findCartCodes, isUsedCode, usableCodes } from "../discounts/repository";
 import {
   BULK_CODE_USED_MESSAGE,
   DISCOUNT_FAILURE_MESSAGES,
@@ -98,7 +98,7 @@ export async function viewCart(
   // a single-use code another order holds is no candidate: it shows as used up
   const cartCodes = await findCartCodes(db, cart.discounts);
   const { codes: discountRules, usedCodes: used } = cartCodes;
-  const isUsed = (ref: CartRecord["discounts"][number]) => ref.codeId != null && used.has(ref.codeId);
+  const isUsed = (ref: CartRecord["discounts"][number]) => isUsedCode(ref, used);
   const codes = usableCodes(cart.discounts, cartCodes);
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
   const automatic = (await automaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));

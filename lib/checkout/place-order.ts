@@ -27,6 +27,7 @@ import {
   customerKeyOf,
   findAutomaticDiscounts,
   findCartCodes,
+  isUsedCode,
   usableCodes,
   type CartCodes,
   type CartCodesJson,
@@ -291,7 +292,7 @@ async function reserveOnce(deps: CheckoutDeps, input: PlaceOrderInput, lock: Ide
   // `used`: a single-use code another order took meanwhile (the reserve statement checks again, atomically)
   const valid: DiscountRule[] = [];
   for (const ref of cart.discounts) {
-    if (ref.codeId != null && used.has(ref.codeId)) {
+    if (isUsedCode(ref, used)) {
       await dropDiscount(deps, located, ref.discountId, now);
       throw discountInvalid("usage_limit_reached", BULK_CODE_USED_MESSAGE, { code: ref.code });
     }

@@ -135,11 +135,13 @@ export function cartCodesFromJson(refs: readonly CodeRef[], row: CartCodesJson |
   return { codes: refs.flatMap((r) => byId.get(r.discountId) ?? []), usedCodes: new Set(row?.used_codes ?? []) };
 }
 
-/** Which of a cart's codes can still apply, in the cart's order: a single-use code another order holds cannot (the
- *  cart shows it as used up; checkout drops it). */
+/** Whether this code of a cart is a single-use code another order holds: it cannot apply (the cart shows it as used
+ *  up; checkout drops it). */
+export const isUsedCode = (ref: CodeRef, usedCodes: ReadonlySet<number>) => ref.codeId != null && usedCodes.has(ref.codeId);
+
+/** Which of a cart's codes can still apply (isUsedCode), in the cart's order. */
 export function usableCodes(refs: readonly CodeRef[], { codes, usedCodes }: CartCodes): DiscountRule[] {
-  const used = (discountId: number) => refs.some((r) => r.discountId === discountId && r.codeId != null && usedCodes.has(r.codeId));
-  return codes.filter((rule) => !used(rule.id));
+  return codes.filter((rule) => !refs.some((r) => r.discountId === rule.id && isUsedCode(r, usedCodes)));
 }
 
 /** A cart's codes (CartCodes) in one statement; none when it holds no code. */
