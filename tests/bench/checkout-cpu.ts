@@ -108,7 +108,7 @@ function analyse(name: string, requests: number, p: CpuProfile): void {
     }
     owner ??= "Node.js alone (no package on the stack)";
     owners.set(owner, (owners.get(owner) ?? 0) + dt);
-    if (process.env.OWNER && owner.startsWith(process.env.OWNER)) {
+    if (process.env.OWNER && process.env.OWNER.split(",").some((o) => owner.startsWith(o))) {
       const chain: string[] = [];
       for (let cur: number | undefined = id; cur !== undefined && chain.length < Number(process.env.DEPTH ?? 4); cur = parent.get(cur)) {
         const c = nodes.get(cur)!.callFrame;

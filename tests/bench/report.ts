@@ -78,6 +78,8 @@ export type Results = {
   dirty: boolean;
   ceilings: (CeilingResult & Sampled)[];
   invariants: Invariant[];
+  /** the answers with a 5xx status, per scenario (absent in results written before this field) */
+  fiveXx?: Record<string, number>;
   rows: Row[];
 };
 

@@ -163,22 +163,22 @@ async function main(): Promise<number> {
     // add-to-cart's CPU against health's in CPU_PAIRS pairs, the first being scenarios 1 and 2 and the others short runs
     // with the order alternating, so that one noisy window does not decide the target: the row reports the median
     // pair's ratio (each run is a few seconds; a cart gets ~2 units per second of them, far from the 99 per line)
+    /** the short pairs' answers, for the zero-5xx invariant */
+    const pairLoads = { statuses: {} as Record<string, number>, errors: 0 };
     const cpuPerRequest = async (load: () => Promise<LoadResult>) => {
       const before = await scrape(A, METRICS_TOKEN);
       const l = await load();
+      for (const [code, n] of Object.entries(l.statuses)) pairLoads.statuses[code] = (pairLoads.statuses[code] ?? 0) + n;
+      pairLoads.errors += l.errors;
       return (counterDelta(before, await scrape(A, METRICS_TOKEN), APP_CPU_METRIC) * 1000) / Math.max(1, l.completed);
     };
     for (let pair = 1; pair < CPU_PAIRS; pair++) {
       log(`add-to-cart / health app CPU, pair ${pair + 1}/${CPU_PAIRS}: ${PAIR_S} s each`);
-      const health = () => cpuPerRequest(() => s.baseline(A, PAIR_S));
-      const adds = () => cpuPerRequest(() => s.addToCartLoad(A, addCarts, variants.big, PAIR_S));
-      if (pair % 2 === 1) {
-        const addMs = await adds();
-        appCpu.ratioPairs.push({ healthMs: await health(), addMs });
-      } else {
-        const healthMs = await health();
-        appCpu.ratioPairs.push({ healthMs, addMs: await adds() });
-      }
+      const ms = { healthMs: NaN, addMs: NaN };
+      // pair 2 measures add-to-cart first, pair 3 health first, and so on
+      for (const which of pair % 2 === 1 ? (["addMs", "healthMs"] as const) : (["healthMs", "addMs"] as const))
+        ms[which] = await cpuPerRequest(() => (which === "addMs" ? s.addToCartLoad(A, addCarts, variants.big, PAIR_S) : s.baseline(A, PAIR_S)));
+      appCpu.ratioPairs.push(ms);
     }
     const medianPair = [...appCpu.ratioPairs].sort((a, b) => a.addMs / a.healthMs - b.addMs / b.healthMs)[Math.floor(appCpu.ratioPairs.length / 2)]!;
     appCpu.healthMs = medianPair.healthMs;
@@ -448,6 +448,7 @@ async function main(): Promise<number> {
     no5xx("get-cart, cache hit", hit.load.statuses, hit.load.errors);
     no5xx("get-cart, cache miss", miss.load.statuses, miss.load.errors);
     no5xx("cart page", page.load.statuses, page.load.errors);
+    no5xx("add-to-cart / health pairs", pairLoads.statuses, pairLoads.errors);
     finalChecks.push({ name: `admission control never shed a request (app W, ${WORKERS} workers)`, ok: shedW === 0, detail: String(shedW) });
     finalChecks.push({
       name: "sustained: 5xx",
@@ -469,6 +470,23 @@ async function main(): Promise<number> {
     });
     finalChecks.push(...(await s.paymentChecks(db, fake, variants.big, null, "big-stock SKU")));
     const invariants = [...sellChecks, ...sell2Checks, ...burstChecks, ...finalChecks];
+    // the 5xx answers per scenario, as numbers (the streak adds them up; the invariants above judge them)
+    const count5xx = (statuses: Record<string, number>) => Object.entries(statuses).reduce((n, [code, k]) => n + (code.startsWith("5") ? k : 0), 0);
+    const fiveXx: Record<string, number> = {
+      baseline: count5xx(base.load.statuses),
+      "baseline again": count5xx(base2.load.statuses),
+      "add-to-cart, 1 worker": count5xx(add.load.statuses),
+      [`add-to-cart, ${WORKERS} workers`]: count5xx(add2.load.statuses),
+      "add-to-cart / health pairs": count5xx(pairLoads.statuses),
+      "get-cart, cache hit": count5xx(hit.load.statuses),
+      "get-cart, cache miss": count5xx(miss.load.statuses),
+      "cart page": count5xx(page.load.statuses),
+      "sell-out": sell.fiveXx,
+      [`sell-out on ${WORKERS} workers`]: sell2.fiveXx,
+      "CPU bursts": [...bursts.plain, ...bursts.discounted].reduce((n, b) => n + b.fiveXx, 0),
+      sustained: count5xx(sus.statuses),
+      [`sustained on ${WORKERS} workers`]: count5xx(sus2.statuses),
+    };
     invariantsFailed = invariants.some((i) => !i.ok);
 
     // ---- report ----
@@ -502,6 +520,7 @@ async function main(): Promise<number> {
       ...gitState(),
       ceilings,
       invariants,
+      fiveXx,
       rows: [] as Row[],
     };
     results.rows = rowsOf(results);

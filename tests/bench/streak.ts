@@ -17,25 +17,21 @@ const RUNS = Math.max(1, Number(process.env.RUNS ?? 5) || 5);
 const OUT = process.env.BENCH_OUT ?? "BENCHMARKS.md";
 
 type Invariant = { name: string; ok: boolean; detail: string };
-type RunRow = { run: number; startedAt: string; seconds: number; exit: number; commit: string; invariants: Invariant[]; headline: Record<string, string> };
+type RunRow = {
+  run: number;
+  startedAt: string;
+  seconds: number;
+  exit: number;
+  commit: string;
+  invariants: Invariant[];
+  fiveXx: number | null;
+  headline: Record<string, string>;
+};
 
-/** The 5xx answers a run counted, from its invariants' details: `{"200":8598,"503":2}` maps and `N×5xx` / `5xx N` counts. */
-export function fiveXxOf(invariants: Invariant[]): number {
-  let n = 0;
-  for (const i of invariants) {
-    if (!/5xx/.test(i.name) && !/5xx/.test(i.detail)) continue;
-    const map = /\{[^{}]*\}/.exec(i.detail);
-    if (map) {
-      try {
-        for (const [status, count] of Object.entries(JSON.parse(map[0]) as Record<string, number>)) if (/^5\d\d$/.test(status)) n += Number(count);
-      } catch {
-        /* not a status map */
-      }
-    }
-    for (const m of i.detail.matchAll(/\b5xx (\d+)|(\d+) 5xx\b|(\d+)×5xx/g)) n += Number(m[1] ?? m[2] ?? m[3]);
-    if (i.name.endsWith(": 5xx") && /^\d+$/.test(i.detail.trim())) n += Number(i.detail.trim());
-  }
-  return n;
+/** The 5xx answers a run counted in all its scenarios (run.ts writes them per scenario), or null when it wrote none. */
+export function fiveXxTotal(perScenario: Record<string, number> | undefined): number | null {
+  if (!perScenario || Object.keys(perScenario).length === 0) return null;
+  return Object.values(perScenario).reduce((n, k) => n + k, 0);
 }
 
 type ReportRow = { scenario: string; rate: number; unit: string; ratio: string };
@@ -69,6 +65,7 @@ async function main(): Promise<number> {
       commit?: string;
       dirty?: boolean;
       rows?: ReportRow[];
+      fiveXx?: Record<string, number>;
     };
     rows.push({
       run,
@@ -77,6 +74,7 @@ async function main(): Promise<number> {
       exit,
       commit: `${results.commit ?? "?"}${results.dirty ? " (uncommitted changes)" : ""}`,
       invariants: results.invariants ?? [{ name: "the run wrote no results", ok: false, detail: `exit ${exit}` }],
+      fiveXx: fiveXxTotal(results.fiveXx),
       headline: headlineOf(results),
     });
     if (exit !== 0) {
@@ -84,7 +82,7 @@ async function main(): Promise<number> {
       break;
     }
   }
-  const held = rows.length === RUNS && rows.every((r) => r.exit === 0 && r.invariants.every((i) => i.ok));
+  const held = rows.length === RUNS && rows.every((r) => r.exit === 0 && r.fiveXx === 0 && r.invariants.every((i) => i.ok));
   const lines = [
     "",
     `## Consecutive runs`,
@@ -96,7 +94,7 @@ async function main(): Promise<number> {
     "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) => {
       const failed = r.invariants.filter((i) => !i.ok).map((i) => i.name);
-      return `| ${r.run} | ${r.startedAt} | ${Math.round(r.seconds)} s | ${r.commit} | ${fiveXxOf(r.invariants)} | ${failed.length ? failed.join("; ") : `none of ${r.invariants.length}`}${r.exit !== 0 && !failed.length ? ` (exit ${r.exit})` : ""} | ${r.headline.cpu} | ${r.headline.sellOut} | ${r.headline.sustained} |`;
+      return `| ${r.run} | ${r.startedAt} | ${Math.round(r.seconds)} s | ${r.commit} | ${r.fiveXx ?? "–"} | ${failed.length ? failed.join("; ") : `none of ${r.invariants.length}`}${r.exit !== 0 && !failed.length ? ` (exit ${r.exit})` : ""} | ${r.headline.cpu} | ${r.headline.sellOut} | ${r.headline.sustained} |`;
     }),
     "",
   ];
