@@ -3,20 +3,19 @@
 //   npx tsx tests/bench/checkout-cpu.ts            (CHECKOUTS=400 by default)
 //   WARM_CHECKOUTS=1500 (default) checkouts are placed first, unprofiled, so the profile is of the steady state
 //   CART=0 npx tsx tests/bench/checkout-cpu.ts     without the GET /api/health and add-to-cart profiles
-//   OWNER=Next.js DEPTH=6 npx tsx ...               also the call chains (DEPTH frames) of one owner's self time
 //
 // An app instance with V8's sampling profiler (cpu-profile.ts) places CHECKOUTS checkouts on a big-stock
 // SKU from 200 clients (carts made beforehand on another instance, not profiled); every sample is mapped through the
-// build's source maps. Prints the app CPU per placed checkout, its self time by owner (this app, Next.js, Prisma,
-// node-postgres, ...: each sample charged to the nearest caller that is not Node's own), the top functions by self time, and the app's own
+// build's source maps. Prints the app CPU per placed checkout, the shares of its main-thread time by package (the
+// breakdown BENCHMARKS.md shows, from cpu-profile.ts, in ms per request), the top functions by self time, and the app's own
 // functions (lib/, app/) by inclusive time: the list the CPU cuts of POST /api/checkout were chosen from.
 // First, in the same profiled instance, GET /api/health and POST /api/carts/{id}/items (guest carts, 50
 // connections, CART_SECONDS each): their main-thread ms per request and add-to-cart's ratio to health.
 import { SourceMap } from "node:module";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { APP_CPU_METRIC, counterDelta, scrape } from "./app-metrics";
-import { profileCpu, type CpuProfile } from "./cpu-profile";
+import { profileCpu, type CpuBreakdown, type CpuProfile } from "./cpu-profile";
 import * as s from "./scenarios";
 import { benchWorld, buildWithoutTsconfigEdit, METRICS_TOKEN, runScript, startBenchApp } from "./setup";
 
@@ -63,35 +62,12 @@ function frameOf(url: string, line: number, col: number, fn: string): string {
   return `${src}:${(e?.originalLine ?? line) + 1} ${fn || "(anonymous)"}`;
 }
 
-/** The repository's own lib/ and app/ files (node-redis's sources are mapped to lib/client/... too). */
-const ownFile = (src: string) => {
-  const m = /(?:^|\/)((?:lib|app)\/[^:]+)$/.exec(src);
-  return m !== null && !src.includes("~") && existsSync(m[1]!);
-};
-
-/** Who a frame's code belongs to: this app, a package (by name), Next.js, or the runtime. Null for Node's internals. */
-function ownerOf(url: string, line: number, col: number): string | null {
-  if (!url || url.startsWith("node:")) return null;
-  if (url.startsWith("wasm://")) return "Prisma (query compiler, WebAssembly)";
-  const src = frameOf(url, line, col, "").replace(/:\d+ \(anonymous\)$/, "");
-  if (ownFile(src)) return "this app (lib/, app/)";
-  if (/~next\/|webpack:\/\/next|(^|\/)src\/(server|shared|client)\//.test(src) || src.includes("next/dist")) return "Next.js";
-  if (/~@prisma\/|(^|\/)src\/runtime\/|debug\/src\/|~\.prisma/.test(src) || src.includes("lib/db/generated")) return "Prisma (client, adapter)";
-  if (/~pg(-[a-z]+)?\//.test(src)) return "node-postgres";
-  if (/~@redis\/|(^|\/)lib\/(client|commands|RESP|multi|cluster|sentinel)/.test(src)) return "node-redis";
-  const pkg = /~((?:@[^/]+\/)?[^/]+)\//.exec(src);
-  return pkg ? pkg[1]! : "other";
-}
-
 function analyse(name: string, requests: number, p: CpuProfile): void {
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
-  /** self time charged to the nearest caller that is not Node's own (so a socket write counts for its client) */
-  const owners = new Map<string, number>();
-  const ownerLeaves = new Map<string, number>();
   let busyUs = 0;
   p.samples.forEach((id, i) => {
     const n = nodes.get(id)!;
@@ -101,23 +77,6 @@ function analyse(name: string, requests: number, p: CpuProfile): void {
     const f = n.callFrame;
     const leaf = frameOf(f.url, f.lineNumber, f.columnNumber, f.functionName);
     self.set(leaf, (self.get(leaf) ?? 0) + dt);
-    let owner = f.url ? null : f.functionName === "(garbage collector)" ? "V8 garbage collector" : null;
-    for (let cur: number | undefined = id; owner === null && cur !== undefined; cur = parent.get(cur)) {
-      const c = nodes.get(cur)!.callFrame;
-      owner = ownerOf(c.url, c.lineNumber, c.columnNumber);
-    }
-    owner ??= "Node.js alone (no package on the stack)";
-    owners.set(owner, (owners.get(owner) ?? 0) + dt);
-    if (process.env.OWNER && process.env.OWNER.split(",").some((o) => owner.startsWith(o))) {
-      const chain: string[] = [];
-      for (let cur: number | undefined = id; cur !== undefined && chain.length < Number(process.env.DEPTH ?? 4); cur = parent.get(cur)) {
-        const c = nodes.get(cur)!.callFrame;
-        if (c.functionName === "(root)") break;
-        chain.push(frameOf(c.url, c.lineNumber, c.columnNumber, c.functionName).replace(/^.*\//, ""));
-      }
-      const k = chain.join(" < ");
-      ownerLeaves.set(k, (ownerLeaves.get(k) ?? 0) + dt);
-    }
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const c = nodes.get(cur)!.callFrame;
@@ -131,9 +90,6 @@ function analyse(name: string, requests: number, p: CpuProfile): void {
   const per = (us: number) => (us / 1000 / Math.max(1, requests)).toFixed(3);
   busyMs.set(name, busyUs / 1000 / Math.max(1, requests));
   console.log(`\n=== ${name}: ${requests} placed, main-thread busy ${per(busyUs)} ms per placed checkout ===`);
-  console.log(`-- by owner: self time charged to the nearest caller that is not Node's own (ms per request) --`);
-  for (const [k, v] of [...owners].sort((a, b) => b[1] - a[1])) console.log(`${per(v).padStart(7)}  ${((100 * v) / Math.max(1, busyUs)).toFixed(0).padStart(3)}%  ${k}`);
-  if (process.env.OWNER) for (const [k, v] of [...ownerLeaves].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${per(v).padStart(7)}    ${k}`);
   console.log(`-- top ${TOP} by self time (ms per checkout) --`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${per(v).padStart(7)}  ${k}`);
   console.log(`-- app functions by inclusive time (ms per checkout) --`);
@@ -146,9 +102,10 @@ async function main(): Promise<void> {
   const { variants, appEnv } = world;
   try {
     const maker = await startBenchApp(appEnv);
+    let breakdowns: CpuBreakdown[];
     try {
       const addCarts = CART ? await s.makeCartsEmpty(maker.url, 500) : [];
-      await profileCpu(
+      breakdowns = await profileCpu(
         appEnv,
         [
           ...(CART
@@ -170,6 +127,10 @@ async function main(): Promise<void> {
       );
     } finally {
       await maker.stop();
+    }
+    for (const b of breakdowns) {
+      console.log(`\n=== ${b.workload}: main thread by package (ms per request, share) ===`);
+      for (const c of b.categories) if (c.share >= 0.005) console.log(`${(c.share * b.cpuMsPerRequest).toFixed(3).padStart(7)}  ${(100 * c.share).toFixed(0).padStart(3)}%  ${c.name}`);
     }
     const health = busyMs.get("GET /api/health");
     const add = busyMs.get("POST /api/carts/{id}/items");
