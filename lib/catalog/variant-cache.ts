@@ -10,9 +10,15 @@ import { loadVariantInfo, type VariantInfo } from "./index";
  * prices_changed, short stock 409 insufficient_stock). A variant changed through the admin API or dashboard is
  * forgotten at once in the process that changed it; other processes see the change within `ttlMs`.
  * A variant that does not exist is not remembered (a new one is visible at once).
+ *
+ * Misses are read once: the requests that find a variant missing or expired while a read of it is under way wait for
+ * that read instead of sending their own, so a hot variant's expiry costs one statement per process, not one per
+ * request in flight (50 connections adding the same variant sent up to 50 the moment its copy aged out).
  */
 export class VariantInfoCache {
   private readonly entries = new Map<number, { at: number; info: VariantInfo }>();
+  /** the reads under way, per variant (the same promise for every variant one statement reads) */
+  private readonly reading = new Map<number, Promise<Map<number, VariantInfo>>>();
 
   constructor(
     readonly ttlMs: number,
@@ -24,27 +30,54 @@ export class VariantInfoCache {
     if (this.ttlMs <= 0) return loadVariantInfo(db, variantIds);
     const now = this.clock();
     const found = new Map<number, VariantInfo>();
+    const joined = new Map<number, Promise<Map<number, VariantInfo>>>();
     const missing: number[] = [];
     for (const id of new Set(variantIds)) {
       const e = this.entries.get(id);
+      const under = this.reading.get(id);
       if (e && now - e.at < this.ttlMs) found.set(id, e.info);
+      else if (under) joined.set(id, under);
       else missing.push(id);
     }
-    if (missing.length === 0) return found;
-    const loaded = await loadVariantInfo(db, missing);
-    for (const [id, info] of loaded) {
-      found.set(id, info);
-      this.entries.delete(id); // re-inserted last: the Map's order is the order to evict in
-      this.entries.set(id, { at: now, info });
+    if (missing.length) {
+      const read = loadVariantInfo(db, missing);
+      for (const id of missing) {
+        this.reading.set(id, read);
+        joined.set(id, read);
+      }
+      try {
+        const loaded = await read;
+        for (const id of missing) {
+          // a variant forgotten while it was read (an admin change) keeps no copy of what may predate the change
+          if (this.reading.get(id) !== read) continue;
+          this.reading.delete(id);
+          const info = loaded.get(id);
+          if (!info) continue;
+          this.entries.delete(id); // re-inserted last: the Map's order is the order to evict in
+          this.entries.set(id, { at: now, info });
+        }
+        while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      } finally {
+        for (const id of missing) if (this.reading.get(id) === read) this.reading.delete(id);
+      }
     }
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    for (const [id, read] of joined) {
+      const info = (await read).get(id);
+      if (info) found.set(id, info);
+    }
     return found;
   }
 
   /** Forgets some variants (all of them without ids): the next read goes to PostgreSQL. */
   forget(variantIds?: readonly number[]): void {
-    if (!variantIds) this.entries.clear();
-    else for (const id of variantIds) this.entries.delete(id);
+    if (!variantIds) {
+      this.entries.clear();
+      this.reading.clear();
+    } else
+      for (const id of variantIds) {
+        this.entries.delete(id);
+        this.reading.delete(id); // the next request reads again rather than waiting for a read begun before the change
+      }
   }
 }
 

@@ -8,10 +8,13 @@ import type { DiscountRule } from "./rules";
  * reason lib/catalog/variant-cache.ts gives: checkout always reads them fresh and redeems them under their row lock
  * (a budget used up meanwhile is refused there). An admin change and a placed checkout forget the copy in their own
  * process; other processes see a change within `ttlMs`. Validity windows are checked against the exact time of
- * each view.
+ * each view. Like the variants' copy, an expired copy is read once: the requests that find it expired while a read
+ * is under way wait for that read.
  */
 export class AutomaticDiscountCache {
   private entry: { at: number; rules: DiscountRule[] } | undefined;
+  /** the read under way, if any */
+  private reading: Promise<DiscountRule[]> | undefined;
 
   constructor(
     readonly ttlMs: number,
@@ -21,12 +24,30 @@ export class AutomaticDiscountCache {
   async get(db: Db, now: Date): Promise<DiscountRule[]> {
     if (this.ttlMs <= 0) return findAutomaticDiscounts(db, now);
     const at = this.clock();
-    if (!this.entry || at - this.entry.at >= this.ttlMs) this.entry = { at, rules: await findAutomaticDiscounts(db, new Date(at)) };
-    return this.entry.rules.filter((r) => (!r.validFrom || r.validFrom <= now) && (!r.validUntil || r.validUntil > now));
+    let rules = this.entry && at - this.entry.at < this.ttlMs ? this.entry.rules : undefined;
+    if (!rules) {
+      if (!this.reading) {
+        const mine: { read?: Promise<DiscountRule[]> } = {};
+        mine.read = (async () => {
+          try {
+            const read = await findAutomaticDiscounts(db, new Date(at));
+            // forgotten while it was read (an admin change, a redemption): no copy of what may predate it
+            if (this.reading === mine.read) this.entry = { at, rules: read };
+            return read;
+          } finally {
+            if (this.reading === mine.read) this.reading = undefined;
+          }
+        })();
+        this.reading = mine.read;
+      }
+      rules = await this.reading;
+    }
+    return rules.filter((r) => (!r.validFrom || r.validFrom <= now) && (!r.validUntil || r.validUntil > now));
   }
 
   forget(): void {
     this.entry = undefined;
+    this.reading = undefined; // the next request reads again rather than waiting for a read begun before the change
   }
 }
 

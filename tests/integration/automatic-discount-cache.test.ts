@@ -7,6 +7,7 @@ import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { createDiscount, updateDiscount } from "@/lib/admin/discounts";
 import { AutomaticDiscountCache, automaticDiscountCache } from "@/lib/discounts/automatic-cache";
 import { findAutomaticDiscounts } from "@/lib/discounts/repository";
+import { countingRawStatements } from "../support/raw-statements";
 
 let db: PrismaClient;
 let productId: number;
@@ -36,6 +37,35 @@ afterAll(async () => {
 });
 
 describe("the cart view's copy of the automatic discounts", () => {
+  it("50 views that find the copy expired at once send ONE statement, and all see what it read", async () => {
+    let t = 3_000_000;
+    const cache = new AutomaticDiscountCache(1000, () => t);
+    const { db: c, statements } = countingRawStatements(db);
+    const now = new Date();
+    await cache.get(c, now);
+    expect(statements()).toBe(1);
+    const d = await automatic("read once");
+    t += 1000;
+    const views = await Promise.all(Array.from({ length: 50 }, () => cache.get(c, now)));
+    expect(statements()).toBe(2);
+    for (const v of views) expect(v.some((r) => r.id === d.id)).toBe(true);
+  });
+
+  it("a view after the copy is forgotten does not wait for a read that began before", async () => {
+    const cache = new AutomaticDiscountCache(60_000);
+    const { db: c, statements } = countingRawStatements(db);
+    const now = new Date();
+    const first = cache.get(c, now); // under way
+    cache.forget();
+    const d = await automatic("made meanwhile");
+    expect((await cache.get(c, now)).some((r) => r.id === d.id)).toBe(true);
+    expect(statements()).toBe(2);
+    await first;
+    // the copy kept is the read that began after the change
+    expect((await cache.get(c, now)).some((r) => r.id === d.id)).toBe(true);
+    expect(statements()).toBe(2);
+  });
+
   it("is at most ttlMs old: a discount made behind its back shows once the copy expires, not before", async () => {
     let t = 1_000_000;
     const cache = new AutomaticDiscountCache(1000, () => t);

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { VariantInfoCache, forgetVariantInfo, variantInfoCache } from "@/lib/catalog/variant-cache";
 import { updateVariant } from "@/lib/admin/variants";
+import { countingRawStatements } from "../support/raw-statements";
 
 // The carts' short-lived catalog copy, against the real PostgreSQL: what it serves, when it reads again.
 
@@ -83,5 +84,44 @@ describe("VariantInfoCache", () => {
     await setStock(id, 0);
     forgetVariantInfo([id]);
     expect((await cache.get(db, [id])).get(id)?.stock).toBe(0);
+  });
+
+  it("50 requests that find a variant's copy expired at once send ONE statement, and all get what it read", async () => {
+    let now = 1_000_000;
+    const cache = new VariantInfoCache(1000, 100, () => now);
+    const { db: c, statements } = countingRawStatements(db);
+    const [a, b] = [await makeVariant(5), await makeVariant(6)];
+    await cache.get(c, [a]);
+    expect(statements()).toBe(1);
+    await setStock(a, 3);
+    now += 1000; // a's copy expires
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.get(c, i % 2 ? [a, b] : [a])));
+    // one read of a (with b, or a alone: whichever request came first) and at most one of b
+    expect(statements()).toBeLessThanOrEqual(3);
+    expect(statements()).toBeGreaterThanOrEqual(2);
+    for (const [i, m] of answers.entries()) {
+      expect(m.get(a)?.stock).toBe(3);
+      if (i % 2) expect(m.get(b)?.stock).toBe(6);
+    }
+    await cache.get(c, [a, b]); // both copies are young now
+    const after = statements();
+    await cache.get(c, [a, b]);
+    expect(statements()).toBe(after);
+  });
+
+  it("a request after a variant is forgotten does not wait for a read that began before", async () => {
+    const cache = new VariantInfoCache(60_000);
+    const { db: c, statements } = countingRawStatements(db);
+    const id = await makeVariant(5);
+    const first = cache.get(c, [id]); // under way
+    cache.forget([id]);
+    await setStock(id, 2);
+    const second = await cache.get(c, [id]);
+    expect(statements()).toBe(2);
+    expect(second.get(id)?.stock).toBe(2);
+    expect([5, 2]).toContain((await first).get(id)?.stock);
+    // the copy kept is the read that began after the change
+    expect((await cache.get(c, [id])).get(id)?.stock).toBe(2);
+    expect(statements()).toBe(2);
   });
 });
