@@ -97,8 +97,6 @@ export async function viewCart(
   const lines = pricingLines(cart);
   // a single-use code another order holds is no candidate: it shows as used up
   const cartCodes = await findCartCodes(db, cart.discounts);
-  const { codes: discountRules, usedCodes: used } = cartCodes;
-  const isUsed = (ref: CartRecord["discounts"][number]) => isUsedCode(ref, used);
   const codes = usableCodes(cart.discounts, cartCodes);
   // the automatic discounts come after the codes: every cart is a candidate for them, no code needed
   const automatic = (await automaticDiscounts(db, now)).filter((a) => !codes.some((c) => c.id === a.id));
@@ -130,8 +128,8 @@ export async function viewCart(
     discounts.push({ ...asEntry(a.id, a.code), type: a.type, amount: 0, applied: false, valid: false, reason: why.reason, conflictsWith: why.conflictsWith, message: why.message });
   }
   for (const ref of cart.discounts) {
-    if (isUsed(ref)) {
-      const rule = discountRules.find((r) => r.id === ref.discountId);
+    if (isUsedCode(ref, cartCodes.usedCodes)) {
+      const rule = cartCodes.codes.find((r) => r.id === ref.discountId);
       discounts.push({ code: ref.code, type: rule?.type ?? "UNKNOWN", amount: 0, applied: false, valid: false, reason: "usage_limit_reached", conflictsWith: null, message: BULK_CODE_USED_MESSAGE });
       continue;
     }

@@ -50,7 +50,6 @@ export class VariantInfoCache {
         for (const id of missing) {
           // a variant forgotten while it was read (an admin change) keeps no copy of what may predate the change
           if (this.reading.get(id) !== read) continue;
-          this.reading.delete(id);
           const info = loaded.get(id);
           if (!info) continue;
           this.entries.delete(id); // re-inserted last: the Map's order is the order to evict in
