@@ -270,9 +270,9 @@ One checkout alone: ${ms(seq.latency.mean)} ms mean (p50 ${ms(seq.latency.p50)})
 The reserve step: ${seq.tx.statementsInTx.map((x) => `\`${x}\``).join(" → ")}.
 ${
   single1
-    ? `It is one statement (prisma/migrations/20261124020000_checkout_functions): inside PostgreSQL it closes the cart, writes the order
-and its items and the idempotency recovery point, and only then locks the hot rows (variants, then discounts), which its own commit
-releases — no round trip to the app while they are held.`
+    ? `It is one statement (cw_place_order, prisma/migrations): inside PostgreSQL it closes the cart, writes the order
+and its items and the idempotency recovery point, and only then takes the shopper's unpaid-order cap locks and the hot rows (variants,
+then discounts), which its own commit releases — no round trip to the app while they are held.`
     : `The hot row is locked by the last statement before COMMIT: ${f1(seq.tx.roundTripsWhileLocked)} round trips while it is held.`
 }
 

@@ -289,6 +289,53 @@ describe("unpaid orders holding stock", () => {
     expect(await stockOf(variant)).toBe(95);
   });
 
+  it("a cap lowered below the orders already pending: the next checkout is refused, and nothing is written", async () => {
+    const variant = await makeVariant({ stock: 100 });
+    const email = `lowered-${randomUUID().slice(0, 8)}@example.test`;
+    for (let i = 0; i < 7; i++) await placeOrder(capped(10, 1000), input(await guestCart([[variant, 1]]), { email }));
+    const cartId = await guestCart([[variant, 1]]);
+    const ordersBefore = await db.order.count();
+    const err = await expectCode(placeOrder(capped(3, 1000), input(cartId, { email })), "rate_limited");
+    expect(err.details).toMatchObject({ scope: "email", limit: 3 });
+    expect(await pendingFor(email)).toBe(7);
+    expect(await db.order.count()).toBe(ordersBefore);
+    expect(await stockOf(variant)).toBe(93);
+  });
+
+  it("a checkout waiting for its shopper's cap lock has already written its order and does not hold the hot row", async () => {
+    const variant = await makeVariant({ stock: 100 });
+    const email = `waiting-${randomUUID().slice(0, 8)}@example.test`;
+    const cartId = await guestCart([[variant, 1]]);
+    const lockKey = `cw:unpaid:email:email:${email}`;
+    let placing: Promise<{ ok: boolean }> | undefined;
+    const seen = await db.$transaction(
+      async (tx) => {
+        // another checkout of the same shopper holds the cap's lock until this transaction ends
+        await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))::text AS locked`;
+        placing = attempt(placeOrder(capped(5, 1000), input(cartId, { email })));
+        let waiting: number | undefined;
+        for (let i = 0; i < 200 && waiting === undefined; i++) {
+          const rows = await db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
+          waiting = rows[0]?.pid;
+          if (waiting === undefined) await new Promise((r) => setTimeout(r, 25));
+        }
+        if (waiting === undefined) throw new Error("the checkout never waited for the shopper's lock");
+        const held = await db.$queryRaw<{ rel: string }[]>`
+          SELECT relation::regclass::text AS rel FROM pg_locks
+          WHERE pid = ${waiting} AND locktype = 'relation' AND mode = 'RowExclusiveLock' AND granted`;
+        // the hot row is free meanwhile: another checkout's stock lock (FOR NO KEY UPDATE, cw_reserve_stock) is
+        // taken without waiting (the waiting order's items only hold the key share their foreign key takes)
+        const free = await db.$transaction(async (t2) => t2.$queryRaw<{ id: number }[]>`SELECT id FROM product_variants WHERE id = ${variant} FOR NO KEY UPDATE NOWAIT`);
+        return { written: held.map((r) => r.rel), hotRowFree: free.length === 1 };
+      },
+      { timeout: 20_000 },
+    );
+    expect(seen.written).toEqual(expect.arrayContaining(["orders", "order_items"]));
+    expect(seen.hotRowFree).toBe(true);
+    expect((await placing!).ok).toBe(true);
+    expect(await pendingFor(email)).toBe(1);
+  });
+
   it("per client: the cap counts a keyed hash of the IP (never the IP itself), across e-mails", async () => {
     const capDeps = capped(1000, 3);
     const variant = await makeVariant({ stock: 100 });
