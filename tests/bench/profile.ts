@@ -5,7 +5,7 @@ import type { StripeFake } from "../fakes/stripe-fake";
 import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app-metrics";
 import { percentiles, runLoad, type Latencies } from "./load";
 import { profileTraces, startTraceProxy, statementCounts, type RoundTrip, type TxProfile } from "./pg-trace-proxy";
-import { checkout, makeCarts, US_ADDRESS } from "./scenarios";
+import { checkout, makeCarts, shopperAddress, US_ADDRESS } from "./scenarios";
 import { METRICS_TOKEN, RedisCommandCounter, startBenchApp, type AppEnv } from "./setup";
 import { randomUUID } from "node:crypto";
 
@@ -199,13 +199,17 @@ export async function profileCheckout(opts: {
       requests: [
         {
           method: "POST",
-          setupRequest: (req) => ({
-            ...req,
-            method: "POST",
-            path: "/api/checkout",
-            headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
-            body: JSON.stringify({ cartId: burstCarts[next++ % burstCarts.length], email: "burst@bench.test", shippingAddress: US_ADDRESS }),
-          }),
+          setupRequest: (req) => {
+            const i = next++;
+            const email = `burst-${i}@bench.test`;
+            return {
+              ...req,
+              method: "POST",
+              path: "/api/checkout",
+              headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
+              body: JSON.stringify({ cartId: burstCarts[i % burstCarts.length], email, shippingAddress: US_ADDRESS }),
+            };
+          },
         },
       ],
     });

@@ -185,6 +185,9 @@ ratios hold even where absolute numbers drift. Re-run it to refresh this file (t
   CPU split per scenario is in the details below.
 - **App:** the production build (\`next build\`, served by scripts/serve.ts), one instance of one worker (WEB_CONCURRENCY=1) and, for 2b and 6b, one of ${r.workers} workers (one per core, \`npm start\`'s default), DATABASE_POOL_SIZE=${r.poolSize}, LOG_LEVEL=warn,
   Stripe through its real SDK against the local fake (tests/fakes/stripe-fake.ts), Redis for guest carts and the cart cache.
+- **Shoppers:** every checkout comes from a shopper of its own: its own e-mail and its own address (X-Forwarded-For, the app
+  running with TRUST_PROXY=1 as behind a load balancer), so the unpaid-order caps count each shopper apart, as they would
+  200 real ones (runs recorded before 2026-12-07 sent every checkout from 127.0.0.1, one client for the caps).
 
 ## Results
 

@@ -1,5 +1,5 @@
 // The scenarios, each against a running app instance. They return what they measured; run.ts judges and reports.
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient } from "../../lib/db";
 import type { StripeFake } from "../fakes/stripe-fake";
 import { CookieJar, expectStatus, json, mapLimit, request, type Reply } from "./http";
@@ -23,10 +23,21 @@ export async function addItem(base: string, cartId: string, variantId: number, q
   );
 }
 
+/**
+ * The address a simulated shopper connects from (X-Forwarded-For; the bench's app instances run with TRUST_PROXY=1,
+ * as behind a load balancer). Every checkout's shopper is a client of their own, as 200 real shoppers are: were they
+ * all the bench's own 127.0.0.1, the per-client unpaid-order cap (cw_check_unpaid_orders) would count them as one
+ * client and its lock would queue every checkout of the run behind every other.
+ */
+export function shopperAddress(shopper: string): string {
+  const h = createHash("sha256").update(shopper).digest();
+  return `10.${h[0]}.${h[1]}.${h[2]}`;
+}
+
 export function checkout(base: string, cartId: string, email: string, cookie?: string): Promise<Reply> {
   return request("POST", `${base}/api/checkout`, {
     body: { cartId, email, shippingAddress: US_ADDRESS },
-    headers: { "idempotency-key": randomUUID(), ...(cookie ? { cookie } : {}) },
+    headers: { "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email), ...(cookie ? { cookie } : {}) },
   });
 }
 
@@ -173,12 +184,13 @@ export async function sellOut(base: string, carts: string[], clients: number): P
         method: "POST",
         setupRequest: (req) => {
           const i = next++;
+          const email = `buyer-${i}@bench.test`;
           return {
             ...req,
             method: "POST",
             path: "/api/checkout",
-            headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
-            body: JSON.stringify({ cartId: carts[i % carts.length], email: `buyer-${i}@bench.test`, shippingAddress: US_ADDRESS }),
+            headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
+            body: JSON.stringify({ cartId: carts[i % carts.length], email, shippingAddress: US_ADDRESS }),
           };
         },
         onResponse: (status, body) => {

@@ -144,6 +144,8 @@ export async function startBenchApp(env: AppEnv, extra: Record<string, string> =
       NEXTAUTH_SECRET: env.nextAuthSecret,
       METRICS_TOKEN,
       LOG_LEVEL: "warn",
+      // as behind a load balancer: a checkout's shopper is the first X-Forwarded-For hop (scenarios.shopperAddress)
+      TRUST_PROXY: "1",
       ...extra,
     },
   });
