@@ -197,4 +197,56 @@ describe("the reserve step", () => {
     expect(await db.order.count({ where: { email, status: "PENDING_PAYMENT" } })).toBe(4);
     expect(100 - (await stockOf(v!))).toBe(4);
   });
+
+  it("checkouts waiting for a hot SKU and its code add no lock to those rows: the holder stays their only locker (no MultiXact)", async () => {
+    const [v] = await makeVariants([100]);
+    const code = `HOT${randomUUID().slice(0, 6).toUpperCase()}`;
+    const discount = await db.discount.create({ data: { code, type: "PERCENTAGE", value: 500 } });
+    const cartIds = await Promise.all(Array.from({ length: 6 }, () => guestCart([[v!, 1]], [code])));
+    let placing: Promise<Outcome[]> | undefined;
+    const seen = await db.$transaction(
+      async (tx) => {
+        // a checkout in its last step: it holds the variant's and the discount's update locks until it ends
+        const [{ xid }] = await tx.$queryRaw<{ xid: string }[]>`SELECT pg_current_xact_id()::text AS xid`;
+        await tx.$queryRaw`SELECT id FROM product_variants WHERE id = ${v} FOR NO KEY UPDATE`;
+        await tx.$queryRaw`SELECT id FROM discounts WHERE id = ${discount.id} FOR NO KEY UPDATE`;
+        placing = Promise.all(cartIds.map((id) => attempt(checkout(deps(), id))));
+        // the six have written their carts, lines, codes and orders and wait for the variant
+        let waiting = 0;
+        for (let i = 0; i < 400 && waiting < 6; i++) {
+          [{ n: waiting }] = await db.$queryRaw<{ n: number }[]>`
+            SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')`;
+          if (waiting < 6) await new Promise((r) => setTimeout(r, 25));
+        }
+        // a row's xmax names its locker: this transaction's id, or a MultiXact when others share the row
+        const [row] = await db.$queryRaw<{ variant: string; discount: string }[]>`
+          SELECT (SELECT xmax::text FROM product_variants WHERE id = ${v}) AS variant,
+                 (SELECT xmax::text FROM discounts WHERE id = ${discount.id}) AS discount`;
+        return { xid, waiting, ...row! };
+      },
+      { timeout: 30_000 },
+    );
+    expect(seen.waiting).toBe(6);
+    expect(seen.variant).toBe(seen.xid);
+    expect(seen.discount).toBe(seen.xid);
+    const results = await placing!;
+    expect(results.filter((r) => r.ok)).toHaveLength(6);
+    expect(await stockOf(v!)).toBe(94);
+    expect(await db.discountRedemption.count({ where: { discountId: discount.id } })).toBe(6);
+  });
+
+  it("the deferred foreign keys still hold: a line naming no variant, or a cart code naming no discount, is refused at the commit", async () => {
+    const cartId = `fk-${randomUUID()}`;
+    await db.cart.create({ data: { id: cartId, sessionId: cartId, status: "ACTIVE", currency: "USD", expiresAt: new Date(Date.now() + 86_400_000) } });
+    const [v] = await makeVariants([1]);
+    const p = (await db.productVariant.findUniqueOrThrow({ where: { id: v! } })).productId;
+    await expect(
+      db.$executeRaw`INSERT INTO cart_items (id, cart_id, product_id, variant_id, quantity, unit_price, updated_at) VALUES (gen_random_uuid(), ${cartId}, ${p}, 2147483000, 1, 100, now())`,
+    ).rejects.toThrow(/cart_items_variant_id_fkey/);
+    await expect(db.$executeRaw`INSERT INTO cart_discounts (cart_id, discount_id) VALUES (${cartId}, 2147483000)`).rejects.toThrow(/cart_discounts_discount_id_fkey/);
+    expect(await db.cartItem.count({ where: { cartId } })).toBe(0);
+    // and a variant that has lines cannot be deleted (RESTRICT, checked at once)
+    await db.$executeRaw`INSERT INTO cart_items (id, cart_id, product_id, variant_id, quantity, unit_price, updated_at) VALUES (gen_random_uuid(), ${cartId}, ${p}, ${v}, 1, 100, now())`;
+    await expect(db.$executeRaw`DELETE FROM product_variants WHERE id = ${v}`).rejects.toThrow(/cart_items_variant_id_fkey/);
+  });
 });
