@@ -5,9 +5,8 @@ import type { StripeFake } from "../fakes/stripe-fake";
 import { APP_CPU_METRIC, counterDelta, histogramDelta, scrape, type HistogramDelta } from "./app-metrics";
 import { percentiles, runLoad, type Latencies } from "./load";
 import { profileTraces, startTraceProxy, statementCounts, type RoundTrip, type TxProfile } from "./pg-trace-proxy";
-import { checkout, makeCarts, shopperAddress, US_ADDRESS } from "./scenarios";
+import { checkout, checkoutRequest, makeCarts } from "./scenarios";
 import { METRICS_TOKEN, RedisCommandCounter, startBenchApp, type AppEnv } from "./setup";
-import { randomUUID } from "node:crypto";
 
 /** The statement that locks the hot row: a FOR UPDATE of product_variants, or the checkout function that does it
  *  inside PostgreSQL (cw_place_order, a statement of its own: its lock is released by its own commit). */
@@ -201,14 +200,7 @@ export async function profileCheckout(opts: {
           method: "POST",
           setupRequest: (req) => {
             const i = next++;
-            const email = `burst-${i}@bench.test`;
-            return {
-              ...req,
-              method: "POST",
-              path: "/api/checkout",
-              headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
-              body: JSON.stringify({ cartId: burstCarts[i % burstCarts.length], email, shippingAddress: US_ADDRESS }),
-            };
+            return { ...req, ...checkoutRequest(burstCarts[i % burstCarts.length]!, `burst-${i}@bench.test`) };
           },
         },
       ],

@@ -34,6 +34,16 @@ export function shopperAddress(shopper: string): string {
   return `10.${h[0]}.${h[1]}.${h[2]}`;
 }
 
+/** One POST /api/checkout as the load generator sends it: a fresh key, the shopper's own address. */
+export function checkoutRequest(cartId: string, email: string): { method: "POST"; path: string; headers: Record<string, string>; body: string } {
+  return {
+    method: "POST",
+    path: "/api/checkout",
+    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
+    body: JSON.stringify({ cartId, email, shippingAddress: US_ADDRESS }),
+  };
+}
+
 export function checkout(base: string, cartId: string, email: string, cookie?: string): Promise<Reply> {
   return request("POST", `${base}/api/checkout`, {
     body: { cartId, email, shippingAddress: US_ADDRESS },
@@ -184,14 +194,7 @@ export async function sellOut(base: string, carts: string[], clients: number): P
         method: "POST",
         setupRequest: (req) => {
           const i = next++;
-          const email = `buyer-${i}@bench.test`;
-          return {
-            ...req,
-            method: "POST",
-            path: "/api/checkout",
-            headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
-            body: JSON.stringify({ cartId: carts[i % carts.length], email, shippingAddress: US_ADDRESS }),
-          };
+          return { ...req, ...checkoutRequest(carts[i % carts.length]!, `buyer-${i}@bench.test`) };
         },
         onResponse: (status, body) => {
           if (status === 201) {

@@ -207,15 +207,17 @@ describe("the reserve step", () => {
     const seen = await db.$transaction(
       async (tx) => {
         // a checkout in its last step: it holds the variant's and the discount's update locks until it ends
-        const [{ xid }] = await tx.$queryRaw<{ xid: string }[]>`SELECT pg_current_xact_id()::text AS xid`;
+        const { xid } = (await tx.$queryRaw<{ xid: string }[]>`SELECT pg_current_xact_id()::text AS xid`)[0]!;
         await tx.$queryRaw`SELECT id FROM product_variants WHERE id = ${v} FOR NO KEY UPDATE`;
         await tx.$queryRaw`SELECT id FROM discounts WHERE id = ${discount.id} FOR NO KEY UPDATE`;
         placing = Promise.all(cartIds.map((id) => attempt(checkout(deps(), id))));
         // the six have written their carts, lines, codes and orders and wait for the variant
         let waiting = 0;
         for (let i = 0; i < 400 && waiting < 6; i++) {
-          [{ n: waiting }] = await db.$queryRaw<{ n: number }[]>`
-            SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')`;
+          waiting = (
+            await db.$queryRaw<{ n: number }[]>`
+              SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')`
+          )[0]!.n;
           if (waiting < 6) await new Promise((r) => setTimeout(r, 25));
         }
         // a row's xmax names its locker: this transaction's id, or a MultiXact when others share the row
