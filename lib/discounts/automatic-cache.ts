@@ -27,18 +27,16 @@ export class AutomaticDiscountCache {
     let rules = this.entry && at - this.entry.at < this.ttlMs ? this.entry.rules : undefined;
     if (!rules) {
       if (!this.reading) {
-        const mine: { read?: Promise<DiscountRule[]> } = {};
-        mine.read = (async () => {
-          try {
-            const read = await findAutomaticDiscounts(db, new Date(at));
+        const read: Promise<DiscountRule[]> = findAutomaticDiscounts(db, new Date(at))
+          .then((found) => {
             // forgotten while it was read (an admin change, a redemption): no copy of what may predate it
-            if (this.reading === mine.read) this.entry = { at, rules: read };
-            return read;
-          } finally {
-            if (this.reading === mine.read) this.reading = undefined;
-          }
-        })();
-        this.reading = mine.read;
+            if (this.reading === read) this.entry = { at, rules: found };
+            return found;
+          })
+          .finally(() => {
+            if (this.reading === read) this.reading = undefined;
+          });
+        this.reading = read;
       }
       rules = await this.reading;
     }

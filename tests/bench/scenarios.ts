@@ -34,21 +34,20 @@ export function shopperAddress(shopper: string): string {
   return `10.${h[0]}.${h[1]}.${h[2]}`;
 }
 
-/** One POST /api/checkout as the load generator sends it: a fresh key, the shopper's own address. */
+/** A checkout's headers and body: a fresh key, the shopper's own address. */
+function checkoutParts(cartId: string, email: string): { headers: Record<string, string>; body: { cartId: string; email: string; shippingAddress: typeof US_ADDRESS } } {
+  return { headers: { "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) }, body: { cartId, email, shippingAddress: US_ADDRESS } };
+}
+
+/** One POST /api/checkout as the load generator sends it. */
 export function checkoutRequest(cartId: string, email: string): { method: "POST"; path: string; headers: Record<string, string>; body: string } {
-  return {
-    method: "POST",
-    path: "/api/checkout",
-    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email) },
-    body: JSON.stringify({ cartId, email, shippingAddress: US_ADDRESS }),
-  };
+  const { headers, body } = checkoutParts(cartId, email);
+  return { method: "POST", path: "/api/checkout", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
 
 export function checkout(base: string, cartId: string, email: string, cookie?: string): Promise<Reply> {
-  return request("POST", `${base}/api/checkout`, {
-    body: { cartId, email, shippingAddress: US_ADDRESS },
-    headers: { "idempotency-key": randomUUID(), "x-forwarded-for": shopperAddress(email), ...(cookie ? { cookie } : {}) },
-  });
+  const { headers, body } = checkoutParts(cartId, email);
+  return request("POST", `${base}/api/checkout`, { body, headers: { ...headers, ...(cookie ? { cookie } : {}) } });
 }
 
 /** Guest carts each holding `quantity` of one variant (setup: not timed). */
