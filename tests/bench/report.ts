@@ -59,6 +59,8 @@ export type Results = {
     discountedCheckoutMs: number;
     discountedCheckouts: number;
     discountedCheckoutMsBursts: number[];
+    /** the required stack's I/O for one checkout with no business logic, in a process of its own (stack-floor.ts) */
+    stackFloorIoMs?: number;
   };
   page: { load: LoadResult } & Sampled;
   sell: SellOut & Sampled & { metrics: PhaseMetrics; paymentIntents: number; finalStock: number };
@@ -215,7 +217,7 @@ Latency is the full response time measured by the client (so for the page it bou
   the median of ${r.appCpu.ratioPairs?.length ?? 1} pairs: ${(r.appCpu.ratioPairs ?? [r.appCpu]).map((p) => `${f2(p.addMs / p.healthMs)}× (${f2(p.addMs)} / ${f2(p.healthMs)} ms)`).join(", ")};
   the first pair is scenarios 1 and 2, the others runs of a few seconds each, in alternating order).
   All three are the app process's own CPU counter (user + system) over the requests it answered in scenarios 1 and 2, the pairs after them, and the bursts.
-- reserve step alone, 32 clients: Prisma interactive transaction ${f0(inter.tps)} tx/s (${f2(inter.tps / pgTx.tps)} of pg), single statement
+${floorLine(r)}- reserve step alone, 32 clients: Prisma interactive transaction ${f0(inter.tps)} tx/s (${f2(inter.tps / pgTx.tps)} of pg), single statement
   through prisma.$queryRaw ${f0(single.tps)} tx/s (${f2(single.tps / pgTx.tps)} of pg; ${f2(single.tps / inter.tps)}× the interactive transaction);
   the same single statement through node-pg ${f0(pgSingle.tps)} tx/s.
 `);
@@ -392,6 +394,38 @@ const shareOf = (p: CpuBreakdown | undefined, test: (name: string) => boolean) =
 const isPrisma = (n: string) => n.startsWith("Prisma") || n === "pg driver";
 
 /** The prose, written against this run's numbers (so a re-run keeps it true, or shows where it stopped being). */
+/** The required stack's floor per checkout: GET /api/health's app CPU (Next.js and Node answering a request) plus a
+ *  checkout's I/O through the app's own clients with no business logic (tests/bench/stack-floor.ts). */
+export function stackFloorMs(r: Results): number {
+  return r.appCpu.healthMs + (r.appCpu.stackFloorIoMs ?? NaN);
+}
+
+function floorLine(r: Results): string {
+  const floor = stackFloorMs(r);
+  if (!Number.isFinite(floor)) return "";
+  return `- **the required stack's floor per checkout**: **${f2(floor)} ms** = GET /api/health's app CPU (${f2(r.appCpu.healthMs)} ms: Next.js and Node answering one request)
+  + a checkout's I/O with no business logic at all (${f2(r.appCpu.stackFloorIoMs!)} ms: the same 4 KV commands, 3 Prisma statements with a placed checkout's argument and
+  answer sizes and 1 PaymentIntent through the Stripe SDK, made by the app's own clients in a process of their own, 20 at a time; tests/bench/stack-floor.ts).
+  It is a lower bound: a POST with a body, a cookie and a larger answer costs Next.js more than GET /api/health, and the same I/O inside Next.js
+  pays for its async context on every promise. A placed checkout costs ${f2(r.appCpu.checkoutMs / floor)}× that floor; the 4 ms target is ${f2(4 / floor)}× it, which leaves
+  ${f2(Math.max(0, 4 - floor))} ms for reading and validating the body, pricing, discounts, building the order, the cookie and the JSON answer.
+`;
+}
+
+/** PostgreSQL's CPU per sell-out attempt (ms). */
+function pgPerSell(r: Results): number {
+  const cores = r.sell.cpu.find((c) => c.label === "postgres")?.cores ?? 0;
+  return (cores * r.sell.load.durationS * 1000) / Math.max(1, r.sell.load.completed);
+}
+
+function floorBound(r: Results, targetRate: number, pgMs: number): string {
+  const floor = stackFloorMs(r);
+  if (!Number.isFinite(floor)) return "";
+  const cores = (targetRate * (floor + pgMs)) / 1000;
+  return ` Even an app that cost only the stack's floor (${f2(floor)} ms, above) would need ${f2(cores)} cores for the target's ${f0(targetRate)} checkouts/s
+  with PostgreSQL's ${f1(pgMs)} ms per sell-out attempt (${cores >= r.machine.cores ? `more than the machine's ${r.machine.cores}` : `of the machine's ${r.machine.cores}`}), before the load generator and the Stripe fake.`;
+}
+
 function analysis(r: Results): string {
   const m = r.machine;
   const p = r.profile;
@@ -501,7 +535,7 @@ checkouts/s on one SKU, and the single-statement reserve alone reaches ${f0(sing
 - *The machine.* 0.45 of the ceiling is ${f0(targetRate)} checkouts/s: all ${m.cores} cores would have to do a whole checkout in ${f1(budgetMs)} ms of CPU
   with nothing else running. Here a placed checkout takes about ${ms(r.appCpu.checkoutMs)} ms of app CPU, PostgreSQL spends ${f1(pgPerLoop)} ms per sustained buyer
   loop, and the load generator and the Stripe fake share the same cores. ${r.workers} workers (6b) changed sustained checkouts ×${f2(sus2x)} with the machine ${f2(r.sus2.busyCores)} of ${m.cores} cores busy:
-  there is no idle core left to give it. The ceiling itself is a bare SQL transaction driven from a client with nothing else to do;
+  there is no idle core left to give it.${floorBound(r, targetRate, pgPerSell(r))} The ceiling itself is a bare SQL transaction driven from a client with nothing else to do;
   a checkout is an HTTP request through Next.js that also validates, re-prices, talks to Redis and to Stripe, and stores its answer.
   On this machine the target is blocked by CPU, not by the row lock; on a machine with the database on its own cores and one
   app process per core, the same code scales out with the number of processes until the lock bound above.
