@@ -309,7 +309,7 @@ async function main(): Promise<number> {
     // PaymentIntents are not orders: the whole-run check below leaves them out) ----
     log("the stack's floor: a checkout's I/O (4 KV commands, 3 Prisma statements, 1 PaymentIntent) with no business logic");
     const piBeforeFloor = fake.createdCount;
-    appCpu.stackFloorIoMs = (await measureStackFloor({ databaseUrl: database.url, redisUrl, stripeUrl: fake.url }, count(2000, 200))).ioMs;
+    appCpu.stackFloorIoMs = (await measureStackFloor({ databaseUrl: database.url, redisUrl, kvPrefix, stripeUrl: fake.url }, count(2000, 200))).ioMs;
     const floorPIs = fake.createdCount - piBeforeFloor;
 
     // ---- with a second instance: the cache miss ----

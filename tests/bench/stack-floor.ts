@@ -20,10 +20,10 @@ const CHILD_FLAG = "--stack-floor-child";
 const CONCURRENCY = 20;
 
 /** The I/O floor per checkout, measured in a child process against this database, Redis and Stripe fake. */
-export async function measureStackFloor(env: { databaseUrl: string; redisUrl: string; stripeUrl: string }, checkouts = 2000): Promise<StackFloor> {
+export async function measureStackFloor(env: { databaseUrl: string; redisUrl: string; kvPrefix: string; stripeUrl: string }, checkouts = 2000): Promise<StackFloor> {
   const tsx = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
   const child = spawn(process.execPath, [tsx, fileURLToPath(import.meta.url), CHILD_FLAG], {
-    env: { ...process.env, FLOOR_DATABASE_URL: env.databaseUrl, FLOOR_REDIS_URL: env.redisUrl, FLOOR_STRIPE_URL: env.stripeUrl, FLOOR_CHECKOUTS: String(checkouts) },
+    env: { ...process.env, FLOOR_DATABASE_URL: env.databaseUrl, FLOOR_REDIS_URL: env.redisUrl, FLOOR_KV_PREFIX: `${env.kvPrefix}floor:`, FLOOR_STRIPE_URL: env.stripeUrl, FLOOR_CHECKOUTS: String(checkouts) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -47,7 +47,8 @@ async function child(): Promise<void> {
   const { RedisKvStore } = await import("../../lib/kv");
   const { createStripeProvider } = await import("../../lib/payments/stripe");
   const db = createPrismaClient(process.env.FLOOR_DATABASE_URL!, 10);
-  const kv = new RedisKvStore({ url: process.env.FLOOR_REDIS_URL!, prefix: `cwfloor:${randomUUID().slice(0, 8)}:` });
+  // under the bench's own prefix, so its clean-up deletes these keys too
+  const kv = new RedisKvStore({ url: process.env.FLOOR_REDIS_URL!, prefix: process.env.FLOOR_KV_PREFIX! });
   const stripe = createStripeProvider({ secretKey: "sk_test_cartwrightfloor0123456789", apiBase: process.env.FLOOR_STRIPE_URL! });
   const n = Number(process.env.FLOOR_CHECKOUTS ?? 2000);
   // a guest cart document, the reserve step's argument and the catalog answer, each of a placed checkout's size
@@ -98,7 +99,8 @@ if (process.argv.includes(CHILD_FLAG)) {
   runScript(async () => {
     const world = await benchWorld();
     try {
-      const floor = await measureStackFloor({ databaseUrl: world.appEnv.databaseUrl, redisUrl: world.appEnv.redisUrl, stripeUrl: world.appEnv.fake.url });
+      const { databaseUrl, redisUrl, kvPrefix, fake } = world.appEnv;
+      const floor = await measureStackFloor({ databaseUrl, redisUrl, kvPrefix, stripeUrl: fake.url });
       console.log(`I/O floor per checkout: ${floor.ioMs.toFixed(2)} ms of CPU (${floor.checkouts} checkouts, ${CONCURRENCY} at a time)`);
     } finally {
       await world.close();
