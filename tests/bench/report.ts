@@ -393,7 +393,6 @@ const shareOf = (p: CpuBreakdown | undefined, test: (name: string) => boolean) =
   p ? p.categories.filter((c) => test(c.name)).reduce((n, c) => n + c.share, 0) : NaN;
 const isPrisma = (n: string) => n.startsWith("Prisma") || n === "pg driver";
 
-/** The prose, written against this run's numbers (so a re-run keeps it true, or shows where it stopped being). */
 /** The required stack's floor per checkout: GET /api/health's app CPU (Next.js and Node answering a request) plus a
  *  checkout's I/O through the app's own clients with no business logic (tests/bench/stack-floor.ts). */
 export function stackFloorMs(r: Results): number {
@@ -426,6 +425,7 @@ function floorBound(r: Results, targetRate: number, pgMs: number): string {
   with PostgreSQL's ${f1(pgMs)} ms per sell-out attempt (${cores >= r.machine.cores ? `more than the machine's ${r.machine.cores}` : `of the machine's ${r.machine.cores}`}), before the load generator and the Stripe fake.`;
 }
 
+/** The prose, written against this run's numbers (so a re-run keeps it true, or shows where it stopped being). */
 function analysis(r: Results): string {
   const m = r.machine;
   const p = r.profile;

@@ -87,13 +87,8 @@ async function child(): Promise<void> {
 }
 
 if (process.argv.includes(CHILD_FLAG)) {
-  child().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  const { runScript } = await import("./setup");
+  runScript(child);
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { benchWorld, runScript } = await import("./setup");
   runScript(async () => {
